@@ -1,0 +1,111 @@
+// Package bot holds what every channel shares: the inbound message type
+// channels turn provider payloads into, the outbound message and Sender
+// interface the dispatcher calls, typed send errors that say what to do
+// next, and the renderer that turns a channel-neutral reply into words.
+// Each channel lives in its own sub-package; nothing else knows a provider.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tamkeen/tamkeen/flows"
+	"github.com/tamkeen/tamkeen/store"
+)
+
+// Channel names, as stored on outbox rows and inbound records.
+const (
+	Console  = "console"
+	Telegram = "telegram"
+	SMS      = "sms"
+)
+
+// Input is one inbound message, whatever channel it came on.
+type Input struct {
+	Channel    string
+	ExternalID string        // the provider's unique id: update_id, MessageSid, …
+	From       store.Address // who sent it
+	Text       string
+	Payload    string // a tapped button's payload
+	Language   string // a hint for a new contact ("" for none)
+}
+
+// Outgoing is one message for a channel to deliver.
+type Outgoing struct {
+	ID        int64
+	ContactID int64
+	Recipient string // chat id, E.164 phone or console user
+	Language  string
+	Reply     *flows.Reply // a conversation reply to render, or nil
+	Body      string       // ready text (a staff broadcast) when Reply is nil
+}
+
+// Sender delivers messages on one channel.
+type Sender interface {
+	// Channel names the channel this sender serves.
+	Channel() string
+	// Send delivers m and returns the provider's id for it. Errors should be *SendError.
+	Send(ctx context.Context, m Outgoing) (providerID string, err error)
+}
+
+// ErrorKind says what the dispatcher should do after a failed send.
+type ErrorKind int
+
+// What a failed send means.
+const (
+	RetryLater  ErrorKind = iota // temporary: try again after a while (RetryAfter if known)
+	Unreachable                  // this contact cannot be reached on this channel (blocked bot, dead number)
+	OptedOut                     // the provider says this contact opted out
+	Permanent                    // this message will never go (bad number, bad request)
+	BadConfig                    // the channel itself is misconfigured (bad token): stop and say so
+)
+
+func (k ErrorKind) String() string {
+	switch k {
+	case RetryLater:
+		return "retry_later"
+	case Unreachable:
+		return "unreachable"
+	case OptedOut:
+		return "opted_out"
+	case Permanent:
+		return "permanent"
+	case BadConfig:
+		return "bad_config"
+	}
+	return fmt.Sprintf("kind(%d)", int(k))
+}
+
+// SendError is a failed send with the decision it implies.
+type SendError struct {
+	Kind       ErrorKind
+	RetryAfter time.Duration // for RetryLater: how long the provider asked us to wait (0: unknown)
+	Global     bool          // for RetryLater: the whole channel must slow down, not only this chat
+	Err        error
+}
+
+func (e *SendError) Error() string { return e.Kind.String() + ": " + e.Err.Error() }
+func (e *SendError) Unwrap() error { return e.Err }
+
+// KindOf reads the decision from any error: untyped errors are temporary.
+func KindOf(err error) (ErrorKind, time.Duration) {
+	var se *SendError
+	if errors.As(err, &se) {
+		return se.Kind, se.RetryAfter
+	}
+	return RetryLater, 0
+}
+
+// Limits are a channel's sending limits, which the dispatcher enforces
+// (a sender never sleeps). A Sender that also implements Limiter declares them.
+type Limits struct {
+	PerSecond    float64       // messages per second over the whole channel (0: no limit)
+	PerRecipient time.Duration // least time between two messages to one recipient (0: none)
+}
+
+// Limiter is implemented by senders with limits.
+type Limiter interface {
+	Limits() Limits
+}

@@ -1,0 +1,117 @@
+// Package console is the terminal channel: it reads a person's lines from a
+// reader and prints the bot's replies, options numbered, to a writer. It
+// serves demos and scripted conversations without any provider account.
+package console
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/tamkeen/tamkeen/bot"
+	"github.com/tamkeen/tamkeen/inbox"
+	"github.com/tamkeen/tamkeen/store"
+)
+
+// MaxLineRunes bounds one typed line; the rest is dropped.
+const MaxLineRunes = 4096
+
+// Sender prints replies to a writer.
+type Sender struct {
+	mu       sync.Mutex
+	out      io.Writer
+	renderer *bot.Renderer
+}
+
+// NewSender returns a console sender writing to out.
+func NewSender(out io.Writer, r *bot.Renderer) *Sender { return &Sender{out: out, renderer: r} }
+
+// Channel is "console".
+func (s *Sender) Channel() string { return bot.Console }
+
+// Send prints one message.
+func (s *Sender) Send(ctx context.Context, m bot.Outgoing) (string, error) {
+	text := m.Body
+	if m.Reply != nil {
+		msg, err := s.renderer.Render(m.Language, *m.Reply, false)
+		if err != nil {
+			return "", &bot.SendError{Kind: bot.Permanent, Err: err}
+		}
+		text = bot.Lines(msg)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := fmt.Fprintf(s.out, "%s\n\n", text); err != nil {
+		return "", &bot.SendError{Kind: bot.RetryLater, Err: err}
+	}
+	return "console:" + strconv.FormatInt(m.ID, 10), nil
+}
+
+// Handler takes an input; inbox.Inbox fits.
+type Handler interface {
+	Handle(ctx context.Context, in bot.Input) (inbox.Outcome, error)
+}
+
+// Drainer sends what is due; notifier.Dispatcher fits.
+type Drainer interface {
+	Drain(ctx context.Context) error
+}
+
+// Session is one person chatting at the terminal.
+type Session struct {
+	From     store.Address
+	Language string       // a language to start in ("" asks)
+	Prompt   func() error // called before each line is read (prints "> " on a terminal); may be nil
+}
+
+// Run reads lines until in ends or ctx is done, handling each and printing
+// its replies before the next line is read. An empty first input still
+// greets: the session opens with a hello as a new chat would.
+func Run(ctx context.Context, s Session, in io.Reader, h Handler, d Drainer) error {
+	if err := turn(ctx, s, "", h, d); err != nil {
+		return err
+	}
+	r := bufio.NewReader(in)
+	for ctx.Err() == nil {
+		if s.Prompt != nil {
+			if err := s.Prompt(); err != nil {
+				return err
+			}
+		}
+		line, err := r.ReadString('\n')
+		if line = clean(line); line != "" {
+			if terr := turn(ctx, s, line, h, d); terr != nil {
+				return terr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("console: read: %w", err)
+		}
+	}
+	return nil
+}
+
+func turn(ctx context.Context, s Session, text string, h Handler, d Drainer) error {
+	if _, err := h.Handle(ctx, bot.Input{Channel: bot.Console, From: s.From, Text: text, Language: s.Language}); err != nil {
+		return err
+	}
+	return d.Drain(ctx)
+}
+
+// clean trims a line and bounds its length, keeping whole characters.
+func clean(line string) string {
+	line = strings.TrimSpace(strings.ToValidUTF8(line, ""))
+	if utf8.RuneCountInString(line) <= MaxLineRunes {
+		return line
+	}
+	return string([]rune(line)[:MaxLineRunes])
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/tamkeen/tamkeen/bot"
+	"github.com/tamkeen/tamkeen/clock"
+	"github.com/tamkeen/tamkeen/config"
+	"github.com/tamkeen/tamkeen/flows"
+	"github.com/tamkeen/tamkeen/locales"
+	"github.com/tamkeen/tamkeen/metrics"
+	"github.com/tamkeen/tamkeen/store"
+)
+
+// app is what every command that talks to people shares.
+type app struct {
+	cfg      config.Config
+	log      *slog.Logger
+	clock    clock.Clock
+	bundle   *locales.Bundle
+	store    *store.Store
+	engine   *flows.Engine
+	renderer *bot.Renderer
+	metrics  *metrics.Metrics
+}
+
+func loadConfig(env func(string) (string, bool)) (config.Config, error) {
+	cfg, err := config.Load(env)
+	if err != nil {
+		return cfg, usageError{fmt.Errorf("configuration:\n%w", err)}
+	}
+	return cfg, nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// open builds the shared pieces: catalogs, database (migrated), engine.
+func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
+	a := &app{cfg: cfg, log: log, clock: clock.System{}, metrics: metrics.New()}
+	var err error
+	if a.bundle, err = locales.Load(cfg.ContentDir); err != nil {
+		return nil, usageError{err}
+	}
+	if a.store, err = store.Open(ctx, cfg.DB, a.clock); err != nil {
+		return nil, err
+	}
+	applied, err := a.store.Migrate(ctx)
+	if err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("database migrated", "dialect", a.store.Dialect(), "steps", applied)
+	}
+	if cfg.DemoData {
+		n, err := a.store.SeedDemo(ctx, demoOpportunities(a.bundle.Demo, a.clock.Now(), cfg.Location))
+		if err != nil {
+			a.store.Close()
+			return nil, err
+		}
+		if n > 0 {
+			log.Info("demo opportunities loaded into the empty database", "count", n)
+		}
+	}
+	a.engine = flows.New(a.bundle.Content)
+	a.renderer = bot.NewRenderer(a.bundle, cfg.Location)
+	return a, nil
+}
+
+// demoOpportunities dates the demo items from today in the service's time zone.
+func demoOpportunities(demo []locales.DemoOpportunity, now time.Time, loc *time.Location) []store.Opportunity {
+	today := now.In(loc)
+	day := func(days, hour int) time.Time {
+		return time.Date(today.Year(), today.Month(), today.Day()+days, hour, 0, 0, 0, loc).UTC()
+	}
+	out := make([]store.Opportunity, 0, len(demo))
+	for _, d := range demo {
+		key := d.Key
+		deadline := day(d.SignupDeadlineInDays, 23)
+		out = append(out, store.Opportunity{
+			Key: &key, Kind: d.Kind, Track: d.Track, Governorate: d.Governorate,
+			Title: d.Title, Description: d.Description,
+			StartsAt: day(d.StartsInDays, d.StartHour), SignupDeadline: &deadline, Capacity: d.Capacity,
+		})
+	}
+	return out
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		rev, dirty := "", false
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+		if rev != "" {
+			if len(rev) > 12 {
+				rev = rev[:12]
+			}
+			if dirty {
+				rev += "-dirty"
+			}
+			return rev
+		}
+		if bi.Main.Version != "" {
+			return bi.Main.Version
+		}
+	}
+	return "dev"
+}

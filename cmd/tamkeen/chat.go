@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/tamkeen/tamkeen/bot"
+	"github.com/tamkeen/tamkeen/bot/console"
+	"github.com/tamkeen/tamkeen/inbox"
+	"github.com/tamkeen/tamkeen/notifier"
+	"github.com/tamkeen/tamkeen/phone"
+	"github.com/tamkeen/tamkeen/store"
+)
+
+type chatFlags struct {
+	phone, lang, user string
+}
+
+func (f *chatFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.phone, "phone", "", "act as the SMS user with this phone number (local or international)")
+	fs.StringVar(&f.lang, "lang", "", "start in this language (ar or en) instead of being asked")
+	fs.StringVar(&f.user, "user", "local", "console user name, when --phone is not given")
+}
+
+// session turns the flags into a console session.
+func (f *chatFlags) session(a *app) (console.Session, error) {
+	s := console.Session{Language: strings.ToLower(f.lang)}
+	if s.Language != "" && !a.bundle.Supported(s.Language) {
+		return s, usageError{fmt.Errorf("--lang=%q: allowed values are %s", f.lang, strings.Join(a.bundle.Languages(), ", "))}
+	}
+	switch {
+	case f.phone != "":
+		p, err := phone.Normalize(f.phone, a.cfg.DefaultRegion)
+		if err != nil {
+			return s, usageError{fmt.Errorf("--phone=%q: not a valid number for region %s (TAMKEEN_DEFAULT_REGION): %w", f.phone, a.cfg.DefaultRegion, err)}
+		}
+		s.From = store.Address{Phone: p}
+	default:
+		s.From = store.Address{ConsoleUser: f.user}
+	}
+	return s, nil
+}
+
+func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) (string, bool)) error {
+	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f chatFlags
+	f.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	cfg, err := loadConfig(env)
+	if err != nil {
+		return err
+	}
+	a, err := open(ctx, cfg, newLogger(stderr, cfg.LogLevel))
+	if err != nil {
+		return err
+	}
+	defer a.store.Close()
+	s, err := f.session(a)
+	if err != nil {
+		return err
+	}
+	return runConsole(ctx, a, s, stdin, stdout)
+}
+
+// runConsole chats on the terminal with a dispatcher of its own that sends
+// only console messages.
+func runConsole(ctx context.Context, a *app, s console.Session, stdin io.Reader, stdout io.Writer) error {
+	sender := console.NewSender(stdout, a.renderer)
+	d := notifier.NewDispatcher(a.store, []bot.Sender{sender}, a.clock, a.log, a.metrics, notifier.DispatcherConfig{})
+	ib := inbox.New(a.store, a.engine, a.clock, a.log, nil)
+	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
+		s.Prompt = func() error { _, err := io.WriteString(stdout, "> "); return err }
+	}
+	return console.Run(ctx, s, stdin, ib, d)
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

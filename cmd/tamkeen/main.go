@@ -1,0 +1,75 @@
+// Command tamkeen is the one binary of the service: serve, chat, migrate, version.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes.
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2 // bad command line or configuration
+)
+
+// usageError marks errors that are the caller's to fix (exit code 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+const usage = `tamkeen: the Tamkeen empowerment chat service
+
+Usage:
+  tamkeen serve [--chat]                    run HTTP, the dispatcher and every channel whose credentials are set
+  tamkeen chat [--phone N] [--lang ar|en]   chat with the bot in this terminal (reads stdin line by line)
+  tamkeen migrate                           apply database migrations and exit
+  tamkeen version                           print the version
+
+Configuration comes from environment variables; see README.md.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.LookupEnv)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) (string, bool)) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], stdin, stdout, stderr, env)
+	case "chat":
+		err = chat(ctx, args[1:], stdin, stdout, stderr, env)
+	case "migrate":
+		err = migrate(ctx, args[1:], stderr, env)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "tamkeen", version())
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "tamkeen: unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "tamkeen:", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitFailed
+}

@@ -1,0 +1,218 @@
+// Package config reads and validates the service's settings from the environment.
+// One Config value is built at start and passed down; nothing reads the environment later.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Config is every setting the service uses.
+type Config struct {
+	DB            string          // TAMKEEN_DB: SQLite file path, or postgres:// URL
+	HTTPAddr      string          // TAMKEEN_HTTP_ADDR
+	PublicURL     string          // TAMKEEN_PUBLIC_URL: how providers reach us (webhooks)
+	AdminToken    string          // TAMKEEN_ADMIN_TOKEN: bearer token of the staff API
+	Location      *time.Location  // TAMKEEN_TIMEZONE
+	DefaultRegion string          // TAMKEEN_DEFAULT_REGION: phone number region, ISO 3166 alpha-2
+	QuietHours    QuietHours      // TAMKEEN_QUIET_HOURS
+	ContentDir    string          // TAMKEEN_CONTENT_DIR: folder whose files override the embedded locales
+	LogLevel      string          // TAMKEEN_LOG_LEVEL: debug, info, warn, error
+	DemoData      bool            // TAMKEEN_DEMO_DATA: load demo opportunities into an empty database
+	OrdersSecret  string          // TAMKEEN_ORDERS_SECRET: HMAC key of marketplace order events
+	Reminders     []time.Duration // TAMKEEN_REMINDERS: how long before an opportunity starts to remind
+
+	Telegram Telegram
+	Twilio   Twilio
+}
+
+// Telegram is the Telegram channel's settings; it is on when Token is set.
+type Telegram struct {
+	Token         string  // TELEGRAM_BOT_TOKEN
+	APIEndpoint   string  // TELEGRAM_API_ENDPOINT: the library's format, "https://api.telegram.org/bot%s/%s"
+	Mode          string  // TELEGRAM_MODE: polling or webhook
+	WebhookSecret string  // TELEGRAM_WEBHOOK_SECRET
+	Rate          float64 // TELEGRAM_RATE: messages per second overall
+}
+
+// Enabled reports whether the channel has its credentials.
+func (t Telegram) Enabled() bool { return t.Token != "" }
+
+// Twilio is the SMS channel's settings; it is on when the account, token and a sender are set.
+type Twilio struct {
+	AccountSID          string  // TWILIO_ACCOUNT_SID
+	AuthToken           string  // TWILIO_AUTH_TOKEN
+	From                string  // TWILIO_FROM: the sending number
+	MessagingServiceSID string  // TWILIO_MESSAGING_SERVICE_SID: or a messaging service
+	APIBaseURL          string  // TWILIO_API_BASE_URL
+	Rate                float64 // TWILIO_RATE: segments per second
+}
+
+// Enabled reports whether the channel has its credentials.
+func (t Twilio) Enabled() bool {
+	return t.AccountSID != "" && t.AuthToken != "" && (t.From != "" || t.MessagingServiceSID != "")
+}
+
+// LookupEnv looks up one variable and says whether it is set; os.LookupEnv fits.
+type LookupEnv func(string) (string, bool)
+
+// Load reads the configuration. The error lists every bad variable at once,
+// each naming the variable and what it accepts.
+func Load(lookupEnv LookupEnv) (Config, error) {
+	get := func(name, def string) string {
+		if v, _ := lookupEnv(name); strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+		return def
+	}
+	var errs []error
+	c := Config{
+		DB:            get("TAMKEEN_DB", "tamkeen.db"),
+		HTTPAddr:      get("TAMKEEN_HTTP_ADDR", ":8080"),
+		PublicURL:     strings.TrimRight(get("TAMKEEN_PUBLIC_URL", ""), "/"),
+		AdminToken:    get("TAMKEEN_ADMIN_TOKEN", ""),
+		DefaultRegion: strings.ToUpper(get("TAMKEEN_DEFAULT_REGION", "OM")),
+		ContentDir:    get("TAMKEEN_CONTENT_DIR", ""),
+		LogLevel:      strings.ToLower(get("TAMKEEN_LOG_LEVEL", "info")),
+	}
+
+	tz := get("TAMKEEN_TIMEZONE", "Asia/Muscat")
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("TAMKEEN_TIMEZONE=%q: not an IANA time zone name (for example Asia/Muscat, Asia/Riyadh, Africa/Cairo)", tz))
+	}
+	c.Location = loc
+
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("TAMKEEN_PUBLIC_URL=%q: must be an absolute http:// or https:// URL", c.PublicURL))
+		}
+	}
+	if phonenumbers.GetCountryCodeForRegion(c.DefaultRegion) == 0 {
+		errs = append(errs, fmt.Errorf("TAMKEEN_DEFAULT_REGION=%q: must be a two-letter region code such as OM, SA, JO or EG", c.DefaultRegion))
+	}
+	if strings.HasPrefix(c.DB, "postgres") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		errs = append(errs, fmt.Errorf("TAMKEEN_DB=%q: a PostgreSQL database is given as a postgres:// URL", c.DB))
+	}
+
+	quiet, set := lookupEnv("TAMKEEN_QUIET_HOURS")
+	if !set {
+		quiet = "21:00-08:00" // unset means the default; set but empty means none
+	}
+	qh, err := ParseQuietHours(quiet)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("TAMKEEN_QUIET_HOURS: %w", err))
+	}
+	c.QuietHours = qh
+
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("TAMKEEN_LOG_LEVEL=%q: allowed values are debug, info, warn, error", c.LogLevel))
+	}
+
+	switch v := strings.ToLower(get("TAMKEEN_DEMO_DATA", "true")); v {
+	case "1", "true", "yes", "on":
+		c.DemoData = true
+	case "0", "false", "no", "off":
+		c.DemoData = false
+	default:
+		errs = append(errs, fmt.Errorf("TAMKEEN_DEMO_DATA=%q: allowed values are true or false", v))
+	}
+	c.OrdersSecret = get("TAMKEEN_ORDERS_SECRET", "")
+	c.Reminders, err = parseDurations(get("TAMKEEN_REMINDERS", "24h,2h"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("TAMKEEN_REMINDERS: %w", err))
+	}
+
+	c.Telegram = Telegram{
+		Token:         get("TELEGRAM_BOT_TOKEN", ""),
+		APIEndpoint:   get("TELEGRAM_API_ENDPOINT", "https://api.telegram.org/bot%s/%s"),
+		Mode:          strings.ToLower(get("TELEGRAM_MODE", "polling")),
+		WebhookSecret: get("TELEGRAM_WEBHOOK_SECRET", ""),
+	}
+	if c.Telegram.Rate, err = parseRate(get("TELEGRAM_RATE", "30")); err != nil {
+		errs = append(errs, fmt.Errorf("TELEGRAM_RATE: %w", err))
+	}
+	if strings.Count(c.Telegram.APIEndpoint, "%s") != 2 {
+		errs = append(errs, fmt.Errorf("TELEGRAM_API_ENDPOINT=%q: must contain two %%s (token, method), like https://api.telegram.org/bot%%s/%%s", c.Telegram.APIEndpoint))
+	}
+	switch c.Telegram.Mode {
+	case "polling":
+	case "webhook":
+		if c.Telegram.Enabled() && c.PublicURL == "" {
+			errs = append(errs, errors.New("TAMKEEN_PUBLIC_URL: required when TELEGRAM_MODE=webhook (Telegram must reach us)"))
+		}
+		if c.Telegram.Enabled() && !validWebhookSecret(c.Telegram.WebhookSecret) {
+			errs = append(errs, errors.New("TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_MODE=webhook: 1-256 characters of A-Z, a-z, 0-9, _ and -"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("TELEGRAM_MODE=%q: allowed values are polling, webhook", c.Telegram.Mode))
+	}
+
+	c.Twilio = Twilio{
+		AccountSID:          get("TWILIO_ACCOUNT_SID", ""),
+		AuthToken:           get("TWILIO_AUTH_TOKEN", ""),
+		From:                get("TWILIO_FROM", ""),
+		MessagingServiceSID: get("TWILIO_MESSAGING_SERVICE_SID", ""),
+		APIBaseURL:          strings.TrimRight(get("TWILIO_API_BASE_URL", "https://api.twilio.com"), "/"),
+	}
+	if c.Twilio.Rate, err = parseRate(get("TWILIO_RATE", "1")); err != nil {
+		errs = append(errs, fmt.Errorf("TWILIO_RATE: %w", err))
+	}
+	if tw := c.Twilio; (tw.AccountSID != "" || tw.AuthToken != "" || tw.From != "" || tw.MessagingServiceSID != "") && !tw.Enabled() {
+		errs = append(errs, errors.New("TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM (or TWILIO_MESSAGING_SERVICE_SID): set all of them to switch SMS on, or none"))
+	}
+	if u, err := url.Parse(c.Twilio.APIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("TWILIO_API_BASE_URL=%q: must be an absolute http:// or https:// URL", c.Twilio.APIBaseURL))
+	}
+	return c, errors.Join(errs...)
+}
+
+func parseRate(s string) (float64, error) {
+	r, err := strconv.ParseFloat(s, 64)
+	if err != nil || r <= 0 || r > 10000 {
+		return 0, fmt.Errorf("%q: want messages per second, a number above 0 such as 30 or 0.5", s)
+	}
+	return r, nil
+}
+
+func parseDurations(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		d, err := time.ParseDuration(part)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("%q: want durations before the start, separated by commas, such as 24h,2h", s)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func validWebhookSecret(s string) bool {
+	if len(s) < 1 || len(s) > 256 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// IsPostgres reports whether the database is PostgreSQL.
+func (c Config) IsPostgres() bool {
+	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
+}

@@ -1,0 +1,107 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) LookupEnv {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DB != "tamkeen.db" || c.HTTPAddr != ":8080" || c.DefaultRegion != "OM" || c.Location.String() != "Asia/Muscat" {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if c.QuietHours.String() != "21:00-08:00" {
+		t.Fatalf("quiet hours = %s", c.QuietHours)
+	}
+	if c.IsPostgres() {
+		t.Fatal("default database must be SQLite")
+	}
+}
+
+func TestLoadEmptyQuietHoursMeansNone(t *testing.T) {
+	c, err := Load(env(map[string]string{"TAMKEEN_QUIET_HOURS": ""}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.QuietHours.Set {
+		t.Fatalf("empty TAMKEEN_QUIET_HOURS must mean none, got %s", c.QuietHours)
+	}
+}
+
+func TestLoadNamesEveryBadVariable(t *testing.T) {
+	_, err := Load(env(map[string]string{
+		"TAMKEEN_TIMEZONE":       "Mars/Olympus",
+		"TAMKEEN_DEFAULT_REGION": "XX",
+		"TAMKEEN_QUIET_HOURS":    "late",
+		"TAMKEEN_PUBLIC_URL":     "ftp://x",
+		"TAMKEEN_LOG_LEVEL":      "loud",
+		"TAMKEEN_DEMO_DATA":      "maybe",
+		"TAMKEEN_REMINDERS":      "yesterday",
+		"TELEGRAM_MODE":          "carrier-pigeon",
+		"TELEGRAM_RATE":          "-3",
+		"TWILIO_ACCOUNT_SID":     "AC123",
+	}))
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, name := range []string{"TAMKEEN_TIMEZONE", "TAMKEEN_DEFAULT_REGION", "TAMKEEN_QUIET_HOURS", "TAMKEEN_PUBLIC_URL", "TAMKEEN_LOG_LEVEL", "TAMKEEN_DEMO_DATA",
+		"TAMKEEN_REMINDERS", "TELEGRAM_MODE", "TELEGRAM_RATE", "TWILIO_AUTH_TOKEN"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s: %v", name, err)
+		}
+	}
+}
+
+func TestQuietHoursNextAllowed(t *testing.T) {
+	muscat, _ := time.LoadLocation("Asia/Muscat")
+	at := func(d, h, m int) time.Time { return time.Date(2026, 11, d, h, m, 0, 0, muscat) }
+	night, _ := ParseQuietHours("21:00-08:00")
+	noon, _ := ParseQuietHours("13:00-15:00")
+	cases := []struct {
+		name string
+		q    QuietHours
+		in   time.Time
+		want time.Time
+	}{
+		{"day is allowed", night, at(23, 12, 0), at(23, 12, 0)},
+		{"evening waits for morning", night, at(23, 22, 30), at(24, 8, 0)},
+		{"window start is quiet", night, at(23, 21, 0), at(24, 8, 0)},
+		{"early morning waits", night, at(24, 2, 0), at(24, 8, 0)},
+		{"window end is allowed", night, at(24, 8, 0), at(24, 8, 0)},
+		{"same-day window", noon, at(23, 14, 0), at(23, 15, 0)},
+		{"none", QuietHours{}, at(23, 2, 0), at(23, 2, 0)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.q.NextAllowed(c.in.UTC(), muscat); !got.Equal(c.want) {
+				t.Errorf("NextAllowed(%s) = %s, want %s", c.in, got.In(muscat), c.want)
+			}
+		})
+	}
+}
+
+func TestLoadTelegramWebhookNeedsPublicURLAndSecret(t *testing.T) {
+	_, err := Load(env(map[string]string{"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_MODE": "webhook", "TELEGRAM_WEBHOOK_SECRET": "bad secret!"}))
+	if err == nil || !strings.Contains(err.Error(), "TAMKEEN_PUBLIC_URL") || !strings.Contains(err.Error(), "TELEGRAM_WEBHOOK_SECRET") {
+		t.Fatalf("want errors naming TAMKEEN_PUBLIC_URL and TELEGRAM_WEBHOOK_SECRET, got %v", err)
+	}
+	c, err := Load(env(map[string]string{"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_MODE": "webhook",
+		"TELEGRAM_WEBHOOK_SECRET": "s3cret_-", "TAMKEEN_PUBLIC_URL": "https://bot.example.org/"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Telegram.Enabled() || c.PublicURL != "https://bot.example.org" || c.Twilio.Enabled() {
+		t.Fatalf("unexpected: %+v", c)
+	}
+	if len(c.Reminders) != 2 || c.Reminders[0] != 24*time.Hour || c.Reminders[1] != 2*time.Hour {
+		t.Fatalf("reminders = %v", c.Reminders)
+	}
+}

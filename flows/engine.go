@@ -1,0 +1,308 @@
+package flows
+
+import (
+	"time"
+
+	"github.com/tamkeen/tamkeen/locales"
+	"github.com/tamkeen/tamkeen/textnorm"
+)
+
+// Engine runs conversations. It is safe for concurrent use: it keeps no
+// per-conversation state of its own.
+type Engine struct {
+	content locales.Content
+	steps   map[string]step
+}
+
+// New returns an engine for the given content.
+func New(content locales.Content) *Engine {
+	e := &Engine{content: content}
+	e.steps = map[string]step{
+		stepLanguage:      languageStep{},
+		stepConsent:       consentStep{},
+		stepName:          nameStep{},
+		stepGovernorate:   governorateStep{},
+		stepMenu:          menuStep{},
+		stepModules:       modulesStep{},
+		stepModulePage:    modulePageStep{},
+		stepQuestion:      questionStep{},
+		stepResult:        resultStep{},
+		stepOpportunities: opportunitiesStep{},
+		stepOpportunity:   opportunityStep{},
+		stepSignedUp:      signedUpStep{},
+		stepMySignups:     mySignupsStep{},
+		stepProducer:      producerStep{},
+		stepHelp:          helpStep{},
+		stepDelete:        deleteStep{},
+	}
+	return e
+}
+
+// Handle runs one turn: the person with snapshot sent in at now.
+func (e *Engine) Handle(now time.Time, snap Snapshot, in Input) Result {
+	t := &turn{
+		e:    e,
+		now:  now,
+		snap: snap,
+		res:  Result{Profile: snap.Profile, State: snap.State},
+	}
+	t.handle(in)
+	return t.res
+}
+
+// step is one place in the conversation.
+type step interface {
+	// prompt is the message that shows the step, with its options.
+	prompt(t *turn) Reply
+	// choose reacts to one of the prompt's options.
+	choose(t *turn, payload string)
+	// text reacts to free text; false means it was not understood.
+	text(t *turn, raw string) bool
+	// back says where "back" leads from here.
+	back(t *turn) (string, map[string]string)
+}
+
+// noText is embedded by steps that take only their options.
+type noText struct{}
+
+func (noText) text(*turn, string) bool { return false }
+
+// backToMenu is embedded by steps whose "back" is the main menu.
+type backToMenu struct{}
+
+func (backToMenu) back(*turn) (string, map[string]string) { return stepMenu, nil }
+
+// Global payloads: buttons that work wherever the person is.
+const (
+	payloadMenu = "menu"
+	payloadBack = "back"
+	payloadHelp = "help"
+)
+
+// turn is one input being handled.
+type turn struct {
+	e    *Engine
+	now  time.Time
+	snap Snapshot
+	res  Result
+}
+
+func (t *turn) say(r Reply) { t.res.Replies = append(t.res.Replies, r) }
+
+func (t *turn) current() (step, bool) {
+	s, ok := t.e.steps[t.res.State.Step]
+	return s, ok
+}
+
+// goTo moves to a step and shows it. Steps past registration are reached
+// only once language, consent, name and governorate are known.
+func (t *turn) goTo(name string, args map[string]string) {
+	if gate := t.gate(); gate != "" && !ungated[name] {
+		name, args = gate, nil
+	}
+	if name != stepQuestion {
+		t.res.State.Answers = nil
+	}
+	t.res.State.Step = name
+	t.res.State.Args = args
+	t.say(t.e.steps[name].prompt(t))
+}
+
+// home goes to the first unfinished onboarding step, or the main menu.
+func (t *turn) home() { t.goTo(stepMenu, nil) }
+
+// reprompt shows the current step again.
+func (t *turn) reprompt() {
+	s, ok := t.current()
+	if !ok {
+		t.home()
+		return
+	}
+	t.say(s.prompt(t))
+}
+
+var ungated = map[string]bool{stepLanguage: true, stepConsent: true, stepName: true, stepGovernorate: true, stepHelp: true}
+
+func (t *turn) gate() string {
+	p := t.res.Profile
+	switch {
+	case p.Language == "":
+		return stepLanguage
+	case p.ConsentAt.IsZero():
+		return stepConsent
+	case p.Name == "":
+		return stepName
+	case p.Governorate == "":
+		return stepGovernorate
+	}
+	return ""
+}
+
+func (t *turn) handle(in Input) {
+	norm := textnorm.Normalize(in.Text)
+	cmd := ""
+	if in.Payload == "" {
+		cmd = t.e.content.Keywords.Match(norm)
+	}
+
+	if t.res.Profile.OptedOut {
+		if cmd == "start" {
+			t.res.Profile.OptedOut = false
+			t.say(Reply{Key: "stop.resumed"})
+			t.resume()
+			return
+		}
+		if t.snap.Channel != "sms" { // an SMS number that said STOP hears nothing more
+			t.say(Reply{Key: "stop.hint", Always: true})
+		}
+		return
+	}
+
+	if norm == "" && in.Payload == "" { // an empty message: show where the person is
+		t.resume()
+		return
+	}
+
+	switch cmd {
+	case "stop":
+		t.res.Profile.OptedOut = true
+		t.say(Reply{Key: "stop.done", Always: true})
+		return
+	case "start":
+		t.resume()
+		return
+	case "menu":
+		t.home()
+		return
+	case "help":
+		t.goTo(stepHelp, nil)
+		return
+	case "language":
+		t.goTo(stepLanguage, nil)
+		return
+	case "lang.ar", "lang.en":
+		t.res.Profile.Language = cmd[len("lang."):]
+		t.resume()
+		return
+	case "back":
+		t.goBack()
+		return
+	}
+
+	s, ok := t.current()
+	if !ok { // a new conversation: whatever was said, begin
+		t.home()
+		return
+	}
+
+	switch in.Payload {
+	case payloadMenu:
+		t.home()
+		return
+	case payloadBack:
+		t.goBack()
+		return
+	case payloadHelp:
+		t.goTo(stepHelp, nil)
+		return
+	}
+
+	options := s.prompt(t).Options
+	if in.Payload != "" {
+		for _, o := range options {
+			if o.Payload == in.Payload {
+				t.choose(s, o.Payload)
+				return
+			}
+		}
+		t.say(Reply{Key: "stale_button"})
+		t.reprompt()
+		return
+	}
+	if n, ok := textnorm.Number(norm); ok && len(options) > 0 {
+		if n >= 1 && n <= len(options) {
+			t.choose(s, options[n-1].Payload)
+			return
+		}
+		t.say(Reply{Key: "not_understood.number", Data: map[string]any{"Count": len(options)}})
+		t.reprompt()
+		return
+	}
+	if cmd == "yes" || cmd == "no" {
+		for _, o := range options {
+			if o.Payload == cmd {
+				t.choose(s, o.Payload)
+				return
+			}
+		}
+	}
+	if s.text(t, in.Text) {
+		return
+	}
+	t.say(Reply{Key: "not_understood"})
+	t.reprompt()
+}
+
+func (t *turn) choose(s step, payload string) {
+	switch payload {
+	case payloadMenu:
+		t.home()
+	case payloadBack:
+		t.goBack()
+	default:
+		s.choose(t, payload)
+	}
+}
+
+func (t *turn) goBack() {
+	s, ok := t.current()
+	if !ok {
+		t.home()
+		return
+	}
+	name, args := s.back(t)
+	t.goTo(name, args)
+}
+
+// resume shows where the person is, after a start or a language change.
+func (t *turn) resume() {
+	if t.gate() != "" {
+		t.home()
+		return
+	}
+	if _, ok := t.current(); ok && !ungated[t.res.State.Step] {
+		t.reprompt()
+		return
+	}
+	t.home()
+}
+
+// opportunity finds an opportunity of the snapshot.
+func (t *turn) opportunity(id int64) (Opportunity, bool) {
+	for _, o := range t.snap.Opportunities {
+		if o.ID == id {
+			return o, true
+		}
+	}
+	return Opportunity{}, false
+}
+
+// signupStatus is the person's status for an opportunity after this turn's changes ("" for none).
+func (t *turn) signupStatus(id int64) string {
+	for i := len(t.res.Signups) - 1; i >= 0; i-- {
+		if t.res.Signups[i].OpportunityID == id {
+			return t.res.Signups[i].Status
+		}
+	}
+	for _, s := range t.snap.Signups {
+		if s.OpportunityID == id {
+			return s.Status
+		}
+	}
+	return ""
+}
+
+func active(status string) bool { return status == SignupRegistered || status == SignupWaitlisted }
+
+func navMenu() Option { return Option{Payload: payloadMenu, Key: "nav.menu"} }
+func navBack() Option { return Option{Payload: payloadBack, Key: "nav.back"} }

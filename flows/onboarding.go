@@ -1,0 +1,216 @@
+package flows
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Step names, as saved in the conversation state.
+const (
+	stepLanguage      = "language"
+	stepConsent       = "consent"
+	stepName          = "reg.name"
+	stepGovernorate   = "reg.governorate"
+	stepMenu          = "menu"
+	stepModules       = "awareness"
+	stepModulePage    = "awareness.page"
+	stepQuestion      = "assessment.question"
+	stepResult        = "assessment.result"
+	stepOpportunities = "opportunities"
+	stepOpportunity   = "opportunity"
+	stepSignedUp      = "opportunity.signed_up"
+	stepMySignups     = "my_signups"
+	stepProducer      = "producer"
+	stepHelp          = "help"
+	stepDelete        = "delete"
+)
+
+// languageStep asks which language to use.
+type languageStep struct{ noText }
+
+func (languageStep) prompt(t *turn) Reply {
+	return Reply{Key: "language.choose", Options: []Option{
+		{Payload: "l:ar", Key: "language.name.ar"},
+		{Payload: "l:en", Key: "language.name.en"},
+	}}
+}
+
+func (languageStep) choose(t *turn, payload string) {
+	t.res.Profile.Language = strings.TrimPrefix(payload, "l:")
+	t.home()
+}
+
+func (languageStep) back(t *turn) (string, map[string]string) { return stepMenu, nil }
+
+// consentStep shows the privacy notice and asks for agreement.
+type consentStep struct{ noText }
+
+func (consentStep) prompt(t *turn) Reply {
+	return Reply{Key: "consent.notice", Options: []Option{
+		{Payload: "yes", Key: "consent.agree"},
+		{Payload: "no", Key: "consent.decline"},
+	}}
+}
+
+func (consentStep) choose(t *turn, payload string) {
+	if payload == "yes" {
+		t.res.Profile.ConsentAt = t.now
+		t.home()
+		return
+	}
+	t.say(Reply{Key: "consent.declined"})
+}
+
+func (consentStep) back(t *turn) (string, map[string]string) { return stepLanguage, nil }
+
+// nameStep asks for the person's name.
+type nameStep struct{}
+
+// Name limits, in characters.
+const (
+	minNameRunes = 2
+	maxNameRunes = 60
+)
+
+func (nameStep) prompt(t *turn) Reply { return Reply{Key: "reg.name"} }
+
+func (nameStep) choose(t *turn, payload string) {}
+
+func (nameStep) text(t *turn, raw string) bool {
+	name, ok := cleanName(raw)
+	if !ok {
+		t.say(Reply{Key: "reg.name_invalid", Data: map[string]any{"Min": minNameRunes, "Max": maxNameRunes}})
+		return true
+	}
+	t.res.Profile.Name = name
+	t.home()
+	return true
+}
+
+func (nameStep) back(t *turn) (string, map[string]string) { return stepConsent, nil }
+
+// cleanName accepts letters of any script with spaces, dots, hyphens and
+// apostrophes between them.
+func cleanName(raw string) (string, bool) {
+	name := strings.Join(strings.Fields(raw), " ")
+	n := utf8.RuneCountInString(name)
+	if n < minNameRunes || n > maxNameRunes {
+		return "", false
+	}
+	letters := 0
+	for _, r := range name {
+		switch {
+		case unicode.IsLetter(r):
+			letters++
+		case unicode.Is(unicode.Mn, r), r == ' ', r == '.', r == '-', r == '\'', r == 'ـ':
+		default:
+			return "", false
+		}
+	}
+	return name, letters >= minNameRunes
+}
+
+// governorateStep asks where the person lives.
+type governorateStep struct{ noText }
+
+func (governorateStep) prompt(t *turn) Reply {
+	opts := make([]Option, 0, len(t.e.content.Governorates))
+	for _, g := range t.e.content.Governorates {
+		opts = append(opts, Option{Payload: "g:" + g, Key: "gov." + g})
+	}
+	return Reply{Key: "reg.governorate", Options: opts}
+}
+
+func (governorateStep) choose(t *turn, payload string) {
+	first := t.res.Profile.Governorate == ""
+	t.res.Profile.Governorate = strings.TrimPrefix(payload, "g:")
+	if first {
+		t.say(Reply{Key: "reg.done", Data: map[string]any{"Name": t.res.Profile.Name}})
+	}
+	t.home()
+}
+
+func (governorateStep) back(t *turn) (string, map[string]string) { return stepName, nil }
+
+// menuStep is the main menu.
+type menuStep struct{ noText }
+
+var menuItems = []struct{ payload, key, step string }{
+	{"aw", "menu.awareness", stepModules},
+	{"as", "menu.assessment", stepQuestion},
+	{"op", "menu.opportunities", stepOpportunities},
+	{"ms", "menu.my_signups", stepMySignups},
+	{"pc", "menu.producer", stepProducer},
+	{"hp", "menu.help", stepHelp},
+	{"lg", "menu.language", stepLanguage},
+	{"dl", "menu.delete", stepDelete},
+}
+
+func (menuStep) prompt(t *turn) Reply {
+	opts := make([]Option, len(menuItems))
+	for i, m := range menuItems {
+		opts[i] = Option{Payload: m.payload, Key: m.key}
+	}
+	return Reply{Key: "menu.title", Data: map[string]any{"Name": t.res.Profile.Name}, Options: opts}
+}
+
+func (menuStep) choose(t *turn, payload string) {
+	for _, m := range menuItems {
+		if m.payload != payload {
+			continue
+		}
+		if m.step == stepQuestion {
+			startAssessment(t)
+			return
+		}
+		t.goTo(m.step, nil)
+		return
+	}
+}
+
+func (menuStep) back(t *turn) (string, map[string]string) { return stepMenu, nil }
+
+// helpStep explains what the bot does and which words work everywhere.
+type helpStep struct {
+	noText
+	backToMenu
+}
+
+func (helpStep) prompt(t *turn) Reply {
+	return Reply{Key: "help.text", ShortKey: "help.sms", Options: []Option{navMenu()}}
+}
+
+func (helpStep) choose(t *turn, payload string) {}
+
+// deleteStep confirms erasing the person's data.
+type deleteStep struct {
+	noText
+	backToMenu
+}
+
+func (deleteStep) prompt(t *turn) Reply {
+	return Reply{Key: "delete.confirm", Options: []Option{
+		{Payload: "yes", Key: "delete.yes"},
+		{Payload: "no", Key: "delete.no"},
+	}}
+}
+
+func (deleteStep) choose(t *turn, payload string) {
+	if payload != "yes" {
+		t.say(Reply{Key: "delete.kept"})
+		t.home()
+		return
+	}
+	t.res.Erase = true
+	// Kept: what anonymous counts need and the language of the goodbye.
+	p := t.res.Profile
+	t.res.Profile = Profile{Language: p.Language, Governorate: p.Governorate, Track: p.Track}
+	t.res.State = State{}
+	for _, s := range t.snap.Signups {
+		if active(t.signupStatus(s.OpportunityID)) {
+			t.res.Signups = append(t.res.Signups, SignupChange{OpportunityID: s.OpportunityID, Status: SignupCancelled})
+		}
+	}
+	t.say(Reply{Key: "delete.done", Always: true})
+}

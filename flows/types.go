@@ -1,0 +1,163 @@
+// Package flows is the conversation: language, consent, registration,
+// awareness, assessment, opportunities, producer corner, help, stop and
+// delete-my-data. It is pure: given a contact's saved snapshot, one input and
+// the time, it returns the replies to send and the records to save. It does
+// no I/O and holds no words: replies are message keys resolved by locales.
+package flows
+
+import "time"
+
+// Sign-up statuses.
+const (
+	SignupRegistered = "registered"
+	SignupWaitlisted = "waitlisted"
+	SignupCancelled  = "cancelled"
+)
+
+// Opportunity kinds.
+const (
+	KindTraining = "training"
+	KindJob      = "job"
+	KindEvent    = "event"
+)
+
+// Input is one thing a person sent: typed text, or the payload of a button they tapped.
+type Input struct {
+	Text    string
+	Payload string
+}
+
+// Profile is what the conversation knows about a person and may change.
+type Profile struct {
+	Language    string
+	Name        string
+	Governorate string
+	ConsentAt   time.Time // zero: no consent given
+	OptedOut    bool
+	Track       string // recommended by the last finished assessment
+}
+
+// State is where a person is in the conversation; it survives restarts.
+type State struct {
+	Step    string            `json:"step,omitempty"`
+	Args    map[string]string `json:"args,omitempty"`
+	Answers map[string]string `json:"answers,omitempty"` // assessment in progress: question → option
+}
+
+// Opportunity is a training, job or event a person may sign up for.
+type Opportunity struct {
+	ID             int64
+	Kind           string
+	Track          string
+	Governorate    string // "" means everywhere
+	Title          map[string]string
+	Description    map[string]string
+	StartsAt       time.Time
+	SignupDeadline time.Time // zero: until it starts
+	Capacity       int       // 0: unlimited
+	Registered     int       // current registered sign-ups
+}
+
+// Open reports whether people may still sign up at now.
+func (o Opportunity) Open(now time.Time) bool {
+	deadline := o.SignupDeadline
+	if deadline.IsZero() {
+		deadline = o.StartsAt
+	}
+	return now.Before(deadline)
+}
+
+// Full reports whether every place is taken.
+func (o Opportunity) Full() bool { return o.Capacity > 0 && o.Registered >= o.Capacity }
+
+// Signup is a person's sign-up for one opportunity.
+type Signup struct {
+	OpportunityID int64
+	Status        string
+}
+
+// Snapshot is everything the conversation may read for one turn.
+type Snapshot struct {
+	Channel       string // the channel the input came on: console, telegram, sms
+	Profile       Profile
+	State         State
+	Opportunities []Opportunity // open ones, plus any the person has signed up for
+	Signups       []Signup
+}
+
+// Reply is one message to send: a catalog key, its data and the options offered.
+type Reply struct {
+	Key      string         `json:"key"`
+	ShortKey string         `json:"short_key,omitempty"` // a shorter text for costly channels (SMS)
+	Data     map[string]any `json:"data,omitempty"`
+	Options  []Option       `json:"options,omitempty"`
+	// Always means send even to a person who opted out or erased their data:
+	// the confirmation of that very act.
+	Always bool `json:"always,omitempty"`
+}
+
+// Option is a choice offered with a reply. Payload is what a button sends back
+// (short and stable); the label is Key rendered with Data.
+type Option struct {
+	Payload string         `json:"p"`
+	Key     string         `json:"k"`
+	Data    map[string]any `json:"d,omitempty"`
+}
+
+// AssessmentResult is a finished skills self-assessment.
+type AssessmentResult struct {
+	Answers   map[string]string
+	Scores    map[string]int
+	Strengths []string
+	Track     string
+}
+
+// SignupChange sets the status of the person's sign-up for an opportunity.
+type SignupChange struct {
+	OpportunityID int64
+	Status        string
+	// ExpectRegistered is the registered count the decision was based on; the
+	// store refuses the change when another sign-up got in first.
+	ExpectRegistered int
+}
+
+// Result is what one turn produced.
+type Result struct {
+	Profile    Profile
+	State      State
+	Replies    []Reply
+	Assessment *AssessmentResult
+	Signups    []SignupChange
+	Erase      bool // forget the person's personal data
+}
+
+// Values inside Reply.Data that the renderer resolves per language.
+
+// T is a catalog text used as a value.
+func T(key string) map[string]any { return map[string]any{"$t": key} }
+
+// L is a text stored per language (a title written by staff).
+func L(byLang map[string]string) map[string]any {
+	m := make(map[string]any, len(byLang))
+	for k, v := range byLang {
+		m[k] = v
+	}
+	return map[string]any{"$l": m}
+}
+
+// List is catalog texts joined the language's way.
+func List(keys ...string) map[string]any {
+	l := make([]any, len(keys))
+	for i, k := range keys {
+		l[i] = k
+	}
+	return map[string]any{"$list": l}
+}
+
+// Date is a moment shown in the person's language and the service's time zone.
+func Date(t time.Time) map[string]any { return map[string]any{"$date": t.UTC().Format(time.RFC3339)} }
+
+// TD is a catalog text with its own data (for example a plural count).
+func TD(key string, data map[string]any) map[string]any {
+	return map[string]any{"$t": key, "$d": data}
+}

@@ -1,0 +1,126 @@
+package locales
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/tamkeen/tamkeen/textnorm"
+)
+
+// Content is the structure of what the bot teaches and asks; its words are
+// in the message catalogs under keys derived from the ids here.
+type Content struct {
+	Tracks       []string   `toml:"tracks"`       // key track.<id>
+	Governorates []string   `toml:"governorates"` // key gov.<id>
+	Modules      []Module   `toml:"modules"`      // keys module.<id>.title, .page.<n>, .sms
+	Questions    []Question `toml:"questions"`    // keys question.<id>.text, .option.<opt>
+	Keywords     Keywords   `toml:"-"`            // from content/keywords.toml
+}
+
+// Module is one awareness lesson of a few pages.
+type Module struct {
+	ID    string `toml:"id"`
+	Pages int    `toml:"pages"`
+}
+
+// Question is one question of the skills self-assessment.
+type Question struct {
+	ID      string           `toml:"id"`
+	Options []QuestionOption `toml:"options"`
+}
+
+// QuestionOption is one answer, with what it adds to each track's score and
+// the strengths it reveals.
+type QuestionOption struct {
+	ID        string         `toml:"id"`
+	Scores    map[string]int `toml:"scores"`
+	Strengths []string       `toml:"strengths"`
+}
+
+// Keywords maps a command (menu, help, back, language, stop, start, yes, no,
+// and lang.<code>) to the words that trigger it, in any language.
+type Keywords map[string][]string
+
+// Match returns the command a whole message names, or "".
+func (k Keywords) Match(normalized string) string {
+	for cmd, words := range k {
+		for _, w := range words {
+			if textnorm.Normalize(w) == normalized {
+				return cmd
+			}
+		}
+	}
+	return ""
+}
+
+// DemoOpportunity is a clearly marked sample opportunity loaded into an empty database.
+type DemoOpportunity struct {
+	Key                  string            `toml:"key"`
+	Kind                 string            `toml:"kind"`
+	Track                string            `toml:"track"`
+	Governorate          string            `toml:"governorate"`
+	StartsInDays         int               `toml:"starts_in_days"`
+	StartHour            int               `toml:"start_hour"`
+	SignupDeadlineInDays int               `toml:"signup_deadline_in_days"`
+	Capacity             int               `toml:"capacity"`
+	Title                map[string]string `toml:"title"`
+	Description          map[string]string `toml:"description"`
+}
+
+// HasGovernorate reports whether id is a configured governorate.
+func (c Content) HasGovernorate(id string) bool { return contains(c.Governorates, id) }
+
+// HasTrack reports whether id is a configured track.
+func (c Content) HasTrack(id string) bool { return contains(c.Tracks, id) }
+
+// Module returns the module with id.
+func (c Content) Module(id string) (Module, bool) {
+	for _, m := range c.Modules {
+		if m.ID == id {
+			return m, true
+		}
+	}
+	return Module{}, false
+}
+
+func (c Content) validate() error {
+	var errs []error
+	if len(c.Tracks) == 0 || len(c.Governorates) == 0 || len(c.Modules) == 0 || len(c.Questions) == 0 {
+		errs = append(errs, errors.New("content.toml needs tracks, governorates, modules and questions"))
+	}
+	for _, m := range c.Modules {
+		if m.Pages < 1 {
+			errs = append(errs, fmt.Errorf("module %q: pages must be at least 1", m.ID))
+		}
+	}
+	for _, q := range c.Questions {
+		if len(q.Options) < 2 {
+			errs = append(errs, fmt.Errorf("question %q: needs at least 2 options", q.ID))
+		}
+		for _, o := range q.Options {
+			for t := range o.Scores {
+				if !c.HasTrack(t) {
+					errs = append(errs, fmt.Errorf("question %q option %q: unknown track %q", q.ID, o.ID, t))
+				}
+			}
+		}
+	}
+	for _, cmd := range []string{"menu", "help", "back", "language", "stop", "start", "yes", "no"} {
+		if len(c.Keywords[cmd]) == 0 {
+			errs = append(errs, fmt.Errorf("keywords.toml: no words for %q", cmd))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("locales: content: %w", err)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

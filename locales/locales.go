@@ -1,0 +1,218 @@
+// Package locales owns every word the service shows people: the Arabic and
+// English message catalogs and the content (awareness modules, assessment
+// questions, governorates, demo opportunities, command keywords). They are
+// embedded in the binary; a folder given at start may override any file.
+package locales
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+
+	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed messages/*.toml content/*.toml
+var embedded embed.FS
+
+// Default is the language used when a person has not chosen one, and the
+// fallback for a missing text.
+const Default = "ar"
+
+// Languages lists the supported languages, default first.
+var languages = []string{"ar", "en"}
+
+// Bundle is the loaded catalogs and content.
+type Bundle struct {
+	bundle     *i18n.Bundle
+	localizers map[string]*i18n.Localizer
+	keys       map[string]map[string]*i18n.Message // language → key → message
+	Content    Content
+	Demo       []DemoOpportunity
+}
+
+// Load reads the embedded files, each replaced by the file of the same path
+// under overrideDir when that exists ("" for none). Extra message files in
+// overrideDir/messages are loaded too.
+func Load(overrideDir string) (*Bundle, error) {
+	fsys := overlay{base: embedded}
+	if overrideDir != "" {
+		if st, err := os.Stat(overrideDir); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("locales: TAMKEEN_CONTENT_DIR %q is not a readable folder", overrideDir)
+		}
+		fsys.top = os.DirFS(overrideDir)
+	}
+	b := &Bundle{
+		bundle:     i18n.NewBundle(language.Arabic),
+		localizers: map[string]*i18n.Localizer{},
+		keys:       map[string]map[string]*i18n.Message{},
+	}
+	b.bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+
+	files, err := fsys.glob("messages/*.toml")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range files {
+		data, err := fsys.read(name)
+		if err != nil {
+			return nil, err
+		}
+		mf, err := b.bundle.ParseMessageFileBytes(data, name)
+		if err != nil {
+			return nil, fmt.Errorf("locales: %s: %w", name, err)
+		}
+		lang := mf.Tag.String()
+		if b.keys[lang] == nil {
+			b.keys[lang] = map[string]*i18n.Message{}
+		}
+		for _, m := range mf.Messages {
+			b.keys[lang][m.ID] = m
+		}
+	}
+	for _, l := range languages {
+		b.localizers[l] = i18n.NewLocalizer(b.bundle, l)
+	}
+
+	if err := fsys.decode("content/content.toml", &b.Content); err != nil {
+		return nil, err
+	}
+	if err := fsys.decode("content/keywords.toml", &b.Content.Keywords); err != nil {
+		return nil, err
+	}
+	var demo struct {
+		Opportunities []DemoOpportunity `toml:"opportunities"`
+	}
+	if err := fsys.decode("content/demo_opportunities.toml", &demo); err != nil {
+		return nil, err
+	}
+	b.Demo = demo.Opportunities
+	if err := b.Content.validate(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Languages returns the supported language codes, the default first.
+func (b *Bundle) Languages() []string { return append([]string(nil), languages...) }
+
+// Supported reports whether lang is one of the supported languages.
+func (b *Bundle) Supported(lang string) bool {
+	for _, l := range languages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// Has reports whether key exists in lang.
+func (b *Bundle) Has(lang, key string) bool {
+	_, ok := b.keys[lang][key]
+	return ok
+}
+
+// Keys lists every key of lang, sorted.
+func (b *Bundle) Keys(lang string) []string {
+	out := make([]string, 0, len(b.keys[lang]))
+	for k := range b.keys[lang] {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Description returns the description written beside a message (for example
+// an SMS segment budget, "sms:1").
+func (b *Bundle) Description(lang, key string) string {
+	if m, ok := b.keys[lang][key]; ok {
+		return m.Description
+	}
+	return ""
+}
+
+// ErrMissing is returned for a key that no catalog has.
+var ErrMissing = errors.New("locales: missing text")
+
+// Text renders key in lang with data (a text/template context). A "Count"
+// entry selects the plural form. An unsupported lang falls back to Arabic.
+func (b *Bundle) Text(lang, key string, data map[string]any) (string, error) {
+	loc, ok := b.localizers[lang]
+	if !ok {
+		loc = b.localizers[Default]
+	}
+	cfg := &i18n.LocalizeConfig{MessageID: key, TemplateData: data}
+	if n, ok := data["Count"]; ok {
+		if f, isFloat := n.(float64); isFloat && f == float64(int64(f)) {
+			n = int64(f) // numbers come back from JSON as floats
+		}
+		cfg.PluralCount = n
+	}
+	s, err := loc.Localize(cfg)
+	if err != nil {
+		var nf *i18n.MessageNotFoundErr
+		if errors.As(err, &nf) && s != "" {
+			return s, nil // found in the fallback language
+		}
+		return "", fmt.Errorf("%w: %q in %s: %v", ErrMissing, key, lang, err)
+	}
+	return s, nil
+}
+
+// overlay reads a file from top when it has it, else from base.
+type overlay struct {
+	base fs.FS
+	top  fs.FS
+}
+
+func (o overlay) read(name string) ([]byte, error) {
+	if o.top != nil {
+		if data, err := fs.ReadFile(o.top, name); err == nil {
+			return data, nil
+		}
+	}
+	data, err := fs.ReadFile(o.base, name)
+	if err != nil {
+		return nil, fmt.Errorf("locales: %w", err)
+	}
+	return data, nil
+}
+
+func (o overlay) glob(pattern string) ([]string, error) {
+	seen := map[string]bool{}
+	for _, f := range []fs.FS{o.base, o.top} {
+		if f == nil {
+			continue
+		}
+		names, err := fs.Glob(f, pattern)
+		if err != nil {
+			return nil, fmt.Errorf("locales: %w", err)
+		}
+		for _, n := range names {
+			seen[n] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func (o overlay) decode(name string, v any) error {
+	data, err := o.read(name)
+	if err != nil {
+		return err
+	}
+	if _, err := toml.Decode(string(data), v); err != nil {
+		return fmt.Errorf("locales: %s: %w", path.Base(name), err)
+	}
+	return nil
+}

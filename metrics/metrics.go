@@ -1,0 +1,52 @@
+// Package metrics owns the service's Prometheus collectors, kept in a
+// registry of their own (no process-wide default) and served at /metrics.
+package metrics
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics is the set of collectors.
+type Metrics struct {
+	Registry *prometheus.Registry
+	// Inbound counts inbound messages by channel and result (handled, duplicate, error).
+	Inbound *prometheus.CounterVec
+	// Outbound counts send attempts by channel and result (sent, retry, failed, skipped).
+	Outbound *prometheus.CounterVec
+	// SendSeconds observes how long a provider took to accept a message.
+	SendSeconds *prometheus.HistogramVec
+	// HTTPRequests counts HTTP requests by route and status code.
+	HTTPRequests *prometheus.CounterVec
+}
+
+// New makes the collectors and registers them, with the Go and process collectors.
+func New() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		Inbound: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tamkeen_inbound_messages_total", Help: "Inbound messages by channel and result.",
+		}, []string{"channel", "result"}),
+		Outbound: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tamkeen_outbound_messages_total", Help: "Outbound send attempts by channel and result.",
+		}, []string{"channel", "result"}),
+		SendSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "tamkeen_send_seconds", Help: "Time a provider took to accept a message.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 8),
+		}, []string{"channel"}),
+		HTTPRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tamkeen_http_requests_total", Help: "HTTP requests by route and status code.",
+		}, []string{"route", "code"}),
+	}
+	m.Registry.MustRegister(m.Inbound, m.Outbound, m.SendSeconds, m.HTTPRequests,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
+}

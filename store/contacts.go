@@ -1,0 +1,209 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Address says who a contact is on one channel; exactly one field is set.
+type Address struct {
+	TelegramChatID int64
+	Phone          string // E.164
+	ConsoleUser    string
+}
+
+func (a Address) where() (string, any, error) {
+	switch {
+	case a.TelegramChatID != 0:
+		return "telegram_chat_id = ?", a.TelegramChatID, nil
+	case a.Phone != "":
+		return "phone = ?", a.Phone, nil
+	case a.ConsoleUser != "":
+		return "console_user = ?", a.ConsoleUser, nil
+	}
+	return "", nil, errors.New("store: empty address")
+}
+
+// ContactByAddress finds the contact at addr, creating it (with language
+// lang) when there is none. created tells which happened. On PostgreSQL the
+// row stays locked until the transaction ends, so one contact's messages are
+// handled one at a time.
+func (tx *Tx) ContactByAddress(addr Address, lang string) (c *Contact, created bool, err error) {
+	cond, arg, err := addr.where()
+	if err != nil {
+		return nil, false, err
+	}
+	c = &Contact{}
+	q := tx.db.Clauses(clause.Locking{Strength: "UPDATE"}).Where(cond, arg).Limit(1).Find(c)
+	if q.Error != nil {
+		return nil, false, fmt.Errorf("store: find contact: %w", q.Error)
+	}
+	if q.RowsAffected == 1 {
+		return c, false, nil
+	}
+	c = &Contact{Language: lang}
+	switch {
+	case addr.TelegramChatID != 0:
+		c.TelegramChatID = &addr.TelegramChatID
+	case addr.Phone != "":
+		c.Phone = &addr.Phone
+	default:
+		c.ConsoleUser = &addr.ConsoleUser
+	}
+	res := tx.db.Clauses(clause.OnConflict{DoNothing: true}).Create(c)
+	if res.Error != nil {
+		return nil, false, fmt.Errorf("store: create contact: %w", res.Error)
+	}
+	if res.RowsAffected == 0 { // created by a concurrent message a moment ago
+		c = &Contact{}
+		if err := tx.db.Clauses(clause.Locking{Strength: "UPDATE"}).Where(cond, arg).First(c).Error; err != nil {
+			return nil, false, fmt.Errorf("store: find contact: %w", err)
+		}
+		return c, false, nil
+	}
+	return c, true, nil
+}
+
+// SaveContact writes every field of c.
+func (tx *Tx) SaveContact(c *Contact) error {
+	if err := tx.db.Save(c).Error; err != nil {
+		return fmt.Errorf("store: save contact %d: %w", c.ID, err)
+	}
+	return nil
+}
+
+// ClaimInbound records a provider message id; false means it was handled before.
+func (tx *Tx) ClaimInbound(channel, externalID string, contactID int64) (bool, error) {
+	res := tx.db.Clauses(clause.OnConflict{DoNothing: true}).Create(&InboundMessage{
+		Channel: channel, ExternalID: externalID, ContactID: contactID, ReceivedAt: tx.store.now(),
+	})
+	if res.Error != nil {
+		return false, fmt.Errorf("store: record inbound: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// State returns the saved conversation state of a contact ("" for none).
+func (tx *Tx) State(contactID int64) (string, error) {
+	var st ConversationState
+	q := tx.db.Where("contact_id = ?", contactID).Limit(1).Find(&st)
+	if q.Error != nil {
+		return "", fmt.Errorf("store: load state: %w", q.Error)
+	}
+	return st.Data, nil
+}
+
+// SaveState replaces the conversation state of a contact.
+func (tx *Tx) SaveState(contactID int64, data string) error {
+	err := tx.db.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "contact_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"data", "updated_at"}),
+	}).Create(&ConversationState{ContactID: contactID, Data: data}).Error
+	if err != nil {
+		return fmt.Errorf("store: save state: %w", err)
+	}
+	return nil
+}
+
+// AddAssessment stores a finished assessment.
+func (tx *Tx) AddAssessment(a *Assessment) error {
+	if err := tx.db.Create(a).Error; err != nil {
+		return fmt.Errorf("store: add assessment: %w", err)
+	}
+	return nil
+}
+
+// Erase forgets a contact's personal data: name, phone, chat ids, answers
+// and conversation state. What stays is anonymous: language, governorate,
+// track and the sign-up and assessment counts.
+func (tx *Tx) Erase(contactID int64) error {
+	now := tx.store.now()
+	err := tx.db.Model(&Contact{}).Where("id = ?", contactID).Updates(map[string]any{
+		"name": "", "phone": nil, "telegram_chat_id": nil, "console_user": nil,
+		"consent_at": nil, "erased_at": now, "updated_at": now,
+	}).Error
+	if err != nil {
+		return fmt.Errorf("store: erase contact: %w", err)
+	}
+	if err := tx.db.Where("contact_id = ?", contactID).Delete(&ConversationState{}).Error; err != nil {
+		return fmt.Errorf("store: erase state: %w", err)
+	}
+	if err := tx.db.Model(&Assessment{}).Where("contact_id = ?", contactID).Update("answers", "{}").Error; err != nil {
+		return fmt.Errorf("store: erase answers: %w", err)
+	}
+	return nil
+}
+
+// contactsByID loads contacts by id.
+func contactsByID(db *gorm.DB, ids []int64) (map[int64]*Contact, error) {
+	var list []*Contact
+	if err := db.Where("id IN ?", ids).Find(&list).Error; err != nil {
+		return nil, fmt.Errorf("store: load contacts: %w", err)
+	}
+	out := make(map[int64]*Contact, len(list))
+	for _, c := range list {
+		out[c.ID] = c
+	}
+	return out, nil
+}
+
+// Reachable reports whether messages may go to c on channel, and if not why:
+// "opted_out", "erased" or "unreachable". always skips the opt-out and
+// erasure checks (the confirmation of that very act).
+func (c *Contact) Reachable(channel string, always bool) (bool, string) {
+	switch {
+	case !always && c.ErasedAt != nil:
+		return false, "erased"
+	case !always && c.OptedOutAt != nil:
+		return false, "opted_out"
+	case channel == "telegram" && c.TelegramBlocked:
+		return false, "unreachable"
+	case channel == "sms" && c.SMSUnreachable:
+		return false, "unreachable"
+	}
+	return true, ""
+}
+
+// MarkUnreachable records that a contact cannot be reached on channel
+// (Telegram: the bot was blocked; SMS: the number is dead). Reachable clears it.
+func (s *Store) MarkUnreachable(ctx context.Context, contactID int64, channel string, unreachable bool) error {
+	col := ""
+	switch channel {
+	case "telegram":
+		col = "telegram_blocked"
+	case "sms":
+		col = "sms_unreachable"
+	default:
+		return nil
+	}
+	err := s.db.WithContext(ctx).Model(&Contact{}).Where("id = ?", contactID).
+		Updates(map[string]any{col: unreachable, "updated_at": s.now()}).Error
+	if err != nil {
+		return fmt.Errorf("store: mark contact %d on %s: %w", contactID, channel, err)
+	}
+	return nil
+}
+
+// MarkOptedOut records that a contact opted out (for example through the SMS provider).
+func (s *Store) MarkOptedOut(ctx context.Context, contactID int64) error {
+	now := s.now()
+	err := s.db.WithContext(ctx).Model(&Contact{}).Where("id = ? AND opted_out_at IS NULL", contactID).
+		Updates(map[string]any{"opted_out_at": now, "updated_at": now}).Error
+	if err != nil {
+		return fmt.Errorf("store: opt out contact %d: %w", contactID, err)
+	}
+	return nil
+}
+
+// Contact loads one contact by id.
+func (s *Store) Contact(ctx context.Context, id int64) (*Contact, error) {
+	var c Contact
+	if err := s.db.WithContext(ctx).First(&c, id).Error; err != nil {
+		return nil, fmt.Errorf("store: contact %d: %w", id, notFound(err))
+	}
+	return &c, nil
+}

@@ -1,0 +1,185 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// migration is one numbered schema step. Its SQL is written once for both
+// databases; {{id}}, {{ts}} and {{bigint}} become each dialect's types.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations are applied in order and never edited once released: add a step.
+var migrations = []migration{
+	{1, "initial schema", `
+CREATE TABLE contacts (
+	id {{id}},
+	telegram_chat_id {{bigint}} UNIQUE,
+	phone TEXT UNIQUE,
+	console_user TEXT UNIQUE,
+	language TEXT NOT NULL DEFAULT '',
+	name TEXT NOT NULL DEFAULT '',
+	governorate TEXT NOT NULL DEFAULT '',
+	track TEXT NOT NULL DEFAULT '',
+	consent_at {{ts}},
+	opted_out_at {{ts}},
+	telegram_blocked BOOLEAN NOT NULL DEFAULT FALSE,
+	sms_unreachable BOOLEAN NOT NULL DEFAULT FALSE,
+	erased_at {{ts}},
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL
+);
+CREATE INDEX contacts_governorate ON contacts (governorate);
+
+CREATE TABLE conversation_states (
+	contact_id {{bigint}} PRIMARY KEY REFERENCES contacts (id),
+	data TEXT NOT NULL,
+	updated_at {{ts}} NOT NULL
+);
+
+CREATE TABLE assessments (
+	id {{id}},
+	contact_id {{bigint}} NOT NULL REFERENCES contacts (id),
+	answers TEXT NOT NULL,
+	scores TEXT NOT NULL,
+	strengths TEXT NOT NULL,
+	track TEXT NOT NULL,
+	completed_at {{ts}} NOT NULL
+);
+CREATE INDEX assessments_contact ON assessments (contact_id);
+
+CREATE TABLE opportunities (
+	id {{id}},
+	key TEXT UNIQUE,
+	kind TEXT NOT NULL,
+	track TEXT NOT NULL DEFAULT '',
+	governorate TEXT NOT NULL DEFAULT '',
+	title TEXT NOT NULL,
+	description TEXT NOT NULL,
+	starts_at {{ts}} NOT NULL,
+	signup_deadline {{ts}},
+	capacity INTEGER NOT NULL DEFAULT 0,
+	demo BOOLEAN NOT NULL DEFAULT FALSE,
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL
+);
+CREATE INDEX opportunities_starts ON opportunities (starts_at);
+
+CREATE TABLE signups (
+	id {{id}},
+	contact_id {{bigint}} NOT NULL REFERENCES contacts (id),
+	opportunity_id {{bigint}} NOT NULL REFERENCES opportunities (id),
+	status TEXT NOT NULL,
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL,
+	UNIQUE (contact_id, opportunity_id)
+);
+CREATE INDEX signups_opportunity_status ON signups (opportunity_id, status);
+
+CREATE TABLE outbox (
+	id {{id}},
+	contact_id {{bigint}} NOT NULL,
+	channel TEXT NOT NULL,
+	recipient TEXT NOT NULL,
+	language TEXT NOT NULL DEFAULT '',
+	priority INTEGER NOT NULL,
+	payload TEXT NOT NULL DEFAULT '',
+	body TEXT NOT NULL DEFAULT '',
+	always BOOLEAN NOT NULL DEFAULT FALSE,
+	status TEXT NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at {{ts}} NOT NULL,
+	lease_until {{ts}},
+	provider_id TEXT NOT NULL DEFAULT '',
+	error TEXT NOT NULL DEFAULT '',
+	dedupe_key TEXT NOT NULL UNIQUE,
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL,
+	sent_at {{ts}}
+);
+CREATE INDEX outbox_due ON outbox (status, priority, next_attempt_at, id);
+CREATE INDEX outbox_contact ON outbox (contact_id, priority, status, id);
+CREATE INDEX outbox_provider ON outbox (channel, provider_id);
+
+CREATE TABLE inbound_messages (
+	id {{id}},
+	channel TEXT NOT NULL,
+	external_id TEXT NOT NULL,
+	contact_id {{bigint}} NOT NULL DEFAULT 0,
+	received_at {{ts}} NOT NULL,
+	UNIQUE (channel, external_id)
+);
+`},
+}
+
+// dialectTypes are the column types that differ between the two databases.
+var dialectTypes = map[string]*strings.Replacer{
+	"sqlite":   strings.NewReplacer("{{id}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{ts}}", "DATETIME", "{{bigint}}", "INTEGER"),
+	"postgres": strings.NewReplacer("{{id}}", "BIGSERIAL PRIMARY KEY", "{{ts}}", "TIMESTAMPTZ", "{{bigint}}", "BIGINT"),
+}
+
+// migrationLockID is the PostgreSQL advisory lock that lets one replica migrate at a time.
+const migrationLockID = 7_400_100
+
+// Migrate applies every step the database has not seen, in one transaction
+// per step. Replicas starting together take turns: PostgreSQL by an advisory
+// lock, SQLite by its write lock (transactions begin IMMEDIATE).
+func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.dialect == "postgres" {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockID).Error; err != nil {
+				return fmt.Errorf("lock: %w", err)
+			}
+		}
+		if err := tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ` +
+			dialectTypes[s.dialect].Replace("{{ts}}") + ` NOT NULL)`).Error; err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		var done []int
+		if err := tx.Raw("SELECT version FROM schema_migrations").Scan(&done).Error; err != nil {
+			return fmt.Errorf("read schema_migrations: %w", err)
+		}
+		have := map[int]bool{}
+		for _, v := range done {
+			have[v] = true
+		}
+		for _, m := range migrations {
+			if have[m.version] {
+				continue
+			}
+			for _, stmt := range splitStatements(dialectTypes[s.dialect].Replace(m.sql)) {
+				if err := tx.Exec(stmt).Error; err != nil {
+					return fmt.Errorf("step %d (%s): %w", m.version, m.name, err)
+				}
+			}
+			if err := tx.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+				m.version, m.name, s.clock.Now().UTC().Truncate(time.Microsecond)).Error; err != nil {
+				return fmt.Errorf("record step %d: %w", m.version, err)
+			}
+			applied = append(applied, m.version)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: migrate: %w", err)
+	}
+	return applied, nil
+}
+
+func splitStatements(sql string) []string {
+	var out []string
+	for _, s := range strings.Split(sql, ";") {
+		if strings.TrimSpace(s) != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

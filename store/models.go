@@ -1,0 +1,120 @@
+package store
+
+import "time"
+
+// Contact is one person, whichever channels they use.
+type Contact struct {
+	ID              int64
+	TelegramChatID  *int64
+	Phone           *string // E.164
+	ConsoleUser     *string
+	Language        string
+	Name            string
+	Governorate     string
+	Track           string
+	ConsentAt       *time.Time
+	OptedOutAt      *time.Time
+	TelegramBlocked bool
+	SMSUnreachable  bool
+	ErasedAt        *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// ConversationState is where a contact is in the conversation (flows.State as JSON).
+type ConversationState struct {
+	ContactID int64 `gorm:"primaryKey;autoIncrement:false"`
+	Data      string
+	UpdatedAt time.Time
+}
+
+// Assessment is one finished skills self-assessment.
+type Assessment struct {
+	ID          int64
+	ContactID   int64
+	Answers     map[string]string `gorm:"serializer:json"`
+	Scores      map[string]int    `gorm:"serializer:json"`
+	Strengths   []string          `gorm:"serializer:json"`
+	Track       string
+	CompletedAt time.Time
+}
+
+// Opportunity is a training, job or event people sign up for.
+type Opportunity struct {
+	ID             int64
+	Key            *string // stable id for demo and imported rows
+	Kind           string
+	Track          string
+	Governorate    string
+	Title          map[string]string `gorm:"serializer:json"`
+	Description    map[string]string `gorm:"serializer:json"`
+	StartsAt       time.Time
+	SignupDeadline *time.Time
+	Capacity       int
+	Demo           bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Signup is a contact's place (or waitlist place) for an opportunity.
+type Signup struct {
+	ID            int64
+	ContactID     int64
+	OpportunityID int64
+	Status        string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Outbox statuses.
+const (
+	OutboxPending   = "pending"
+	OutboxSending   = "sending"
+	OutboxSent      = "sent"
+	OutboxDelivered = "delivered"
+	OutboxFailed    = "failed"
+	OutboxSkipped   = "skipped"
+	OutboxCancelled = "cancelled"
+)
+
+// Outbox priorities: lower goes first.
+const (
+	PriorityReply  = 0  // a person is chatting right now
+	PriorityNotice = 10 // transactional: orders, reminders
+	PriorityBulk   = 20 // broadcasts
+)
+
+// OutboxMessage is one message waiting to be sent, or its record once sent.
+type OutboxMessage struct {
+	ID            int64
+	ContactID     int64
+	Channel       string
+	Recipient     string
+	Language      string
+	Priority      int
+	Payload       string // a flows.Reply as JSON, or "" when Body is set
+	Body          string // a ready text (broadcasts written by staff)
+	Always        bool   // send even after opt-out or erasure (the confirmation of that act)
+	Status        string
+	Attempts      int
+	NextAttemptAt time.Time
+	LeaseUntil    *time.Time
+	ProviderID    string
+	Error         string
+	DedupeKey     string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	SentAt        *time.Time
+}
+
+// TableName keeps the table's name short.
+func (OutboxMessage) TableName() string { return "outbox" }
+
+// InboundMessage records a provider message id already handled.
+type InboundMessage struct {
+	ID         int64
+	Channel    string
+	ExternalID string
+	ContactID  int64
+	ReceivedAt time.Time
+}

@@ -1,0 +1,135 @@
+// Package store owns the database: the schema and its migrations, and the
+// queries the rest of the service needs. SQLite (embedded, the default) and
+// PostgreSQL (for several replicas) behave the same; unique keys do the
+// de-duplication work.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/tamkeen/tamkeen/clock"
+)
+
+// Store is the database handle.
+type Store struct {
+	db      *gorm.DB
+	dialect string // "sqlite" or "postgres"
+	clock   clock.Clock
+}
+
+// Open connects to dsn: a postgres:// URL, or else a SQLite file path
+// (":memory:" is not supported: several connections must share the data).
+func Open(ctx context.Context, dsn string, clk clock.Clock) (*Store, error) {
+	cfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return clk.Now().UTC().Truncate(time.Microsecond) },
+		SkipDefaultTransaction: true,
+		PrepareStmt:            false,
+	}
+	s := &Store{clock: clk}
+	var err error
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		s.dialect = "postgres"
+		s.db, err = gorm.Open(postgres.Open(dsn), cfg)
+	} else {
+		s.dialect = "sqlite"
+		s.db, err = gorm.Open(sqlite.Open(sqliteDSN(dsn)), cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", s.dialect, err)
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if s.dialect == "sqlite" {
+		sqlDB.SetMaxOpenConns(8)
+	} else {
+		sqlDB.SetMaxOpenConns(20)
+	}
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if err := s.Ping(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sqliteDSN adds the settings that make SQLite fit for a concurrent server:
+// WAL, a busy timeout, foreign keys, and transactions that take the write
+// lock at BEGIN (deferred ones fail with "database is locked" under load).
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return "file:" + path + sep + q.Encode()
+}
+
+// Dialect returns "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// Close releases the connections.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Tx is a transaction in progress.
+type Tx struct {
+	db    *gorm.DB
+	store *Store
+}
+
+// InTx runs fn in one transaction: everything it writes lands together or not at all.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
+		return fn(&Tx{db: db, store: s})
+	})
+}
+
+// now is the store's clock in UTC, at the precision both databases keep.
+func (s *Store) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }
+
+// ErrNotFound is returned when a row asked for by id does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
