@@ -183,3 +183,12 @@ func splitStatements(sql string) []string {
 	}
 	return out
 }
+
+// SchemaVersions lists the migration steps applied to the database.
+func (s *Store) SchemaVersions(ctx context.Context) ([]int, error) {
+	var v []int
+	if err := s.db.WithContext(ctx).Raw("SELECT version FROM schema_migrations ORDER BY version").Scan(&v).Error; err != nil {
+		return nil, fmt.Errorf("store: schema versions: %w", err)
+	}
+	return v, nil
+}
