@@ -6,11 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
-	"time"
 
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/config"
+	"github.com/tamkeen/tamkeen/demo"
 	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/metrics"
@@ -62,7 +62,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 		log.Info("database migrated", "dialect", a.store.Dialect(), "steps", applied)
 	}
 	if cfg.DemoData {
-		n, err := a.store.SeedDemo(ctx, demoOpportunities(a.bundle.Demo, a.clock.Now(), cfg.Location))
+		n, err := a.store.SeedDemo(ctx, demo.Opportunities(a.bundle.Demo, a.clock.Now(), cfg.Location))
 		if err != nil {
 			a.store.Close()
 			return nil, err
@@ -74,25 +74,6 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 	a.engine = flows.New(a.bundle.Content)
 	a.renderer = bot.NewRenderer(a.bundle, cfg.Location)
 	return a, nil
-}
-
-// demoOpportunities dates the demo items from today in the service's time zone.
-func demoOpportunities(demo []locales.DemoOpportunity, now time.Time, loc *time.Location) []store.Opportunity {
-	today := now.In(loc)
-	day := func(days, hour int) time.Time {
-		return time.Date(today.Year(), today.Month(), today.Day()+days, hour, 0, 0, 0, loc).UTC()
-	}
-	out := make([]store.Opportunity, 0, len(demo))
-	for _, d := range demo {
-		key := d.Key
-		deadline := day(d.SignupDeadlineInDays, 23)
-		out = append(out, store.Opportunity{
-			Key: &key, Kind: d.Kind, Track: d.Track, Governorate: d.Governorate,
-			Title: d.Title, Description: d.Description,
-			StartsAt: day(d.StartsInDays, d.StartHour), SignupDeadline: &deadline, Capacity: d.Capacity,
-		})
-	}
-	return out
 }
 
 func version() string {
