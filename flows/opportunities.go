@@ -90,11 +90,11 @@ func (opportunityStep) prompt(t *turn) Reply {
 		"Place":       place,
 	}
 	if o.Capacity > 0 {
-		left := o.Capacity - o.Registered
-		if left < 0 {
-			left = 0
+		if left := o.Capacity - o.Registered; left > 0 {
+			data["Places"] = TD("opportunity.places_left", map[string]any{"Count": left})
+		} else {
+			data["Places"] = T("opportunity.full")
 		}
-		data["Places"] = TD("opportunity.places_left", map[string]any{"Count": left})
 	}
 	status := t.signupStatus(o.ID)
 	if active(status) {

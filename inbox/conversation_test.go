@@ -1,0 +1,167 @@
+package inbox_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"flag"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tamkeen/tamkeen/bot"
+	"github.com/tamkeen/tamkeen/bot/console"
+	"github.com/tamkeen/tamkeen/clock"
+	"github.com/tamkeen/tamkeen/demo"
+	"github.com/tamkeen/tamkeen/flows"
+	"github.com/tamkeen/tamkeen/inbox"
+	"github.com/tamkeen/tamkeen/locales"
+	"github.com/tamkeen/tamkeen/notifier"
+	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/store/storetest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/conversations")
+
+// t0 is a Monday morning in Muscat.
+var t0 = time.Date(2026, 11, 23, 6, 0, 0, 0, time.UTC)
+
+// world is the whole conversation pipeline on a real database: inbox, flows,
+// store, dispatcher and the console channel writing to a transcript.
+type world struct {
+	store      *store.Store
+	inbox      *inbox.Inbox
+	dispatcher *notifier.Dispatcher
+	clock      *clock.Manual
+	transcript bytes.Buffer
+}
+
+func newWorld(t *testing.T, s *store.Store, clk *clock.Manual) *world {
+	t.Helper()
+	bundle, err := locales.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	muscat, err := time.LoadLocation("Asia/Muscat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := s.SeedDemo(ctx, demo.Opportunities(bundle.Demo, clk.Now(), muscat)); err != nil {
+		t.Fatal(err)
+	}
+	w := &world{store: s, clock: clk}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	sender := console.NewSender(&w.transcript, bot.NewRenderer(bundle, muscat))
+	w.dispatcher = notifier.NewDispatcher(s, []bot.Sender{sender}, clk, log, nil, notifier.DispatcherConfig{})
+	w.inbox = inbox.New(s, flows.New(bundle.Content), clk, log, nil)
+	return w
+}
+
+// say sends one line as user and appends it and every reply to the transcript.
+func (w *world) say(t *testing.T, user, text string) {
+	t.Helper()
+	w.transcript.WriteString(user + "> " + text + "\n")
+	ctx := context.Background()
+	if _, err := w.inbox.Handle(ctx, bot.Input{Channel: bot.Console, From: store.Address{ConsoleUser: user}, Text: text}); err != nil {
+		t.Fatalf("%s> %s: %v", user, text, err)
+	}
+	if err := w.dispatcher.Drain(ctx); err != nil {
+		t.Fatalf("%s> %s: drain: %v", user, text, err)
+	}
+	w.clock.Advance(time.Minute)
+}
+
+// TestConversations replays each script in testdata/conversations and compares
+// the transcript with its golden file, on SQLite and (when configured)
+// PostgreSQL. Script lines are "user> text"; "#" lines are comments; the
+// pseudo-line "user> <long>" sends 10,000 characters. Run with -update to
+// rewrite the golden files after an intended change, then read the diff.
+func TestConversations(t *testing.T) {
+	scripts, err := filepath.Glob("testdata/conversations/*.txt")
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("no scripts: %v", err)
+	}
+	for _, script := range scripts {
+		name := strings.TrimSuffix(filepath.Base(script), ".txt")
+		t.Run(name, func(t *testing.T) {
+			storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
+				runScript(t, s, script)
+			})
+		})
+	}
+}
+
+func runScript(t *testing.T, s *store.Store, script string) {
+	clk := clock.NewManual(t0)
+	w := newWorld(t, s, clk)
+	f, err := os.Open(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		user, text, ok := strings.Cut(line, "> ")
+		if !ok {
+			t.Fatalf("bad script line %q: want user> text", line)
+		}
+		if text == "<long>" {
+			text = strings.Repeat("ب", 10000)
+			w.transcript.WriteString("# (10,000 characters)\n")
+		}
+		w.say(t, user, text)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	counts, err := s.OutboxCounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts[store.OutboxFailed] != 0 || counts[store.OutboxPending] != 0 || counts[store.OutboxSending] != 0 {
+		t.Errorf("every reply must be sent, outbox: %v", counts)
+	}
+	golden := strings.TrimSuffix(script, ".txt") + ".golden"
+	got := strings.ReplaceAll(w.transcript.String(), strings.Repeat("ب", 10000), "<long>")
+	if *update && s.Dialect() == "sqlite" {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./inbox -run TestConversations -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("transcript differs from %s (rerun with -update if intended):\n%s", golden, diff(string(want), got))
+	}
+}
+
+// diff shows the first differing lines.
+func diff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(wl) || i < len(gl); i++ {
+		var a, b string
+		if i < len(wl) {
+			a = wl[i]
+		}
+		if i < len(gl) {
+			b = gl[i]
+		}
+		if a != b {
+			return fmt.Sprintf("line %d:\n  want: %s\n  got:  %s", i+1, a, b)
+		}
+	}
+	return "(same lines, different ending)"
+}
