@@ -62,6 +62,12 @@ type step interface {
 	back(t *turn) (string, map[string]string)
 }
 
+// lenient is a step that also takes payloads its prompt no longer offers
+// (a button from an older message that still makes sense here).
+type lenient interface {
+	accepts(t *turn, payload string) bool
+}
+
 // noText is embedded by steps that take only their options.
 type noText struct{}
 
@@ -214,6 +220,10 @@ func (t *turn) handle(in Input) {
 				t.choose(s, o.Payload)
 				return
 			}
+		}
+		if l, ok := s.(lenient); ok && l.accepts(t, in.Payload) {
+			t.choose(s, in.Payload)
+			return
 		}
 		t.say(Reply{Key: "stale_button"})
 		t.reprompt()

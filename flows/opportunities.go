@@ -114,6 +114,13 @@ func (opportunityStep) prompt(t *turn) Reply {
 	return Reply{Key: "opportunity.detail", Data: data, Options: opts}
 }
 
+// accepts an old "sign up" or "cancel" button of this same opportunity, so a
+// second tap on "sign up" is answered kindly instead of as a stale button.
+func (opportunityStep) accepts(t *turn, payload string) bool {
+	id := t.res.State.Args["id"]
+	return payload == "s:"+id || payload == "x:"+id
+}
+
 func (opportunityStep) choose(t *turn, payload string) {
 	o, ok := t.opportunity(argID(t))
 	if !ok {
@@ -122,6 +129,8 @@ func (opportunityStep) choose(t *turn, payload string) {
 	switch {
 	case strings.HasPrefix(payload, "s:"):
 		signUp(t, o)
+	case strings.HasPrefix(payload, "x:") && !active(t.signupStatus(o.ID)):
+		t.reprompt()
 	case strings.HasPrefix(payload, "x:"):
 		t.res.Signups = append(t.res.Signups, SignupChange{OpportunityID: o.ID, Status: SignupCancelled, ExpectRegistered: -1})
 		t.say(Reply{Key: "signup.cancelled", Data: map[string]any{"Title": L(o.Title)}})

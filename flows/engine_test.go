@@ -1,0 +1,290 @@
+package flows
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tamkeen/tamkeen/locales"
+)
+
+var now = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+func engine(t *testing.T) *Engine {
+	t.Helper()
+	b, err := locales.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(b.Content)
+}
+
+// registered is a profile past onboarding.
+var registered = Profile{Language: "ar", Name: "Mona", Governorate: "dhofar", ConsentAt: now.Add(-time.Hour)}
+
+func sewing(registeredCount, capacity int) Opportunity {
+	return Opportunity{
+		ID: 7, Kind: KindTraining, Track: "training", Governorate: "dhofar",
+		Title: map[string]string{"ar": "خياطة", "en": "Sewing"}, StartsAt: now.Add(72 * time.Hour),
+		SignupDeadline: now.Add(48 * time.Hour), Capacity: capacity, Registered: registeredCount,
+	}
+}
+
+func keys(r Result) []string {
+	out := make([]string, len(r.Replies))
+	for i, rep := range r.Replies {
+		out[i] = rep.Key
+	}
+	return out
+}
+
+func TestTurns(t *testing.T) {
+	e := engine(t)
+	atOpportunity := State{Step: stepOpportunity, Args: map[string]string{"id": "7"}}
+	cases := []struct {
+		name      string
+		snap      Snapshot
+		in        Input
+		wantKeys  []string
+		wantStep  string
+		check     func(t *testing.T, r Result)
+		wantNoMsg bool
+	}{
+		{
+			name:     "first message of a new person asks the language",
+			snap:     Snapshot{Channel: "telegram"},
+			in:       Input{Text: "/start"},
+			wantKeys: []string{"language.choose"},
+			wantStep: stepLanguage,
+		},
+		{
+			name:     "a language hint skips the language question",
+			snap:     Snapshot{Channel: "telegram", Profile: Profile{Language: "en"}},
+			in:       Input{Text: "hello"},
+			wantKeys: []string{"consent.notice"},
+			wantStep: stepConsent,
+		},
+		{
+			name:     "menu before consent leads back to consent",
+			snap:     Snapshot{Profile: Profile{Language: "ar"}, State: State{Step: stepConsent}},
+			in:       Input{Text: "القائمة"},
+			wantKeys: []string{"consent.notice"},
+			wantStep: stepConsent,
+		},
+		{
+			name:     "declining consent keeps nothing and stays",
+			snap:     Snapshot{Profile: Profile{Language: "ar"}, State: State{Step: stepConsent}},
+			in:       Input{Text: "لا"},
+			wantKeys: []string{"consent.declined"},
+			wantStep: stepConsent,
+			check: func(t *testing.T, r Result) {
+				if !r.Profile.ConsentAt.IsZero() {
+					t.Error("consent recorded after a no")
+				}
+			},
+		},
+		{
+			name:     "an old button from another message is explained",
+			snap:     Snapshot{Profile: registered, State: State{Step: stepMenu}},
+			in:       Input{Payload: "g:muscat"},
+			wantKeys: []string{"stale_button", "menu.title"},
+			wantStep: stepMenu,
+		},
+		{
+			name:     "a global menu button works anywhere",
+			snap:     Snapshot{Profile: registered, State: State{Step: stepModules}},
+			in:       Input{Payload: "menu"},
+			wantKeys: []string{"menu.title"},
+			wantStep: stepMenu,
+		},
+		{
+			name:     "sign-up with places left registers",
+			snap:     Snapshot{Profile: registered, State: atOpportunity, Opportunities: []Opportunity{sewing(3, 12)}},
+			in:       Input{Payload: "s:7"},
+			wantKeys: []string{"signup.registered"},
+			wantStep: stepSignedUp,
+			check: func(t *testing.T, r Result) {
+				want := []SignupChange{{OpportunityID: 7, Status: SignupRegistered, ExpectRegistered: 3}}
+				if !slices.Equal(r.Signups, want) {
+					t.Errorf("signups = %+v, want %+v", r.Signups, want)
+				}
+			},
+		},
+		{
+			name:     "sign-up when full joins the waitlist",
+			snap:     Snapshot{Profile: registered, State: atOpportunity, Opportunities: []Opportunity{sewing(12, 12)}},
+			in:       Input{Text: "١"},
+			wantKeys: []string{"signup.waitlisted"},
+			check: func(t *testing.T, r Result) {
+				if len(r.Signups) != 1 || r.Signups[0].Status != SignupWaitlisted {
+					t.Errorf("signups = %+v, want one waitlisted", r.Signups)
+				}
+			},
+		},
+		{
+			name: "a second sign-up is refused kindly",
+			snap: Snapshot{Profile: registered, State: atOpportunity, Opportunities: []Opportunity{sewing(3, 12)},
+				Signups: []Signup{{OpportunityID: 7, Status: SignupRegistered}}},
+			in:       Input{Payload: "s:7"},
+			wantKeys: []string{"signup.already", "opportunity.detail"},
+			check: func(t *testing.T, r Result) {
+				if len(r.Signups) != 0 {
+					t.Errorf("a second sign-up changed records: %+v", r.Signups)
+				}
+			},
+		},
+		{
+			name: "sign-up after the deadline is refused",
+			snap: Snapshot{Profile: registered, State: atOpportunity, Opportunities: []Opportunity{func() Opportunity {
+				o := sewing(0, 12)
+				o.SignupDeadline = now.Add(-time.Minute)
+				return o
+			}()}},
+			in:       Input{Payload: "s:7"},
+			wantKeys: []string{"signup.closed", "opportunity.detail"},
+		},
+		{
+			name:     "stop confirms once, even past an opt-out check",
+			snap:     Snapshot{Channel: "sms", Profile: registered, State: State{Step: stepMenu}},
+			in:       Input{Text: "STOP"},
+			wantKeys: []string{"stop.done"},
+			check: func(t *testing.T, r Result) {
+				if !r.Profile.OptedOut || !r.Replies[0].Always {
+					t.Errorf("want opted out and an Always confirmation, got %+v", r)
+				}
+			},
+		},
+		{
+			name:      "an opted-out SMS number hears nothing",
+			snap:      Snapshot{Channel: "sms", Profile: func() Profile { p := registered; p.OptedOut = true; return p }(), State: State{Step: stepMenu}},
+			in:        Input{Text: "1"},
+			wantNoMsg: true,
+		},
+		{
+			name:     "an opted-out Telegram user is told how to come back",
+			snap:     Snapshot{Channel: "telegram", Profile: func() Profile { p := registered; p.OptedOut = true; return p }(), State: State{Step: stepMenu}},
+			in:       Input{Text: "1"},
+			wantKeys: []string{"stop.hint"},
+		},
+		{
+			name:     "start brings an opted-out person back where they were",
+			snap:     Snapshot{Channel: "sms", Profile: func() Profile { p := registered; p.OptedOut = true; return p }(), State: State{Step: stepModules}},
+			in:       Input{Text: "ابدا"},
+			wantKeys: []string{"stop.resumed", "awareness.list"},
+			check: func(t *testing.T, r Result) {
+				if r.Profile.OptedOut {
+					t.Error("still opted out after START")
+				}
+			},
+		},
+		{
+			name:     "deleting data erases the profile and cancels sign-ups",
+			snap:     Snapshot{Profile: registered, State: State{Step: stepDelete}, Signups: []Signup{{OpportunityID: 7, Status: SignupWaitlisted}, {OpportunityID: 8, Status: SignupCancelled}}},
+			in:       Input{Text: "نعم"},
+			wantKeys: []string{"delete.done"},
+			check: func(t *testing.T, r Result) {
+				if !r.Erase || r.Profile.Name != "" || !r.Profile.ConsentAt.IsZero() {
+					t.Errorf("profile not erased: %+v erase=%v", r.Profile, r.Erase)
+				}
+				want := []SignupChange{{OpportunityID: 7, Status: SignupCancelled}}
+				if !slices.Equal(r.Signups, want) {
+					t.Errorf("signups = %+v, want %+v", r.Signups, want)
+				}
+				if !r.Replies[0].Always {
+					t.Error("the goodbye must go out although the data is erased")
+				}
+			},
+		},
+		{
+			name:     "an empty message shows where the person is",
+			snap:     Snapshot{Profile: registered, State: State{Step: stepModules}},
+			in:       Input{},
+			wantKeys: []string{"awareness.list"},
+			wantStep: stepModules,
+		},
+		{
+			name:     "back from the second page of a module goes to the first",
+			snap:     Snapshot{Profile: registered, State: State{Step: stepModulePage, Args: map[string]string{"module": "tracks", "page": "2"}}},
+			in:       Input{Text: "رجوع"},
+			wantKeys: []string{"module.tracks.page.1"},
+		},
+		{
+			name:     "a state from an unknown step starts at the menu",
+			snap:     Snapshot{Profile: registered, State: State{Step: "retired.step"}},
+			in:       Input{Text: "1"},
+			wantKeys: []string{"menu.title"},
+			wantStep: stepMenu,
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.Handle(now, c.snap, c.in)
+			if c.wantNoMsg {
+				if len(r.Replies) != 0 {
+					t.Fatalf("want no reply, got %v", keys(r))
+				}
+				return
+			}
+			if got := keys(r); !slices.Equal(got, c.wantKeys) {
+				t.Fatalf("replies = %v, want %v", got, c.wantKeys)
+			}
+			if c.wantStep != "" && r.State.Step != c.wantStep {
+				t.Errorf("step = %q, want %q", r.State.Step, c.wantStep)
+			}
+			if c.check != nil {
+				c.check(t, r)
+			}
+		})
+	}
+}
+
+func TestCleanName(t *testing.T) {
+	cases := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"  فاطمة   البلوشية ", "فاطمة البلوشية", true},
+		{"Mary-Jane O'Neil", "Mary-Jane O'Neil", true},
+		{"مُحَمَّد", "مُحَمَّد", true},
+		{"A", "", false},
+		{"Ali 2", "", false},
+		{"😀😀", "", false},
+		{strings.Repeat("ن", 61), "", false},
+		{"<b>x</b>", "", false},
+	}
+	for _, c := range cases {
+		got, ok := cleanName(c.in)
+		if got != c.want || ok != c.ok {
+			t.Errorf("cleanName(%q) = %q, %v; want %q, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+func TestScorePicksTheStrongestTrack(t *testing.T) {
+	b, err := locales.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every question answered with its first option, except the path question.
+	answers := map[string]string{}
+	for _, q := range b.Content.Questions {
+		answers[q.ID] = q.Options[0].ID
+	}
+	for _, track := range []string{"job", "training", "project"} {
+		answers["path"] = track
+		r := score(b.Content, answers)
+		if r.Scores[track] == 0 {
+			t.Fatalf("choosing path %q gave it no score: %v", track, r.Scores)
+		}
+		if len(r.Strengths) > maxStrengths {
+			t.Errorf("%d strengths named, at most %d", len(r.Strengths), maxStrengths)
+		}
+	}
+	answers["path"] = "project"
+	answers["craft"] = "sewing"
+	answers["selling"] = "online"
+	if r := score(b.Content, answers); r.Track != "project" {
+		t.Errorf("a seamstress selling online who wants her own project got %q (%v)", r.Track, r.Scores)
+	}
+}
