@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"sort"
 
 	"github.com/BurntSushi/toml"
@@ -184,25 +185,26 @@ func (o overlay) read(name string) ([]byte, error) {
 	return data, nil
 }
 
+// glob lists the embedded files matching pattern, then the override folder's
+// own extra files, so that a staff file loaded last wins over the embedded text.
 func (o overlay) glob(pattern string) ([]string, error) {
-	seen := map[string]bool{}
-	for _, f := range []fs.FS{o.base, o.top} {
-		if f == nil {
-			continue
-		}
-		names, err := fs.Glob(f, pattern)
-		if err != nil {
-			return nil, fmt.Errorf("locales: %w", err)
-		}
-		for _, n := range names {
-			seen[n] = true
+	base, err := fs.Glob(o.base, pattern)
+	if err != nil {
+		return nil, fmt.Errorf("locales: %w", err)
+	}
+	if o.top == nil {
+		return base, nil
+	}
+	top, err := fs.Glob(o.top, pattern)
+	if err != nil {
+		return nil, fmt.Errorf("locales: %w", err)
+	}
+	out := base
+	for _, n := range top {
+		if !slices.Contains(base, n) {
+			out = append(out, n)
 		}
 	}
-	out := make([]string, 0, len(seen))
-	for n := range seen {
-		out = append(out, n)
-	}
-	sort.Strings(out)
 	return out, nil
 }
 
