@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is the tamkeen command built once for these tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "tamkeen-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "tamkeen")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build tamkeen: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// command runs tamkeen in dir with only the given environment.
+func command(dir string, env []string, args ...string) *exec.Cmd {
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	return cmd
+}
+
+// syncBuffer collects a process's output while tests read it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var servingAddr = regexp.MustCompile(`msg="serving HTTP" addr=(\S+)`)
+
+func TestServeWithNoEnvironmentStartsAnswersAndStopsCleanly(t *testing.T) {
+	dir := t.TempDir()
+	var logs syncBuffer
+	cmd := command(dir, []string{"TAMKEEN_HTTP_ADDR=127.0.0.1:0"}, "serve")
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+
+	var addr string
+	deadline := time.Now().Add(20 * time.Second)
+	for addr == "" && time.Now().Before(deadline) {
+		if m := servingAddr.FindStringSubmatch(logs.String()); m != nil {
+			addr = m[1]
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if addr == "" {
+		t.Fatalf("serve did not start listening:\n%s", logs.String())
+	}
+	for path, want := range map[string]string{
+		"/healthz": `"status":"ok"`,
+		"/readyz":  `"database":"ok"`,
+		"/metrics": "tamkeen_http_requests_total",
+	} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s = %d %q, want 200 with %q", path, resp.StatusCode, body, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "tamkeen.db")); err != nil {
+		t.Errorf("the default SQLite file was not created: %v", err)
+	}
+	for _, want := range []string{"channel off: telegram", "TELEGRAM_BOT_TOKEN is not set", "channel off: sms", "TWILIO_ACCOUNT_SID"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("logs do not say %q:\n%s", want, logs.String())
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("serve did not stop cleanly on SIGTERM: %v\n%s", err, logs.String())
+	}
+	if !strings.Contains(logs.String(), "stopped cleanly") {
+		t.Errorf("no clean-stop log:\n%s", logs.String())
+	}
+}
+
+func TestBadConfigurationExitsWithCode2AndNamesTheVariable(t *testing.T) {
+	cases := []struct {
+		env  []string
+		args []string
+		want string
+	}{
+		{[]string{"TAMKEEN_TIMEZONE=Mars/Olympus"}, []string{"serve"}, "TAMKEEN_TIMEZONE"},
+		{[]string{"TAMKEEN_QUIET_HOURS=late"}, []string{"chat"}, "TAMKEEN_QUIET_HOURS"},
+		{nil, []string{"chat", "--lang", "fr"}, "--lang"},
+		{nil, []string{"chat", "--phone", "12"}, "--phone"},
+		{nil, []string{"fly"}, "unknown command"},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			var stderr bytes.Buffer
+			cmd := command(t.TempDir(), c.env, c.args...)
+			cmd.Stderr = &stderr
+			cmd.Stdin = strings.NewReader("")
+			err := cmd.Run()
+			if code := cmd.ProcessState.ExitCode(); code != 2 {
+				t.Fatalf("exit code %d (%v), want 2\n%s", code, err, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), c.want) {
+				t.Errorf("stderr does not name %q:\n%s", c.want, stderr.String())
+			}
+		})
+	}
+}
+
+// chatSession runs one scripted chat session on the database in dir.
+func chatSession(t *testing.T, dir string, lines ...string) string {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := command(dir, nil, "chat")
+	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("chat failed: %v\n%s", err, stderr.String())
+		}
+	case <-ctx.Done():
+		cmd.Process.Kill()
+		t.Fatalf("chat did not finish")
+	}
+	return stdout.String()
+}
+
+func TestScriptedArabicChatReachesASignUpAndSurvivesARestart(t *testing.T) {
+	dir := t.TempDir()
+	// First session: language, consent and name, then the terminal closes.
+	out := chatSession(t, dir, "مرحبا", "1", "١", "مريم الهنائية")
+	if !strings.Contains(out, "في أي محافظة تسكن؟") {
+		t.Fatalf("first session did not reach the governorate question:\n%s", out)
+	}
+	// Second session: the bot remembers where the conversation was.
+	out = chatSession(t, dir, "٢", "3", "1", "1")
+	first, _ := bufio.NewReader(strings.NewReader(out)).ReadString('\n')
+	if !strings.Contains(first, "في أي محافظة تسكن؟") {
+		t.Errorf("after a restart the chat should resume at the governorate question, began with %q", first)
+	}
+	if !strings.Contains(out, "تم تسجيلك في «تجريبي: ملتقى تمكين الأسر» يا مريم الهنائية") {
+		t.Errorf("no confirmed sign-up in the transcript:\n%s", out)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, err := command(t.TempDir(), nil, "version").Output()
+	if err != nil || !strings.HasPrefix(string(out), "tamkeen ") {
+		t.Fatalf("version = %q, %v", out, err)
+	}
+}
