@@ -1,0 +1,82 @@
+package inbox_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/tamkeen/tamkeen/bot"
+	"github.com/tamkeen/tamkeen/clock"
+	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/store/storetest"
+)
+
+func TestARepeatedProviderMessageIsHandledOnce(t *testing.T) {
+	storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
+		w := newWorld(t, s, clock.NewManual(t0))
+		ctx := context.Background()
+		in := bot.Input{Channel: bot.Console, ExternalID: "update-42", From: store.Address{ConsoleUser: "r"}, Text: "hello"}
+		first, err := w.inbox.Handle(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := w.inbox.Handle(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.Duplicate || first.Replies != 1 {
+			t.Fatalf("first delivery: %+v, want one reply", first)
+		}
+		if !second.Duplicate || second.Replies != 0 {
+			t.Fatalf("repeated delivery: %+v, want a duplicate with no reply", second)
+		}
+		counts, _ := s.OutboxCounts(ctx)
+		if counts[store.OutboxPending] != 1 {
+			t.Fatalf("outbox = %v, want exactly one reply queued", counts)
+		}
+	})
+}
+
+// Eight people tap "sign up" for the last two places at the same moment:
+// exactly two get a place, the others are told they are on the waiting list.
+func TestTheLastPlacesGoToExactlyAsManyPeople(t *testing.T) {
+	storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
+		w := newWorld(t, s, clock.NewManual(t0))
+		users := []string{"u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8"}
+		for _, u := range users {
+			// English, consent, name, Dhofar, opportunities, the forum (2 places).
+			for _, line := range []string{"hi", "2", "1", "Name " + strings.Repeat("x", len(u)), "2", "3", "1"} {
+				w.say(t, u, line)
+			}
+		}
+		w.transcript.Reset()
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		errs := make(chan error, len(users))
+		for _, u := range users {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := w.inbox.Handle(ctx, bot.Input{Channel: bot.Console, From: store.Address{ConsoleUser: u}, Text: "1"})
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.dispatcher.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		out := w.transcript.String()
+		registered := strings.Count(out, "You are registered for")
+		waitlisted := strings.Count(out, "you are on the waiting list")
+		if registered != 2 || waitlisted != 6 {
+			t.Fatalf("%d registered and %d waitlisted, want 2 and 6:\n%s", registered, waitlisted, out)
+		}
+	})
+}
