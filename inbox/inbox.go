@@ -16,6 +16,7 @@ import (
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/flows"
+	"github.com/tamkeen/tamkeen/metrics"
 	"github.com/tamkeen/tamkeen/store"
 )
 
@@ -30,7 +31,20 @@ type Inbox struct {
 	clock  clock.Clock
 	log    *slog.Logger
 	// Notify is called after replies were committed to the outbox (wakes the dispatcher).
-	notify func()
+	notify  func()
+	metrics *metrics.Metrics
+}
+
+// Instrument makes the inbox count inputs by channel and result in m.
+func (ib *Inbox) Instrument(m *metrics.Metrics) *Inbox {
+	ib.metrics = m
+	return ib
+}
+
+func (ib *Inbox) count(channel, result string) {
+	if ib.metrics != nil {
+		ib.metrics.Inbound.WithLabelValues(channel, result).Inc()
+	}
 }
 
 // New returns an inbox. notify may be nil.
@@ -59,7 +73,13 @@ func (ib *Inbox) Handle(ctx context.Context, in bot.Input) (Outcome, error) {
 		}
 	}
 	if err != nil {
+		ib.count(in.Channel, "error")
 		return Outcome{}, fmt.Errorf("inbox: %s message: %w", in.Channel, err)
+	}
+	if out.Duplicate {
+		ib.count(in.Channel, "duplicate")
+	} else {
+		ib.count(in.Channel, "handled")
 	}
 	if out.Replies > 0 {
 		ib.notify()

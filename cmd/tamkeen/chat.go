@@ -74,7 +74,7 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 func runConsole(ctx context.Context, a *app, s console.Session, stdin io.Reader, stdout io.Writer) error {
 	sender := console.NewSender(stdout, a.renderer)
 	d := notifier.NewDispatcher(a.store, []bot.Sender{sender}, a.clock, a.log, a.metrics, notifier.DispatcherConfig{})
-	ib := inbox.New(a.store, a.engine, a.clock, a.log, nil)
+	ib := inbox.New(a.store, a.engine, a.clock, a.log, nil).Instrument(a.metrics)
 	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
 		s.Prompt = func() error { _, err := io.WriteString(stdout, "> "); return err }
 	}

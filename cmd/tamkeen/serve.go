@@ -57,7 +57,7 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	var dispatcher *notifier.Dispatcher
 	w := &wiring{app: a, server: httpapi.New(cfg.HTTPAddr, a.store, a.metrics, log)}
 	w.notify = func() { dispatcher.Notify() }
-	w.inbox = inbox.New(a.store, a.engine, a.clock, log, w.notify)
+	w.inbox = inbox.New(a.store, a.engine, a.clock, log, w.notify).Instrument(a.metrics)
 
 	for _, wire := range []func(context.Context, *wiring) error{wireTelegram, wireSMS} {
 		if err := wire(ctx, w); err != nil {
