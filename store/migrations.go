@@ -118,6 +118,9 @@ CREATE TABLE inbound_messages (
 	UNIQUE (channel, external_id)
 );
 `},
+	{4, "contacts merged into another (a Telegram chat that shared an SMS contact's number)", `
+ALTER TABLE contacts ADD COLUMN merged_into {{bigint}};
+`},
 }
 
 // dialectTypes are the column types that differ between the two databases.
