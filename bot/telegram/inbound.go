@@ -1,0 +1,228 @@
+package telegram
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/tamkeen/tamkeen/bot"
+	"github.com/tamkeen/tamkeen/flows"
+	"github.com/tamkeen/tamkeen/phone"
+	"github.com/tamkeen/tamkeen/store"
+)
+
+// answerTimeout bounds answerCallbackQuery: the spinner on the person's
+// button stops when it is answered.
+const answerTimeout = 5 * time.Second
+
+// commands map the bot's menu commands to the words flows understands.
+var commands = map[string]string{
+	"start": "/start", "menu": "menu", "help": "/help", "language": "/language", "stop": "/stop",
+}
+
+// HandleUpdate handles one update completely: when it returns nil, what the
+// update asks for is stored (and its replies are in the outbox), so its
+// update_id may be confirmed to Telegram. Updates of one chat are handled
+// one at a time. Handling the same update again does nothing new.
+func (c *Bot) HandleUpdate(ctx context.Context, u tgbotapi.Update) error {
+	chat := chatOf(u)
+	if chat == 0 {
+		c.log.Debug("telegram: update ignored (not from a private chat)", "update_id", u.UpdateID)
+		if u.CallbackQuery != nil {
+			c.answer(ctx, u.CallbackQuery.ID)
+		}
+		return nil
+	}
+	unlock, err := c.lockChat(ctx, chat)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	id := strconv.Itoa(u.UpdateID)
+	switch {
+	case u.CallbackQuery != nil:
+		// Stop the spinner first, whatever the button: stale and unknown ones too.
+		c.answer(ctx, u.CallbackQuery.ID)
+		return c.input(ctx, bot.Input{ExternalID: id, From: store.Address{TelegramChatID: chat}, Payload: u.CallbackQuery.Data})
+	case u.MyChatMember != nil:
+		return c.memberChanged(ctx, chat, u.MyChatMember.NewChatMember.Status)
+	case u.EditedMessage != nil:
+		return c.enqueueNote(ctx, chat, id, "telegram.edited")
+	case u.Message != nil && u.Message.Contact != nil:
+		return c.contactShared(ctx, chat, id, u.Message)
+	case u.Message != nil && u.Message.Text != "":
+		return c.input(ctx, bot.Input{ExternalID: id, From: store.Address{TelegramChatID: chat}, Text: commandText(u.Message)})
+	case u.Message != nil:
+		// A photo, sticker, voice note, location, file…: say what the bot reads, then where the person is.
+		if err := c.enqueueNote(ctx, chat, id, "telegram.unsupported"); err != nil {
+			return err
+		}
+		return c.input(ctx, bot.Input{ExternalID: id, From: store.Address{TelegramChatID: chat}})
+	}
+	return nil
+}
+
+// chatOf is the private chat an update belongs to (0 for none).
+func chatOf(u tgbotapi.Update) int64 {
+	var ch *tgbotapi.Chat
+	switch {
+	case u.Message != nil:
+		ch = u.Message.Chat
+	case u.EditedMessage != nil:
+		ch = u.EditedMessage.Chat
+	case u.CallbackQuery != nil:
+		if u.CallbackQuery.Message != nil {
+			ch = u.CallbackQuery.Message.Chat
+		} else if u.CallbackQuery.From != nil {
+			return u.CallbackQuery.From.ID // a button under an inline-mode message: the person's own chat
+		}
+	case u.MyChatMember != nil:
+		ch = &u.MyChatMember.Chat
+	}
+	if ch == nil || ch.Type != "private" {
+		return 0
+	}
+	return ch.ID
+}
+
+// commandText turns "/start payload" or "/help@bot" into the words flows
+// knows; other text passes as it is.
+func commandText(m *tgbotapi.Message) string {
+	if !m.IsCommand() {
+		return m.Text
+	}
+	if w, ok := commands[m.Command()]; ok {
+		return w // a deep-link payload after /start is not used yet
+	}
+	return m.Text
+}
+
+func (c *Bot) input(ctx context.Context, in bot.Input) error {
+	in.Channel = bot.Telegram
+	// No language hint from the Telegram app: many Arabic speakers run their
+	// phone in English, so the person chooses on the first screen.
+	if _, err := c.inbox.Handle(ctx, in); err != nil {
+		return fmt.Errorf("telegram: update %s: %w", in.ExternalID, err)
+	}
+	return nil
+}
+
+// answer acknowledges a tapped button. A failure is only logged: Telegram
+// refuses a second answer to the same query (after a re-read), and the tap
+// itself is handled anyway.
+func (c *Bot) answer(ctx context.Context, queryID string) {
+	ctx, cancel := context.WithTimeout(ctx, answerTimeout)
+	defer cancel()
+	if _, err := c.client(ctx).Request(tgbotapi.NewCallback(queryID, "")); err != nil {
+		c.log.Debug("telegram: answerCallbackQuery failed", "err", err)
+	}
+}
+
+func (c *Bot) memberChanged(ctx context.Context, chat int64, status string) error {
+	var blocked bool
+	switch status {
+	case "kicked", "left":
+		blocked = true
+	case "member":
+		blocked = false
+	default:
+		return nil
+	}
+	found, err := c.store.SetTelegramBlocked(ctx, chat, blocked)
+	if err != nil {
+		return fmt.Errorf("telegram: chat member update: %w", err)
+	}
+	if found {
+		c.log.Info("telegram: chat reachability changed", "blocked", blocked)
+	}
+	return nil
+}
+
+// enqueueNote queues a reply of the Telegram channel's own (not the
+// conversation's) for the chat's contact. Its dedupe key makes a re-read
+// update queue nothing new.
+func (c *Bot) enqueueNote(ctx context.Context, chat int64, updateID, key string) error {
+	err := c.store.InTx(ctx, func(tx *store.Tx) error {
+		ct, _, err := tx.ContactByAddress(store.Address{TelegramChatID: chat}, "")
+		if err != nil {
+			return err
+		}
+		return enqueueReply(tx, ct, chat, updateID, key)
+	})
+	if err != nil {
+		return fmt.Errorf("telegram: update %s: %w", updateID, err)
+	}
+	c.notify()
+	return nil
+}
+
+func enqueueReply(tx *store.Tx, ct *store.Contact, chat int64, updateID, key string) error {
+	payload, err := json.Marshal(flows.Reply{Key: key})
+	if err != nil {
+		return fmt.Errorf("encode reply: %w", err)
+	}
+	_, err = tx.Enqueue(&store.OutboxMessage{
+		ContactID: ct.ID, Channel: bot.Telegram, Recipient: strconv.FormatInt(chat, 10), Language: ct.Language,
+		Priority: store.PriorityReply, Payload: string(payload), DedupeKey: "reply:telegram:" + updateID + ":" + key,
+	})
+	return err
+}
+
+// contactShared links a phone number the person shared with the
+// request_contact button. Only their own number is taken (Telegram verified
+// it). When the name is what registration asks next, the name on the
+// contact card answers it, so a person can register by buttons only.
+func (c *Bot) contactShared(ctx context.Context, chat int64, updateID string, m *tgbotapi.Message) error {
+	ct := m.Contact
+	from := int64(0)
+	if m.From != nil {
+		from = m.From.ID
+	}
+	if ct.UserID == 0 || ct.UserID != from {
+		if err := c.enqueueNote(ctx, chat, updateID, "telegram.contact_not_own"); err != nil {
+			return err
+		}
+		return c.input(ctx, bot.Input{ExternalID: updateID, From: store.Address{TelegramChatID: chat}})
+	}
+	e164, err := phone.Normalize(ct.PhoneNumber, c.cfg.DefaultRegion)
+	if err != nil {
+		if !strings.HasPrefix(ct.PhoneNumber, "+") { // Telegram sends digits without "+": they carry the country code
+			e164, err = phone.Normalize("+"+ct.PhoneNumber, c.cfg.DefaultRegion)
+		}
+	}
+	if err != nil {
+		if err := c.enqueueNote(ctx, chat, updateID, "telegram.contact_invalid"); err != nil {
+			return err
+		}
+		return c.input(ctx, bot.Input{ExternalID: updateID, From: store.Address{TelegramChatID: chat}})
+	}
+	text := ""
+	err = c.store.InTx(ctx, func(tx *store.Tx) error {
+		contact, outcome, err := tx.LinkTelegramPhone(chat, e164, "")
+		if err != nil {
+			return err
+		}
+		key := "telegram.contact_linked"
+		switch outcome {
+		case store.LinkMerged:
+			key = "telegram.contact_merged"
+		case store.LinkConflict:
+			key = "telegram.contact_conflict"
+		}
+		c.log.Info("telegram: phone shared", "contact", contact.ID, "phone", phone.Mask(e164), "reply", key)
+		if contact.Language != "" && contact.ConsentAt != nil && contact.Name == "" {
+			text = strings.TrimSpace(ct.FirstName + " " + ct.LastName)
+		}
+		return enqueueReply(tx, contact, chat, updateID, key)
+	})
+	if err != nil {
+		return fmt.Errorf("telegram: update %s: link phone: %w", updateID, err)
+	}
+	c.notify()
+	return c.input(ctx, bot.Input{ExternalID: updateID, From: store.Address{TelegramChatID: chat}, Text: text})
+}

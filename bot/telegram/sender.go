@@ -1,0 +1,182 @@
+package telegram
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/tamkeen/tamkeen/bot"
+)
+
+// Telegram's limits on what one message may carry.
+const (
+	MaxTextUnits        = 4096 // UTF-16 code units of text, after HTML parsing
+	MaxCallbackDataByte = 64
+)
+
+// sendTimeout bounds one call to Telegram.
+const sendTimeout = 15 * time.Second
+
+// Reply keys that change the reply keyboard under the text field.
+const (
+	keyAskName      = "reg.name" // offer "share my number" while the name is asked
+	keyShareContact = "telegram.share_contact"
+)
+
+// removesKeyboard are reply keys after which the share button is no longer needed.
+var removesKeyboard = map[string]bool{
+	"reg.done":                  true,
+	"telegram.contact_linked":   true,
+	"telegram.contact_merged":   true,
+	"telegram.contact_conflict": true,
+	"telegram.contact_invalid":  true,
+}
+
+// Channel is "telegram".
+func (c *Bot) Channel() string { return bot.Telegram }
+
+// Limits are Telegram's: the configured rate overall and about one message a
+// second to one chat. The dispatcher enforces them.
+func (c *Bot) Limits() bot.Limits {
+	return bot.Limits{PerSecond: c.cfg.Rate, PerRecipient: time.Second}
+}
+
+// Send delivers one message: its text in HTML mode (escaped), split on
+// paragraph or line boundaries when it is too long, with the options as
+// inline buttons under the last part. The id returned is "chat:message" of
+// the last part. Errors are *bot.SendError.
+func (c *Bot) Send(ctx context.Context, m bot.Outgoing) (string, error) {
+	chat, err := strconv.ParseInt(m.Recipient, 10, 64)
+	if err != nil {
+		return "", &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("telegram: recipient is not a chat id: %w", err)}
+	}
+	text, markup, err := c.render(m)
+	if err != nil {
+		return "", &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("telegram: render: %w", err)}
+	}
+	parts := Split(text, MaxTextUnits)
+	var last tgbotapi.Message
+	for i, part := range parts {
+		cfg := tgbotapi.NewMessage(chat, tgbotapi.EscapeText(tgbotapi.ModeHTML, part))
+		cfg.ParseMode = tgbotapi.ModeHTML
+		cfg.DisableWebPagePreview = true
+		if i == len(parts)-1 && markup != nil {
+			cfg.ReplyMarkup = markup
+		}
+		callCtx, cancel := context.WithTimeout(ctx, sendTimeout)
+		last, err = c.client(callCtx).Send(cfg)
+		cancel()
+		if err != nil {
+			return "", classify(err)
+		}
+	}
+	return strconv.FormatInt(chat, 10) + ":" + strconv.Itoa(last.MessageID), nil
+}
+
+// render returns the text to send and the keyboard to attach (nil for none).
+func (c *Bot) render(m bot.Outgoing) (string, any, error) {
+	if m.Reply == nil {
+		return m.Body, nil, nil
+	}
+	msg, err := c.renderer.Render(m.Language, *m.Reply, false)
+	if err != nil {
+		return "", nil, err
+	}
+	switch {
+	case len(msg.Options) > 0:
+		if kb, ok := inlineKeyboard(msg.Options); ok {
+			return msg.Text, kb, nil
+		}
+		// A payload too long for a button: offer numbered lines the person can type.
+		c.log.Warn("telegram: option payload over 64 bytes, sending numbered lines", "key", m.Reply.Key)
+		return bot.Lines(msg), nil, nil
+	case m.Reply.Key == keyAskName:
+		label, err := c.renderer.Text(m.Language, keyShareContact, nil)
+		if err != nil {
+			return "", nil, err
+		}
+		kb := tgbotapi.NewReplyKeyboard(tgbotapi.NewKeyboardButtonRow(tgbotapi.NewKeyboardButtonContact(label)))
+		kb.OneTimeKeyboard = true
+		return msg.Text, kb, nil
+	case removesKeyboard[m.Reply.Key]:
+		return msg.Text, tgbotapi.NewRemoveKeyboard(false), nil
+	}
+	return msg.Text, nil, nil
+}
+
+// inlineKeyboard lays options out as buttons carrying their payloads: two a
+// row when every label is short, else one a row. false when a payload does
+// not fit Telegram's 64 bytes.
+func inlineKeyboard(opts []bot.Option) (tgbotapi.InlineKeyboardMarkup, bool) {
+	perRow := 1
+	if len(opts) > 3 {
+		perRow = 2
+		for _, o := range opts {
+			if utf8.RuneCountInString(o.Label) > 16 {
+				perRow = 1
+				break
+			}
+		}
+	}
+	var rows [][]tgbotapi.InlineKeyboardButton
+	for i, o := range opts {
+		if o.Payload == "" || len(o.Payload) > MaxCallbackDataByte {
+			return tgbotapi.InlineKeyboardMarkup{}, false
+		}
+		b := tgbotapi.NewInlineKeyboardButtonData(o.Label, o.Payload)
+		if i%perRow == 0 {
+			rows = append(rows, nil)
+		}
+		rows[len(rows)-1] = append(rows[len(rows)-1], b)
+	}
+	return tgbotapi.NewInlineKeyboardMarkup(rows...), true
+}
+
+// Split cuts text into parts of at most max UTF-16 code units (what Telegram
+// counts), preferring paragraph breaks, then line breaks, then spaces, and
+// never cutting a character in two.
+func Split(text string, max int) []string {
+	var parts []string
+	for rest := text; ; {
+		cut, fits := prefixUnits(rest, max)
+		if fits {
+			if strings.TrimSpace(rest) != "" || len(parts) == 0 {
+				parts = append(parts, rest)
+			}
+			return parts
+		}
+		at, skip := cut, 0
+		for _, sep := range []string{"\n\n", "\n", " "} {
+			if i := strings.LastIndex(rest[:cut], sep); i > cut/3 {
+				at, skip = i, len(sep)
+				break
+			}
+		}
+		if part := strings.TrimRight(rest[:at], " \n"); part != "" {
+			parts = append(parts, part)
+		}
+		rest = strings.TrimLeft(rest[at+skip:], "\n")
+	}
+}
+
+// prefixUnits returns the byte length of the longest prefix of s within max
+// UTF-16 units, and whether that is all of s.
+func prefixUnits(s string, max int) (int, bool) {
+	units := 0
+	for i, r := range s {
+		n := 1
+		if r >= 0x10000 {
+			n = 2
+		}
+		if units+n > max {
+			return i, false
+		}
+		units += n
+	}
+	return len(s), true
+}

@@ -1,0 +1,117 @@
+// Package telegram is the Telegram channel: it reads updates (long polling or
+// a webhook), turns them into bot.Input for the inbox, links a phone number
+// a person shares to their contact, and sends rendered replies with inline
+// buttons. It is the only package that knows the Telegram Bot API.
+package telegram
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/tamkeen/tamkeen/bot"
+	"github.com/tamkeen/tamkeen/clock"
+	"github.com/tamkeen/tamkeen/inbox"
+	"github.com/tamkeen/tamkeen/store"
+)
+
+// Config is what the channel needs to run.
+type Config struct {
+	Token         string
+	APIEndpoint   string  // the library's format: "https://api.telegram.org/bot%s/%s"
+	Rate          float64 // messages per second over the whole bot
+	WebhookURL    string  // where Telegram posts updates in webhook mode
+	WebhookSecret string  // the secret_token Telegram sends back in X-Telegram-Bot-Api-Secret-Token
+	DefaultRegion string  // for phone numbers shared without a country code
+	PollTimeout   time.Duration
+	MaxBackoff    time.Duration // longest wait after failed polls (default 30s)
+	MinBackoff    time.Duration // first wait after a failed poll (default 500ms)
+}
+
+func (c *Config) defaults() {
+	if c.PollTimeout <= 0 {
+		c.PollTimeout = 30 * time.Second
+	}
+	if c.MinBackoff <= 0 {
+		c.MinBackoff = 500 * time.Millisecond
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = 30 * time.Second
+	}
+}
+
+// AllowedUpdates are the update kinds the bot asks for.
+var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member"}
+
+// Inbox handles an input; inbox.Inbox fits.
+type Inbox interface {
+	Handle(ctx context.Context, in bot.Input) (inbox.Outcome, error)
+}
+
+// Bot is the Telegram channel: sender, update handler, poller and webhook.
+type Bot struct {
+	cfg      Config
+	api      *tgbotapi.BotAPI // never used directly: call client(ctx)
+	http     *http.Client
+	renderer *bot.Renderer
+	store    *store.Store
+	inbox    Inbox
+	clock    clock.Clock
+	log      *slog.Logger
+	notify   func()
+	chats    [64]chatLock // serialises the updates of one chat (webhook requests run in parallel)
+}
+
+type chatLock struct{ ch chan struct{} }
+
+// New returns the channel. No call is made to Telegram yet. notify wakes the
+// dispatcher after rows were enqueued outside the inbox (may be nil).
+func New(cfg Config, r *bot.Renderer, s *store.Store, ib Inbox, clk clock.Clock, log *slog.Logger, notify func()) *Bot {
+	cfg.defaults()
+	if notify == nil {
+		notify = func() {}
+	}
+	api := &tgbotapi.BotAPI{Token: cfg.Token, Buffer: 0}
+	api.SetAPIEndpoint(cfg.APIEndpoint)
+	c := &Bot{
+		cfg: cfg, api: api, http: &http.Client{}, renderer: r, store: s, inbox: ib, clock: clk,
+		log: log.With("channel", bot.Telegram), notify: notify,
+	}
+	for i := range c.chats {
+		c.chats[i].ch = make(chan struct{}, 1)
+	}
+	return c
+}
+
+// client returns the library bound to ctx: its calls end when ctx does (the
+// library itself takes no context).
+func (c *Bot) client(ctx context.Context) *tgbotapi.BotAPI {
+	b := *c.api
+	b.Client = ctxDoer{ctx: ctx, c: c.http}
+	return &b
+}
+
+type ctxDoer struct {
+	ctx context.Context
+	c   *http.Client
+}
+
+func (d ctxDoer) Do(r *http.Request) (*http.Response, error) { return d.c.Do(r.WithContext(d.ctx)) }
+
+// lockChat waits for the chat's turn; the returned func releases it.
+func (c *Bot) lockChat(ctx context.Context, chat int64) (func(), error) {
+	i := chat % int64(len(c.chats))
+	if i < 0 {
+		i = -i
+	}
+	l := c.chats[i].ch
+	select {
+	case l <- struct{}{}:
+		return func() { <-l }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
