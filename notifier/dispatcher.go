@@ -1,15 +1,20 @@
 // Package notifier owns everything that sends without being asked in that
 // moment: the outbox dispatcher that delivers every queued message (replies
-// included), and later broadcasts, reminders and order notices that feed it.
+// included) in priority lanes at the pace each provider allows, and the staff
+// broadcasts whose audience it expands into the outbox.
 package notifier
 
 import (
+	"container/heap"
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/tamkeen/tamkeen/bot"
@@ -21,17 +26,26 @@ import (
 
 // DispatcherConfig tunes the dispatcher; zero fields take the defaults.
 type DispatcherConfig struct {
-	Batch        int           // rows claimed at once (default 50)
+	Batch        int           // most rows claimed at once per channel and lane (default 200)
 	Lease        time.Duration // how long a claim holds before others may take it (default 2m)
 	PollInterval time.Duration // how often to look when nobody wakes us (default 1s)
 	MaxAttempts  int           // attempts before a message fails for good (default 8)
 	BaseBackoff  time.Duration // first retry delay, doubled each attempt (default 2s)
 	MaxBackoff   time.Duration // longest retry delay (default 10m)
+	Workers      int           // sends in flight at once per channel (default 32)
+	// Horizon bounds how far ahead rows are claimed on a rate-limited
+	// channel: no more than its rate allows within Horizon, so no claim
+	// waits long for its turn (default 1s). Longer waits (a 429 window, a
+	// recipient's pause, quiet hours) give the row back to the database.
+	Horizon time.Duration
+	// QuietUntil returns t when bulk messages may go at t, or else the end of
+	// the quiet window (config.QuietHours.NextAllowed). Nil: never quiet.
+	QuietUntil func(t time.Time) time.Time
 }
 
 func (c *DispatcherConfig) defaults() {
 	if c.Batch <= 0 {
-		c.Batch = 50
+		c.Batch = 200
 	}
 	if c.Lease <= 0 {
 		c.Lease = 2 * time.Minute
@@ -48,82 +62,472 @@ func (c *DispatcherConfig) defaults() {
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = 10 * time.Minute
 	}
+	if c.Workers <= 0 {
+		c.Workers = 32
+	}
+	if c.Horizon <= 0 {
+		c.Horizon = time.Second
+	}
 }
 
-// Dispatcher claims due outbox rows, re-checks that the person may still be
-// messaged, sends through the row's channel and records the outcome.
+// Dispatcher claims due outbox rows lane by lane (replies, then notices, then
+// bulk), re-checks that the person may still be messaged, sends through the
+// row's channel within its rate limits and records the outcome.
 type Dispatcher struct {
 	store    *store.Store
-	senders  map[string]bot.Sender
-	channels []string
+	chans    []*channelState
+	byName   map[string]*channelState
 	clock    clock.Clock
 	log      *slog.Logger
 	metrics  *metrics.Metrics
 	cfg      DispatcherConfig
-	wake     chan struct{}
+	instance string // tells our own NOTIFY from other replicas'
+
+	mu      sync.Mutex    // guards every channelState
+	wake    chan struct{} // rows were enqueued
+	freed   chan struct{} // results were recorded: claim budgets grew
+	publish chan struct{} // tell other replicas (PostgreSQL NOTIFY)
 }
 
 // NewDispatcher returns a dispatcher for the given senders (one per channel).
+// A sender that implements bot.Limiter is paced to its limits.
 func NewDispatcher(s *store.Store, senders []bot.Sender, clk clock.Clock, log *slog.Logger, m *metrics.Metrics, cfg DispatcherConfig) *Dispatcher {
 	cfg.defaults()
+	b := make([]byte, 8)
+	_, _ = crand.Read(b)
 	d := &Dispatcher{
-		store: s, senders: map[string]bot.Sender{}, clock: clk, log: log, metrics: m, cfg: cfg,
-		wake: make(chan struct{}, 1),
+		store: s, byName: map[string]*channelState{}, clock: clk, log: log, metrics: m, cfg: cfg,
+		instance: hex.EncodeToString(b),
+		wake:     make(chan struct{}, 1), freed: make(chan struct{}, 1), publish: make(chan struct{}, 1),
 	}
 	for _, sn := range senders {
-		d.senders[sn.Channel()] = sn
-		d.channels = append(d.channels, sn.Channel())
+		cs := newChannelState(sn, cfg.Workers)
+		d.chans = append(d.chans, cs)
+		d.byName[cs.name] = cs
 	}
 	return d
 }
 
-// Notify wakes the dispatcher because rows were just enqueued. It never blocks.
-func (d *Dispatcher) Notify() {
+func signal(c chan struct{}) {
 	select {
-	case d.wake <- struct{}{}:
+	case c <- struct{}{}:
 	default:
 	}
 }
 
-// Run sends until ctx ends.
+// Notify wakes the dispatcher because rows were just enqueued, and (on
+// PostgreSQL, while Run runs) every other replica's. It never blocks.
+func (d *Dispatcher) Notify() {
+	signal(d.wake)
+	signal(d.publish)
+}
+
+// quietUntil returns when bulk may go, judged at now.
+func (d *Dispatcher) quietUntil(now time.Time) time.Time {
+	if d.cfg.QuietUntil == nil {
+		return now
+	}
+	return d.cfg.QuietUntil(now)
+}
+
+// result is one row's outcome on its way to the database.
+type result struct {
+	store.OutboxResult
+	channel string
+	lane    int
+}
+
+// Run sends until ctx ends. Claimed rows not sent by then are given back.
 func (d *Dispatcher) Run(ctx context.Context) error {
+	results := make(chan result, 1024)
+	var senders, helpers sync.WaitGroup
+	for _, cs := range d.chans {
+		senders.Add(1)
+		go func() {
+			defer senders.Done()
+			d.pace(ctx, cs, results, &senders)
+		}()
+	}
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		d.write(results)
+	}()
+	helpers.Add(2)
+	go func() { defer helpers.Done(); d.listen(ctx) }()
+	go func() { defer helpers.Done(); d.announce(ctx) }()
+
+	d.claimLoop(ctx)
+
+	senders.Wait() // pacers stopped and every send in flight has its result
+	var left []result
+	d.mu.Lock()
+	for _, cs := range d.chans {
+		for cs.queue.Len() > 0 {
+			left = append(left, d.release(cs, heap.Pop(&cs.queue).(*item), d.clock.Now(), "shutting down"))
+		}
+	}
+	d.mu.Unlock()
+	for _, r := range left {
+		results <- r
+	}
+	close(results)
+	<-writerDone
+	helpers.Wait()
+	return nil
+}
+
+// claimLoop claims rows whenever woken, when results free budget, and every poll interval.
+func (d *Dispatcher) claimLoop(ctx context.Context) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	for {
-		n, err := d.DispatchOnce(ctx)
-		if err != nil && ctx.Err() == nil {
-			d.log.Error("dispatcher: round failed", "err", err)
+	all := true
+	lastReclaim := time.Time{}
+	for ctx.Err() == nil {
+		if now := d.clock.Now(); all && now.Sub(lastReclaim) >= d.cfg.Lease/4 {
+			if n, err := d.store.ReclaimExpired(ctx); err != nil {
+				d.log.Error("dispatcher: reclaim expired leases", "err", err)
+			} else {
+				lastReclaim = now
+				if n > 0 {
+					d.log.Warn("dispatcher: took back rows whose sender stopped", "count", n)
+				}
+			}
 		}
-		if n > 0 && err == nil {
-			continue // more may be due right away
+		if err := d.claimRound(ctx, all); err != nil && ctx.Err() == nil {
+			d.log.Error("dispatcher: claim failed", "err", err)
 		}
 		timer.Reset(d.cfg.PollInterval)
 		select {
 		case <-ctx.Done():
-			return nil
 		case <-d.wake:
+			all = true
+		case <-d.freed:
+			all = false
+		case <-timer.C:
+			all = true
+		}
+	}
+}
+
+// claimRound claims, for every channel and lane with room, what is due.
+// When all is false only lanes whose last claim filled its budget are tried.
+func (d *Dispatcher) claimRound(ctx context.Context, all bool) error {
+	var errs []error
+	for _, cs := range d.chans {
+		for lane := range numLanes {
+			d.mu.Lock()
+			budget := d.budget(cs, lane, d.clock.Now())
+			if !all && !cs.more[lane] {
+				budget = 0
+			}
+			d.mu.Unlock()
+			if budget <= 0 {
+				continue
+			}
+			lo, hi := laneBounds(lane)
+			rows, err := d.store.ClaimLane(ctx, cs.name, lo, hi, budget, d.cfg.Lease)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			var contacts map[int64]*store.Contact
+			if len(rows) > 0 {
+				if contacts, err = d.store.ClaimedContacts(ctx, rows); err != nil {
+					// The rows stay claimed until their lease ends, then go again.
+					errs = append(errs, err)
+					continue
+				}
+			}
+			d.mu.Lock()
+			cs.more[lane] = len(rows) == budget
+			cs.claimed[lane] += len(rows)
+			for _, r := range rows {
+				cs.push(&item{row: r, contact: contacts[r.ContactID], lane: lane})
+			}
+			d.mu.Unlock()
+			if len(rows) > 0 {
+				cs.poke()
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// budget is how many rows of lane cs may claim now. Callers hold d.mu.
+func (d *Dispatcher) budget(cs *channelState, lane int, now time.Time) int {
+	if cs.pausedUntil.After(now.Add(d.cfg.Horizon)) {
+		return 0
+	}
+	if lane == laneBulk && d.quietUntil(now).After(now) {
+		return 0
+	}
+	limit := d.cfg.Batch
+	if lane == laneBulk {
+		limit = 4 * d.cfg.Batch
+	}
+	if cs.bucket != nil {
+		limit = min(limit, int(cs.limits.PerSecond*d.cfg.Horizon.Seconds())+2)
+	}
+	room := limit - cs.claimed[lane]
+	if lane == laneBulk && cs.claimed[lane] > 0 && room < limit/2 {
+		return 0 // wait for half the room: fewer, larger claims
+	}
+	return room
+}
+
+// pace hands the channel's queued rows to senders, best priority first, as
+// fast as its limits allow. It never sleeps while holding a claim longer
+// than the horizon: longer waits give the row back.
+func (d *Dispatcher) pace(ctx context.Context, cs *channelState, results chan<- result, inflight *sync.WaitGroup) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		select { // a free sender first, so a picked row never waits for one
+		case cs.sem <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		it, wait, released := d.next(cs)
+		for _, r := range released {
+			results <- r
+		}
+		if it != nil {
+			inflight.Add(1)
+			go func() {
+				defer inflight.Done()
+				defer func() { <-cs.sem }()
+				res := d.attempt(ctx, cs, it)
+				results <- result{OutboxResult: res, channel: cs.name, lane: it.lane}
+			}()
+			continue
+		}
+		<-cs.sem
+		if wait <= 0 {
+			wait = time.Hour // nothing queued: wait to be poked
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-cs.kick:
 		case <-timer.C:
 		}
 	}
 }
 
-// DispatchOnce claims one batch and sends it; it returns how many rows it handled.
+// next picks the best row that may go now. Otherwise it says how long until
+// one may (0: none queued). Rows that would wait beyond the horizon are released.
+func (d *Dispatcher) next(cs *channelState) (*item, time.Duration, []result) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := d.clock.Now()
+	cs.sweep(now)
+	var released []result
+	if w := cs.readiness(now); w > 0 {
+		if w > d.cfg.Horizon {
+			for cs.queue.Len() > 0 {
+				released = append(released, d.release(cs, heap.Pop(&cs.queue).(*item), now.Add(w), "provider asked to slow down"))
+			}
+		}
+		return nil, w, released
+	}
+	var blocked []*item
+	var chosen *item
+	wait := time.Duration(0)
+	quietEnd := d.quietUntil(now)
+	for cs.queue.Len() > 0 {
+		it := heap.Pop(&cs.queue).(*item)
+		if it.lane == laneBulk && quietEnd.After(now) {
+			released = append(released, d.release(cs, it, quietEnd, "quiet hours"))
+			continue
+		}
+		rec := it.row.Recipient
+		if cs.busy[rec] {
+			blocked = append(blocked, it) // poked when that send ends
+			continue
+		}
+		if w := cs.recipientWait(rec, now); w > 0 {
+			if w > d.cfg.Horizon {
+				released = append(released, d.release(cs, it, now.Add(w), "recipient rate limit"))
+				continue
+			}
+			if wait == 0 || w < wait {
+				wait = w
+			}
+			blocked = append(blocked, it)
+			continue
+		}
+		chosen = it
+		break
+	}
+	for _, it := range blocked {
+		cs.push(it)
+	}
+	if chosen != nil {
+		cs.bucket.take(now)
+		cs.busy[chosen.row.Recipient] = true
+		return chosen, 0, released
+	}
+	return nil, wait, released
+}
+
+// release gives a claimed row back to wait until at, without counting an attempt.
+func (d *Dispatcher) release(cs *channelState, it *item, at time.Time, why string) result {
+	return result{channel: cs.name, lane: it.lane, OutboxResult: store.OutboxResult{
+		ID: it.row.ID, Status: store.OutboxPending, RetryAt: at, Error: "waiting: " + why, Released: true,
+	}}
+}
+
+// write records results in batches, then frees their claim budget.
+func (d *Dispatcher) write(results <-chan result) {
+	const maxBatch = 500
+	batch := make([]result, 0, maxBatch)
+	rows := make([]store.OutboxResult, 0, maxBatch)
+	for r := range results {
+		batch = append(batch[:0], r)
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case r, ok := <-results:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		rows = rows[:0]
+		for _, r := range batch {
+			rows = append(rows, r.OutboxResult)
+		}
+		d.record(rows)
+		d.mu.Lock()
+		for _, r := range batch {
+			d.byName[r.channel].claimed[r.lane]--
+		}
+		d.mu.Unlock()
+		signal(d.freed)
+	}
+}
+
+// record writes results, trying a few times: a row whose result is lost is
+// sent again once its lease ends.
+func (d *Dispatcher) record(rows []store.OutboxResult) {
+	var err error
+	for try, wait := 0, 100*time.Millisecond; try < 4; try, wait = try+1, wait*4 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = d.store.FinishBatch(ctx, rows)
+		cancel()
+		if err == nil {
+			return
+		}
+		time.Sleep(wait) // the database is failing; nothing else can be recorded meanwhile
+	}
+	d.log.Error("dispatcher: could not record send results; those rows will be sent again after their lease", "count", len(rows), "err", err)
+}
+
+// listen wakes the dispatcher when another replica enqueued rows (PostgreSQL LISTEN).
+func (d *Dispatcher) listen(ctx context.Context) {
+	wait := time.Second
+	for ctx.Err() == nil {
+		err := d.store.ListenOutbox(ctx, func(payload string) {
+			if payload != d.instance {
+				signal(d.wake)
+			}
+		})
+		if errors.Is(err, store.ErrNoListen) || ctx.Err() != nil {
+			return
+		}
+		d.log.Warn("dispatcher: LISTEN connection lost; polling meanwhile", "err", err, "retry_in", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		t.Stop()
+		wait = min(2*wait, 30*time.Second)
+	}
+}
+
+// announce tells other replicas (PostgreSQL NOTIFY) that rows were enqueued here.
+func (d *Dispatcher) announce(ctx context.Context) {
+	if d.store.Dialect() != "postgres" {
+		return
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.publish:
+			if err := d.store.NotifyOutbox(ctx, d.instance); err != nil && ctx.Err() == nil {
+				d.log.Warn("dispatcher: NOTIFY failed; other replicas will find the rows by polling", "err", err)
+			}
+		}
+	}
+}
+
+// DispatchOnce claims one batch and sends it, one row after another, without
+// waiting for any limit (a row that would wait is given back); it returns how
+// many rows it handled. Run is the way to send at volume; the console chat
+// uses this through Drain.
 func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
-	rows, err := d.store.Claim(ctx, d.channels, d.cfg.Batch, d.cfg.Lease)
-	if err != nil || len(rows) == 0 {
+	if _, err := d.store.ReclaimExpired(ctx); err != nil {
 		return 0, err
+	}
+	now := d.clock.Now()
+	type claimed struct {
+		cs   *channelState
+		lane int
+		row  store.OutboxMessage
+	}
+	var all []claimed
+	var rows []store.OutboxMessage
+	for _, cs := range d.chans {
+		for lane := range numLanes {
+			if lane == laneBulk && d.quietUntil(now).After(now) {
+				continue
+			}
+			lo, hi := laneBounds(lane)
+			got, err := d.store.ClaimLane(ctx, cs.name, lo, hi, d.cfg.Batch, d.cfg.Lease)
+			if err != nil {
+				return 0, err
+			}
+			for _, r := range got {
+				all = append(all, claimed{cs, lane, r})
+			}
+			rows = append(rows, got...)
+		}
+	}
+	if len(all) == 0 {
+		return 0, nil
 	}
 	contacts, err := d.store.ClaimedContacts(ctx, rows)
 	if err != nil {
 		return 0, err
 	}
-	var errs []error
-	for _, row := range rows {
-		if err := d.deliver(ctx, row, contacts[row.ContactID]); err != nil {
-			errs = append(errs, err)
+	out := make([]store.OutboxResult, 0, len(all))
+	for _, c := range all {
+		it := &item{row: c.row, contact: contacts[c.row.ContactID], lane: c.lane}
+		d.mu.Lock()
+		now := d.clock.Now()
+		wait := max(c.cs.readiness(now), c.cs.recipientWait(it.row.Recipient, now))
+		if wait == 0 {
+			c.cs.bucket.take(now)
+			c.cs.busy[it.row.Recipient] = true
 		}
+		d.mu.Unlock()
+		if wait > 0 {
+			out = append(out, d.release(c.cs, it, now.Add(wait), "rate limit").OutboxResult)
+			continue
+		}
+		out = append(out, d.attempt(ctx, c.cs, it))
 	}
-	return len(rows), errors.Join(errs...)
+	if err := d.store.FinishBatch(ctx, out); err != nil {
+		return 0, err
+	}
+	return len(all), nil
 }
 
 // Drain sends until nothing is due; the console uses it to print replies in turn.
@@ -136,75 +540,113 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 	}
 }
 
-func (d *Dispatcher) deliver(ctx context.Context, row store.OutboxMessage, c *store.Contact) error {
-	if c == nil {
+// attempt sends one claimed row (the caller marked its recipient busy) and
+// says what became of it.
+func (d *Dispatcher) attempt(ctx context.Context, cs *channelState, it *item) store.OutboxResult {
+	row, c := it.row, it.contact
+	start := d.clock.Now()
+	var sendErr error
+	sent := false
+	defer func() {
+		d.mu.Lock()
+		delete(cs.busy, row.Recipient)
+		if sent && cs.limits.PerRecipient > 0 {
+			cs.nextFor[row.Recipient] = start.Add(cs.limits.PerRecipient)
+		}
+		if kind, after := bot.KindOf(sendErr); sendErr != nil && kind == bot.RetryLater && after > 0 {
+			var se *bot.SendError
+			until := d.clock.Now().Add(after)
+			if errors.As(sendErr, &se) && se.Global {
+				if until.After(cs.pausedUntil) {
+					cs.pausedUntil = until
+				}
+				cs.bucket.holdUntil(until)
+			} else if until.After(cs.nextFor[row.Recipient]) {
+				cs.nextFor[row.Recipient] = until
+			}
+		}
+		d.mu.Unlock()
+		cs.poke()
+	}()
+	skip := func(why string) store.OutboxResult {
 		d.count(row.Channel, "skipped")
-		return d.store.MarkSkipped(ctx, row.ID, "no_contact")
+		return store.OutboxResult{ID: row.ID, Status: store.OutboxSkipped, Error: why}
+	}
+	if c == nil {
+		return skip("no_contact")
 	}
 	if ok, why := c.Reachable(row.Channel, row.Always); !ok {
-		d.count(row.Channel, "skipped")
-		return d.store.MarkSkipped(ctx, row.ID, why)
+		return skip(why)
+	}
+	if row.Priority >= store.PriorityBulk && c.ConsentAt == nil {
+		return skip(SkipNoConsent)
 	}
 	out := bot.Outgoing{ID: row.ID, ContactID: row.ContactID, Recipient: row.Recipient, Language: row.Language, Body: row.Body}
 	if row.Payload != "" {
 		var r flows.Reply
 		if err := json.Unmarshal([]byte(row.Payload), &r); err != nil {
 			d.count(row.Channel, "failed")
-			return d.store.MarkFailed(ctx, row.ID, "unreadable payload: "+err.Error())
+			return store.OutboxResult{ID: row.ID, Status: store.OutboxFailed, Error: "unreadable payload: " + err.Error()}
 		}
 		out.Reply = &r
 	}
-	start := d.clock.Now()
-	providerID, err := d.senders[row.Channel].Send(ctx, out)
+	sent = true
+	providerID, err := cs.sender.Send(ctx, out)
 	if d.metrics != nil {
 		d.metrics.SendSeconds.WithLabelValues(row.Channel).Observe(d.clock.Now().Sub(start).Seconds())
 	}
 	if err == nil {
 		d.count(row.Channel, "sent")
-		return d.store.MarkSent(ctx, row.ID, providerID)
+		return store.OutboxResult{ID: row.ID, Status: store.OutboxSent, ProviderID: providerID}
 	}
+	sendErr = err
 	return d.failed(ctx, row, err)
 }
 
-func (d *Dispatcher) failed(ctx context.Context, row store.OutboxMessage, sendErr error) error {
+// failed decides what a failed send means for the row (and the contact).
+func (d *Dispatcher) failed(ctx context.Context, row store.OutboxMessage, sendErr error) store.OutboxResult {
 	kind, after := bot.KindOf(sendErr)
 	log := d.log.With("outbox_id", row.ID, "channel", row.Channel, "contact", row.ContactID, "attempt", row.Attempts, "kind", kind.String())
+	fail := func(reason string) store.OutboxResult {
+		d.count(row.Channel, "failed")
+		return store.OutboxResult{ID: row.ID, Status: store.OutboxFailed, Error: reason}
+	}
+	retry := func(at time.Time, released bool) store.OutboxResult {
+		d.count(row.Channel, "retry")
+		return store.OutboxResult{ID: row.ID, Status: store.OutboxPending, RetryAt: at, Error: sendErr.Error(), Released: released}
+	}
 	switch kind {
 	case bot.Unreachable:
 		log.Info("dispatcher: contact unreachable on channel", "err", sendErr)
-		d.count(row.Channel, "failed")
 		if err := d.store.MarkUnreachable(ctx, row.ContactID, row.Channel, true); err != nil {
-			return err
+			log.Error("dispatcher: could not record unreachable contact", "err", err)
 		}
-		return d.store.MarkFailed(ctx, row.ID, sendErr.Error())
+		return fail(sendErr.Error())
 	case bot.OptedOut:
 		log.Info("dispatcher: provider reports opt-out", "err", sendErr)
-		d.count(row.Channel, "failed")
 		if err := d.store.MarkOptedOut(ctx, row.ContactID); err != nil {
-			return err
+			log.Error("dispatcher: could not record opt-out", "err", err)
 		}
-		return d.store.MarkFailed(ctx, row.ID, sendErr.Error())
+		return fail(sendErr.Error())
 	case bot.Permanent:
 		log.Warn("dispatcher: message refused for good", "err", sendErr)
-		d.count(row.Channel, "failed")
-		return d.store.MarkFailed(ctx, row.ID, sendErr.Error())
+		return fail(sendErr.Error())
 	case bot.BadConfig:
 		log.Error("dispatcher: CHANNEL MISCONFIGURED, messages wait until it is fixed", "err", sendErr)
-		d.count(row.Channel, "retry")
-		return d.store.MarkRetry(ctx, row.ID, d.clock.Now().Add(d.cfg.MaxBackoff), sendErr.Error())
+		return retry(d.clock.Now().Add(d.cfg.MaxBackoff), true)
+	}
+	if after > 0 {
+		// The provider's rate limit: a fact to respect, not the message's fault.
+		log.Debug("dispatcher: provider asked to wait", "for", after)
+		return retry(d.clock.Now().Add(after), true)
 	}
 	if row.Attempts >= d.cfg.MaxAttempts {
 		log.Warn("dispatcher: giving up after repeated failures", "err", sendErr)
-		d.count(row.Channel, "failed")
-		return d.store.MarkFailed(ctx, row.ID, fmt.Sprintf("after %d attempts: %v", row.Attempts, sendErr))
+		return fail(fmt.Sprintf("after %d attempts: %v", row.Attempts, sendErr))
 	}
 	wait := Backoff(row.Attempts, d.cfg.BaseBackoff, d.cfg.MaxBackoff, rand.Float64())
-	if after > wait {
-		wait = after
-	}
 	log.Info("dispatcher: will retry", "in", wait, "err", sendErr)
-	d.count(row.Channel, "retry")
-	return d.store.MarkRetry(ctx, row.ID, d.clock.Now().Add(wait), sendErr.Error())
+	return retry(d.clock.Now().Add(wait), false)
 }
 
 func (d *Dispatcher) count(channel, result string) {

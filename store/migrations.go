@@ -118,6 +118,30 @@ CREATE TABLE inbound_messages (
 	UNIQUE (channel, external_id)
 );
 `},
+	{2, "broadcasts, and outbox lanes for the dispatcher", `
+CREATE TABLE broadcasts (
+	id {{id}},
+	texts TEXT NOT NULL,
+	audience TEXT NOT NULL,
+	channels TEXT NOT NULL,
+	send_at {{ts}} NOT NULL,
+	status TEXT NOT NULL,
+	expanded_to {{bigint}} NOT NULL DEFAULT 0,
+	targeted INTEGER NOT NULL DEFAULT 0,
+	skipped_opted_out INTEGER NOT NULL DEFAULT 0,
+	skipped_no_consent INTEGER NOT NULL DEFAULT 0,
+	skipped_unreachable INTEGER NOT NULL DEFAULT 0,
+	created_by TEXT NOT NULL DEFAULT '',
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL,
+	cancelled_at {{ts}}
+);
+CREATE INDEX broadcasts_due ON broadcasts (status, send_at);
+ALTER TABLE outbox ADD COLUMN broadcast_id {{bigint}};
+CREATE INDEX outbox_broadcast ON outbox (broadcast_id, status);
+CREATE INDEX outbox_lane ON outbox (status, channel, priority, id);
+CREATE INDEX outbox_lease ON outbox (status, lease_until);
+`},
 	{4, "contacts merged into another (a Telegram chat that shared an SMS contact's number)", `
 ALTER TABLE contacts ADD COLUMN merged_into {{bigint}};
 `},

@@ -102,6 +102,7 @@ type OutboxMessage struct {
 	ProviderID    string
 	Error         string
 	DedupeKey     string
+	BroadcastID   *int64 // the staff broadcast this row belongs to, if any
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	SentAt        *time.Time

@@ -1,0 +1,297 @@
+package notifier_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tamkeen/tamkeen/bot"
+	"github.com/tamkeen/tamkeen/clock"
+	"github.com/tamkeen/tamkeen/notifier"
+	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/store/storetest"
+)
+
+var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+func systemClock() clock.Clock { return clock.System{} }
+
+// run starts d.Run and returns a stop function that waits for it.
+func run(t testing.TB, d *notifier.Dispatcher) func() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = d.Run(ctx)
+	}()
+	stop := func() { cancel(); <-done }
+	t.Cleanup(stop)
+	return stop
+}
+
+func TestOptOutBetweenEnqueueAndSend(t *testing.T) {
+	storetest.Each(t, systemClock, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, b := contact(t, s, 1, "ar"), contact(t, s, 2, "en")
+		enqueue(t, s, msg(a, bot.Telegram, store.PriorityBulk, "x:a"), msg(b, bot.Telegram, store.PriorityBulk, "x:b"))
+		if err := s.MarkOptedOut(ctx, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		f := newFake(bot.Telegram, 0)
+		d := notifier.NewDispatcher(s, []bot.Sender{f}, clock.System{}, discard(), nil, notifier.DispatcherConfig{})
+		if err := d.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if f.count() != 1 || f.sent[0].ContactID != b.ID {
+			t.Fatalf("sent %+v, want only contact %d's message", f.sent, b.ID)
+		}
+		if c := counts(t, s); c[store.OutboxSkipped] != 1 || c[store.OutboxSent] != 1 {
+			t.Fatalf("outbox %v, want 1 sent and 1 skipped", c)
+		}
+	})
+}
+
+func TestPartsOfAReplyGoInOrderAndRepliesBeforeBulk(t *testing.T) {
+	storetest.Each(t, systemClock, func(t *testing.T, s *store.Store) {
+		c := contact(t, s, 1, "ar")
+		var msgs []*store.OutboxMessage
+		for i := range 5 {
+			msgs = append(msgs, msg(c, bot.Telegram, store.PriorityBulk, fmt.Sprintf("bulk:%d", i)))
+		}
+		for i := range 3 {
+			msgs = append(msgs, msg(c, bot.Telegram, store.PriorityReply, fmt.Sprintf("reply:%d", i)))
+		}
+		enqueue(t, s, msgs...)
+		f := newFake(bot.Telegram, 0)
+		d := notifier.NewDispatcher(s, []bot.Sender{f}, clock.System{}, discard(), nil, notifier.DispatcherConfig{})
+		if err := d.Drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var replies, bulk []string
+		for _, m := range f.sent {
+			if len(m.Body) > 5 && m.Body[:5] == "reply" {
+				replies = append(replies, m.Body)
+			} else {
+				bulk = append(bulk, m.Body)
+			}
+		}
+		if fmt.Sprint(replies) != "[reply:0 reply:1 reply:2]" || len(bulk) != 5 {
+			t.Fatalf("replies %v bulk %v", replies, bulk)
+		}
+		if f.sent[0].Body != "reply:0" {
+			t.Fatalf("first sent %q, want the reply first", f.sent[0].Body)
+		}
+	})
+}
+
+func TestQuietHoursHoldBulkOnly(t *testing.T) {
+	storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		clk := clock.NewManual(t0) // 10:00 UTC; quiet until 11:00
+		quietEnd := t0.Add(time.Hour)
+		quiet := func(now time.Time) time.Time {
+			if now.Before(quietEnd) {
+				return quietEnd
+			}
+			return now
+		}
+		c := contact(t, s, 1, "ar")
+		enqueue(t, s, msg(c, bot.Telegram, store.PriorityBulk, "bulk"), msg(c, bot.Telegram, store.PriorityReply, "reply"))
+		f := newFake(bot.Telegram, 0)
+		f.clk = clk
+		d := notifier.NewDispatcher(s, []bot.Sender{f}, clk, discard(), nil, notifier.DispatcherConfig{QuietUntil: quiet})
+		for _, step := range []struct {
+			at   time.Time
+			want int
+		}{{t0, 1}, {t0.Add(59 * time.Minute), 1}, {quietEnd, 2}} {
+			clk.Set(step.at)
+			if err := d.Drain(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if f.count() != step.want {
+				t.Fatalf("at %v: %d sent, want %d", step.at, f.count(), step.want)
+			}
+		}
+		if f.sent[0].Body != "reply" {
+			t.Fatalf("first %q, want the reply", f.sent[0].Body)
+		}
+	})
+}
+
+func TestSendErrorsDecideTheRow(t *testing.T) {
+	tests := []struct {
+		name       string
+		err        error
+		wantStatus string
+		wantOptOut bool
+	}{
+		{"blocked", &bot.SendError{Kind: bot.Unreachable, Err: errors.New("403 blocked")}, store.OutboxFailed, false},
+		{"opted out at provider", &bot.SendError{Kind: bot.OptedOut, Err: errors.New("21610")}, store.OutboxFailed, true},
+		{"bad request", &bot.SendError{Kind: bot.Permanent, Err: errors.New("400")}, store.OutboxFailed, false},
+		{"timeout", errors.New("timeout"), store.OutboxPending, false},
+		{"per-chat 429", &bot.SendError{Kind: bot.RetryLater, RetryAfter: 3 * time.Second, Err: errors.New("429")}, store.OutboxPending, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := storetest.SQLite(t, clock.System{})
+			ctx := context.Background()
+			c := contact(t, s, 1, "ar")
+			enqueue(t, s, msg(c, bot.Telegram, store.PriorityNotice, "n"))
+			f := newFake(bot.Telegram, 0)
+			f.onSend = func(bot.Outgoing) error { return tt.err }
+			d := notifier.NewDispatcher(s, []bot.Sender{f}, clock.System{}, discard(), nil, notifier.DispatcherConfig{})
+			if err := d.Drain(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := counts(t, s); got[tt.wantStatus] != 1 {
+				t.Fatalf("outbox %v, want one %s", got, tt.wantStatus)
+			}
+			after, err := s.Contact(ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (after.OptedOutAt != nil) != tt.wantOptOut {
+				t.Fatalf("opted out = %v, want %v", after.OptedOutAt != nil, tt.wantOptOut)
+			}
+		})
+	}
+}
+
+// A reply enqueued while a broadcast drains at the provider's pace goes out
+// at once, and the pace never draws a 429.
+func TestReplyOvertakesBroadcastAndPaceHolds(t *testing.T) {
+	s := storetest.SQLite(t, clock.System{})
+	const rate, n = 50.0, 60
+	var msgs []*store.OutboxMessage
+	var cs []*store.Contact
+	for i := range n {
+		c := contact(t, s, i, "ar")
+		cs = append(cs, c)
+		msgs = append(msgs, msg(c, bot.Telegram, store.PriorityBulk, fmt.Sprintf("bulk:%d", i)))
+	}
+	enqueue(t, s, msgs...)
+	f := newFake(bot.Telegram, rate)
+	d := notifier.NewDispatcher(s, []bot.Sender{f}, clock.System{}, discard(), nil, notifier.DispatcherConfig{})
+	run(t, d)
+	waitFor(t, 5*time.Second, "some bulk sent", func() bool { return f.count() >= 10 })
+	start := time.Now()
+	enqueue(t, s, msg(cs[n-1], bot.Telegram, store.PriorityReply, "reply"))
+	d.Notify()
+	var replyAt time.Time
+	waitFor(t, 5*time.Second, "the reply", func() bool {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for i, m := range f.sent {
+			if m.Body == "reply" {
+				replyAt = f.sentAt[i]
+				return true
+			}
+		}
+		return false
+	})
+	if lat := replyAt.Sub(start); lat > 300*time.Millisecond {
+		t.Errorf("reply took %v behind the broadcast", lat)
+	}
+	waitFor(t, 10*time.Second, "the whole broadcast", func() bool { return counts(t, s)[store.OutboxSent] == n+1 })
+	if f.tooFast != 0 {
+		t.Errorf("provider answered 429 %d times", f.tooFast)
+	}
+	if dup := f.duplicates(); dup != 0 {
+		t.Errorf("%d duplicates", dup)
+	}
+}
+
+// One chat whose sends hang does not hold up the others.
+func TestSlowChatDoesNotStallOthers(t *testing.T) {
+	s := storetest.SQLite(t, clock.System{})
+	slow := contact(t, s, 0, "ar")
+	var msgs []*store.OutboxMessage
+	msgs = append(msgs, msg(slow, bot.Telegram, store.PriorityBulk, "slow"))
+	for i := 1; i <= 20; i++ {
+		msgs = append(msgs, msg(contact(t, s, i, "ar"), bot.Telegram, store.PriorityBulk, fmt.Sprintf("b:%d", i)))
+	}
+	enqueue(t, s, msgs...)
+	release := make(chan struct{})
+	f := newFake(bot.Telegram, 0)
+	f.onSend = func(m bot.Outgoing) error {
+		if m.Body == "slow" {
+			<-release
+		}
+		return nil
+	}
+	d := notifier.NewDispatcher(s, []bot.Sender{f}, clock.System{}, discard(), nil, notifier.DispatcherConfig{})
+	run(t, d)
+	waitFor(t, 5*time.Second, "the other 20 chats", func() bool { return f.count() == 20 })
+	close(release)
+	waitFor(t, 5*time.Second, "the slow chat", func() bool { return f.count() == 21 })
+}
+
+// A provider's 429 for the whole channel stops sends for the window it names.
+func TestGlobal429PausesChannel(t *testing.T) {
+	s := storetest.SQLite(t, clock.System{})
+	var msgs []*store.OutboxMessage
+	for i := range 10 {
+		msgs = append(msgs, msg(contact(t, s, i, "ar"), bot.Telegram, store.PriorityBulk, fmt.Sprintf("b:%d", i)))
+	}
+	enqueue(t, s, msgs...)
+	f := newFake(bot.Telegram, 0)
+	var once sync.Once
+	var pausedAt time.Time
+	window := 400 * time.Millisecond
+	f.onSend = func(m bot.Outgoing) error {
+		var err error
+		once.Do(func() {
+			pausedAt = time.Now()
+			err = &bot.SendError{Kind: bot.RetryLater, RetryAfter: window, Global: true, Err: errors.New("429")}
+		})
+		return err
+	}
+	d := notifier.NewDispatcher(s, []bot.Sender{f}, clock.System{}, discard(), nil,
+		notifier.DispatcherConfig{Workers: 1, PollInterval: 50 * time.Millisecond})
+	run(t, d)
+	waitFor(t, 5*time.Second, "all ten", func() bool { return counts(t, s)[store.OutboxSent] == 10 })
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, at := range f.sentAt {
+		if at.Sub(pausedAt) < window {
+			t.Fatalf("send %d went %v after the 429, inside its %v window", i, at.Sub(pausedAt), window)
+		}
+	}
+}
+
+// Two replicas on one PostgreSQL share a broadcast: no row goes twice.
+func TestTwoReplicasNeverSendARowTwice(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	ctx := context.Background()
+	open := func() *store.Store {
+		s, err := store.Open(ctx, dsn, clock.System{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s1, s2 := open(), open()
+	const n = 400
+	var msgs []*store.OutboxMessage
+	for i := range n {
+		msgs = append(msgs, msg(contact(t, s1, i, "ar"), bot.Telegram, store.PriorityBulk, fmt.Sprintf("b:%d", i)))
+	}
+	f := newFake(bot.Telegram, 0) // both replicas send through one recording provider
+	d1 := notifier.NewDispatcher(s1, []bot.Sender{f}, clock.System{}, discard(), nil, notifier.DispatcherConfig{Batch: 20})
+	d2 := notifier.NewDispatcher(s2, []bot.Sender{f}, clock.System{}, discard(), nil, notifier.DispatcherConfig{Batch: 20})
+	run(t, d1)
+	run(t, d2)
+	enqueue(t, s1, msgs...)
+	d1.Notify() // replica 2 hears it through NOTIFY
+	waitFor(t, 30*time.Second, "all rows sent", func() bool { return counts(t, s1)[store.OutboxSent] == n })
+	if dup := f.duplicates(); dup != 0 || f.count() != n {
+		t.Fatalf("%d sends, %d duplicates; want %d and 0", f.count(), dup, n)
+	}
+}

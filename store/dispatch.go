@@ -1,0 +1,168 @@
+package store
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/gorm"
+)
+
+// ClaimLane takes up to limit due, pending messages of one channel whose
+// priority is in [minPriority, maxPriority), oldest first within each
+// priority, leasing them for lease. Like Claim, a message waits while an
+// earlier message of the same contact and priority is unsent, so at most one
+// message per contact and priority is out at a time and the parts of a reply
+// go in order. Expired leases are not taken here: ReclaimExpired puts them
+// back first. Several processes may claim at once; none gets a row another holds.
+func (s *Store) ClaimLane(ctx context.Context, channel string, minPriority, maxPriority, limit int, lease time.Duration) ([]OutboxMessage, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	now := s.now()
+	due := `o.status = 'pending' AND o.channel = @channel AND o.priority >= @lo AND o.priority < @hi
+	AND o.next_attempt_at <= @now
+	AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.contact_id = o.contact_id AND p.priority = o.priority
+		AND p.status IN ('pending', 'sending') AND p.id < o.id)`
+	args := map[string]any{"now": now, "channel": channel, "lo": minPriority, "hi": maxPriority, "limit": limit, "lease": now.Add(lease)}
+	var q string
+	if s.dialect == "postgres" {
+		q = `WITH c AS (SELECT o.id FROM outbox o WHERE ` + due + `
+			ORDER BY o.priority, o.id LIMIT @limit FOR UPDATE SKIP LOCKED)
+		UPDATE outbox SET status = 'sending', lease_until = @lease, attempts = attempts + 1, updated_at = @now
+		FROM c WHERE outbox.id = c.id AND outbox.status = 'pending' RETURNING outbox.*`
+	} else {
+		q = `UPDATE outbox SET status = 'sending', lease_until = @lease, attempts = attempts + 1, updated_at = @now
+		WHERE id IN (SELECT o.id FROM outbox o WHERE ` + due + ` ORDER BY o.priority, o.id LIMIT @limit)
+		RETURNING *`
+	}
+	var rows []OutboxMessage
+	if err := s.db.WithContext(ctx).Raw(q, args).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: claim %s outbox: %w", channel, err)
+	}
+	sortByPriorityID(rows)
+	return rows, nil
+}
+
+// ReclaimExpired puts back messages whose lease ran out (the process that
+// claimed them died) so they are claimed again; it returns how many.
+func (s *Store) ReclaimExpired(ctx context.Context) (int, error) {
+	now := s.now()
+	res := s.db.WithContext(ctx).Exec(`UPDATE outbox SET status = 'pending', lease_until = NULL, updated_at = ?
+		WHERE status = 'sending' AND lease_until < ?`, now, now)
+	if res.Error != nil {
+		return 0, fmt.Errorf("store: reclaim expired leases: %w", res.Error)
+	}
+	return int(res.RowsAffected), nil
+}
+
+// OutboxResult is what became of one claimed message.
+type OutboxResult struct {
+	ID         int64
+	Status     string    // OutboxSent, OutboxPending (try again at NextAttemptAt), OutboxFailed or OutboxSkipped
+	ProviderID string    // for OutboxSent
+	Error      string    // why it failed, was skipped or waits
+	RetryAt    time.Time // for OutboxPending
+	// Released gives the attempt back: the message was never handed to the
+	// provider (it waited for a rate limit or quiet hours).
+	Released bool
+}
+
+// FinishBatch records the results of many claimed messages in one transaction.
+func (s *Store) FinishBatch(ctx context.Context, results []OutboxResult) error {
+	if len(results) == 0 {
+		return nil
+	}
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, r := range results {
+			var res *gorm.DB
+			switch r.Status {
+			case OutboxSent:
+				res = tx.Exec(`UPDATE outbox SET status = 'sent', provider_id = ?, sent_at = ?, error = '', lease_until = NULL, updated_at = ? WHERE id = ?`,
+					r.ProviderID, now, now, r.ID)
+			case OutboxPending:
+				dec := 0
+				if r.Released {
+					dec = 1
+				}
+				res = tx.Exec(`UPDATE outbox SET status = 'pending', next_attempt_at = ?, error = ?, attempts = attempts - ?, lease_until = NULL, updated_at = ? WHERE id = ?`,
+					r.RetryAt.UTC().Truncate(time.Microsecond), truncate(r.Error), dec, now, r.ID)
+			case OutboxFailed, OutboxSkipped:
+				res = tx.Exec(`UPDATE outbox SET status = ?, error = ?, lease_until = NULL, updated_at = ? WHERE id = ?`,
+					r.Status, truncate(r.Error), now, r.ID)
+			default:
+				return fmt.Errorf("outbox %d: unknown result status %q", r.ID, r.Status)
+			}
+			if res.Error != nil {
+				return fmt.Errorf("outbox %d: %w", r.ID, res.Error)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: record send results: %w", err)
+	}
+	return nil
+}
+
+// outboxNotifyChannel is the PostgreSQL NOTIFY channel that says "rows were enqueued".
+const outboxNotifyChannel = "tamkeen_outbox"
+
+// ErrNoListen is returned by ListenOutbox on databases without LISTEN/NOTIFY (SQLite).
+var ErrNoListen = errors.New("store: this database has no LISTEN/NOTIFY")
+
+// NotifyOutbox tells every process listening (ListenOutbox) that rows were
+// enqueued; payload identifies the sender. On SQLite it does nothing.
+func (s *Store) NotifyOutbox(ctx context.Context, payload string) error {
+	if s.dialect != "postgres" {
+		return nil
+	}
+	if err := s.db.WithContext(ctx).Exec("SELECT pg_notify(?, ?)", outboxNotifyChannel, payload).Error; err != nil {
+		return fmt.Errorf("store: notify outbox: %w", err)
+	}
+	return nil
+}
+
+// ListenOutbox calls fn with the payload of every NotifyOutbox (from any
+// process, this one included) until ctx ends or the connection fails. It
+// holds one connection of the pool. On SQLite it returns ErrNoListen.
+func (s *Store) ListenOutbox(ctx context.Context, fn func(payload string)) error {
+	if s.dialect != "postgres" {
+		return ErrNoListen
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("store: listen: %w", err)
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: listen: %w", err)
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", dc)
+		}
+		pc := sc.Conn()
+		if _, err := pc.Exec(ctx, "LISTEN "+outboxNotifyChannel); err != nil {
+			return err
+		}
+		for {
+			n, err := pc.WaitForNotification(ctx)
+			if err != nil {
+				// The connection is left mid-wait: never hand it back to the pool.
+				return errors.Join(err, driver.ErrBadConn)
+			}
+			fn(n.Payload)
+		}
+	})
+	if ctx.Err() != nil {
+		return nil
+	}
+	return fmt.Errorf("store: listen: %w", err)
+}
