@@ -145,6 +145,14 @@ CREATE INDEX outbox_lease ON outbox (status, lease_until);
 	{4, "contacts merged into another (a Telegram chat that shared an SMS contact's number)", `
 ALTER TABLE contacts ADD COLUMN merged_into {{bigint}};
 `},
+	{3, "sms: delivery failures per number and pages waiting for \"more\"", `
+CREATE TABLE sms_contacts (
+	contact_id {{bigint}} PRIMARY KEY REFERENCES contacts (id),
+	failures INTEGER NOT NULL DEFAULT 0,
+	more TEXT NOT NULL DEFAULT '',
+	updated_at {{ts}} NOT NULL
+);
+`},
 }
 
 // dialectTypes are the column types that differ between the two databases.

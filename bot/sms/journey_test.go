@@ -1,0 +1,108 @@
+package sms_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/tamkeen/tamkeen/bot/sms"
+	"github.com/tamkeen/tamkeen/bot/sms/segment"
+	"github.com/tamkeen/tamkeen/clock"
+	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/store/storetest"
+)
+
+// TestJourneyToSignup walks a basic phone from a first text to a confirmed
+// sign-up by numbered replies, in Arabic with Arabic-Indic digits and in
+// English with ASCII digits.
+func TestJourneyToSignup(t *testing.T) {
+	tests := []struct {
+		name, phone, lang, langLabel, hello string
+		arabic, paged                       bool // paged: some text is too long for one SMS
+	}{
+		{"arabic, arabic-indic digits", "+96891234567", "ar", "العربية", "مرحبا", true, true},
+		{"english, ascii digits", "+96899887766", "en", "English", "hello", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
+				w := newWorld(t, s, clock.NewManual(t0))
+				var transcript []string
+				more := "9"
+				if tt.arabic {
+					more = "٩"
+				}
+				pages := 0
+				// say sends body and, like a person, asks for more while a page ends with the more line.
+				var say func(body string) []string
+				say = func(body string) []string {
+					got := w.text(tt.phone, body)
+					transcript = append(transcript, "> "+body)
+					transcript = append(transcript, got...)
+					for _, m := range got {
+						if n := segment.Segments(m); n > sms.MaxSegments {
+							t.Errorf("a %d-segment text:\n%s", n, m)
+						}
+					}
+					if len(got) > 0 && strings.HasSuffix(got[len(got)-1], "\n"+w.moreLine(tt.lang)) {
+						pages++
+						return append(got, say(more)...)
+					}
+					return got
+				}
+				pick := func(got []string, key string) []string {
+					return say(number(t, got, w.word(tt.lang, key), tt.arabic))
+				}
+				got := say(tt.hello)
+				got = say(number(t, got, tt.langLabel, tt.arabic))
+				got = pick(got, "consent.agree")
+				got = say("Fatma")
+				got = say(number(t, got, w.word(tt.lang, "gov.muscat"), tt.arabic))
+				got = pick(got, "menu.opportunities")
+				got = say(number(t, got, "", tt.arabic)) // the first opportunity
+				got = pick(got, "opportunity.signup")
+				all := strings.Join(transcript, "\n")
+				if t.Failed() {
+					t.Fatalf("transcript:\n%s", all)
+				}
+				c := w.contact(tt.phone)
+				if c.Name != "Fatma" || c.Language != tt.lang || c.ConsentAt == nil || c.Governorate != "muscat" {
+					t.Errorf("contact after the journey: %+v", c)
+				}
+				ctx := context.Background()
+				var registered int64
+				err := s.InTx(ctx, func(tx *store.Tx) error {
+					_, signups, err := tx.ConversationData(c.ID, w.clock.Now())
+					for _, su := range signups {
+						if su.Status == "registered" {
+							registered++
+						}
+					}
+					return err
+				})
+				if err != nil || registered != 1 {
+					t.Fatalf("want one registered sign-up, got %d (%v); transcript:\n%s", registered, err, all)
+				}
+				counts, err := s.OutboxCounts(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if counts[store.OutboxPending]+counts[store.OutboxSending]+counts[store.OutboxFailed] != 0 {
+					t.Errorf("outbox after the journey: %v", counts)
+				}
+				if tt.paged && pages == 0 {
+					t.Errorf("no long text was paged; transcript:\n%s", all)
+				}
+			})
+		})
+	}
+}
+
+func (w *world) moreLine(lang string) string {
+	w.t.Helper()
+	s, err := w.bundle.Text(lang, "sms.more", map[string]any{"N": 9})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return s
+}

@@ -1,0 +1,219 @@
+package sms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/twilio/twilio-go/client"
+
+	"github.com/tamkeen/tamkeen/bot"
+	"github.com/tamkeen/tamkeen/inbox"
+	"github.com/tamkeen/tamkeen/phone"
+	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/textnorm"
+)
+
+// UnreachableAfter is how many delivery failures in a row that mean "no such
+// handset" (30003, 30005, 30006) mark a number unreachable.
+const UnreachableAfter = 3
+
+// Handler takes an input; inbox.Inbox fits.
+type Handler interface {
+	Handle(ctx context.Context, in bot.Input) (inbox.Outcome, error)
+}
+
+// WebhookOptions configure the webhooks.
+type WebhookOptions struct {
+	AuthToken string // TWILIO_AUTH_TOKEN: the key Twilio signs with
+	PublicURL string // TAMKEEN_PUBLIC_URL: the address Twilio calls (and signs), not the listener's
+	Region    string // default phone number region
+	Store     *store.Store
+	Inbox     Handler
+	Notify    func() // wakes the dispatcher after a page was enqueued (may be nil)
+	Log       *slog.Logger
+}
+
+// Webhooks serves Twilio's inbound messages and delivery status callbacks.
+type Webhooks struct {
+	validator client.RequestValidator
+	o         WebhookOptions
+}
+
+// NewWebhooks returns the webhook handlers.
+func NewWebhooks(o WebhookOptions) (*Webhooks, error) {
+	if o.AuthToken == "" || o.PublicURL == "" {
+		return nil, errors.New("sms: webhooks need TWILIO_AUTH_TOKEN and TAMKEEN_PUBLIC_URL (Twilio signs each call for that address)")
+	}
+	if o.Store == nil || o.Inbox == nil || o.Log == nil {
+		return nil, errors.New("sms: webhooks need a store, an inbox and a logger")
+	}
+	if o.Notify == nil {
+		o.Notify = func() {}
+	}
+	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
+	return &Webhooks{validator: client.NewRequestValidator(o.AuthToken), o: o}, nil
+}
+
+// verified parses the form of r and checks Twilio's signature for the public
+// address of r. It answers 403 and returns false when it does not match.
+func (wh *Webhooks) verified(w http.ResponseWriter, r *http.Request) bool {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return false
+	}
+	sig := r.Header.Get("X-Twilio-Signature")
+	params := make(map[string]string, len(r.PostForm))
+	for k, v := range r.PostForm {
+		params[k] = v[0]
+	}
+	if sig == "" || !wh.validator.Validate(wh.o.PublicURL+r.URL.RequestURI(), params, sig) {
+		wh.o.Log.Warn("sms: webhook refused: bad or missing X-Twilio-Signature", "path", r.URL.Path, "signed", sig != "")
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return false
+	}
+	return true
+}
+
+// emptyTwiML answers Twilio without sending anything back in the same
+// breath: replies go through the outbox like every channel's.
+func emptyTwiML(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Response/>`))
+}
+
+// Inbound handles POST /webhooks/twilio/sms: one text from a person.
+func (wh *Webhooks) Inbound() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !wh.verified(w, r) {
+			return
+		}
+		sid := r.PostForm.Get("MessageSid")
+		if sid == "" {
+			sid = r.PostForm.Get("SmsSid")
+		}
+		if sid == "" {
+			http.Error(w, "MessageSid missing", http.StatusBadRequest)
+			return
+		}
+		from, err := phone.Normalize(r.PostForm.Get("From"), wh.o.Region)
+		if err != nil {
+			// Nothing to answer to (a short code, an alphanumeric sender): drop it, and stop Twilio retrying.
+			wh.o.Log.Warn("sms: inbound from a number that is not a valid phone number, dropped", "sid", sid)
+			emptyTwiML(w)
+			return
+		}
+		if err := wh.inbound(r.Context(), sid, from, r.PostForm.Get("Body")); err != nil {
+			wh.o.Log.Error("sms: inbound failed; Twilio will retry", "sid", sid, "from", phone.Mask(from), "err", err)
+			http.Error(w, "try again", http.StatusInternalServerError)
+			return
+		}
+		emptyTwiML(w)
+	})
+}
+
+func (wh *Webhooks) inbound(ctx context.Context, sid, from, body string) error {
+	wantsMore := textnorm.Normalize(body) == strconv.Itoa(MoreDigit)
+	if err := wh.o.Store.SMSHeardFrom(ctx, from, !wantsMore); err != nil {
+		return err
+	}
+	if wantsMore {
+		out, err := wh.o.Store.TakeSMSMore(ctx, bot.SMS, from, sid)
+		if err != nil {
+			return err
+		}
+		switch out {
+		case store.MoreQueued:
+			wh.o.Log.Info("sms: next page queued", "from", phone.Mask(from), "sid", sid)
+			wh.o.Notify()
+			return nil
+		case store.MoreDuplicate:
+			return nil
+		}
+	}
+	out, err := wh.o.Inbox.Handle(ctx, bot.Input{Channel: bot.SMS, ExternalID: sid, From: store.Address{Phone: from}, Text: body})
+	if err != nil {
+		return err
+	}
+	wh.o.Log.Info("sms: inbound", "from", phone.Mask(from), "sid", sid, "contact", out.ContactID, "duplicate", out.Duplicate, "replies", out.Replies)
+	return nil
+}
+
+// Status handles POST /webhooks/twilio/status: Twilio's report on a message we sent.
+func (wh *Webhooks) Status() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !wh.verified(w, r) {
+			return
+		}
+		sid := r.PostForm.Get("MessageSid")
+		if sid == "" {
+			sid = r.PostForm.Get("SmsSid")
+		}
+		status := r.PostForm.Get("MessageStatus")
+		if status == "" {
+			status = r.PostForm.Get("SmsStatus")
+		}
+		code, _ := strconv.Atoi(r.PostForm.Get("ErrorCode"))
+		if err := wh.status(r.Context(), sid, status, code); err != nil {
+			wh.o.Log.Error("sms: status callback failed", "sid", sid, "status", status, "err", err)
+			http.Error(w, "try again", http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// Twilio delivery error codes.
+const (
+	codeUnreachableHandset = 30003
+	codeUnknownDestination = 30005
+	codeLandline           = 30006
+)
+
+func (wh *Webhooks) status(ctx context.Context, sid, status string, code int) error {
+	row, err := wh.o.Store.OutboxByProvider(ctx, bot.SMS, sid)
+	if errors.Is(err, store.ErrNotFound) {
+		wh.o.Log.Debug("sms: status for a message we do not know", "sid", sid, "status", status)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log := wh.o.Log.With("sid", sid, "outbox_id", row.ID, "contact", row.ContactID, "status", status)
+	switch status {
+	case "delivered":
+		if _, err := wh.o.Store.MarkDelivered(ctx, row.ID); err != nil {
+			return err
+		}
+		return wh.o.Store.ResetSMSFailures(ctx, row.ContactID)
+	case "undelivered", "failed":
+	default: // accepted, queued, sending, sent, scheduled, read: nothing to record beyond "sent"
+		return nil
+	}
+	if _, err := wh.o.Store.MarkUndelivered(ctx, row.ID, fmt.Sprintf("twilio %s, error %d", status, code)); err != nil {
+		return err
+	}
+	switch code {
+	case codeUnsubscribed:
+		log.Info("sms: carrier reports the number unsubscribed; opted out")
+		return wh.o.Store.MarkOptedOut(ctx, row.ContactID)
+	case codeUnreachableHandset, codeUnknownDestination, codeLandline:
+		n, err := wh.o.Store.AddSMSFailure(ctx, row.ContactID)
+		if err != nil {
+			return err
+		}
+		if n >= UnreachableAfter {
+			log.Info("sms: number unreachable after repeated failures", "failures", n, "code", code)
+			return wh.o.Store.MarkUnreachable(ctx, row.ContactID, bot.SMS, true)
+		}
+		log.Info("sms: delivery failed", "failures", n, "code", code)
+		return nil
+	}
+	log.Info("sms: delivery failed", "code", code)
+	return nil
+}
