@@ -1,13 +1,45 @@
 package main
 
-import "context"
+import (
+	"context"
+	"errors"
 
-// wireSMS switches the SMS channel on when the Twilio credentials are set.
+	"github.com/tamkeen/tamkeen/bot/sms"
+)
+
+// wireSMS switches the SMS channel on when the Twilio credentials are set:
+// its sender joins the dispatcher, and Twilio's signed webhooks (inbound
+// texts and delivery reports) are mounted on the HTTP server.
 func wireSMS(ctx context.Context, w *wiring) error {
-	if !w.app.cfg.Twilio.Enabled() {
+	cfg := w.app.cfg
+	if !cfg.Twilio.Enabled() {
 		w.app.log.Info("channel off: sms", "why", "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM (or TWILIO_MESSAGING_SERVICE_SID) are not set")
 		return nil
 	}
-	w.app.log.Warn("channel off: sms", "why", "this build has no SMS channel yet")
+	if cfg.PublicURL == "" {
+		return usageError{errors.New("configuration:\nTAMKEEN_PUBLIC_URL: required when SMS is on (Twilio posts texts there and signs each call for that address)")}
+	}
+	sender, err := sms.NewSender(cfg.Twilio, sms.Options{
+		PublicURL: cfg.PublicURL, Renderer: w.app.renderer, Pages: w.app.store, Log: w.app.log,
+	})
+	if err != nil {
+		return err
+	}
+	hooks, err := sms.NewWebhooks(sms.WebhookOptions{
+		AuthToken: cfg.Twilio.AuthToken, PublicURL: cfg.PublicURL, Region: cfg.DefaultRegion,
+		Store: w.app.store, Inbox: w.inbox, Notify: w.notify, Log: w.app.log,
+	})
+	if err != nil {
+		return err
+	}
+	w.senders = append(w.senders, sender)
+	w.server.Handle("POST "+sms.InboundPath, "twilio-sms", hooks.Inbound())
+	w.server.Handle("POST "+sms.StatusPath, "twilio-status", hooks.Status())
+	from := cfg.Twilio.From
+	if cfg.Twilio.MessagingServiceSID != "" {
+		from = cfg.Twilio.MessagingServiceSID
+	}
+	w.app.log.Info("channel on: sms", "from", from, "rate_segments_per_second", cfg.Twilio.Rate,
+		"inbound", cfg.PublicURL+sms.InboundPath, "status", cfg.PublicURL+sms.StatusPath, "api", cfg.Twilio.APIBaseURL)
 	return nil
 }
