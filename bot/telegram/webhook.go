@@ -61,4 +61,3 @@ func (c *Bot) WebhookHandler() http.Handler {
 		w.WriteHeader(http.StatusOK)
 	})
 }
-
