@@ -47,6 +47,7 @@ type world struct {
 	sender     *sms.Sender
 	dispatcher *notifier.Dispatcher
 	inbox      *inbox.Inbox
+	appURL     string // where the service listens (not the public URL)
 }
 
 func newWorld(t *testing.T, s *store.Store, clk *clock.Manual) *world {
@@ -86,6 +87,7 @@ func newWorld(t *testing.T, s *store.Store, clk *clock.Manual) *world {
 	mux.Handle("POST "+sms.StatusPath, wh.Status())
 	app := httptest.NewServer(mux)
 	t.Cleanup(app.Close)
+	w.appURL = app.URL
 	w.fake.SetApp(app.URL)
 	return w
 }
