@@ -28,8 +28,6 @@ var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
 const secret = "s3cret_Token-1"
 
-func newClock() clock.Clock { return clock.NewManual(t0) }
-
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // world is serve's pieces around one fake Telegram: inbox, dispatcher and the channel.
@@ -43,7 +41,8 @@ type world struct {
 	renderer   *bot.Renderer
 }
 
-func newWorld(t *testing.T, s *store.Store) *world {
+// newWorld builds the pieces on s, whose clock must be clk.
+func newWorld(t *testing.T, s *store.Store, clk *clock.Manual) *world {
 	t.Helper()
 	bundle, err := locales.Load("")
 	if err != nil {
@@ -53,7 +52,6 @@ func newWorld(t *testing.T, s *store.Store) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := clock.NewManual(t0)
 	if _, err := s.SeedDemo(context.Background(), demo.Opportunities(bundle.Demo, clk.Now(), muscat)); err != nil {
 		t.Fatal(err)
 	}
@@ -131,8 +129,11 @@ func (w *world) contact(t *testing.T, chat int64) *store.Contact {
 	return c
 }
 
+// each runs fn on SQLite, and on PostgreSQL when configured.
 func each(t *testing.T, fn func(t *testing.T, w *world)) {
-	storetest.Each(t, newClock, func(t *testing.T, s *store.Store) { fn(t, newWorld(t, s)) })
+	var clk *clock.Manual
+	newClock := func() clock.Clock { clk = clock.NewManual(t0); return clk }
+	storetest.Each(t, newClock, func(t *testing.T, s *store.Store) { fn(t, newWorld(t, s, clk)) })
 }
 
 func texts(sent []telegramtest.Sent) string {

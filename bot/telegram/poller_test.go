@@ -11,8 +11,6 @@ import (
 	"github.com/tamkeen/tamkeen/bot/telegram"
 	"github.com/tamkeen/tamkeen/bot/telegram/telegramtest"
 	"github.com/tamkeen/tamkeen/inbox"
-	"github.com/tamkeen/tamkeen/store"
-	"github.com/tamkeen/tamkeen/store/storetest"
 )
 
 // crashingInbox passes inputs on, and "crashes" the poller (ends its
@@ -58,8 +56,8 @@ func (c *crashingInbox) Handle(ctx context.Context, in bot.Input) (inbox.Outcome
 // started again: every update is handled exactly once, in order, and a
 // failed update is read again after a pause rather than skipped.
 func TestPollingRestartLosesNothing(t *testing.T) {
-	storetest.Each(t, newClock, func(t *testing.T, s *store.Store) {
-		w := newWorld(t, s)
+	each(t, func(t *testing.T, w *world) {
+		s := w.store
 		u := telegramtest.User{ID: 7201, FirstName: "Omar"}
 		var ids []string
 		for _, text := range []string{"one", "two", "three", "four"} {

@@ -152,7 +152,8 @@ func Split(text string, max int) []string {
 		}
 		at, skip := cut, 0
 		for _, sep := range []string{"\n\n", "\n", " "} {
-			if i := strings.LastIndex(rest[:cut], sep); i > cut/3 {
+			// The separator itself may lie just past the cut: it is not sent.
+			if i := strings.LastIndex(rest[:min(len(rest), cut+len(sep))], sep); i > cut/3 {
 				at, skip = i, len(sep)
 				break
 			}
