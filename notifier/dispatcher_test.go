@@ -88,9 +88,9 @@ func TestPartsOfAReplyGoInOrderAndRepliesBeforeBulk(t *testing.T) {
 }
 
 func TestQuietHoursHoldBulkOnly(t *testing.T) {
-	storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
+	clk := clock.NewManual(t0) // 10:00 UTC; quiet until 11:00; the store's clock too
+	storetest.Each(t, func() clock.Clock { clk.Set(t0); return clk }, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		clk := clock.NewManual(t0) // 10:00 UTC; quiet until 11:00
 		quietEnd := t0.Add(time.Hour)
 		quiet := func(now time.Time) time.Time {
 			if now.Before(quietEnd) {
