@@ -38,6 +38,11 @@ func (c *Bot) HandleUpdate(ctx context.Context, u tgbotapi.Update) error {
 		}
 		return nil
 	}
+	if u.CallbackQuery != nil {
+		// Stop the spinner first, whatever the button (stale and unknown ones
+		// too), before waiting for the chat's turn.
+		c.answer(ctx, u.CallbackQuery.ID)
+	}
 	unlock, err := c.lockChat(ctx, chat)
 	if err != nil {
 		return err
@@ -46,8 +51,6 @@ func (c *Bot) HandleUpdate(ctx context.Context, u tgbotapi.Update) error {
 	id := strconv.Itoa(u.UpdateID)
 	switch {
 	case u.CallbackQuery != nil:
-		// Stop the spinner first, whatever the button: stale and unknown ones too.
-		c.answer(ctx, u.CallbackQuery.ID)
 		return c.input(ctx, bot.Input{ExternalID: id, From: store.Address{TelegramChatID: chat}, Payload: u.CallbackQuery.Data})
 	case u.MyChatMember != nil:
 		return c.memberChanged(ctx, chat, u.MyChatMember.NewChatMember.Status)
