@@ -48,6 +48,7 @@ type world struct {
 	dispatcher *notifier.Dispatcher
 	inbox      *inbox.Inbox
 	appURL     string // where the service listens (not the public URL)
+	renderer   *bot.Renderer
 }
 
 func newWorld(t *testing.T, s *store.Store, clk *clock.Manual) *world {
@@ -67,13 +68,8 @@ func newWorld(t *testing.T, s *store.Store, clk *clock.Manual) *world {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	w := &world{t: t, store: s, clock: clk, bundle: bundle}
 	w.fake = twiliotest.New(t, twiliotest.Config{AccountSID: account, AuthToken: token, From: ourNumber, PublicURL: publicURL})
-	cfg := config.Twilio{AccountSID: account, AuthToken: token, From: ourNumber, APIBaseURL: w.fake.URL(), Rate: 1000}
-	w.sender, err = sms.NewSender(cfg, sms.Options{
-		PublicURL: publicURL, Renderer: bot.NewRenderer(bundle, muscat), Pages: s, Log: log, Timeout: 5 * time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w.renderer = bot.NewRenderer(bundle, muscat)
+	w.sender = w.newSender(t, nil)
 	w.dispatcher = notifier.NewDispatcher(s, []bot.Sender{w.sender}, clk, log, nil, notifier.DispatcherConfig{})
 	w.inbox = inbox.New(s, flows.New(bundle.Content), clk, log, nil)
 	wh, err := sms.NewWebhooks(sms.WebhookOptions{
@@ -153,4 +149,26 @@ func (w *world) contact(phone string) *store.Contact {
 		w.t.Fatal(err)
 	}
 	return found
+}
+
+// senderConfig is what a test may change in the sender's settings.
+type senderConfig struct {
+	token, base, from, service string
+}
+
+// newSender returns a sender for the fake account, changed by edit (may be nil).
+func (w *world) newSender(t *testing.T, edit func(*senderConfig)) *sms.Sender {
+	t.Helper()
+	c := senderConfig{token: token, base: w.fake.URL(), from: ourNumber}
+	if edit != nil {
+		edit(&c)
+	}
+	cfg := config.Twilio{AccountSID: account, AuthToken: c.token, From: c.from, MessagingServiceSID: c.service, APIBaseURL: c.base, Rate: 1000}
+	s, err := sms.NewSender(cfg, sms.Options{
+		PublicURL: publicURL, Renderer: w.renderer, Pages: w.store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Timeout: 5 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
