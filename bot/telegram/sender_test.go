@@ -182,3 +182,10 @@ func TestNoSecond429InsideTheWindow(t *testing.T) {
 		}
 	})
 }
+
+func BenchmarkSplit(b *testing.B) {
+	text := strings.Repeat("فقرة عن برنامج التمكين الاقتصادي والتدريب المهني 🌱\n", 400)
+	for b.Loop() {
+		telegram.Split(text, telegram.MaxTextUnits)
+	}
+}
