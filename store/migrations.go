@@ -153,6 +153,35 @@ CREATE TABLE sms_contacts (
 	updated_at {{ts}} NOT NULL
 );
 `},
+	{5, "marketplace orders and their status events; indexes for reminder sweeps", `
+CREATE TABLE orders (
+	id {{id}},
+	order_ref TEXT NOT NULL,
+	contact_id {{bigint}} NOT NULL REFERENCES contacts (id),
+	status TEXT NOT NULL,
+	status_at {{ts}} NOT NULL,
+	items INTEGER NOT NULL DEFAULT 0,
+	total TEXT NOT NULL DEFAULT '',
+	currency TEXT NOT NULL DEFAULT '',
+	customer_area TEXT NOT NULL DEFAULT '',
+	notice_id {{bigint}},
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL,
+	UNIQUE (order_ref, contact_id)
+);
+CREATE INDEX orders_contact ON orders (contact_id, status_at);
+CREATE TABLE order_events (
+	id {{id}},
+	event_id TEXT NOT NULL UNIQUE,
+	order_id {{bigint}} NOT NULL REFERENCES orders (id),
+	status TEXT NOT NULL,
+	occurred_at {{ts}} NOT NULL,
+	outcome TEXT NOT NULL,
+	received_at {{ts}} NOT NULL
+);
+CREATE INDEX order_events_order ON order_events (order_id, occurred_at);
+CREATE INDEX conversation_states_updated ON conversation_states (updated_at);
+`},
 }
 
 // dialectTypes are the column types that differ between the two databases.

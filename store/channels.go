@@ -1,0 +1,43 @@
+package store
+
+import "strconv"
+
+// Channel names as stored on outbox rows (the same words as package bot uses).
+const (
+	channelTelegram = "telegram"
+	channelSMS      = "sms"
+	channelConsole  = "console"
+)
+
+// PreferredChannel is where a notice nobody asked for in that moment goes:
+// Telegram when the contact has a chat that has not blocked the bot, else
+// SMS when it has a number not known to be dead, else the console user (a
+// local test session). ok is false when the contact cannot be reached at all.
+// Opt-out and erasure are not judged here; see Reachable.
+func (c *Contact) PreferredChannel() (channel, recipient string, ok bool) {
+	switch {
+	case c.TelegramChatID != nil && !c.TelegramBlocked:
+		return channelTelegram, strconv.FormatInt(*c.TelegramChatID, 10), true
+	case c.Phone != nil && *c.Phone != "" && !c.SMSUnreachable:
+		return channelSMS, *c.Phone, true
+	case c.ConsoleUser != nil && *c.ConsoleUser != "":
+		return channelConsole, *c.ConsoleUser, true
+	}
+	return "", "", false
+}
+
+// The same choice in SQL, over a contacts row aliased c, for set-based sweeps.
+const (
+	preferredChannelSQL = `CASE WHEN c.telegram_chat_id IS NOT NULL AND NOT c.telegram_blocked THEN 'telegram'
+		WHEN c.phone IS NOT NULL AND c.phone <> '' AND NOT c.sms_unreachable THEN 'sms'
+		ELSE 'console' END`
+	preferredRecipientSQL = `CASE WHEN c.telegram_chat_id IS NOT NULL AND NOT c.telegram_blocked THEN CAST(c.telegram_chat_id AS TEXT)
+		WHEN c.phone IS NOT NULL AND c.phone <> '' AND NOT c.sms_unreachable THEN c.phone
+		ELSE c.console_user END`
+	// noticeableSQL: the contact may get notices (not opted out, not erased)
+	// and has a channel that reaches them.
+	noticeableSQL = `c.opted_out_at IS NULL AND c.erased_at IS NULL AND (
+		c.telegram_chat_id IS NOT NULL AND NOT c.telegram_blocked
+		OR c.phone IS NOT NULL AND c.phone <> '' AND NOT c.sms_unreachable
+		OR c.console_user IS NOT NULL AND c.console_user <> '')`
+)
