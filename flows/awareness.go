@@ -50,7 +50,7 @@ func (s modulePageStep) prompt(t *turn) Reply {
 		return modulesStep{}.prompt(t)
 	}
 	var opts []Option
-	if page < pages {
+	if page < pages && t.snap.Channel != "sms" { // on SMS the short text sums up the whole module
 		opts = append(opts, Option{Payload: "next", Key: "nav.next"})
 	}
 	opts = append(opts, Option{Payload: "list", Key: "awareness.other_modules"}, navMenu())

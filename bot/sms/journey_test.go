@@ -106,3 +106,45 @@ func (w *world) moreLine(lang string) string {
 	}
 	return s
 }
+
+// TestNineIsAnOptionWithoutPages: "9" asks for more only while a page waits;
+// otherwise it is the ninth choice (the governorate list has eleven).
+func TestNineIsAnOptionWithoutPages(t *testing.T) {
+	each(t, func(t *testing.T, w *world) {
+		const from = "+96891234567"
+		for _, in := range paths["ar"][:5] { // up to the governorate list
+			w.text(from, in)
+		}
+		w.text(from, "٩")
+		if got := w.contact(from).Governorate; got != "north_ash_sharqiyah" {
+			t.Errorf("governorate %q, want the ninth (north_ash_sharqiyah)", got)
+		}
+	})
+}
+
+// TestModuleOnSMS: a module is its short SMS text, in at most two segments
+// plus its options, with no "next" page that would repeat it.
+func TestModuleOnSMS(t *testing.T) {
+	each(t, func(t *testing.T, w *world) {
+		for lang, path := range paths {
+			from := "+96891234567"
+			if lang == "en" {
+				from = "+96891234568"
+			}
+			var got []string
+			for _, in := range path {
+				got = w.text(from, in)
+			}
+			short := w.word(lang, "module.empowerment.sms")
+			if len(got) != 1 || !strings.HasPrefix(got[0], short) {
+				t.Fatalf("%s: want the module's SMS text, got %q", lang, got)
+			}
+			if strings.Contains(got[0], w.word(lang, "nav.next")) {
+				t.Errorf("%s: a next page on SMS repeats the same short text:\n%s", lang, got[0])
+			}
+			if n := segment.Segments(got[0]); n > sms.MaxSegments {
+				t.Errorf("%s: module page costs %d segments", lang, n)
+			}
+		}
+	})
+}
