@@ -6,6 +6,8 @@
 // and cost estimates shown to staff.
 package segment
 
+import "strings"
+
 // Encoding is how a text travels over SMS.
 type Encoding int
 
@@ -37,28 +39,30 @@ type Info struct {
 	Segments int // parts the text is sent as (0 for an empty text)
 }
 
-// gsmBasic is the GSM 03.38 default alphabet (one septet each).
-const gsmBasic = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
-	"¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-
-// gsmExtension is the extension table (an escape septet plus one: two septets each).
-const gsmExtension = "\f^{}\\[~]|€"
+// The GSM 03.38 default alphabet (one septet each), its ASCII part apart
+// for speed, and the extension table (an escape septet plus one: two each).
+const (
+	gsmBasicASCII = "\n\r !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+	gsmBasicOther = "£¥èéùìòÇØøÅåΔΦΓΛΩΠΨΣΘΞÆæßÉ¤¡ÄÖÑÜ§¿äöñüà"
+	gsmExtension  = "\f^{}\\[~]|€"
+)
 
 // septets returns the cost of r in GSM-7, or 0 when r is not in the alphabet.
 func septets(r rune) int {
-	switch {
-	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == ' ':
-		return 1
-	}
-	for _, g := range gsmBasic {
-		if g == r {
+	if r < 0x80 {
+		switch {
+		case strings.IndexByte(gsmBasicASCII, byte(r)) >= 0:
 			return 1
-		}
-	}
-	for _, g := range gsmExtension {
-		if g == r {
+		case strings.IndexByte(gsmExtension, byte(r)) >= 0:
 			return 2
 		}
+		return 0
+	}
+	switch {
+	case strings.ContainsRune(gsmBasicOther, r):
+		return 1
+	case r == '€':
+		return 2
 	}
 	return 0
 }
