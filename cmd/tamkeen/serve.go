@@ -59,12 +59,12 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	w.notify = func() { dispatcher.Notify() }
 	w.inbox = inbox.New(a.store, a.engine, a.clock, log, w.notify).Instrument(a.metrics)
 
-	for _, wire := range []func(context.Context, *wiring) error{wireTelegram, wireSMS} {
+	for _, wire := range []func(context.Context, *wiring) error{wireTelegram, wireSMS, wireStaff} {
 		if err := wire(ctx, w); err != nil {
 			return err
 		}
 	}
-	dispatcher = notifier.NewDispatcher(a.store, w.senders, a.clock, log, a.metrics, notifier.DispatcherConfig{})
+	dispatcher = notifier.NewDispatcher(a.store, w.senders, a.clock, log, a.metrics, dispatcherConfig(a.cfg))
 	w.addJob("dispatcher", dispatcher.Run)
 	w.addJob("http", func(ctx context.Context) error {
 		return w.server.ListenAndServe(ctx, 10*time.Second, func(addr string) {

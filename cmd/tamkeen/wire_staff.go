@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/tamkeen/tamkeen/config"
+	"github.com/tamkeen/tamkeen/notifier"
+	"github.com/tamkeen/tamkeen/staffapi"
+)
+
+// wireStaff mounts the staff API (/api/v1) and runs the broadcast expansion.
+func wireStaff(ctx context.Context, w *wiring) error {
+	a := w.app
+	b := notifier.NewBroadcasts(a.store, a.clock, a.log, w.notify, notifier.BroadcastConfig{QuietUntil: quietUntil(a.cfg)})
+	w.addJob("broadcasts", b.Run)
+	staffapi.New(a.store, b, a.clock, a.log, staffapi.Config{
+		Token: a.cfg.AdminToken, Region: a.cfg.DefaultRegion, Languages: a.bundle.Languages(),
+	}).Mount(w.server)
+	if a.cfg.AdminToken == "" {
+		a.log.Info("staff API off", "why", "TAMKEEN_ADMIN_TOKEN is not set")
+	}
+	return nil
+}
+
+// quietUntil holds bulk messages until TAMKEEN_QUIET_HOURS end, in TAMKEEN_TIMEZONE.
+func quietUntil(cfg config.Config) func(time.Time) time.Time {
+	return func(t time.Time) time.Time { return cfg.QuietHours.NextAllowed(t, cfg.Location) }
+}
+
+// dispatcherConfig is the dispatcher's settings for serve.
+func dispatcherConfig(cfg config.Config) notifier.DispatcherConfig {
+	return notifier.DispatcherConfig{QuietUntil: quietUntil(cfg)}
+}

@@ -1,0 +1,256 @@
+package staffapi
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tamkeen/tamkeen/httpapi"
+	"github.com/tamkeen/tamkeen/phone"
+	"github.com/tamkeen/tamkeen/store"
+)
+
+type contactOut struct {
+	ID              int64      `json:"id"`
+	Name            string     `json:"name"`
+	Phone           *string    `json:"phone"`
+	TelegramChatID  *int64     `json:"telegram_chat_id"`
+	Language        string     `json:"language"`
+	Governorate     string     `json:"governorate"`
+	Track           string     `json:"track"`
+	ConsentAt       *time.Time `json:"consent_at"`
+	OptedOutAt      *time.Time `json:"opted_out_at"`
+	TelegramBlocked bool       `json:"telegram_blocked"`
+	SMSUnreachable  bool       `json:"sms_unreachable"`
+	ErasedAt        *time.Time `json:"erased_at"`
+	CreatedAt       time.Time  `json:"created_at"`
+}
+
+func (a *API) listContacts(w http.ResponseWriter, r *http.Request) error {
+	after, limit, err := page(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := store.ContactFilter{After: after, Limit: limit, Governorate: q.Get("governorate")}
+	if v := q.Get("phone"); v != "" {
+		if f.Phone, err = phone.Normalize(v, a.cfg.Region); err != nil {
+			return badRequest("phone: %q is not a valid number for region %s", v, a.cfg.Region)
+		}
+	}
+	if v := q.Get("telegram_id"); v != "" {
+		if f.TelegramChatID, err = strconv.ParseInt(v, 10, 64); err != nil || f.TelegramChatID == 0 {
+			return badRequest("telegram_id: %q is not a Telegram chat id", v)
+		}
+	}
+	list, err := a.store.ListContacts(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]contactOut, len(list))
+	for i, c := range list {
+		out[i] = contactOut{
+			ID: c.ID, Name: c.Name, Phone: c.Phone, TelegramChatID: c.TelegramChatID, Language: c.Language,
+			Governorate: c.Governorate, Track: c.Track, ConsentAt: c.ConsentAt, OptedOutAt: c.OptedOutAt,
+			TelegramBlocked: c.TelegramBlocked, SMSUnreachable: c.SMSUnreachable, ErasedAt: c.ErasedAt, CreatedAt: c.CreatedAt,
+		}
+	}
+	return table(w, r, out, func(c contactOut) int64 { return c.ID },
+		[]string{"id", "name", "phone", "telegram_chat_id", "language", "governorate", "track", "consent_at", "opted_out_at",
+			"telegram_blocked", "sms_unreachable", "erased_at", "created_at"},
+		func(c contactOut) []string {
+			return []string{itoa(c.ID), c.Name, str(c.Phone), num(c.TelegramChatID), c.Language, c.Governorate, c.Track,
+				ts(c.ConsentAt), ts(c.OptedOutAt), strconv.FormatBool(c.TelegramBlocked), strconv.FormatBool(c.SMSUnreachable),
+				ts(c.ErasedAt), c.CreatedAt.Format(time.RFC3339)}
+		})
+}
+
+type signupOut struct {
+	ID             int64             `json:"id"`
+	ContactID      int64             `json:"contact_id"`
+	Name           string            `json:"name"`
+	Phone          *string           `json:"phone"`
+	TelegramChatID *int64            `json:"telegram_chat_id"`
+	OpportunityID  int64             `json:"opportunity_id"`
+	Opportunity    map[string]string `json:"opportunity"`
+	Status         string            `json:"status"`
+	CreatedAt      time.Time         `json:"created_at"`
+	UpdatedAt      time.Time         `json:"updated_at"`
+}
+
+func (a *API) listSignups(w http.ResponseWriter, r *http.Request) error {
+	after, limit, err := page(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := store.SignupFilter{After: after, Limit: limit, Status: q.Get("status")}
+	if v := q.Get("opportunity_id"); v != "" {
+		if f.OpportunityID, err = strconv.ParseInt(v, 10, 64); err != nil || f.OpportunityID <= 0 {
+			return badRequest("opportunity_id: %q is not an opportunity id", v)
+		}
+	}
+	if s := f.Status; s != "" && !slices.Contains([]string{store.SignupRegistered, store.SignupWaitlisted, store.SignupCancelled}, s) {
+		return badRequest("status: %q: allowed are registered, waitlisted, cancelled", s)
+	}
+	list, err := a.store.ListSignups(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]signupOut, len(list))
+	for i, s := range list {
+		out[i] = signupOut{ID: s.ID, ContactID: s.ContactID, Name: s.Name, Phone: s.Phone, TelegramChatID: s.TelegramChatID,
+			OpportunityID: s.OpportunityID, Opportunity: s.Opportunity, Status: s.Status, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+	}
+	return table(w, r, out, func(s signupOut) int64 { return s.ID },
+		[]string{"id", "contact_id", "name", "phone", "telegram_chat_id", "opportunity_id", "opportunity_ar", "opportunity_en", "status", "created_at", "updated_at"},
+		func(s signupOut) []string {
+			return []string{itoa(s.ID), itoa(s.ContactID), s.Name, str(s.Phone), num(s.TelegramChatID), itoa(s.OpportunityID),
+				s.Opportunity["ar"], s.Opportunity["en"], s.Status, s.CreatedAt.Format(time.RFC3339), s.UpdatedAt.Format(time.RFC3339)}
+		})
+}
+
+type opportunityIO struct {
+	ID             int64             `json:"id"`
+	Key            *string           `json:"key,omitempty"`
+	Kind           string            `json:"kind"`
+	Track          string            `json:"track"`
+	Governorate    string            `json:"governorate"`
+	Title          map[string]string `json:"title"`
+	Description    map[string]string `json:"description"`
+	StartsAt       string            `json:"starts_at"`
+	SignupDeadline string            `json:"signup_deadline,omitempty"`
+	Capacity       int               `json:"capacity"`
+	Registered     int               `json:"registered"`
+	Demo           bool              `json:"demo"`
+}
+
+func opportunityOut(o store.OpportunityView) opportunityIO {
+	out := opportunityIO{
+		ID: o.ID, Key: o.Key, Kind: o.Kind, Track: o.Track, Governorate: o.Governorate, Title: o.Title,
+		Description: o.Description, StartsAt: o.StartsAt.Format(time.RFC3339), Capacity: o.Capacity,
+		Registered: o.Registered, Demo: o.Demo,
+	}
+	if o.SignupDeadline != nil {
+		out.SignupDeadline = o.SignupDeadline.Format(time.RFC3339)
+	}
+	return out
+}
+
+func (a *API) listOpportunities(w http.ResponseWriter, r *http.Request) error {
+	list, err := a.store.Opportunities(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]opportunityIO, len(list))
+	for i, o := range list {
+		out[i] = opportunityOut(o)
+	}
+	return table(w, r, out, func(o opportunityIO) int64 { return o.ID },
+		[]string{"id", "kind", "track", "governorate", "title_ar", "title_en", "starts_at", "signup_deadline", "capacity", "registered"},
+		func(o opportunityIO) []string {
+			return []string{itoa(o.ID), o.Kind, o.Track, o.Governorate, o.Title["ar"], o.Title["en"], o.StartsAt,
+				o.SignupDeadline, itoa(o.Capacity), itoa(o.Registered)}
+		})
+}
+
+// opportunityIn reads and checks an opportunity from the body.
+func (a *API) opportunityIn(r *http.Request) (*store.Opportunity, error) {
+	var in opportunityIO
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	if !slices.Contains([]string{"training", "job", "event"}, in.Kind) {
+		return nil, badRequest("kind: %q: allowed are training, job, event", in.Kind)
+	}
+	for field, m := range map[string]map[string]string{"title": in.Title, "description": in.Description} {
+		for lang := range m {
+			if !slices.Contains(a.cfg.Languages, lang) {
+				return nil, badRequest("%s.%s: unknown language: allowed are %s", field, lang, strings.Join(a.cfg.Languages, ", "))
+			}
+		}
+	}
+	if strings.TrimSpace(in.Title["ar"]) == "" {
+		return nil, badRequest("title.ar: required")
+	}
+	if in.Description == nil {
+		in.Description = map[string]string{}
+	}
+	starts, err := time.Parse(time.RFC3339, in.StartsAt)
+	if err != nil {
+		return nil, badRequest("starts_at: %q: want an RFC 3339 time such as 2026-05-01T09:00:00+04:00", in.StartsAt)
+	}
+	if in.Capacity < 0 {
+		return nil, badRequest("capacity: must be 0 (no limit) or more")
+	}
+	o := &store.Opportunity{Kind: in.Kind, Track: in.Track, Governorate: in.Governorate, Title: in.Title,
+		Description: in.Description, StartsAt: starts.UTC(), Capacity: in.Capacity}
+	if in.SignupDeadline != "" {
+		d, err := time.Parse(time.RFC3339, in.SignupDeadline)
+		if err != nil {
+			return nil, badRequest("signup_deadline: %q: want an RFC 3339 time", in.SignupDeadline)
+		}
+		if d.After(starts) {
+			return nil, badRequest("signup_deadline: after starts_at")
+		}
+		d = d.UTC()
+		o.SignupDeadline = &d
+	}
+	return o, nil
+}
+
+func (a *API) createOpportunity(w http.ResponseWriter, r *http.Request) error {
+	o, err := a.opportunityIn(r)
+	if err != nil {
+		return err
+	}
+	if err := a.store.CreateOpportunity(r.Context(), o); err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, opportunityOut(store.OpportunityView{Opportunity: *o}))
+	return nil
+}
+
+func (a *API) updateOpportunity(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	o, err := a.opportunityIn(r)
+	if err != nil {
+		return err
+	}
+	o.ID, o.UpdatedAt = id, a.clock.Now().UTC()
+	if err := a.store.UpdateOpportunity(r.Context(), o); err != nil {
+		return err
+	}
+	v, err := a.store.Opportunity(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, opportunityOut(*v))
+	return nil
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func num(p *int64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatInt(*p, 10)
+}
+
+func ts(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.Format(time.RFC3339)
+}

@@ -1,0 +1,207 @@
+// Package staffapi is the staff's HTTP API under /api/v1: broadcasts
+// (create, list, report, cancel), and contacts, sign-ups and opportunities
+// to read and manage. Every route needs the bearer token TAMKEEN_ADMIN_TOKEN
+// and answers JSON, or CSV with ?format=csv where it lists rows.
+package staffapi
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/tamkeen/tamkeen/clock"
+	"github.com/tamkeen/tamkeen/httpapi"
+	"github.com/tamkeen/tamkeen/notifier"
+	"github.com/tamkeen/tamkeen/store"
+)
+
+// Config is what the API needs from the service's settings.
+type Config struct {
+	Token     string   // bearer token; empty switches the API off (503)
+	Region    string   // default phone region, to read ?phone= in local form
+	Languages []string // languages a broadcast text may be written in
+}
+
+// API serves the staff routes.
+type API struct {
+	store      *store.Store
+	broadcasts *notifier.Broadcasts
+	clock      clock.Clock
+	log        *slog.Logger
+	cfg        Config
+	tokenSum   [32]byte
+}
+
+// New returns the API.
+func New(s *store.Store, b *notifier.Broadcasts, clk clock.Clock, log *slog.Logger, cfg Config) *API {
+	return &API{store: s, broadcasts: b, clock: clk, log: log, cfg: cfg, tokenSum: sha256.Sum256([]byte(cfg.Token))}
+}
+
+// Mounter is where routes go; httpapi.Server fits.
+type Mounter interface {
+	Handle(pattern, route string, h http.Handler)
+}
+
+// Mount adds every route to m.
+func (a *API) Mount(m Mounter) {
+	for _, r := range []struct {
+		pattern, route string
+		h              func(w http.ResponseWriter, r *http.Request) error
+	}{
+		{"POST /api/v1/broadcasts", "staff_broadcast_create", a.createBroadcast},
+		{"GET /api/v1/broadcasts", "staff_broadcast_list", a.listBroadcasts},
+		{"GET /api/v1/broadcasts/{id}", "staff_broadcast_get", a.getBroadcast},
+		{"POST /api/v1/broadcasts/{id}/cancel", "staff_broadcast_cancel", a.cancelBroadcast},
+		{"GET /api/v1/contacts", "staff_contacts", a.listContacts},
+		{"GET /api/v1/signups", "staff_signups", a.listSignups},
+		{"GET /api/v1/opportunities", "staff_opportunity_list", a.listOpportunities},
+		{"POST /api/v1/opportunities", "staff_opportunity_create", a.createOpportunity},
+		{"PUT /api/v1/opportunities/{id}", "staff_opportunity_update", a.updateOpportunity},
+	} {
+		m.Handle(r.pattern, r.route, a.guard(r.h))
+	}
+}
+
+// apiError is an answer other than 200 with a message for the caller.
+type apiError struct {
+	code int
+	msg  string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) error {
+	return &apiError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
+}
+
+// guard checks the token and turns errors into answers.
+func (a *API) guard(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.cfg.Token == "" {
+			httpapi.WriteError(w, http.StatusServiceUnavailable, "staff API disabled: set TAMKEEN_ADMIN_TOKEN")
+			return
+		}
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
+		if !ok || subtle.ConstantTimeCompare(sum[:], a.tokenSum[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tamkeen staff"`)
+			httpapi.WriteError(w, http.StatusUnauthorized, "missing or wrong bearer token")
+			return
+		}
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		var ae *apiError
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &ae):
+			httpapi.WriteError(w, ae.code, ae.msg)
+		case errors.As(err, &mbe):
+			httpapi.WriteError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", mbe.Limit))
+		case errors.Is(err, store.ErrNotFound):
+			httpapi.WriteError(w, http.StatusNotFound, "not found")
+		default:
+			a.log.Error("staff api: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			httpapi.WriteError(w, http.StatusInternalServerError, "internal error")
+		}
+	})
+}
+
+// decode reads a JSON body into v, refusing unknown fields and naming the
+// field at fault.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		if dec.More() {
+			return badRequest("body: one JSON object expected, found more after it")
+		}
+		return nil
+	}
+	var mbe *http.MaxBytesError
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &mbe):
+		return err
+	case errors.As(err, &se):
+		return badRequest("body: malformed JSON at byte %d: %v", se.Offset, se)
+	case errors.As(err, &te):
+		return badRequest("%s: want a JSON %s, got %s", te.Field, te.Type.Kind(), te.Value)
+	case errors.Is(err, io.EOF):
+		return badRequest("body: a JSON object is required")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("body: malformed JSON: unexpected end")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return badRequest("%s: unknown field", strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
+	}
+	return badRequest("body: %v", err)
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, badRequest("id: %q is not a positive whole number", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// page reads ?after= and ?limit= (default 100, at most 1000; CSV up to 100000).
+func page(r *http.Request) (after int64, limit int, err error) {
+	q := r.URL.Query()
+	if v := q.Get("after"); v != "" {
+		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
+			return 0, 0, badRequest("after: %q is not a whole number (the last id of the previous page)", v)
+		}
+	}
+	maxLimit := 1000
+	if wantCSV(r) {
+		maxLimit = 100_000
+	}
+	limit = 100
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > maxLimit {
+			return 0, 0, badRequest("limit: %q must be a number from 1 to %d", v, maxLimit)
+		}
+	}
+	return after, limit, nil
+}
+
+func wantCSV(r *http.Request) bool { return r.URL.Query().Get("format") == "csv" }
+
+// table answers rows as JSON ({"items": [...], "next_after": id}) or CSV.
+func table[T any](w http.ResponseWriter, r *http.Request, items []T, lastID func(T) int64, header []string, row func(T) []string) error {
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "json":
+	case "csv":
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		cw := csv.NewWriter(w)
+		_ = cw.Write(header)
+		for _, it := range items {
+			_ = cw.Write(row(it))
+		}
+		cw.Flush()
+		return cw.Error()
+	default:
+		return badRequest("format: %q: allowed values are json, csv", f)
+	}
+	out := map[string]any{"items": items}
+	if len(items) > 0 {
+		out["next_after"] = lastID(items[len(items)-1])
+	}
+	if items == nil {
+		out["items"] = []T{}
+	}
+	httpapi.WriteJSON(w, http.StatusOK, out)
+	return nil
+}

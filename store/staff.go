@@ -1,0 +1,105 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// ContactFilter narrows ListContacts; zero fields do not filter.
+type ContactFilter struct {
+	Phone          string // E.164
+	TelegramChatID int64
+	Governorate    string
+	After          int64 // ids above this (paging)
+	Limit          int
+}
+
+// ListContacts lists contacts by id for staff.
+func (s *Store) ListContacts(ctx context.Context, f ContactFilter) ([]Contact, error) {
+	q := s.db.WithContext(ctx).Where("id > ?", f.After).Order("id").Limit(f.Limit)
+	if f.Phone != "" {
+		q = q.Where("phone = ?", f.Phone)
+	}
+	if f.TelegramChatID != 0 {
+		q = q.Where("telegram_chat_id = ?", f.TelegramChatID)
+	}
+	if f.Governorate != "" {
+		q = q.Where("governorate = ?", f.Governorate)
+	}
+	var out []Contact
+	if err := q.Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: list contacts: %w", err)
+	}
+	return out, nil
+}
+
+// SignupFilter narrows ListSignups; zero fields do not filter.
+type SignupFilter struct {
+	OpportunityID int64
+	Status        string
+	After         int64
+	Limit         int
+}
+
+// SignupRow is a sign-up with what staff need to call the person.
+type SignupRow struct {
+	ID             int64
+	ContactID      int64
+	Name           string
+	Phone          *string
+	TelegramChatID *int64
+	OpportunityID  int64
+	Opportunity    map[string]string `gorm:"serializer:json"` // title by language
+	Status         string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// ListSignups lists sign-ups by id with their contact and opportunity.
+func (s *Store) ListSignups(ctx context.Context, f SignupFilter) ([]SignupRow, error) {
+	q := s.db.WithContext(ctx).Table("signups s").
+		Select(`s.id, s.contact_id, c.name, c.phone, c.telegram_chat_id, s.opportunity_id,
+			o.title AS opportunity, s.status, s.created_at, s.updated_at`).
+		Joins("JOIN contacts c ON c.id = s.contact_id").
+		Joins("JOIN opportunities o ON o.id = s.opportunity_id").
+		Where("s.id > ?", f.After).Order("s.id").Limit(f.Limit)
+	if f.OpportunityID != 0 {
+		q = q.Where("s.opportunity_id = ?", f.OpportunityID)
+	}
+	if f.Status != "" {
+		q = q.Where("s.status = ?", f.Status)
+	}
+	var out []SignupRow
+	if err := q.Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: list sign-ups: %w", err)
+	}
+	return out, nil
+}
+
+// Opportunity loads one opportunity with its registered count.
+func (s *Store) Opportunity(ctx context.Context, id int64) (*OpportunityView, error) {
+	var o Opportunity
+	if err := s.db.WithContext(ctx).First(&o, id).Error; err != nil {
+		return nil, fmt.Errorf("store: opportunity %d: %w", id, notFound(err))
+	}
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&Signup{}).Where("opportunity_id = ? AND status = ?", id, SignupRegistered).Count(&n).Error; err != nil {
+		return nil, fmt.Errorf("store: count sign-ups: %w", err)
+	}
+	return &OpportunityView{Opportunity: o, Registered: int(n)}, nil
+}
+
+// UpdateOpportunity replaces the staff-editable fields of an opportunity.
+func (s *Store) UpdateOpportunity(ctx context.Context, o *Opportunity) error {
+	res := s.db.WithContext(ctx).Model(&Opportunity{ID: o.ID}).Select(
+		"kind", "track", "governorate", "title", "description", "starts_at", "signup_deadline", "capacity", "updated_at",
+	).Updates(o)
+	if res.Error != nil {
+		return fmt.Errorf("store: update opportunity %d: %w", o.ID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("store: update opportunity %d: %w", o.ID, ErrNotFound)
+	}
+	return nil
+}
