@@ -170,6 +170,9 @@ func Load(lookupEnv LookupEnv) (Config, error) {
 	if tw := c.Twilio; (tw.AccountSID != "" || tw.AuthToken != "" || tw.From != "" || tw.MessagingServiceSID != "") && !tw.Enabled() {
 		errs = append(errs, errors.New("TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM (or TWILIO_MESSAGING_SERVICE_SID): set all of them to switch SMS on, or none"))
 	}
+	if c.Twilio.Enabled() && c.PublicURL == "" {
+		errs = append(errs, errors.New("TAMKEEN_PUBLIC_URL: required when SMS is on (Twilio signs its webhooks for that address)"))
+	}
 	if u, err := url.Parse(c.Twilio.APIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("TWILIO_API_BASE_URL=%q: must be an absolute http:// or https:// URL", c.Twilio.APIBaseURL))
 	}

@@ -105,3 +105,15 @@ func TestLoadTelegramWebhookNeedsPublicURLAndSecret(t *testing.T) {
 		t.Fatalf("reminders = %v", c.Reminders)
 	}
 }
+
+func TestLoadSMSNeedsPublicURL(t *testing.T) {
+	twilio := map[string]string{"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "tok", "TWILIO_FROM": "+96890000000"}
+	if _, err := Load(env(twilio)); err == nil || !strings.Contains(err.Error(), "TAMKEEN_PUBLIC_URL") {
+		t.Fatalf("want an error naming TAMKEEN_PUBLIC_URL, got %v", err)
+	}
+	twilio["TAMKEEN_PUBLIC_URL"] = "https://sms.example.org"
+	c, err := Load(env(twilio))
+	if err != nil || !c.Twilio.Enabled() {
+		t.Fatalf("Load = %+v, %v", c.Twilio, err)
+	}
+}
