@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 
 	"github.com/tamkeen/tamkeen/bot/sms"
 )
@@ -15,9 +14,6 @@ func wireSMS(ctx context.Context, w *wiring) error {
 	if !cfg.Twilio.Enabled() {
 		w.app.log.Info("channel off: sms", "why", "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM (or TWILIO_MESSAGING_SERVICE_SID) are not set")
 		return nil
-	}
-	if cfg.PublicURL == "" {
-		return usageError{errors.New("configuration:\nTAMKEEN_PUBLIC_URL: required when SMS is on (Twilio posts texts there and signs each call for that address)")}
 	}
 	sender, err := sms.NewSender(cfg.Twilio, sms.Options{
 		PublicURL: cfg.PublicURL, Renderer: w.app.renderer, Pages: w.app.store, Log: w.app.log,
