@@ -1,0 +1,336 @@
+// Package reminders runs the scheduled sweeps that message people nobody
+// is chatting with at that moment: reminders before an opportunity starts,
+// one nudge for an assessment left halfway, a weekly digest of new
+// opportunities that match a person, and waitlist promotion when a place
+// frees up. Each sweep is a plain function of the time, so tests call it
+// with any "now"; a robfig/cron scheduler calls it with the clock's. Every
+// message has a dedupe key, so a rerun or a second replica never sends
+// twice; on PostgreSQL an advisory lock also keeps one replica per sweep.
+package reminders
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tamkeen/tamkeen/config"
+	"github.com/tamkeen/tamkeen/flows"
+	"github.com/tamkeen/tamkeen/store"
+)
+
+// Config tunes the sweeps; zero fields take the defaults.
+type Config struct {
+	Offsets     []time.Duration   // how long before a start to remind (TAMKEEN_REMINDERS)
+	QuietHours  config.QuietHours // reminders, nudges, digests and promotions wait for the window to end
+	Location    *time.Location    // where quiet hours and weeks are judged
+	NudgeAfter  time.Duration     // an assessment resting this long gets its nudge (default 48h)
+	NudgeWithin time.Duration     // ... unless it rests longer than this (default 7 days)
+	DigestSince time.Duration     // "new" opportunities were added within this (default 7 days)
+	DigestMax   int               // most opportunities one digest counts (default 20)
+	Batch       int               // contacts read at a time (default 1000)
+	Notify      func()            // wakes the dispatcher after rows were queued; may be nil
+	Log         *slog.Logger      // required
+	quietUntil  func(time.Time) time.Time
+}
+
+// Sweeper holds what the sweeps share.
+type Sweeper struct {
+	store *store.Store
+	cfg   Config
+}
+
+// New returns a sweeper.
+func New(s *store.Store, cfg Config) *Sweeper {
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.NudgeAfter <= 0 {
+		cfg.NudgeAfter = 48 * time.Hour
+	}
+	if cfg.NudgeWithin <= cfg.NudgeAfter {
+		cfg.NudgeWithin = 7 * 24 * time.Hour
+	}
+	if cfg.DigestSince <= 0 {
+		cfg.DigestSince = 7 * 24 * time.Hour
+	}
+	if cfg.DigestMax <= 0 {
+		cfg.DigestMax = 20
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 1000
+	}
+	if cfg.Notify == nil {
+		cfg.Notify = func() {}
+	}
+	cfg.Offsets = slices.Clone(cfg.Offsets)
+	slices.SortFunc(cfg.Offsets, func(a, b time.Duration) int { return cmp.Compare(b, a) }) // longest first
+	cfg.Offsets = slices.Compact(cfg.Offsets)
+	loc, quiet := cfg.Location, cfg.QuietHours
+	cfg.quietUntil = func(t time.Time) time.Time { return quiet.NextAllowed(t, loc) }
+	return &Sweeper{store: s, cfg: cfg}
+}
+
+// Report says what one sweep did.
+type Report struct {
+	Ran     bool // false: another replica held the sweep's lock
+	Queued  int  // new outbox rows
+	Dropped int  // opportunities whose reminder was not sent because quiet hours would make it late
+}
+
+func (r Report) attrs() []any {
+	return []any{"ran", r.Ran, "queued", r.Queued, "dropped", r.Dropped}
+}
+
+// OffsetLabel writes a reminder offset the way dedupe keys show it: 24h, 2h, 90m → 1h30m.
+func OffsetLabel(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// Reminders queues the reminders due at now. Offset i of an opportunity
+// starting at S is due from S-offset[i] until the next, shorter offset's
+// moment (or S): a sweep that ran late still sends it, but only the most
+// recent reminder goes. A reminder that quiet hours would hold until that
+// next moment or later is dropped: it would arrive late or twice.
+func (sw *Sweeper) Reminders(ctx context.Context, now time.Time) (Report, error) {
+	var rep Report
+	ran, err := sw.store.SweepLocked(ctx, "reminders", func(tx *store.Tx) error {
+		rep = Report{}
+		sendAt := sw.cfg.quietUntil(now)
+		for i, off := range sw.cfg.Offsets {
+			var next time.Duration // the next reminder's offset; 0 means the start itself
+			if i+1 < len(sw.cfg.Offsets) {
+				next = sw.cfg.Offsets[i+1]
+			}
+			opps, err := tx.OpportunitiesStarting(now.Add(next), now.Add(off))
+			if err != nil {
+				return err
+			}
+			for _, o := range opps {
+				if !sendAt.Before(o.StartsAt.Add(-next)) {
+					rep.Dropped++
+					continue
+				}
+				payload, err := json.Marshal(flows.Reply{
+					Key: "notice.reminder", ShortKey: "notice.reminder.sms",
+					Data: map[string]any{"Title": flows.L(o.Title), "Date": flows.Date(o.StartsAt)},
+				})
+				if err != nil {
+					return fmt.Errorf("encode reminder: %w", err)
+				}
+				n, err := tx.EnqueueSignupReminders(store.ReminderBatch{
+					OpportunityID: o.ID, Label: OffsetLabel(off), RegisteredBefore: o.StartsAt.Add(-off),
+					SendAt: sendAt, Payload: string(payload),
+				})
+				if err != nil {
+					return err
+				}
+				rep.Queued += n
+			}
+		}
+		return nil
+	})
+	rep.Ran = ran
+	return sw.done(ctx, "reminders", rep, err)
+}
+
+func (sw *Sweeper) done(ctx context.Context, name string, rep Report, err error) (Report, error) {
+	if err != nil {
+		return Report{}, fmt.Errorf("reminders: %s: %w", name, err)
+	}
+	if rep.Queued > 0 {
+		sw.cfg.Notify()
+	}
+	level := slog.LevelDebug
+	if rep.Queued > 0 || rep.Dropped > 0 {
+		level = slog.LevelInfo
+	}
+	sw.cfg.Log.Log(ctx, level, "reminders: sweep done", append([]any{"sweep", name}, rep.attrs()...)...)
+	return rep, nil
+}
+
+// assessmentStep is the flows step of a person in the middle of the assessment.
+const assessmentStep = "assessment.question"
+
+// Nudges queues one nudge to each person whose assessment has rested
+// unfinished for NudgeAfter (but not longer than NudgeWithin). The key names
+// the moment the conversation stopped, so a person who starts again and
+// stops again may hear once more, never twice for one pause.
+func (sw *Sweeper) Nudges(ctx context.Context, now time.Time) (Report, error) {
+	var rep Report
+	ran, err := sw.store.SweepLocked(ctx, "nudges", func(tx *store.Tx) error {
+		rep = Report{}
+		sendAt := sw.cfg.quietUntil(now)
+		payload, err := json.Marshal(flows.Reply{Key: "notice.nudge", ShortKey: "notice.nudge.sms"})
+		if err != nil {
+			return err
+		}
+		var after int64
+		for {
+			rows, err := tx.StalledAt(assessmentStep, now.Add(-sw.cfg.NudgeWithin), now.Add(-sw.cfg.NudgeAfter), after, sw.cfg.Batch)
+			if err != nil {
+				return err
+			}
+			if len(rows) == 0 {
+				return nil
+			}
+			msgs := make([]*store.OutboxMessage, 0, len(rows))
+			for _, r := range rows {
+				after = r.ID
+				key := "nudge:assessment:" + strconv.FormatInt(r.ID, 10) + ":" + strconv.FormatInt(r.Since.Unix(), 10)
+				if m := notice(&r.Contact, string(payload), key, sendAt); m != nil {
+					msgs = append(msgs, m)
+				}
+			}
+			n, err := tx.Enqueue(msgs...)
+			if err != nil {
+				return err
+			}
+			rep.Queued += n
+		}
+	})
+	rep.Ran = ran
+	return sw.done(ctx, "nudges", rep, err)
+}
+
+// Digest queues the weekly digest: to each person with a recommended track,
+// the opportunities added in the last DigestSince that match their track and
+// governorate (or are open everywhere) and that they have not signed up for.
+// Nobody hears when nothing matches. The key names the ISO week.
+func (sw *Sweeper) Digest(ctx context.Context, now time.Time) (Report, error) {
+	var rep Report
+	ran, err := sw.store.SweepLocked(ctx, "digest", func(tx *store.Tx) error {
+		rep = Report{}
+		opps, err := tx.OpportunitiesCreated(now.Add(-sw.cfg.DigestSince), now)
+		if err != nil || len(opps) == 0 {
+			return err
+		}
+		var tracks []string
+		oppIDs := make([]int64, 0, len(opps))
+		for _, o := range opps {
+			oppIDs = append(oppIDs, o.ID)
+			if o.Track != "" && !slices.Contains(tracks, o.Track) {
+				tracks = append(tracks, o.Track)
+			}
+		}
+		year, week := now.In(sw.cfg.Location).ISOWeek()
+		weekKey := fmt.Sprintf("%d-W%02d", year, week)
+		sendAt := sw.cfg.quietUntil(now)
+		var after int64
+		for {
+			contacts, err := tx.ContactsWithTrack(tracks, after, sw.cfg.Batch)
+			if err != nil {
+				return err
+			}
+			if len(contacts) == 0 {
+				return nil
+			}
+			ids := make([]int64, len(contacts))
+			for i, c := range contacts {
+				ids[i] = c.ID
+			}
+			taken, err := tx.SignupsAmong(ids, oppIDs)
+			if err != nil {
+				return err
+			}
+			var msgs []*store.OutboxMessage
+			for i := range contacts {
+				c := &contacts[i]
+				after = c.ID
+				var match []store.Opportunity
+				for _, o := range opps { // soonest first
+					if o.Track == c.Track && (o.Governorate == "" || o.Governorate == c.Governorate) && !taken[c.ID][o.ID] {
+						match = append(match, o)
+					}
+				}
+				if len(match) == 0 {
+					continue
+				}
+				payload, err := json.Marshal(digestReply(match, sw.cfg.DigestMax))
+				if err != nil {
+					return err
+				}
+				key := "digest:" + strconv.FormatInt(c.ID, 10) + ":" + weekKey
+				if m := notice(c, string(payload), key, sendAt); m != nil {
+					msgs = append(msgs, m)
+				}
+			}
+			n, err := tx.Enqueue(msgs...)
+			if err != nil {
+				return err
+			}
+			rep.Queued += n
+		}
+	})
+	rep.Ran = ran
+	return sw.done(ctx, "digest", rep, err)
+}
+
+func digestReply(match []store.Opportunity, max int) flows.Reply {
+	first := match[0]
+	data := map[string]any{"Title": flows.L(first.Title), "Date": flows.Date(first.StartsAt)}
+	if len(match) == 1 {
+		return flows.Reply{Key: "notice.digest.one", Data: data}
+	}
+	data["Headline"] = flows.TD("notice.digest.count", map[string]any{"Count": min(len(match), max)})
+	return flows.Reply{Key: "notice.digest.many", Data: data}
+}
+
+// Promotions gives freed places to the longest-waiting people on each
+// waitlist and tells them (held, like reminders, by quiet hours).
+func (sw *Sweeper) Promotions(ctx context.Context, now time.Time) (Report, error) {
+	var rep Report
+	ran, err := sw.store.SweepLocked(ctx, "promotions", func(tx *store.Tx) error {
+		rep = Report{}
+		promoted, err := tx.PromoteWaitlisted(now)
+		if err != nil {
+			return err
+		}
+		sendAt := sw.cfg.quietUntil(now)
+		var msgs []*store.OutboxMessage
+		for _, p := range promoted {
+			payload, err := json.Marshal(flows.Reply{
+				Key:  "notice.promoted",
+				Data: map[string]any{"Title": flows.L(p.Opportunity.Title), "Date": flows.Date(p.Opportunity.StartsAt)},
+			})
+			if err != nil {
+				return err
+			}
+			key := "waitlist:signup:" + strconv.FormatInt(p.SignupID, 10) + ":promoted:" + strconv.FormatInt(now.Unix(), 10)
+			if ok, _ := p.Contact.Reachable("", false); ok {
+				if m := notice(&p.Contact, string(payload), key, sendAt); m != nil {
+					msgs = append(msgs, m)
+				}
+			}
+		}
+		n, err := tx.Enqueue(msgs...)
+		rep.Queued = n
+		return err
+	})
+	rep.Ran = ran
+	return sw.done(ctx, "promotions", rep, err)
+}
+
+// notice is a transactional message to c on their preferred channel, or nil when none reaches them.
+func notice(c *store.Contact, payload, key string, sendAt time.Time) *store.OutboxMessage {
+	channel, recipient, ok := c.PreferredChannel()
+	if !ok {
+		return nil
+	}
+	return &store.OutboxMessage{
+		ContactID: c.ID, Channel: channel, Recipient: recipient, Language: c.Language,
+		Priority: store.PriorityNotice, Payload: payload, NextAttemptAt: sendAt.UTC(), DedupeKey: key,
+	}
+}
