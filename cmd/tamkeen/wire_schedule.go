@@ -1,0 +1,24 @@
+package main
+
+import (
+	"context"
+
+	"github.com/tamkeen/tamkeen/reminders"
+)
+
+// wireSchedule runs the scheduled sweeps: reminders (TAMKEEN_REMINDERS),
+// assessment nudges, the weekly digest and waitlist promotion, in
+// TAMKEEN_TIMEZONE, held by TAMKEEN_QUIET_HOURS.
+func wireSchedule(ctx context.Context, w *wiring) error {
+	cfg := w.app.cfg
+	sw := reminders.New(w.app.store, reminders.Config{
+		Offsets: cfg.Reminders, QuietHours: cfg.QuietHours, Location: cfg.Location,
+		Notify: w.notify, Log: w.app.log,
+	})
+	sched, err := reminders.NewScheduler(sw, w.app.clock, reminders.Schedule{})
+	if err != nil {
+		return err
+	}
+	w.addJob("schedule", sched.Run)
+	return nil
+}
