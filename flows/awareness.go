@@ -91,10 +91,15 @@ func (producerStep) prompt(t *turn) Reply {
 	return Reply{Key: "producer.intro", Options: []Option{
 		{Payload: "m:marketplace", Key: "producer.guide"},
 		{Payload: "m:financing", Key: "producer.financing"},
+		{Payload: "orders", Key: "producer.my_orders"},
 		navMenu(),
 	}}
 }
 
 func (producerStep) choose(t *turn, payload string) {
+	if payload == "orders" {
+		t.goTo(stepMyOrders, nil)
+		return
+	}
 	openModule(t, strings.TrimPrefix(payload, "m:"), 1)
 }

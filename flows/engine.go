@@ -32,6 +32,7 @@ func New(content locales.Content) *Engine {
 		stepSignedUp:      signedUpStep{},
 		stepMySignups:     mySignupsStep{},
 		stepProducer:      producerStep{},
+		stepMyOrders:      myOrdersStep{},
 		stepHelp:          helpStep{},
 		stepDelete:        deleteStep{},
 	}

@@ -83,6 +83,7 @@ type Snapshot struct {
 	State         State
 	Opportunities []Opportunity // open ones, plus any the person has signed up for
 	Signups       []Signup
+	Orders        []Order // a producer's latest marketplace orders, latest first
 }
 
 // Reply is one message to send: a catalog key, its data and the options offered.

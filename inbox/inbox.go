@@ -149,6 +149,20 @@ func (ib *Inbox) snapshot(tx *store.Tx, c *store.Contact, channel string, now ti
 	for _, s := range signups {
 		snap.Signups = append(snap.Signups, flows.Signup{OpportunityID: s.OpportunityID, Status: s.Status})
 	}
+	orders, err := tx.RecentOrders(c.ID, 5) // "my orders" shows the latest five
+	if err != nil {
+		return snap, err
+	}
+	for _, o := range orders {
+		total := o.Total
+		if total != "" && o.Currency != "" {
+			total += " " + o.Currency
+		}
+		snap.Orders = append(snap.Orders, flows.Order{
+			ID: o.ID, Ref: o.OrderRef, Status: o.Status, StatusAt: o.StatusAt,
+			Items: o.Items, Total: total, CustomerArea: o.CustomerArea,
+		})
+	}
 	return snap, nil
 }
 

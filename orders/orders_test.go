@@ -175,6 +175,20 @@ func TestOrderEvents(t *testing.T) {
 			if len(evs) != 3 || evs[2].Outcome != store.OrderStale {
 				t.Errorf("events = %+v, want 3 with the last stale", evs)
 			}
+			err = s.InTx(ctx, func(tx *store.Tx) error { // what "my orders" shows
+				c, _, err := tx.ContactByAddress(store.Address{Phone: "+96891234567"}, "ar")
+				if err != nil {
+					return err
+				}
+				list, err := tx.RecentOrders(c.ID, 5)
+				if err == nil && (len(list) != 1 || list[0].Status != "shipped" || !list[0].StatusAt.Equal(t0.Add(2*time.Hour))) {
+					t.Errorf("recent orders = %+v, want A-10293 shipped at %v", list, t0.Add(2*time.Hour))
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
 		})
 
 		t.Run("quick events merge into one notice showing the latest status", func(t *testing.T) {
