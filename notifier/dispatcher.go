@@ -139,7 +139,9 @@ type result struct {
 
 // Run sends until ctx ends. Claimed rows not sent by then are given back.
 func (d *Dispatcher) Run(ctx context.Context) error {
-	results := make(chan result, 1024)
+	// Large enough for every row the claim budgets allow out at once, so no
+	// sender ever waits to hand in a result.
+	results := make(chan result, len(d.chans)*4*d.cfg.Batch+64)
 	var senders, helpers sync.WaitGroup
 	for _, cs := range d.chans {
 		senders.Add(1)
@@ -214,8 +216,8 @@ func (d *Dispatcher) claimLoop(ctx context.Context) {
 // When all is false only lanes whose last claim filled its budget are tried.
 func (d *Dispatcher) claimRound(ctx context.Context, all bool) error {
 	var errs []error
-	for _, cs := range d.chans {
-		for lane := range numLanes {
+	for lane := range numLanes { // every channel's replies before anyone's bulk
+		for _, cs := range d.chans {
 			d.mu.Lock()
 			budget := d.budget(cs, lane, d.clock.Now())
 			if !all && !cs.more[lane] {
@@ -403,12 +405,18 @@ func (d *Dispatcher) write(results <-chan result) {
 			rows = append(rows, r.OutboxResult)
 		}
 		d.record(rows)
+		urgent := false
 		d.mu.Lock()
 		for _, r := range batch {
 			d.byName[r.channel].claimed[r.lane]--
+			urgent = urgent || r.lane != laneBulk
 		}
 		d.mu.Unlock()
 		signal(d.freed)
+		if urgent {
+			// The next part of a reply may be due now that this one is recorded.
+			signal(d.wake)
+		}
 	}
 }
 

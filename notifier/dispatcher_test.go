@@ -295,3 +295,28 @@ func TestTwoReplicasNeverSendARowTwice(t *testing.T) {
 		t.Fatalf("%d sends, %d duplicates; want %d and 0", f.count(), dup, n)
 	}
 }
+
+// The parts of a reply follow each other at once, not one per poll.
+func TestReplyPartsFollowQuickly(t *testing.T) {
+	s := storetest.SQLite(t, clock.System{})
+	c := contact(t, s, 1, "ar")
+	f := newFake(bot.SMS, 0)
+	d := notifier.NewDispatcher(s, []bot.Sender{f}, clock.System{}, discard(), nil, notifier.DispatcherConfig{PollInterval: time.Minute})
+	run(t, d)
+	start := time.Now()
+	var parts []*store.OutboxMessage
+	for i := range 4 {
+		parts = append(parts, msg(c, bot.SMS, store.PriorityReply, fmt.Sprintf("part:%d", i)))
+	}
+	enqueue(t, s, parts...)
+	d.Notify()
+	waitFor(t, 5*time.Second, "all parts", func() bool { return f.count() == 4 })
+	if took := time.Since(start); took > time.Second {
+		t.Fatalf("four parts took %v", took)
+	}
+	for i, m := range f.sent {
+		if m.Body != fmt.Sprintf("part:%d", i) {
+			t.Fatalf("part %d is %q", i, m.Body)
+		}
+	}
+}
