@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -215,7 +216,8 @@ func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
 		for _, v := range done {
 			have[v] = true
 		}
-		for _, m := range migrations {
+		steps := slices.SortedFunc(slices.Values(migrations), func(a, b migration) int { return a.version - b.version })
+		for _, m := range steps {
 			if have[m.version] {
 				continue
 			}
