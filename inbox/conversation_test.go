@@ -6,8 +6,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,10 +15,8 @@ import (
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/bot/console"
 	"github.com/tamkeen/tamkeen/clock"
-	"github.com/tamkeen/tamkeen/demo"
-	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/inbox"
-	"github.com/tamkeen/tamkeen/locales"
+	"github.com/tamkeen/tamkeen/internal/pipelinetest"
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
@@ -43,23 +39,10 @@ type world struct {
 
 func newWorld(t *testing.T, s *store.Store, clk *clock.Manual) *world {
 	t.Helper()
-	bundle, err := locales.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	muscat, err := time.LoadLocation("Asia/Muscat")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if _, err := s.SeedDemo(ctx, demo.Opportunities(bundle.Demo, clk.Now(), muscat)); err != nil {
-		t.Fatal(err)
-	}
-	w := &world{store: s, clock: clk}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sender := console.NewSender(&w.transcript, bot.NewRenderer(bundle, muscat))
-	w.dispatcher = notifier.NewDispatcher(s, []bot.Sender{sender}, clk, log, nil, notifier.DispatcherConfig{})
-	w.inbox = inbox.New(s, flows.New(bundle.Content), clk, log, nil)
+	p := pipelinetest.New(t, s, clk)
+	w := &world{store: s, clock: clk, inbox: p.Inbox}
+	sender := console.NewSender(&w.transcript, p.Renderer)
+	w.dispatcher = notifier.NewDispatcher(s, []bot.Sender{sender}, clk, p.Log, nil, notifier.DispatcherConfig{})
 	return w
 }
 

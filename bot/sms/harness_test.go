@@ -16,9 +16,8 @@ import (
 	"github.com/tamkeen/tamkeen/bot/sms/twiliotest"
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/config"
-	"github.com/tamkeen/tamkeen/demo"
-	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/inbox"
+	"github.com/tamkeen/tamkeen/internal/pipelinetest"
 	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/store"
@@ -53,25 +52,14 @@ type world struct {
 
 func newWorld(t *testing.T, s *store.Store, clk *clock.Manual) *world {
 	t.Helper()
-	bundle, err := locales.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	muscat, err := time.LoadLocation("Asia/Muscat")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if _, err := s.SeedDemo(ctx, demo.Opportunities(bundle.Demo, clk.Now(), muscat)); err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	w := &world{t: t, store: s, clock: clk, bundle: bundle}
+	p := pipelinetest.New(t, s, clk)
+	log := p.Log
+	w := &world{t: t, store: s, clock: clk, bundle: p.Bundle}
 	w.fake = twiliotest.New(t, twiliotest.Config{AccountSID: account, AuthToken: token, From: ourNumber, PublicURL: publicURL})
-	w.renderer = bot.NewRenderer(bundle, muscat)
+	w.renderer = p.Renderer
 	w.sender = w.newSender(t, nil)
 	w.dispatcher = notifier.NewDispatcher(s, []bot.Sender{w.sender}, clk, log, nil, notifier.DispatcherConfig{})
-	w.inbox = inbox.New(s, flows.New(bundle.Content), clk, log, nil)
+	w.inbox = p.Inbox
 	wh, err := sms.NewWebhooks(sms.WebhookOptions{
 		AuthToken: token, PublicURL: publicURL, Region: "OM", Store: s, Inbox: w.inbox, Log: log,
 	})

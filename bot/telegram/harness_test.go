@@ -3,7 +3,6 @@ package telegram_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -15,10 +14,8 @@ import (
 	"github.com/tamkeen/tamkeen/bot/telegram"
 	"github.com/tamkeen/tamkeen/bot/telegram/telegramtest"
 	"github.com/tamkeen/tamkeen/clock"
-	"github.com/tamkeen/tamkeen/demo"
-	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/inbox"
-	"github.com/tamkeen/tamkeen/locales"
+	"github.com/tamkeen/tamkeen/internal/pipelinetest"
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
@@ -28,7 +25,7 @@ var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
 const secret = "s3cret_Token-1"
 
-func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func discard() *slog.Logger { return pipelinetest.Discard() }
 
 // world is serve's pieces around one fake Telegram: inbox, dispatcher and the channel.
 type world struct {
@@ -44,20 +41,9 @@ type world struct {
 // newWorld builds the pieces on s, whose clock must be clk.
 func newWorld(t *testing.T, s *store.Store, clk *clock.Manual) *world {
 	t.Helper()
-	bundle, err := locales.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	muscat, err := time.LoadLocation("Asia/Muscat")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.SeedDemo(context.Background(), demo.Opportunities(bundle.Demo, clk.Now(), muscat)); err != nil {
-		t.Fatal(err)
-	}
-	w := &world{fake: telegramtest.New(t), store: s, clock: clk, renderer: bot.NewRenderer(bundle, muscat)}
-	log := discard()
-	w.inbox = inbox.New(s, flows.New(bundle.Content), clk, log, nil)
+	p := pipelinetest.New(t, s, clk)
+	w := &world{fake: telegramtest.New(t), store: s, clock: clk, renderer: p.Renderer, inbox: p.Inbox}
+	log := p.Log
 	w.bot = telegram.New(telegram.Config{
 		Token: telegramtest.Token, APIEndpoint: w.fake.Endpoint(), Rate: 30,
 		WebhookURL: "https://tamkeen.example/webhooks/telegram", WebhookSecret: secret, DefaultRegion: "OM",
