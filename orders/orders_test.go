@@ -78,14 +78,21 @@ func event(id, order, phone, status string, at time.Time, extra ...string) []byt
 // queued claims and marks sent every due message (the test plays the dispatcher).
 func queued(t testing.TB, s *store.Store) []store.OutboxMessage {
 	t.Helper()
-	rows, err := s.Claim(context.Background(), []string{"telegram", "sms", "console"}, 1000, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := s.MarkSent(context.Background(), r.ID, "test"); err != nil {
+	ctx := context.Background()
+	var rows []store.OutboxMessage
+	for _, channel := range []string{"telegram", "sms", "console"} {
+		claimed, err := s.ClaimLane(ctx, channel, 0, 100, 1000, time.Minute)
+		if err != nil {
 			t.Fatal(err)
 		}
+		rows = append(rows, claimed...)
+	}
+	results := make([]store.OutboxResult, len(rows))
+	for i, r := range rows {
+		results[i] = store.OutboxResult{ID: r.ID, Status: store.OutboxSent, ProviderID: "test"}
+	}
+	if err := s.FinishBatch(ctx, results); err != nil {
+		t.Fatal(err)
 	}
 	return rows
 }
