@@ -17,6 +17,7 @@ type Schedule struct {
 	Promotions string // default every 5 minutes
 	Nudges     string // default hourly
 	Digest     string // default Sundays at 10:00 (the first working day in the Gulf)
+	Scrub      string // default hourly: blank finished messages of people who erased their data
 }
 
 func (s *Schedule) defaults() {
@@ -31,6 +32,9 @@ func (s *Schedule) defaults() {
 	}
 	if s.Digest == "" {
 		s.Digest = "0 10 * * 0"
+	}
+	if s.Scrub == "" {
+		s.Scrub = "41 * * * *"
 	}
 }
 
@@ -63,6 +67,7 @@ func NewScheduler(sw *Sweeper, clk clock.Clock, sched Schedule) (*Scheduler, err
 		{"promotions", sched.Promotions, sw.Promotions},
 		{"nudges", sched.Nudges, sw.Nudges},
 		{"digest", sched.Digest, sw.Digest},
+		{"scrub", sched.Scrub, sw.Scrub},
 	}
 	for _, j := range jobs {
 		if len(sw.cfg.Offsets) == 0 && j.name == "reminders" {

@@ -23,8 +23,8 @@ func TestSchedulerStopsWhenServeStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(s.cron.Entries()); n != 4 {
-		t.Errorf("%d jobs scheduled, want 4", n)
+	if n := len(s.cron.Entries()); n != 5 { // reminders, promotions, nudges, digest, scrub
+		t.Errorf("%d jobs scheduled, want 5", n)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)

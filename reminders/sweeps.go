@@ -2,7 +2,7 @@
 // is chatting with at that moment: reminders before an opportunity starts,
 // one nudge for an assessment left halfway, a weekly digest of new
 // opportunities that match a person, and waitlist promotion when a place
-// frees up. Each sweep is a plain function of the time, so tests call it
+// frees up; and an hourly clean-up of erased people's sent messages. Each sweep is a plain function of the time, so tests call it
 // with any "now"; a robfig/cron scheduler calls it with the clock's. Every
 // message has a dedupe key, so a rerun or a second replica never sends
 // twice; on PostgreSQL an advisory lock also keeps one replica per sweep.
@@ -159,6 +159,19 @@ func (sw *Sweeper) done(ctx context.Context, name string, rep Report, err error)
 	}
 	sw.cfg.Log.Log(ctx, level, "reminders: sweep done", append([]any{"sweep", name}, rep.attrs()...)...)
 	return rep, nil
+}
+
+// Scrub blanks the finished messages of people who erased their data; it
+// queues nothing (Report.Queued stays 0).
+func (sw *Sweeper) Scrub(ctx context.Context, now time.Time) (Report, error) {
+	n, err := sw.store.ScrubErased(ctx)
+	if err != nil {
+		return Report{}, fmt.Errorf("reminders: scrub: %w", err)
+	}
+	if n > 0 {
+		sw.cfg.Log.Info("reminders: erased people's sent messages blanked", "messages", n)
+	}
+	return Report{Ran: true}, nil
 }
 
 // assessmentStep is the flows step of a person in the middle of the assessment.

@@ -117,9 +117,10 @@ func (tx *Tx) AddAssessment(a *Assessment) error {
 	return nil
 }
 
-// Erase forgets a contact's personal data: name, phone, chat ids, answers
-// and conversation state. What stays is anonymous: language, governorate,
-// track and the sign-up and assessment counts.
+// Erase forgets a contact's personal data: name, phone, chat ids, answers,
+// conversation state, and the addresses and words of their messages. What
+// stays is anonymous: language, governorate, track and the sign-up and
+// assessment counts.
 func (tx *Tx) Erase(contactID int64) error {
 	now := tx.store.now()
 	err := tx.db.Model(&Contact{}).Where("id = ?", contactID).Updates(map[string]any{
@@ -132,8 +133,20 @@ func (tx *Tx) Erase(contactID int64) error {
 	if err := tx.db.Where("contact_id = ?", contactID).Delete(&ConversationState{}).Error; err != nil {
 		return fmt.Errorf("store: erase state: %w", err)
 	}
-	if err := tx.db.Model(&Assessment{}).Where("contact_id = ?", contactID).Update("answers", "{}").Error; err != nil {
-		return fmt.Errorf("store: erase answers: %w", err)
+	scrub := []struct{ what, sql string }{
+		{"answers", "UPDATE assessments SET answers = '{}' WHERE contact_id = ?"},
+		{"order details", "UPDATE orders SET customer_area = '' WHERE contact_id = ?"},
+		{"waiting SMS pages", "DELETE FROM sms_contacts WHERE contact_id = ?"},
+		// Messages keep no address or words of the person; those not yet sent never will be.
+		{"messages", `UPDATE outbox SET recipient = '', payload = '', body = '',
+			error = CASE WHEN status = 'pending' THEN 'erased' ELSE error END,
+			status = CASE WHEN status = 'pending' THEN 'skipped' ELSE status END
+			WHERE contact_id = ?`},
+	}
+	for _, q := range scrub {
+		if err := tx.db.Exec(q.sql, contactID).Error; err != nil {
+			return fmt.Errorf("store: erase %s: %w", q.what, err)
+		}
 	}
 	return nil
 }
@@ -206,4 +219,17 @@ func (s *Store) Contact(ctx context.Context, id int64) (*Contact, error) {
 		return nil, fmt.Errorf("store: contact %d: %w", id, notFound(err))
 	}
 	return &c, nil
+}
+
+// ScrubErased blanks the address and words of finished messages to people who
+// erased their data (the goodbye sent after the erasure keeps its address
+// only until it is sent). It returns how many messages it blanked.
+func (s *Store) ScrubErased(ctx context.Context) (int, error) {
+	res := s.db.WithContext(ctx).Exec(`UPDATE outbox SET recipient = '', payload = '', body = ''
+		WHERE status NOT IN ('pending', 'sending') AND recipient <> ''
+		AND contact_id IN (SELECT id FROM contacts WHERE erased_at IS NOT NULL)`)
+	if res.Error != nil {
+		return 0, fmt.Errorf("store: scrub erased contacts' messages: %w", res.Error)
+	}
+	return int(res.RowsAffected), nil
 }
