@@ -196,8 +196,13 @@ func (d *Dispatcher) claimLoop(ctx context.Context) {
 				}
 			}
 		}
-		if err := d.claimRound(ctx, all); err != nil && ctx.Err() == nil {
+		interrupted, err := d.claimRound(ctx, all)
+		if err != nil && ctx.Err() == nil {
 			d.log.Error("dispatcher: claim failed", "err", err)
+		}
+		if interrupted { // new rows came while bulk was being claimed: replies first
+			all = true
+			continue
 		}
 		timer.Reset(d.cfg.PollInterval)
 		select {
@@ -214,9 +219,18 @@ func (d *Dispatcher) claimLoop(ctx context.Context) {
 
 // claimRound claims, for every channel and lane with room, what is due.
 // When all is false only lanes whose last claim filled its budget are tried.
-func (d *Dispatcher) claimRound(ctx context.Context, all bool) error {
+// A wake-up while later lanes are being claimed interrupts the round, so
+// that a new reply never waits behind a round of bulk claims.
+func (d *Dispatcher) claimRound(ctx context.Context, all bool) (interrupted bool, err error) {
 	var errs []error
 	for lane := range numLanes { // every channel's replies before anyone's bulk
+		if lane != laneReply {
+			select {
+			case <-d.wake:
+				return true, errors.Join(errs...)
+			default:
+			}
+		}
 		for _, cs := range d.chans {
 			d.mu.Lock()
 			budget := d.budget(cs, lane, d.clock.Now())
@@ -228,6 +242,17 @@ func (d *Dispatcher) claimRound(ctx context.Context, all bool) error {
 				continue
 			}
 			lo, hi := laneBounds(lane)
+			// Looking is a read and claiming a write: on SQLite only a claim
+			// waits for the write lock, so empty lanes are not claimed.
+			if due, err := d.store.HasDue(ctx, cs.name, lo, hi); err != nil || !due {
+				if err != nil {
+					errs = append(errs, err)
+				}
+				d.mu.Lock()
+				cs.more[lane] = false
+				d.mu.Unlock()
+				continue
+			}
 			rows, err := d.store.ClaimLane(ctx, cs.name, lo, hi, budget, d.cfg.Lease)
 			if err != nil {
 				errs = append(errs, err)
@@ -253,7 +278,7 @@ func (d *Dispatcher) claimRound(ctx context.Context, all bool) error {
 			}
 		}
 	}
-	return errors.Join(errs...)
+	return false, errors.Join(errs...)
 }
 
 // budget is how many rows of lane cs may claim now. Callers hold d.mu.

@@ -166,3 +166,17 @@ func (s *Store) ListenOutbox(ctx context.Context, fn func(payload string)) error
 	}
 	return fmt.Errorf("store: listen: %w", err)
 }
+
+// HasDue reports whether a lane of a channel has a message due now. It only
+// reads, so on SQLite it does not wait for the write lock: the dispatcher asks
+// before claiming and leaves empty lanes alone.
+func (s *Store) HasDue(ctx context.Context, channel string, minPriority, maxPriority int) (bool, error) {
+	var ids []int64
+	err := s.db.WithContext(ctx).Raw(`SELECT id FROM outbox WHERE status = 'pending' AND channel = ?
+		AND priority >= ? AND priority < ? AND next_attempt_at <= ? LIMIT 1`,
+		channel, minPriority, maxPriority, s.now()).Scan(&ids).Error
+	if err != nil {
+		return false, fmt.Errorf("store: look for due %s messages: %w", channel, err)
+	}
+	return len(ids) > 0, nil
+}

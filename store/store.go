@@ -6,6 +6,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -43,7 +44,10 @@ func Open(ctx context.Context, dsn string, clk clock.Clock) (*Store, error) {
 		s.db, err = gorm.Open(postgres.Open(dsn), cfg)
 	} else {
 		s.dialect = "sqlite"
-		s.db, err = gorm.Open(sqlite.Open(sqliteDSN(dsn)), cfg)
+		var conn *sql.DB
+		if conn, err = openGatedSQLite(sqliteDSN(dsn), newWriteGate(sqliteBusyTimeout)); err == nil {
+			s.db, err = gorm.Open(sqlite.Dialector{Conn: conn}, cfg)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", s.dialect, err)
@@ -65,13 +69,16 @@ func Open(ctx context.Context, dsn string, clk clock.Clock) (*Store, error) {
 	return s, nil
 }
 
+// sqliteBusyTimeout is how long a SQLite writer waits for the write lock.
+const sqliteBusyTimeout = 10 * time.Second
+
 // sqliteDSN adds the settings that make SQLite fit for a concurrent server:
 // WAL, a busy timeout, foreign keys, and transactions that take the write
 // lock at BEGIN (deferred ones fail with "database is locked" under load).
 func sqliteDSN(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
