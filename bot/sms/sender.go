@@ -263,6 +263,9 @@ func classify(err error, status int, retryAfter time.Duration) *bot.SendError {
 		if te.Status != 0 {
 			status = te.Status
 		}
+		// Twilio's message may quote the phone number: keep only the code,
+		// so logs and the outbox's error column hold no number.
+		err = fmt.Errorf("twilio: error %d (HTTP %d) %s", te.Code, status, te.MoreInfo)
 		switch te.Code {
 		case codeUnsubscribed:
 			return &bot.SendError{Kind: bot.OptedOut, Err: err}

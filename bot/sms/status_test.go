@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -165,6 +166,9 @@ func TestProviderErrors(t *testing.T) {
 				}
 				if se.Kind != tt.kind || se.RetryAfter != tt.after || se.Global != tt.global {
 					t.Errorf("got %v after=%v global=%v, want %v after=%v global=%v (%v)", se.Kind, se.RetryAfter, se.Global, tt.kind, tt.after, tt.global, err)
+				}
+				if len(tt.to) > 4 && strings.Contains(err.Error(), tt.to) {
+					t.Errorf("the error quotes the phone number, which would reach logs and the outbox: %v", err)
 				}
 			})
 		}
