@@ -109,3 +109,10 @@ type Limits struct {
 type Limiter interface {
 	Limits() Limits
 }
+
+// Coster is implemented by senders whose rate counts units other than
+// messages (SMS: segments). The dispatcher spends Cost(m) of the channel's
+// PerSecond on m; a message costs 1 otherwise.
+type Coster interface {
+	Cost(m Outgoing) int
+}

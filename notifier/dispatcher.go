@@ -266,11 +266,15 @@ func (d *Dispatcher) claimRound(ctx context.Context, all bool) (interrupted bool
 					continue
 				}
 			}
+			items := make([]*item, len(rows))
+			for i, r := range rows {
+				items[i] = &item{row: r, contact: contacts[r.ContactID], lane: lane, cost: cs.cost(r)}
+			}
 			d.mu.Lock()
 			cs.more[lane] = len(rows) == budget
 			cs.claimed[lane] += len(rows)
-			for _, r := range rows {
-				cs.push(&item{row: r, contact: contacts[r.ContactID], lane: lane})
+			for _, it := range items {
+				cs.push(it)
 			}
 			d.mu.Unlock()
 			if len(rows) > 0 {
@@ -392,7 +396,7 @@ func (d *Dispatcher) next(cs *channelState) (*item, time.Duration, []result) {
 		cs.push(it)
 	}
 	if chosen != nil {
-		cs.bucket.take(now)
+		cs.bucket.take(now, chosen.cost)
 		cs.busy[chosen.row.Recipient] = true
 		return chosen, 0, released
 	}
@@ -542,12 +546,12 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 	}
 	out := make([]store.OutboxResult, 0, len(all))
 	for _, c := range all {
-		it := &item{row: c.row, contact: contacts[c.row.ContactID], lane: c.lane}
+		it := &item{row: c.row, contact: contacts[c.row.ContactID], lane: c.lane, cost: c.cs.cost(c.row)}
 		d.mu.Lock()
 		now := d.clock.Now()
 		wait := max(c.cs.readiness(now), c.cs.recipientWait(it.row.Recipient, now))
 		if wait == 0 {
-			c.cs.bucket.take(now)
+			c.cs.bucket.take(now, it.cost)
 			c.cs.busy[it.row.Recipient] = true
 		}
 		d.mu.Unlock()
@@ -561,6 +565,32 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	return len(all), nil
+}
+
+// outgoing turns an outbox row into the message a sender delivers.
+func outgoing(row store.OutboxMessage) (bot.Outgoing, error) {
+	out := bot.Outgoing{ID: row.ID, ContactID: row.ContactID, Recipient: row.Recipient, Language: row.Language, Body: row.Body}
+	if row.Payload != "" {
+		var r flows.Reply
+		if err := json.Unmarshal([]byte(row.Payload), &r); err != nil {
+			return out, fmt.Errorf("unreadable payload: %w", err)
+		}
+		out.Reply = &r
+	}
+	return out, nil
+}
+
+// cost is what row spends of the channel's rate.
+func (cs *channelState) cost(row store.OutboxMessage) int {
+	c, ok := cs.sender.(bot.Coster)
+	if !ok {
+		return 1
+	}
+	out, err := outgoing(row)
+	if err != nil {
+		return 1
+	}
+	return max(1, c.Cost(out))
 }
 
 // Drain sends until nothing is due; the console uses it to print replies in turn.
@@ -614,14 +644,10 @@ func (d *Dispatcher) attempt(ctx context.Context, cs *channelState, it *item) st
 	if row.Priority >= store.PriorityBulk && c.ConsentAt == nil {
 		return skip(SkipNoConsent)
 	}
-	out := bot.Outgoing{ID: row.ID, ContactID: row.ContactID, Recipient: row.Recipient, Language: row.Language, Body: row.Body}
-	if row.Payload != "" {
-		var r flows.Reply
-		if err := json.Unmarshal([]byte(row.Payload), &r); err != nil {
-			d.count(row.Channel, "failed")
-			return store.OutboxResult{ID: row.ID, Status: store.OutboxFailed, Error: "unreadable payload: " + err.Error()}
-		}
-		out.Reply = &r
+	out, err := outgoing(row)
+	if err != nil {
+		d.count(row.Channel, "failed")
+		return store.OutboxResult{ID: row.ID, Status: store.OutboxFailed, Error: err.Error()}
 	}
 	sent = true
 	providerID, err := cs.sender.Send(ctx, out)

@@ -320,3 +320,35 @@ func TestReplyPartsFollowQuickly(t *testing.T) {
 		}
 	}
 }
+
+// costly is a provider whose rate counts segments: each message costs cost.
+type costly struct {
+	*fakeSender
+	cost int
+}
+
+func (c costly) Cost(bot.Outgoing) int { return c.cost }
+
+// A channel paced in segments spends a message's segments, not one token:
+// 20 three-segment texts at 60 segments a second take about a second.
+func TestPaceCountsSegments(t *testing.T) {
+	s := storetest.SQLite(t, clock.System{})
+	var msgs []*store.OutboxMessage
+	for i := range 20 {
+		msgs = append(msgs, msg(contact(t, s, i, "ar"), bot.SMS, store.PriorityBulk, fmt.Sprintf("long:%d", i)))
+	}
+	enqueue(t, s, msgs...)
+	f := newFake(bot.SMS, 0)
+	f.limits = bot.Limits{PerSecond: 60}
+	d := notifier.NewDispatcher(s, []bot.Sender{costly{f, 3}}, clock.System{}, discard(), nil, notifier.DispatcherConfig{})
+	run(t, d)
+	waitFor(t, 10*time.Second, "all 20 sent", func() bool { return f.count() == 20 })
+	f.mu.Lock()
+	took := f.sentAt[len(f.sentAt)-1].Sub(f.sentAt[0])
+	f.mu.Unlock()
+	// 60 segments at 60/s, less the first message's burst: at least 0.9 s
+	// (counting messages instead of segments would take a third of that).
+	if took < 900*time.Millisecond {
+		t.Errorf("20 three-segment texts went out in %v: the rate was spent per message, not per segment", took)
+	}
+}

@@ -69,15 +69,16 @@ func (b *bucket) wait(now time.Time) time.Duration {
 	return 0
 }
 
-// take spends one token; call it only when wait returned 0.
-func (b *bucket) take(now time.Time) {
+// take spends n tokens (a message's cost); call it only when wait returned 0.
+// A costly message goes at once and the sends after it wait for its cost.
+func (b *bucket) take(now time.Time, n int) {
 	if b == nil {
 		return
 	}
 	if b.tat.Before(now) {
 		b.tat = now
 	}
-	b.tat = b.tat.Add(b.interval)
+	b.tat = b.tat.Add(time.Duration(max(1, n)) * b.interval)
 }
 
 // holdUntil empties the bucket until t (a provider asked us to slow down).
@@ -92,6 +93,7 @@ type item struct {
 	row     store.OutboxMessage
 	contact *store.Contact
 	lane    int
+	cost    int // units of the channel's rate it spends (bot.Coster), at least 1
 }
 
 type itemHeap []*item

@@ -148,6 +148,9 @@ func (s *Sender) Segments(m bot.Outgoing) int {
 	return max(1, segment.Segments(pages[0]))
 }
 
+// Cost is what m spends of TWILIO_RATE: the segments of the page sent now.
+func (s *Sender) Cost(m bot.Outgoing) int { return s.Segments(m) }
+
 // Send delivers the first page of m and keeps the others for "more".
 func (s *Sender) Send(ctx context.Context, m bot.Outgoing) (string, error) {
 	pages, err := s.Pages(m)
