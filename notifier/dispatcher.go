@@ -38,6 +38,10 @@ type DispatcherConfig struct {
 	// waits long for its turn (default 1s). Longer waits (a 429 window, a
 	// recipient's pause, quiet hours) give the row back to the database.
 	Horizon time.Duration
+	// ShareInterval is how often a running dispatcher tells the others it is
+	// alive; replicas seen within three intervals share each provider's rate
+	// equally (default 5s).
+	ShareInterval time.Duration
 	// QuietUntil returns t when bulk messages may go at t, or else the end of
 	// the quiet window (config.QuietHours.NextAllowed). Nil: never quiet.
 	QuietUntil func(t time.Time) time.Time
@@ -67,6 +71,9 @@ func (c *DispatcherConfig) defaults() {
 	}
 	if c.Horizon <= 0 {
 		c.Horizon = time.Second
+	}
+	if c.ShareInterval <= 0 {
+		c.ShareInterval = 5 * time.Second
 	}
 }
 
@@ -155,9 +162,10 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		defer close(writerDone)
 		d.write(results)
 	}()
-	helpers.Add(2)
+	helpers.Add(3)
 	go func() { defer helpers.Done(); d.listen(ctx) }()
 	go func() { defer helpers.Done(); d.announce(ctx) }()
+	go func() { defer helpers.Done(); d.heartbeat(ctx) }()
 
 	d.claimLoop(ctx)
 
@@ -298,7 +306,7 @@ func (d *Dispatcher) budget(cs *channelState, lane int, now time.Time) int {
 		limit = 4 * d.cfg.Batch
 	}
 	if cs.bucket != nil {
-		limit = min(limit, int(cs.limits.PerSecond*d.cfg.Horizon.Seconds())+2)
+		limit = min(limit, int(cs.limits.PerSecond/float64(cs.replicas)*d.cfg.Horizon.Seconds())+2)
 	}
 	room := limit - cs.claimed[lane]
 	if lane == laneBulk && cs.claimed[lane] > 0 && room < limit/2 {
@@ -486,6 +494,61 @@ func (d *Dispatcher) listen(ctx context.Context) {
 		t.Stop()
 		wait = min(2*wait, 30*time.Second)
 	}
+}
+
+// heartbeat keeps this dispatcher counted among the running replicas and
+// divides each channel's rate by their number, so that together they keep
+// to what the provider allows. When ctx ends it leaves, so the others take
+// up its share at once.
+func (d *Dispatcher) heartbeat(ctx context.Context) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			leaveCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			if err := d.store.LeaveReplicas(leaveCtx, d.instance); err != nil {
+				d.log.Warn("dispatcher: could not leave the replica list; the others wait for it to age out", "err", err)
+			}
+			return
+		case <-t.C:
+		}
+		n, err := d.store.Heartbeat(ctx, d.instance, 3*d.cfg.ShareInterval)
+		if err != nil {
+			if ctx.Err() == nil {
+				d.log.Warn("dispatcher: heartbeat failed; keeping the last share of the rates", "err", err)
+			}
+		} else {
+			d.setReplicas(n)
+		}
+		t.Reset(d.cfg.ShareInterval)
+	}
+}
+
+func (d *Dispatcher) setReplicas(n int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, cs := range d.chans {
+		if cs.replicas != n {
+			if cs.bucket != nil {
+				d.log.Info("dispatcher: sharing the provider rate with other replicas", "channel", cs.name, "replicas", n,
+					"per_second_here", cs.limits.PerSecond/float64(n))
+			}
+			cs.replicas = n
+			cs.bucket.share(n)
+		}
+	}
+}
+
+// Replicas says how many running dispatchers this one shares provider rates with (itself included).
+func (d *Dispatcher) Replicas() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.chans) == 0 {
+		return 1
+	}
+	return d.chans[0].replicas
 }
 
 // announce tells other replicas (PostgreSQL NOTIFY) that rows were enqueued here.

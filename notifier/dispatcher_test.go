@@ -352,3 +352,51 @@ func TestPaceCountsSegments(t *testing.T) {
 		t.Errorf("20 three-segment texts went out in %v: the rate was spent per message, not per segment", took)
 	}
 }
+
+// Two replicas on one PostgreSQL keep together to the provider's rate: each
+// takes half, and when one stops the other takes the whole again.
+func TestReplicasShareTheProviderRate(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	ctx := context.Background()
+	open := func() *store.Store {
+		s, err := store.Open(ctx, dsn, clock.System{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s1, s2 := open(), open()
+	const n = 60
+	var msgs []*store.OutboxMessage
+	for i := range n {
+		msgs = append(msgs, msg(contact(t, s1, i, "ar"), bot.Telegram, store.PriorityBulk, fmt.Sprintf("b:%d", i)))
+	}
+	f := newFake(bot.Telegram, 40) // one provider allowing 40/s, shared by both replicas
+	f.burst = 4                    // a tenth of a second's worth at once, as real providers tolerate
+	cfg := notifier.DispatcherConfig{ShareInterval: 50 * time.Millisecond}
+	d1 := notifier.NewDispatcher(s1, []bot.Sender{f}, clock.System{}, discard(), nil, cfg)
+	d2 := notifier.NewDispatcher(s2, []bot.Sender{f}, clock.System{}, discard(), nil, cfg)
+	run(t, d1)
+	stop2 := run(t, d2)
+	waitFor(t, 5*time.Second, "both replicas to see each other", func() bool { return d1.Replicas() == 2 && d2.Replicas() == 2 })
+	enqueue(t, s1, msgs...)
+	d1.Notify()
+	waitFor(t, 30*time.Second, "all rows sent", func() bool { return counts(t, s1)[store.OutboxSent] == n })
+	if f.tooFast != 0 {
+		t.Errorf("the provider answered 429 %d times: the replicas together went faster than its rate", f.tooFast)
+	}
+	f.mu.Lock()
+	took := f.sentAt[len(f.sentAt)-1].Sub(f.sentAt[0])
+	f.mu.Unlock()
+	// 60 messages at 40/s together: about 1.5 s; each replica at the full
+	// rate would have needed half that.
+	if took < 1200*time.Millisecond {
+		t.Errorf("%d messages went out in %v: faster than 40/s together", n, took)
+	}
+	stop2()
+	waitFor(t, 5*time.Second, "the remaining replica to take the whole rate", func() bool { return d1.Replicas() == 1 })
+}

@@ -17,7 +17,7 @@ import (
 )
 
 // fakeSender records sends. With a rate it behaves like a provider with a
-// token bucket (a burst of 2): too fast, it answers a global 429.
+// token bucket (a burst of 2, or burst when set): too fast, it answers a global 429.
 type fakeSender struct {
 	channel string
 	limits  bot.Limits
@@ -28,6 +28,7 @@ type fakeSender struct {
 	sentAt    []time.Time
 	byID      map[int64]int
 	tooFast   int
+	burst     int // messages it takes at once; 0 means 2
 	tat       time.Time
 	onSend    func(m bot.Outgoing) error // may block or fail a send
 	providerN int
@@ -57,7 +58,7 @@ func (f *fakeSender) Send(ctx context.Context, m bot.Outgoing) (string, error) {
 		if f.tat.Before(now) {
 			f.tat = now
 		}
-		if f.tat.Sub(now) > iv { // more than a burst of 2 ahead
+		if f.tat.Sub(now) > time.Duration(max(f.burst, 2)-1)*iv { // more than a burst ahead
 			f.tooFast++
 			return "", &bot.SendError{Kind: bot.RetryLater, RetryAfter: time.Second, Global: true, Err: errors.New("429 too many requests")}
 		}

@@ -44,7 +44,8 @@ func laneOf(priority int) int {
 // spaces sends 1/rate apart on average and allows a small burst to absorb
 // timer lateness. A nil bucket means no limit.
 type bucket struct {
-	interval  time.Duration
+	base      time.Duration // 1/rate
+	interval  time.Duration // base times the replicas sharing the rate
 	tolerance time.Duration // (burst-1) intervals
 	tat       time.Time
 }
@@ -55,7 +56,14 @@ func newBucket(rate float64) *bucket {
 	}
 	iv := time.Duration(float64(time.Second) / rate)
 	burst := math.Max(1.5, rate/50) // at most 20 ms worth at high rates
-	return &bucket{interval: iv, tolerance: time.Duration((burst - 1) * float64(iv))}
+	return &bucket{base: iv, interval: iv, tolerance: time.Duration((burst - 1) * float64(iv))}
+}
+
+// share divides the rate among n replicas.
+func (b *bucket) share(n int) {
+	if b != nil {
+		b.interval = b.base * time.Duration(max(1, n))
+	}
 }
 
 // wait says how long until one send may go (0: now).
@@ -125,6 +133,7 @@ type channelState struct {
 	claimed     [numLanes]int  // claimed rows whose result is not recorded yet
 	more        [numLanes]bool // the last claim filled its budget: more may be due
 	pausedUntil time.Time      // a provider's 429 for the whole channel
+	replicas    int            // dispatchers sharing the channel's rate (at least 1)
 	busy        map[string]bool
 	nextFor     map[string]time.Time // recipients' earliest next send
 	sweepAt     int
@@ -135,7 +144,7 @@ type channelState struct {
 func newChannelState(s bot.Sender, workers int) *channelState {
 	cs := &channelState{
 		name: s.Channel(), sender: s, busy: map[string]bool{}, nextFor: map[string]time.Time{},
-		sweepAt: 10_000, kick: make(chan struct{}, 1), sem: make(chan struct{}, workers),
+		sweepAt: 10_000, kick: make(chan struct{}, 1), sem: make(chan struct{}, workers), replicas: 1,
 	}
 	if l, ok := s.(bot.Limiter); ok {
 		cs.limits = l.Limits()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // ClaimLane takes up to limit due, pending messages of one channel whose
@@ -179,4 +180,37 @@ func (s *Store) HasDue(ctx context.Context, channel string, minPriority, maxPrio
 		return false, fmt.Errorf("store: look for due %s messages: %w", channel, err)
 	}
 	return len(ids) > 0, nil
+}
+
+// Heartbeat records that dispatcher instance is alive and returns how many
+// dispatchers (itself included) were seen within the last within: they share
+// each provider's rate. Instances silent for long are forgotten.
+func (s *Store) Heartbeat(ctx context.Context, instance string, within time.Duration) (int, error) {
+	now := s.now()
+	var live int64
+	err := s.InTx(ctx, func(tx *Tx) error {
+		err := tx.db.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "instance"}},
+			DoUpdates: clause.Assignments(map[string]any{"seen_at": now}),
+		}).Table("dispatcher_replicas").Create(map[string]any{"instance": instance, "seen_at": now}).Error
+		if err != nil {
+			return err
+		}
+		if err := tx.db.Exec("DELETE FROM dispatcher_replicas WHERE seen_at < ?", now.Add(-10*within)).Error; err != nil {
+			return err
+		}
+		return tx.db.Table("dispatcher_replicas").Where("seen_at >= ?", now.Add(-within)).Count(&live).Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: dispatcher heartbeat: %w", err)
+	}
+	return max(1, int(live)), nil
+}
+
+// LeaveReplicas forgets a stopping dispatcher instance, so the others take up its share at once.
+func (s *Store) LeaveReplicas(ctx context.Context, instance string) error {
+	if err := s.db.WithContext(ctx).Exec("DELETE FROM dispatcher_replicas WHERE instance = ?", instance).Error; err != nil {
+		return fmt.Errorf("store: dispatcher leave: %w", err)
+	}
+	return nil
 }

@@ -183,6 +183,12 @@ CREATE TABLE order_events (
 CREATE INDEX order_events_order ON order_events (order_id, occurred_at);
 CREATE INDEX conversation_states_updated ON conversation_states (updated_at);
 `},
+	{6, "dispatcher replicas, so that they share each provider's rate", `
+CREATE TABLE dispatcher_replicas (
+	instance TEXT PRIMARY KEY,
+	seen_at {{ts}} NOT NULL
+);
+`},
 }
 
 // dialectTypes are the column types that differ between the two databases.
