@@ -265,19 +265,7 @@ func TestGlobal429PausesChannel(t *testing.T) {
 // Two replicas on one PostgreSQL share a broadcast: no row goes twice.
 func TestTwoReplicasNeverSendARowTwice(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
-	ctx := context.Background()
-	open := func() *store.Store {
-		s, err := store.Open(ctx, dsn, clock.System{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if _, err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	s1, s2 := open(), open()
+	s1, s2 := openReplica(t, dsn), openReplica(t, dsn)
 	const n = 400
 	var msgs []*store.OutboxMessage
 	for i := range n {
@@ -357,19 +345,7 @@ func TestPaceCountsSegments(t *testing.T) {
 // takes half, and when one stops the other takes the whole again.
 func TestReplicasShareTheProviderRate(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
-	ctx := context.Background()
-	open := func() *store.Store {
-		s, err := store.Open(ctx, dsn, clock.System{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if _, err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	s1, s2 := open(), open()
+	s1, s2 := openReplica(t, dsn), openReplica(t, dsn)
 	const n = 60
 	var msgs []*store.OutboxMessage
 	for i := range n {
@@ -399,4 +375,20 @@ func TestReplicasShareTheProviderRate(t *testing.T) {
 	}
 	stop2()
 	waitFor(t, 5*time.Second, "the remaining replica to take the whole rate", func() bool { return d1.Replicas() == 1 })
+}
+
+// openReplica opens the database as another serve process would: its own
+// connections to the same PostgreSQL schema.
+func openReplica(t *testing.T, dsn string) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := store.Open(ctx, dsn, clock.System{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
