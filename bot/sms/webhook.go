@@ -93,10 +93,7 @@ func (wh *Webhooks) Inbound() http.Handler {
 		if !wh.verified(w, r) {
 			return
 		}
-		sid := r.PostForm.Get("MessageSid")
-		if sid == "" {
-			sid = r.PostForm.Get("SmsSid")
-		}
+		sid := messageSid(r)
 		if sid == "" {
 			http.Error(w, "MessageSid missing", http.StatusBadRequest)
 			return
@@ -150,10 +147,7 @@ func (wh *Webhooks) Status() http.Handler {
 		if !wh.verified(w, r) {
 			return
 		}
-		sid := r.PostForm.Get("MessageSid")
-		if sid == "" {
-			sid = r.PostForm.Get("SmsSid")
-		}
+		sid := messageSid(r)
 		status := r.PostForm.Get("MessageStatus")
 		if status == "" {
 			status = r.PostForm.Get("SmsStatus")
@@ -216,4 +210,13 @@ func (wh *Webhooks) status(ctx context.Context, sid, status string, code int) er
 	}
 	log.Info("sms: delivery failed", "code", code)
 	return nil
+}
+
+// messageSid is the id Twilio gives the message a webhook is about (older
+// callbacks name it SmsSid).
+func messageSid(r *http.Request) string {
+	if sid := r.PostForm.Get("MessageSid"); sid != "" {
+		return sid
+	}
+	return r.PostForm.Get("SmsSid")
 }
