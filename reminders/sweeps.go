@@ -177,45 +177,62 @@ func (sw *Sweeper) Scrub(ctx context.Context, now time.Time) (Report, error) {
 // assessmentStep is the flows step of a person in the middle of the assessment.
 const assessmentStep = "assessment.question"
 
+// batched runs a sweep one batch per transaction, so that a sweep over a
+// large audience never holds the database's write lock for long (on SQLite
+// every reply waits for it). step handles the batch after the id after and
+// returns the last id it handled, how many messages it queued, and whether
+// nothing was left. Another replica holding the sweep's lock ends it: that
+// replica is doing the same work, idempotent by dedupe key.
+func (sw *Sweeper) batched(ctx context.Context, name string, step func(tx *store.Tx, after int64) (last int64, queued int, done bool, err error)) (Report, error) {
+	var rep Report
+	var after int64
+	for {
+		done := false
+		ran, err := sw.store.SweepLocked(ctx, name, func(tx *store.Tx) error {
+			last, n, finished, err := step(tx, after)
+			if err != nil {
+				return err
+			}
+			after, done = last, finished
+			rep.Queued += n
+			return nil
+		})
+		if err != nil {
+			return sw.done(ctx, name, rep, err)
+		}
+		rep.Ran = rep.Ran || ran
+		if !ran || done {
+			return sw.done(ctx, name, rep, nil)
+		}
+	}
+}
+
 // Nudges queues one nudge to each person whose assessment has rested
 // unfinished for NudgeAfter (but not longer than NudgeWithin). The key names
 // the moment the conversation stopped, so a person who starts again and
 // stops again may hear once more, never twice for one pause.
 func (sw *Sweeper) Nudges(ctx context.Context, now time.Time) (Report, error) {
-	var rep Report
-	ran, err := sw.store.SweepLocked(ctx, "nudges", func(tx *store.Tx) error {
-		rep = Report{}
-		sendAt := sw.cfg.quietUntil(now)
-		payload, err := json.Marshal(flows.Reply{Key: "notice.nudge", ShortKey: "notice.nudge.sms"})
-		if err != nil {
-			return err
+	sendAt := sw.cfg.quietUntil(now)
+	payload, err := json.Marshal(flows.Reply{Key: "notice.nudge", ShortKey: "notice.nudge.sms"})
+	if err != nil {
+		return Report{}, err
+	}
+	return sw.batched(ctx, "nudges", func(tx *store.Tx, after int64) (int64, int, bool, error) {
+		rows, err := tx.StalledAt(assessmentStep, now.Add(-sw.cfg.NudgeWithin), now.Add(-sw.cfg.NudgeAfter), after, sw.cfg.Batch)
+		if err != nil || len(rows) == 0 {
+			return after, 0, true, err
 		}
-		var after int64
-		for {
-			rows, err := tx.StalledAt(assessmentStep, now.Add(-sw.cfg.NudgeWithin), now.Add(-sw.cfg.NudgeAfter), after, sw.cfg.Batch)
-			if err != nil {
-				return err
+		msgs := make([]*store.OutboxMessage, 0, len(rows))
+		for _, r := range rows {
+			after = r.ID
+			key := "nudge:assessment:" + strconv.FormatInt(r.ID, 10) + ":" + strconv.FormatInt(r.Since.Unix(), 10)
+			if m := notice(&r.Contact, string(payload), key, sendAt); m != nil {
+				msgs = append(msgs, m)
 			}
-			if len(rows) == 0 {
-				return nil
-			}
-			msgs := make([]*store.OutboxMessage, 0, len(rows))
-			for _, r := range rows {
-				after = r.ID
-				key := "nudge:assessment:" + strconv.FormatInt(r.ID, 10) + ":" + strconv.FormatInt(r.Since.Unix(), 10)
-				if m := notice(&r.Contact, string(payload), key, sendAt); m != nil {
-					msgs = append(msgs, m)
-				}
-			}
-			n, err := tx.Enqueue(msgs...)
-			if err != nil {
-				return err
-			}
-			rep.Queued += n
 		}
+		n, err := tx.Enqueue(msgs...)
+		return after, n, false, err
 	})
-	rep.Ran = ran
-	return sw.done(ctx, "nudges", rep, err)
 }
 
 // Digest queues the weekly digest: to each person with a recommended track,
@@ -223,12 +240,13 @@ func (sw *Sweeper) Nudges(ctx context.Context, now time.Time) (Report, error) {
 // governorate (or are open everywhere) and that they have not signed up for.
 // Nobody hears when nothing matches. The key names the ISO week.
 func (sw *Sweeper) Digest(ctx context.Context, now time.Time) (Report, error) {
-	var rep Report
-	ran, err := sw.store.SweepLocked(ctx, "digest", func(tx *store.Tx) error {
-		rep = Report{}
+	year, week := now.In(sw.cfg.Location).ISOWeek()
+	weekKey := fmt.Sprintf("%d-W%02d", year, week)
+	sendAt := sw.cfg.quietUntil(now)
+	return sw.batched(ctx, "digest", func(tx *store.Tx, after int64) (int64, int, bool, error) {
 		opps, err := tx.OpportunitiesCreated(now.Add(-sw.cfg.DigestSince), now)
 		if err != nil || len(opps) == 0 {
-			return err
+			return after, 0, true, err
 		}
 		var tracks []string
 		oppIDs := make([]int64, 0, len(opps))
@@ -238,57 +256,43 @@ func (sw *Sweeper) Digest(ctx context.Context, now time.Time) (Report, error) {
 				tracks = append(tracks, o.Track)
 			}
 		}
-		year, week := now.In(sw.cfg.Location).ISOWeek()
-		weekKey := fmt.Sprintf("%d-W%02d", year, week)
-		sendAt := sw.cfg.quietUntil(now)
-		var after int64
-		for {
-			contacts, err := tx.ContactsWithTrack(tracks, after, sw.cfg.Batch)
-			if err != nil {
-				return err
-			}
-			if len(contacts) == 0 {
-				return nil
-			}
-			ids := make([]int64, len(contacts))
-			for i, c := range contacts {
-				ids[i] = c.ID
-			}
-			taken, err := tx.SignupsAmong(ids, oppIDs)
-			if err != nil {
-				return err
-			}
-			var msgs []*store.OutboxMessage
-			for i := range contacts {
-				c := &contacts[i]
-				after = c.ID
-				var match []store.Opportunity
-				for _, o := range opps { // soonest first
-					if o.Track == c.Track && (o.Governorate == "" || o.Governorate == c.Governorate) && !taken[c.ID][o.ID] {
-						match = append(match, o)
-					}
-				}
-				if len(match) == 0 {
-					continue
-				}
-				payload, err := json.Marshal(digestReply(match, sw.cfg.DigestMax))
-				if err != nil {
-					return err
-				}
-				key := "digest:" + strconv.FormatInt(c.ID, 10) + ":" + weekKey
-				if m := notice(c, string(payload), key, sendAt); m != nil {
-					msgs = append(msgs, m)
-				}
-			}
-			n, err := tx.Enqueue(msgs...)
-			if err != nil {
-				return err
-			}
-			rep.Queued += n
+		contacts, err := tx.ContactsWithTrack(tracks, after, sw.cfg.Batch)
+		if err != nil || len(contacts) == 0 {
+			return after, 0, true, err
 		}
+		ids := make([]int64, len(contacts))
+		for i, c := range contacts {
+			ids[i] = c.ID
+		}
+		taken, err := tx.SignupsAmong(ids, oppIDs)
+		if err != nil {
+			return after, 0, false, err
+		}
+		var msgs []*store.OutboxMessage
+		for i := range contacts {
+			c := &contacts[i]
+			after = c.ID
+			var match []store.Opportunity
+			for _, o := range opps { // soonest first
+				if o.Track == c.Track && (o.Governorate == "" || o.Governorate == c.Governorate) && !taken[c.ID][o.ID] {
+					match = append(match, o)
+				}
+			}
+			if len(match) == 0 {
+				continue
+			}
+			payload, err := json.Marshal(digestReply(match, sw.cfg.DigestMax))
+			if err != nil {
+				return after, 0, false, err
+			}
+			key := "digest:" + strconv.FormatInt(c.ID, 10) + ":" + weekKey
+			if m := notice(c, string(payload), key, sendAt); m != nil {
+				msgs = append(msgs, m)
+			}
+		}
+		n, err := tx.Enqueue(msgs...)
+		return after, n, false, err
 	})
-	rep.Ran = ran
-	return sw.done(ctx, "digest", rep, err)
 }
 
 func digestReply(match []store.Opportunity, max int) flows.Reply {

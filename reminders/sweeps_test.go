@@ -43,7 +43,8 @@ func quiet(t testing.TB) config.QuietHours {
 func newSweeper(t testing.TB, s *store.Store) *Sweeper {
 	return New(s, Config{
 		Offsets: []time.Duration{2 * time.Hour, 24 * time.Hour}, QuietHours: quiet(t), Location: muscat,
-		Log: slog.New(slog.DiscardHandler),
+		Log:   slog.New(slog.DiscardHandler),
+		Batch: 2, // several batches (transactions) even for a handful of people
 	})
 }
 
