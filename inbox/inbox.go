@@ -6,6 +6,7 @@ package inbox
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,6 +65,11 @@ type Outcome struct {
 
 // Handle processes one input.
 func (ib *Inbox) Handle(ctx context.Context, in bot.Input) (Outcome, error) {
+	if in.ExternalID == "" {
+		// A channel without provider ids (the console): a random id of our
+		// own keeps each input's replies apart in the outbox.
+		in.ExternalID = "local-" + rand.Text()
+	}
 	var out Outcome
 	var err error
 	for attempt := 0; attempt < maxConflictRetries; attempt++ {
@@ -96,15 +102,13 @@ func (ib *Inbox) handleOnce(ctx context.Context, in bot.Input) (Outcome, error) 
 			return err
 		}
 		out.ContactID = c.ID
-		if in.ExternalID != "" {
-			fresh, err := tx.ClaimInbound(in.Channel, in.ExternalID, c.ID)
-			if err != nil {
-				return err
-			}
-			if !fresh {
-				out.Duplicate = true
-				return nil
-			}
+		fresh, err := tx.ClaimInbound(in.Channel, in.ExternalID, c.ID)
+		if err != nil {
+			return err
+		}
+		if !fresh {
+			out.Duplicate = true
+			return nil
 		}
 		snap, err := ib.snapshot(tx, c, in.Channel, now)
 		if err != nil {
@@ -227,9 +231,6 @@ func (ib *Inbox) save(tx *store.Tx, c *store.Contact, in bot.Input, res flows.Re
 			return 0, fmt.Errorf("encode reply: %w", err)
 		}
 		key := fmt.Sprintf("reply:%s:%s:%d", in.Channel, in.ExternalID, i)
-		if in.ExternalID == "" {
-			key = fmt.Sprintf("reply:%s:%d:%d:%d", in.Channel, c.ID, now.UnixNano(), i)
-		}
 		msgs = append(msgs, &store.OutboxMessage{
 			ContactID: c.ID, Channel: in.Channel, Recipient: recipient, Language: p.Language,
 			Priority: store.PriorityReply, Payload: string(payload), Always: r.Always, DedupeKey: key,
