@@ -34,6 +34,14 @@ type Inbox struct {
 	// Notify is called after replies were committed to the outbox (wakes the dispatcher).
 	notify  func()
 	metrics *metrics.Metrics
+	freed   func() // a sign-up was cancelled: a waitlisted person may get the place
+}
+
+// OnPlacesFreed sets what to call after a turn cancelled a sign-up (the
+// waitlist promotion sweep); nil for nothing.
+func (ib *Inbox) OnPlacesFreed(fn func()) *Inbox {
+	ib.freed = fn
+	return ib
 }
 
 // Instrument makes the inbox count inputs by channel and result in m.
@@ -61,6 +69,7 @@ type Outcome struct {
 	Duplicate bool  // the input was handled before; nothing was done
 	ContactID int64 // the contact it belongs to
 	Replies   int   // outbox rows added
+	Cancelled bool  // a sign-up was cancelled: a place may be free
 }
 
 // Handle processes one input.
@@ -90,6 +99,9 @@ func (ib *Inbox) Handle(ctx context.Context, in bot.Input) (Outcome, error) {
 	if out.Replies > 0 {
 		ib.notify()
 	}
+	if out.Cancelled && ib.freed != nil {
+		ib.freed()
+	}
 	return out, nil
 }
 
@@ -115,6 +127,9 @@ func (ib *Inbox) handleOnce(ctx context.Context, in bot.Input) (Outcome, error) 
 			return err
 		}
 		res := ib.engine.Handle(now, snap, flows.Input{Text: in.Text, Payload: in.Payload})
+		for _, sc := range res.Signups {
+			out.Cancelled = out.Cancelled || sc.Status == flows.SignupCancelled
+		}
 		n, err := ib.save(tx, c, in, res, now)
 		out.Replies = n
 		return err

@@ -80,3 +80,24 @@ func TestTheLastPlacesGoToExactlyAsManyPeople(t *testing.T) {
 		}
 	})
 }
+
+// Cancelling a sign-up tells the waitlist promotion at once; other turns do not.
+func TestCancellingCallsForAPromotion(t *testing.T) {
+	clk := clock.NewManual(t0)
+	s := storetest.SQLite(t, clk)
+	w := newWorld(t, s, clk)
+	freed := 0
+	w.inbox.OnPlacesFreed(func() { freed++ })
+	// English, consent, name, Dhofar, opportunities, the forum, sign up, my sign-ups.
+	for _, line := range []string{"hi", "2", "1", "Noor", "2", "3", "1", "1", "1"} {
+		w.say(t, "n", line)
+	}
+	if freed != 0 {
+		t.Fatalf("promotion called %d times before any cancellation", freed)
+	}
+	w.say(t, "n", "1") // the forum in my sign-ups
+	w.say(t, "n", "1") // cancel my sign-up
+	if !strings.Contains(w.transcript.String(), "is cancelled") || freed != 1 {
+		t.Fatalf("promotion called %d times after a cancellation, want 1:\n%s", freed, w.transcript.String())
+	}
+}

@@ -40,9 +40,12 @@ func (s *Schedule) defaults() {
 
 // Scheduler runs the sweeps on their schedule.
 type Scheduler struct {
-	cron *cron.Cron
-	log  *slog.Logger
-	base context.Context // Run's context: jobs end early when serve stops
+	cron    *cron.Cron
+	log     *slog.Logger
+	base    context.Context // Run's context: jobs end early when serve stops
+	sweeper *Sweeper
+	clock   clock.Clock
+	promote chan struct{} // a place was freed: promote now, not at the next turn
 }
 
 // NewScheduler registers the sweeps of sw. Each job asks clk for "now".
@@ -54,7 +57,7 @@ func NewScheduler(sw *Sweeper, clk clock.Clock, sched Schedule) (*Scheduler, err
 	sched.defaults()
 	log := sw.cfg.Log
 	l := cronLogger{log}
-	s := &Scheduler{log: log, base: context.Background(), cron: cron.New(
+	s := &Scheduler{log: log, base: context.Background(), sweeper: sw, clock: clk, promote: make(chan struct{}, 1), cron: cron.New(
 		cron.WithLocation(sw.cfg.Location),
 		cron.WithLogger(l),
 		cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)),
@@ -93,9 +96,26 @@ func NewScheduler(sw *Sweeper, clk clock.Clock, sched Schedule) (*Scheduler, err
 func (s *Scheduler) Run(ctx context.Context) error {
 	s.base = ctx // set before Start, so every job sees it
 	s.cron.Start()
-	<-ctx.Done()
-	<-s.cron.Stop().Done()
-	return nil
+	for {
+		select {
+		case <-ctx.Done():
+			<-s.cron.Stop().Done()
+			return nil
+		case <-s.promote:
+			if _, err := s.sweeper.Promotions(ctx, s.clock.Now()); err != nil && ctx.Err() == nil {
+				s.log.Error("reminders: sweep failed", "sweep", "promotions", "err", err)
+			}
+		}
+	}
+}
+
+// PromoteSoon asks for a waitlist promotion sweep right away (someone gave
+// up a place); it never blocks. The scheduled sweep still runs as a safety net.
+func (s *Scheduler) PromoteSoon() {
+	select {
+	case s.promote <- struct{}{}:
+	default:
+	}
 }
 
 // cronLogger lets robfig/cron log through slog.

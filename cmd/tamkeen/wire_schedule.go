@@ -7,8 +7,8 @@ import (
 )
 
 // wireSchedule runs the scheduled sweeps: reminders (TAMKEEN_REMINDERS),
-// assessment nudges, the weekly digest and waitlist promotion, in
-// TAMKEEN_TIMEZONE, held by TAMKEEN_QUIET_HOURS.
+// assessment nudges, the weekly digest and waitlist promotion (also right
+// after someone cancels), in TAMKEEN_TIMEZONE, held by TAMKEEN_QUIET_HOURS.
 func wireSchedule(ctx context.Context, w *wiring) error {
 	cfg := w.app.cfg
 	sw := reminders.New(w.app.store, reminders.Config{
@@ -19,6 +19,7 @@ func wireSchedule(ctx context.Context, w *wiring) error {
 	if err != nil {
 		return err
 	}
+	w.inbox.OnPlacesFreed(sched.PromoteSoon)
 	w.addJob("schedule", sched.Run)
 	return nil
 }
