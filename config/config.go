@@ -27,6 +27,7 @@ type Config struct {
 	DemoData      bool            // TAMKEEN_DEMO_DATA: load demo opportunities into an empty database
 	OrdersSecret  string          // TAMKEEN_ORDERS_SECRET: HMAC key of marketplace order events
 	Reminders     []time.Duration // TAMKEEN_REMINDERS: how long before an opportunity starts to remind
+	OutboxLease   time.Duration   // TAMKEEN_OUTBOX_LEASE: how long a message being sent is held before another process may take it over
 
 	Telegram Telegram
 	Twilio   Twilio
@@ -130,6 +131,11 @@ func Load(lookupEnv LookupEnv) (Config, error) {
 	c.Reminders, err = parseDurations(get("TAMKEEN_REMINDERS", "24h,2h"))
 	if err != nil {
 		errs = append(errs, fmt.Errorf("TAMKEEN_REMINDERS: %w", err))
+	}
+
+	lease := get("TAMKEEN_OUTBOX_LEASE", "2m")
+	if c.OutboxLease, err = time.ParseDuration(lease); err != nil || c.OutboxLease < time.Second {
+		errs = append(errs, fmt.Errorf("TAMKEEN_OUTBOX_LEASE=%q: want a duration of at least 1s, such as 2m", lease))
 	}
 
 	c.Telegram = Telegram{

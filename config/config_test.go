@@ -48,12 +48,13 @@ func TestLoadNamesEveryBadVariable(t *testing.T) {
 		"TELEGRAM_MODE":          "carrier-pigeon",
 		"TELEGRAM_RATE":          "-3",
 		"TWILIO_ACCOUNT_SID":     "AC123",
+		"TAMKEEN_OUTBOX_LEASE":   "10ms",
 	}))
 	if err == nil {
 		t.Fatal("want an error")
 	}
 	for _, name := range []string{"TAMKEEN_TIMEZONE", "TAMKEEN_DEFAULT_REGION", "TAMKEEN_QUIET_HOURS", "TAMKEEN_PUBLIC_URL", "TAMKEEN_LOG_LEVEL", "TAMKEEN_DEMO_DATA",
-		"TAMKEEN_REMINDERS", "TELEGRAM_MODE", "TELEGRAM_RATE", "TWILIO_AUTH_TOKEN"} {
+		"TAMKEEN_REMINDERS", "TELEGRAM_MODE", "TELEGRAM_RATE", "TWILIO_AUTH_TOKEN", "TAMKEEN_OUTBOX_LEASE"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s: %v", name, err)
 		}

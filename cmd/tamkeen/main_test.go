@@ -67,27 +67,32 @@ func (b *syncBuffer) String() string {
 
 var servingAddr = regexp.MustCompile(`msg="serving HTTP" addr=(\S+)`)
 
-func TestServeWithNoEnvironmentStartsAnswersAndStopsCleanly(t *testing.T) {
-	dir := t.TempDir()
-	var logs syncBuffer
-	cmd := command(dir, []string{"TAMKEEN_HTTP_ADDR=127.0.0.1:0"}, "serve")
-	cmd.Stderr = &logs
+// startServe runs `tamkeen serve` in dir with env and returns it once it
+// listens, with its address and its logs. The process is killed at cleanup
+// if the test has not stopped it.
+func startServe(t *testing.T, dir string, env []string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	cmd := command(dir, append([]string{"TAMKEEN_HTTP_ADDR=127.0.0.1:0"}, env...), "serve")
+	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
-
-	var addr string
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	deadline := time.Now().Add(20 * time.Second)
-	for addr == "" && time.Now().Before(deadline) {
+	for time.Now().Before(deadline) {
 		if m := servingAddr.FindStringSubmatch(logs.String()); m != nil {
-			addr = m[1]
+			return cmd, m[1], logs
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if addr == "" {
-		t.Fatalf("serve did not start listening:\n%s", logs.String())
-	}
+	t.Fatalf("serve did not start listening:\n%s", logs.String())
+	return nil, "", nil
+}
+
+func TestServeWithNoEnvironmentStartsAnswersAndStopsCleanly(t *testing.T) {
+	dir := t.TempDir()
+	cmd, addr, logs := startServe(t, dir, nil)
 	for _, c := range []struct{ path, want string }{
 		{"/healthz", `"status":"ok"`},
 		{"/readyz", `"database":"ok"`},

@@ -30,5 +30,5 @@ func quietUntil(cfg config.Config) func(time.Time) time.Time {
 
 // dispatcherConfig is the dispatcher's settings for serve.
 func dispatcherConfig(cfg config.Config) notifier.DispatcherConfig {
-	return notifier.DispatcherConfig{QuietUntil: quietUntil(cfg)}
+	return notifier.DispatcherConfig{QuietUntil: quietUntil(cfg), Lease: cfg.OutboxLease}
 }
