@@ -89,7 +89,7 @@ func (tx *Tx) merge(from, into *Contact) error {
 	if err := tx.mergeSignups(from.ID, into.ID, now); err != nil {
 		return err
 	}
-	for _, table := range []string{"assessments", "outbox", "inbound_messages"} {
+	for _, table := range []string{"assessments", "outbox", "inbound_messages", "orders"} {
 		if err := tx.db.Exec("UPDATE "+table+" SET contact_id = ? WHERE contact_id = ?", into.ID, from.ID).Error; err != nil {
 			return fmt.Errorf("move %s: %w", table, err)
 		}
