@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
@@ -20,8 +21,9 @@ import (
 	"github.com/tamkeen/tamkeen/store/storetest"
 )
 
-// Benchmarks run on SQLite. Sizes come from the environment so the goals can
-// be measured at full size:
+// Benchmarks run on SQLite, or on PostgreSQL with TAMKEEN_BENCH_POSTGRES=1
+// and TAMKEEN_TEST_POSTGRES_DSN. Sizes come from the environment so the goals
+// can be measured at full size:
 //
 //	TAMKEEN_BENCH_CONTACTS=1000000 go test ./notifier -run '^$' -bench Expansion -benchtime 1x
 //	TAMKEEN_BENCH_ROWS=100000 go test ./notifier -run '^$' -bench 'Dispatch|Reply' -benchtime 1x
@@ -32,10 +34,14 @@ func benchSize(name string, def int) int {
 	return def
 }
 
-// seeded opens a migrated SQLite database holding n consenting contacts with
-// a Telegram chat and a phone, inserted by one SQL statement.
+// seeded opens a migrated database holding n consenting contacts with a
+// Telegram chat and a phone, inserted by one SQL statement: SQLite, or
+// PostgreSQL when TAMKEEN_BENCH_POSTGRES=1 (with TAMKEEN_TEST_POSTGRES_DSN).
 func seeded(b *testing.B, n int) *store.Store {
 	b.Helper()
+	if os.Getenv("TAMKEEN_BENCH_POSTGRES") == "1" {
+		return seededPostgres(b, n)
+	}
 	dsn := storetest.SQLiteDSN(b)
 	ctx := context.Background()
 	s, err := store.Open(ctx, dsn, clock.System{})
@@ -55,6 +61,35 @@ func seeded(b *testing.B, n int) *store.Store {
 		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
 		SELECT 1000000 + i, '+9689' || printf('%07d', i), CASE WHEN i % 3 = 0 THEN 'en' ELSE 'ar' END, '',
 			CASE WHEN i % 2 = 0 THEN 'muscat' ELSE 'dhofar' END, '', ?, ?, ? FROM n`, n, now, now, now).Error
+	if err != nil {
+		b.Fatal(err)
+	}
+	if db, err := raw.DB(); err == nil {
+		db.Close()
+	}
+	return s
+}
+
+func seededPostgres(b *testing.B, n int) *store.Store {
+	b.Helper()
+	dsn := storetest.PostgresDSN(b)
+	ctx := context.Background()
+	s, err := store.Open(ctx, dsn, clock.System{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	raw, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now().UTC()
+	err = raw.Exec(`INSERT INTO contacts (telegram_chat_id, phone, language, name, governorate, track, consent_at, created_at, updated_at)
+		SELECT 1000000 + i, '+9689' || lpad(i::text, 7, '0'), CASE WHEN i % 3 = 0 THEN 'en' ELSE 'ar' END, '',
+			CASE WHEN i % 2 = 0 THEN 'muscat' ELSE 'dhofar' END, '', ?, ?, ? FROM generate_series(1, ?) AS i`, now, now, now, n).Error
 	if err != nil {
 		b.Fatal(err)
 	}
