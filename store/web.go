@@ -1,0 +1,47 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+)
+
+// ConversationMessages returns the last limit messages sent on channel to the
+// contact whose console user is user (the web simulator's address), oldest
+// first. Pending and failed rows are left out: this is what the person saw.
+func (s *Store) ConversationMessages(ctx context.Context, channel, user string, limit int) ([]OutboxMessage, error) {
+	var out []OutboxMessage
+	err := s.db.WithContext(ctx).Model(&OutboxMessage{}).
+		Where("contact_id = (SELECT id FROM contacts WHERE console_user = ?)", user).
+		Where("channel = ? AND status IN ?", channel, []string{OutboxSent, OutboxDelivered}).
+		Order("id DESC").Limit(limit).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: conversation messages: %w", err)
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+// EraseConsoleUser forgets the contact whose console user is user, as "delete
+// my data" does (Erase), after cancelling their sign-ups so that a test
+// conversation holds no place. found is false when there is no such contact.
+func (s *Store) EraseConsoleUser(ctx context.Context, user string) (found bool, err error) {
+	err = s.InTx(ctx, func(tx *Tx) error {
+		var c Contact
+		q := tx.db.Where("console_user = ?", user).Limit(1).Find(&c)
+		if q.Error != nil || q.RowsAffected == 0 {
+			return q.Error
+		}
+		found = true
+		err := tx.db.Model(&Signup{}).Where("contact_id = ? AND status <> ?", c.ID, SignupCancelled).
+			Updates(map[string]any{"status": SignupCancelled, "updated_at": s.now()}).Error
+		if err != nil {
+			return err
+		}
+		return tx.Erase(c.ID)
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: erase console user: %w", err)
+	}
+	return found, nil
+}
