@@ -1,0 +1,31 @@
+package main
+
+import (
+	"context"
+
+	"github.com/tamkeen/tamkeen/bot/web"
+	"github.com/tamkeen/tamkeen/notifier"
+	"github.com/tamkeen/tamkeen/webconsole"
+)
+
+// wireConsole mounts the staff web console (/console/, and / redirects to it)
+// and adds the web channel its bot simulator talks through.
+func wireConsole(ctx context.Context, w *wiring) error {
+	a := w.app
+	// The same broadcast service as the staff API's; its expansion runs there
+	// (wireStaff), which picks up a new broadcast within a second.
+	b := notifier.NewBroadcasts(a.store, a.clock, a.log, w.notify, notifier.BroadcastConfig{QuietUntil: quietUntil(a.cfg)})
+	sim := web.NewSimulator(a.store, w.inbox, a.renderer)
+	w.senders = append(w.senders, web.NewSender())
+	c, err := webconsole.New(a.store, b, sim, a.bundle, a.clock, a.log, webconsole.Config{
+		Token: a.cfg.AdminToken, Location: a.cfg.Location,
+	})
+	if err != nil {
+		return err
+	}
+	c.Mount(w.server)
+	if a.cfg.AdminToken == "" {
+		a.log.Info("web console off", "why", "TAMKEEN_ADMIN_TOKEN is not set")
+	}
+	return nil
+}

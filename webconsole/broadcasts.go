@@ -1,0 +1,165 @@
+package webconsole
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tamkeen/tamkeen/store"
+)
+
+// maxTextRunes bounds one broadcast text (Telegram's message size), as the staff API does.
+const maxTextRunes = 4096
+
+// broadcastChannels are the channels a broadcast may go on.
+func broadcastChannels() []string { return []string{"telegram", "sms"} }
+
+// broadcastForm is the compose form as typed, with what is wrong with it.
+type broadcastForm struct {
+	TextAR, TextEN string
+	Everyone       bool
+	Governorates   []string
+	Languages      []string
+	Tracks         []string
+	Reach          []string // audience: people with an address on any of these channels
+	Channels       []string // channels the broadcast may use
+	SendAt         string   // datetime-local in TAMKEEN_TIMEZONE, "" for now
+	Problems       []string // catalog keys
+}
+
+// choices are the values the forms offer.
+type choices struct {
+	Governorates, Languages, Tracks, Channels, Kinds []string
+}
+
+func (c *Console) choices() choices {
+	return choices{
+		Governorates: c.bundle.Content.Governorates, Languages: c.bundle.Languages(),
+		Tracks: c.bundle.Content.Tracks, Channels: broadcastChannels(), Kinds: []string{"training", "job", "event"},
+	}
+}
+
+func (c *Console) listBroadcasts(w http.ResponseWriter, rq *request) error {
+	list, err := c.broadcasts.List(rq.Context(), 0, 100)
+	if err != nil {
+		return err
+	}
+	c.render(w, rq, http.StatusOK, "broadcasts", "broadcasts", list)
+	return nil
+}
+
+func (c *Console) newBroadcast(w http.ResponseWriter, rq *request) error {
+	f := broadcastForm{Everyone: true, Channels: broadcastChannels()}
+	c.render(w, rq, http.StatusOK, "broadcast_form", "broadcasts", map[string]any{"Form": f, "Choices": c.choices()})
+	return nil
+}
+
+func (c *Console) createBroadcast(w http.ResponseWriter, rq *request) error {
+	f := broadcastForm{
+		TextAR: rq.PostFormValue("text_ar"), TextEN: rq.PostFormValue("text_en"),
+		Everyone:     rq.PostFormValue("audience") != "filtered",
+		Governorates: rq.PostForm["governorate"], Languages: rq.PostForm["language"], Tracks: rq.PostForm["track"],
+		Reach: rq.PostForm["reach"], Channels: rq.PostForm["channel"], SendAt: strings.TrimSpace(rq.PostFormValue("send_at")),
+	}
+	b := c.validBroadcast(&f)
+	if len(f.Problems) > 0 {
+		c.render(w, rq, http.StatusUnprocessableEntity, "broadcast_form", "broadcasts", map[string]any{"Form": f, "Choices": c.choices()})
+		return nil
+	}
+	rep, err := c.broadcasts.Create(rq.Context(), b)
+	if err != nil {
+		return err
+	}
+	return seeOther(w, rq, "/console/broadcasts/"+strconv.FormatInt(rep.ID, 10))
+}
+
+// validBroadcast checks the form, noting each problem, and returns the broadcast it describes.
+func (c *Console) validBroadcast(f *broadcastForm) *store.Broadcast {
+	ch := c.choices()
+	problem := func(key string) { f.Problems = append(f.Problems, key) }
+	texts := map[string]string{}
+	for lang, text := range map[string]string{"ar": f.TextAR, "en": f.TextEN} {
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		if utf8.RuneCountInString(text) > maxTextRunes {
+			problem("console.problem.text_too_long")
+		}
+		texts[lang] = strings.ReplaceAll(text, "\r\n", "\n")
+	}
+	if texts["ar"] == "" {
+		problem("console.problem.text_ar_required")
+	}
+	au := store.Audience{All: f.Everyone}
+	if !f.Everyone {
+		au.Governorates, au.Languages, au.Tracks, au.Channels = f.Governorates, f.Languages, f.Tracks, f.Reach
+		if len(au.Governorates)+len(au.Languages)+len(au.Tracks)+len(au.Channels) == 0 {
+			problem("console.problem.audience_empty")
+		}
+	}
+	if !subset(f.Governorates, ch.Governorates) || !subset(f.Languages, ch.Languages) || !subset(f.Tracks, ch.Tracks) ||
+		!subset(f.Reach, ch.Channels) || !subset(f.Channels, ch.Channels) {
+		problem("console.problem.unknown_choice")
+	}
+	if len(f.Channels) == 0 {
+		problem("console.problem.channels_required")
+	}
+	b := &store.Broadcast{Texts: texts, Audience: au, Channels: f.Channels, CreatedBy: "web-console"}
+	if f.SendAt != "" {
+		t, err := time.ParseInLocation(localInput, f.SendAt, c.cfg.Location)
+		if err != nil {
+			problem("console.problem.bad_time")
+		}
+		b.SendAt = t
+	}
+	return b
+}
+
+func subset(list, allowed []string) bool {
+	for _, v := range list {
+		if !slices.Contains(allowed, v) {
+			return false
+		}
+	}
+	return true
+}
+
+func pathID(rq *request) (int64, error) {
+	id, err := strconv.ParseInt(rq.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errNotFound
+	}
+	return id, nil
+}
+
+func (c *Console) showBroadcast(w http.ResponseWriter, rq *request) error {
+	id, err := pathID(rq)
+	if err != nil {
+		return err
+	}
+	rep, err := c.broadcasts.Report(rq.Context(), id)
+	if err != nil {
+		return err
+	}
+	v := c.view(rq, "broadcasts", rep)
+	if rep.Status != "done" && rep.Status != store.BroadcastCancelled {
+		v.Refresh = 3 // live counts while it goes out
+	}
+	c.renderView(w, rq, http.StatusOK, "broadcast", v)
+	return nil
+}
+
+func (c *Console) cancelBroadcast(w http.ResponseWriter, rq *request) error {
+	id, err := pathID(rq)
+	if err != nil {
+		return err
+	}
+	if _, err := c.broadcasts.Cancel(rq.Context(), id); err != nil {
+		return err
+	}
+	c.log.Info("console: broadcast cancelled", "broadcast", id)
+	return seeOther(w, rq, "/console/broadcasts/"+strconv.FormatInt(id, 10))
+}

@@ -1,0 +1,263 @@
+// Package webconsole is the staff web console under /console/: log in with
+// the admin token, an impact dashboard, broadcasts, opportunities and their
+// sign-ups, and a simulator to chat with the bot as a beneficiary would.
+// Pages are rendered on the server from embedded templates; every word comes
+// from the console catalogs (locales/messages/console.*.toml), Arabic first.
+package webconsole
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/tamkeen/tamkeen/bot/web"
+	"github.com/tamkeen/tamkeen/clock"
+	"github.com/tamkeen/tamkeen/locales"
+	"github.com/tamkeen/tamkeen/notifier"
+	"github.com/tamkeen/tamkeen/store"
+)
+
+//go:embed templates/*.html static/*
+var files embed.FS
+
+// Config is what the console needs from the service's settings.
+type Config struct {
+	Token      string         // TAMKEEN_ADMIN_TOKEN; empty switches the console off
+	Location   *time.Location // TAMKEEN_TIMEZONE: times are shown and read in it
+	SessionTTL time.Duration  // how long a login lasts (default 12 h)
+}
+
+// Console serves the staff pages.
+type Console struct {
+	store      *store.Store
+	broadcasts *notifier.Broadcasts
+	sim        *web.Simulator
+	bundle     *locales.Bundle
+	clock      clock.Clock
+	log        *slog.Logger
+	cfg        Config
+	keys       keys
+	pages      map[string]map[string]*template.Template // language → page → template
+}
+
+// New returns the console. bundle gives its words and the governorates and
+// tracks it offers; sim is the bot simulator.
+func New(s *store.Store, b *notifier.Broadcasts, sim *web.Simulator, bundle *locales.Bundle, clk clock.Clock, log *slog.Logger, cfg Config) (*Console, error) {
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	c := &Console{store: s, broadcasts: b, sim: sim, bundle: bundle, clock: clk, log: log, cfg: cfg,
+		keys: deriveKeys(cfg.Token), pages: map[string]map[string]*template.Template{}}
+	// Each page is a template under templates/, rendered inside layout.html.
+	pageNames := []string{"login", "error", "dashboard", "broadcasts", "broadcast_form", "broadcast",
+		"opportunities", "opportunity_form", "simulator"}
+	for _, lang := range bundle.Languages() {
+		c.pages[lang] = map[string]*template.Template{}
+		for _, name := range pageNames {
+			t, err := template.New(name).Funcs(c.funcs(lang)).ParseFS(files, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
+			if err != nil {
+				return nil, fmt.Errorf("webconsole: template %s: %w", name, err)
+			}
+			c.pages[lang][name] = t
+		}
+	}
+	return c, nil
+}
+
+// Mounter is where routes go; httpapi.Server fits.
+type Mounter interface {
+	Handle(pattern, route string, h http.Handler)
+}
+
+// Mount adds every console route to m, and / redirects to /console/.
+func (c *Console) Mount(m Mounter) {
+	static, _ := fs.Sub(files, "static")
+	m.Handle("GET /{$}", "console_root", http.RedirectHandler("/console/", http.StatusFound))
+	m.Handle("GET /console/static/", "console_static", http.StripPrefix("/console/static/", cacheFor(http.FileServerFS(static))))
+	m.Handle("GET /console/login", "console_login", c.public(c.loginPage))
+	m.Handle("POST /console/login", "console_login", c.public(c.login))
+	for _, r := range []struct {
+		pattern, route string
+		h              handler
+	}{
+		{"POST /console/logout", "console_logout", c.logout},
+		{"GET /console/{$}", "console_dashboard", c.dashboard},
+		{"GET /console/broadcasts", "console_broadcasts", c.listBroadcasts},
+		{"GET /console/broadcasts/new", "console_broadcast_new", c.newBroadcast},
+		{"POST /console/broadcasts", "console_broadcast_create", c.createBroadcast},
+		{"GET /console/broadcasts/{id}", "console_broadcast", c.showBroadcast},
+		{"POST /console/broadcasts/{id}/cancel", "console_broadcast_cancel", c.cancelBroadcast},
+		{"GET /console/opportunities", "console_opportunities", c.listOpportunities},
+		{"GET /console/opportunities/new", "console_opportunity_new", c.newOpportunity},
+		{"POST /console/opportunities", "console_opportunity_create", c.createOpportunity},
+		{"GET /console/opportunities/{id}", "console_opportunity", c.showOpportunity},
+		{"POST /console/opportunities/{id}", "console_opportunity_update", c.updateOpportunity},
+		{"GET /console/opportunities/{id}/signups.csv", "console_signups_csv", c.signupsCSV},
+		{"GET /console/simulator", "console_simulator", c.simulator},
+		{"GET /console/simulator/messages", "console_simulator_messages", c.simulatorMessages},
+		{"POST /console/simulator", "console_simulator_say", c.simulatorSay},
+		{"POST /console/simulator/reset", "console_simulator_reset", c.simulatorReset},
+	} {
+		m.Handle(r.pattern, r.route, c.staff(r.h))
+	}
+}
+
+// request is one request with what the console knows about it.
+type request struct {
+	*http.Request
+	lang string
+	sess *session // nil when not logged in
+}
+
+type handler func(w http.ResponseWriter, rq *request) error
+
+// pageError is an answer other than 200 shown as the error page.
+type pageError struct {
+	code int
+	key  string // catalog key of the explanation
+}
+
+func (e *pageError) Error() string { return fmt.Sprintf("%d %s", e.code, e.key) }
+
+var (
+	errNotFound  = &pageError{http.StatusNotFound, "console.error.not_found"}
+	errForbidden = &pageError{http.StatusForbidden, "console.error.csrf"}
+)
+
+// public serves a page that needs no login.
+func (c *Console) public(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rq := &request{Request: r, lang: c.language(w, r)}
+		rq.sess, _ = c.readSession(r)
+		c.finish(w, rq, h(w, rq))
+	})
+}
+
+// staff serves a page for logged-in staff: others go to the login page, and
+// every POST must carry the session's CSRF token.
+func (c *Console) staff(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rq := &request{Request: r, lang: c.language(w, r)}
+		sess, ok := c.readSession(r)
+		if !ok {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/console/login", http.StatusSeeOther)
+				return
+			}
+			c.finish(w, rq, &pageError{http.StatusUnauthorized, "console.error.session"})
+			return
+		}
+		rq.sess = sess
+		if r.Method == http.MethodPost && !c.validCSRF(sess, r.PostFormValue("csrf")) {
+			c.log.Warn("console: request without a valid CSRF token refused", "path", r.URL.Path)
+			c.finish(w, rq, errForbidden)
+			return
+		}
+		c.finish(w, rq, h(w, rq))
+	})
+}
+
+// finish turns a handler's error into an error page.
+func (c *Console) finish(w http.ResponseWriter, rq *request, err error) {
+	if err == nil {
+		return
+	}
+	var pe *pageError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &pe):
+	case errors.Is(err, store.ErrNotFound):
+		pe = errNotFound
+	case errors.As(err, &mbe):
+		pe = &pageError{http.StatusRequestEntityTooLarge, "console.error.too_large"}
+	default:
+		c.log.Error("console: request failed", "method", rq.Method, "path", rq.URL.Path, "err", err)
+		pe = &pageError{http.StatusInternalServerError, "console.error.internal"}
+	}
+	c.render(w, rq, pe.code, "error", "", map[string]any{"Key": pe.key, "Code": pe.code})
+}
+
+// view is what every page template gets.
+type view struct {
+	Lang, Dir string
+	Section   string // the navigation entry to highlight
+	CSRF      string
+	LoggedIn  bool
+	Path      string // this page, for the language switch
+	Other     string // the other language
+	Refresh   int    // seconds before the page reloads itself (0: never)
+	Zone      string // TAMKEEN_TIMEZONE, in which times are shown and typed
+	Data      any
+}
+
+// render executes a page into a buffer, then writes it with code.
+func (c *Console) render(w http.ResponseWriter, rq *request, code int, page, section string, data any) {
+	c.renderView(w, rq, code, page, c.view(rq, section, data))
+}
+
+// renderView renders a page with a view already made.
+func (c *Console) renderView(w http.ResponseWriter, rq *request, code int, page string, v view) {
+	var buf bytes.Buffer
+	if err := c.pages[rq.lang][page].ExecuteTemplate(&buf, "layout", v); err != nil {
+		c.log.Error("console: render failed", "page", page, "err", err)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	c.write(w, code, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// renderPart executes one named template of a page alone (a fragment).
+func (c *Console) renderPart(w http.ResponseWriter, rq *request, page, name string, data any) error {
+	var buf bytes.Buffer
+	if err := c.pages[rq.lang][page].ExecuteTemplate(&buf, name, c.view(rq, "", data)); err != nil {
+		return fmt.Errorf("webconsole: render %s/%s: %w", page, name, err)
+	}
+	c.write(w, http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
+	return nil
+}
+
+func (c *Console) view(rq *request, section string, data any) view {
+	v := view{Lang: rq.lang, Dir: "ltr", Section: section, Path: rq.URL.Path, Other: "ar", Data: data,
+		Zone: c.cfg.Location.String()}
+	if rq.lang == "ar" {
+		v.Dir, v.Other = "rtl", "en"
+	}
+	if rq.sess != nil {
+		v.LoggedIn, v.CSRF = true, c.csrfToken(rq.sess)
+	}
+	return v
+}
+
+func (c *Console) write(w http.ResponseWriter, code int, contentType string, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	w.WriteHeader(code)
+	_, _ = w.Write(body)
+}
+
+// seeOther redirects after a POST.
+func seeOther(w http.ResponseWriter, rq *request, path string) error {
+	http.Redirect(w, rq.Request, path, http.StatusSeeOther)
+	return nil
+}
+
+func cacheFor(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		h.ServeHTTP(w, r)
+	})
+}

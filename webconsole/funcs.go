@@ -1,0 +1,74 @@
+package webconsole
+
+import (
+	"fmt"
+	"html/template"
+	"slices"
+	"time"
+)
+
+// localInput is the layout of <input type="datetime-local">.
+const localInput = "2006-01-02T15:04"
+
+// funcs are the template functions for pages in lang. Words come only
+// through t: {{t "key"}} or {{t "key" "Name" .Value}}.
+func (c *Console) funcs(lang string) template.FuncMap {
+	return template.FuncMap{
+		"t": func(key string, args ...any) (string, error) {
+			if len(args)%2 != 0 {
+				return "", fmt.Errorf("t %q: arguments must come in name, value pairs", key)
+			}
+			var data map[string]any
+			if len(args) > 0 {
+				data = make(map[string]any, len(args)/2)
+				for i := 0; i < len(args); i += 2 {
+					name, ok := args[i].(string)
+					if !ok {
+						return "", fmt.Errorf("t %q: argument %d is not a name", key, i)
+					}
+					data[name] = args[i+1]
+				}
+			}
+			return c.bundle.Text(lang, key, data)
+		},
+		// when shows a time in TAMKEEN_TIMEZONE ("" for none).
+		"when": func(v any) string {
+			var t time.Time
+			switch x := v.(type) {
+			case time.Time:
+				t = x
+			case *time.Time:
+				if x == nil {
+					return ""
+				}
+				t = *x
+			}
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(c.cfg.Location).Format("2006-01-02 15:04")
+		},
+		// pick returns a text in the page's language, else Arabic, else English.
+		"pick": func(m map[string]string) string {
+			for _, l := range []string{lang, "ar", "en"} {
+				if m[l] != "" {
+					return m[l]
+				}
+			}
+			return ""
+		},
+		// label names a stored code (a governorate, a status, a channel)
+		// through the catalog key prefix+code; an unknown code shows as it is.
+		"label": func(prefix, code string) (string, error) {
+			if code == "" {
+				return c.bundle.Text(lang, "console.none", nil)
+			}
+			if !c.bundle.Has(lang, prefix+code) {
+				return code, nil
+			}
+			return c.bundle.Text(lang, prefix+code, nil)
+		},
+		"add": func(a, b int) int { return a + b },
+		"in":  func(list []string, v string) bool { return slices.Contains(list, v) },
+	}
+}

@@ -1,0 +1,196 @@
+package webconsole
+
+import (
+	"encoding/csv"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tamkeen/tamkeen/store"
+)
+
+// opportunityForm is the create and edit form as typed, with what is wrong with it.
+type opportunityForm struct {
+	ID                 int64 // 0 for a new one
+	Kind, Track, Gov   string
+	TitleAR, TitleEN   string
+	DescAR, DescEN     string
+	StartsAt, Deadline string // datetime-local in TAMKEEN_TIMEZONE
+	Capacity           string
+	Problems           []string // catalog keys
+}
+
+func (c *Console) listOpportunities(w http.ResponseWriter, rq *request) error {
+	list, err := c.store.OpportunityCounts(rq.Context())
+	if err != nil {
+		return err
+	}
+	c.render(w, rq, http.StatusOK, "opportunities", "opportunities", list)
+	return nil
+}
+
+func (c *Console) formPage(w http.ResponseWriter, rq *request, code int, f opportunityForm, signups []store.SignupRow) {
+	c.render(w, rq, code, "opportunity_form", "opportunities",
+		map[string]any{"Form": f, "Choices": c.choices(), "Signups": signups})
+}
+
+func (c *Console) newOpportunity(w http.ResponseWriter, rq *request) error {
+	c.formPage(w, rq, http.StatusOK, opportunityForm{Kind: "training", Capacity: "0"}, nil)
+	return nil
+}
+
+func (c *Console) showOpportunity(w http.ResponseWriter, rq *request) error {
+	id, err := pathID(rq)
+	if err != nil {
+		return err
+	}
+	o, err := c.store.Opportunity(rq.Context(), id)
+	if err != nil {
+		return err
+	}
+	signups, err := c.store.ListSignups(rq.Context(), store.SignupFilter{OpportunityID: id, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	f := opportunityForm{
+		ID: o.ID, Kind: o.Kind, Track: o.Track, Gov: o.Governorate,
+		TitleAR: o.Title["ar"], TitleEN: o.Title["en"], DescAR: o.Description["ar"], DescEN: o.Description["en"],
+		StartsAt: o.StartsAt.In(c.cfg.Location).Format(localInput), Capacity: strconv.Itoa(o.Capacity),
+	}
+	if o.SignupDeadline != nil {
+		f.Deadline = o.SignupDeadline.In(c.cfg.Location).Format(localInput)
+	}
+	c.formPage(w, rq, http.StatusOK, f, signups)
+	return nil
+}
+
+func (c *Console) readOpportunity(rq *request) (opportunityForm, *store.Opportunity) {
+	v := func(name string) string { return strings.TrimSpace(rq.PostFormValue(name)) }
+	f := opportunityForm{
+		Kind: v("kind"), Track: v("track"), Gov: v("governorate"), TitleAR: v("title_ar"), TitleEN: v("title_en"),
+		DescAR: v("description_ar"), DescEN: v("description_en"), StartsAt: v("starts_at"), Deadline: v("signup_deadline"),
+		Capacity: v("capacity"),
+	}
+	ch := c.choices()
+	problem := func(key string) { f.Problems = append(f.Problems, key) }
+	if !slices.Contains(ch.Kinds, f.Kind) {
+		problem("console.problem.kind")
+	}
+	if f.Track != "" && !slices.Contains(ch.Tracks, f.Track) || f.Gov != "" && !slices.Contains(ch.Governorates, f.Gov) {
+		problem("console.problem.unknown_choice")
+	}
+	if f.TitleAR == "" {
+		problem("console.problem.title_ar_required")
+	}
+	starts, err := time.ParseInLocation(localInput, f.StartsAt, c.cfg.Location)
+	if err != nil {
+		problem("console.problem.starts_at")
+	}
+	capacity, err := strconv.Atoi(f.Capacity)
+	if f.Capacity == "" {
+		capacity, err = 0, nil
+	}
+	if err != nil || capacity < 0 {
+		problem("console.problem.capacity")
+	}
+	o := &store.Opportunity{
+		Kind: f.Kind, Track: f.Track, Governorate: f.Gov, StartsAt: starts.UTC(), Capacity: capacity,
+		Title:       nonEmpty(map[string]string{"ar": f.TitleAR, "en": f.TitleEN}),
+		Description: nonEmpty(map[string]string{"ar": f.DescAR, "en": f.DescEN}),
+	}
+	if f.Deadline != "" {
+		d, err := time.ParseInLocation(localInput, f.Deadline, c.cfg.Location)
+		switch {
+		case err != nil:
+			problem("console.problem.deadline")
+		case !starts.IsZero() && d.After(starts):
+			problem("console.problem.deadline_after_start")
+		default:
+			d = d.UTC()
+			o.SignupDeadline = &d
+		}
+	}
+	return f, o
+}
+
+func nonEmpty(m map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		if v != "" {
+			out[k] = strings.ReplaceAll(v, "\r\n", "\n")
+		}
+	}
+	return out
+}
+
+func (c *Console) createOpportunity(w http.ResponseWriter, rq *request) error {
+	f, o := c.readOpportunity(rq)
+	if len(f.Problems) > 0 {
+		c.formPage(w, rq, http.StatusUnprocessableEntity, f, nil)
+		return nil
+	}
+	if err := c.store.CreateOpportunity(rq.Context(), o); err != nil {
+		return err
+	}
+	c.log.Info("console: opportunity created", "opportunity", o.ID)
+	return seeOther(w, rq, "/console/opportunities/"+strconv.FormatInt(o.ID, 10))
+}
+
+func (c *Console) updateOpportunity(w http.ResponseWriter, rq *request) error {
+	id, err := pathID(rq)
+	if err != nil {
+		return err
+	}
+	f, o := c.readOpportunity(rq)
+	f.ID = id
+	if len(f.Problems) > 0 {
+		signups, err := c.store.ListSignups(rq.Context(), store.SignupFilter{OpportunityID: id, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		c.formPage(w, rq, http.StatusUnprocessableEntity, f, signups)
+		return nil
+	}
+	o.ID, o.UpdatedAt = id, c.clock.Now().UTC()
+	if err := c.store.UpdateOpportunity(rq.Context(), o); err != nil {
+		return err
+	}
+	c.log.Info("console: opportunity updated", "opportunity", id)
+	return seeOther(w, rq, "/console/opportunities/"+strconv.FormatInt(id, 10)+"?saved=1")
+}
+
+// signupsCSV downloads an opportunity's sign-ups with the staff API's columns.
+func (c *Console) signupsCSV(w http.ResponseWriter, rq *request) error {
+	id, err := pathID(rq)
+	if err != nil {
+		return err
+	}
+	if _, err := c.store.Opportunity(rq.Context(), id); err != nil {
+		return err
+	}
+	list, err := c.store.ListSignups(rq.Context(), store.SignupFilter{OpportunityID: id, Limit: 100_000})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="signups-`+strconv.FormatInt(id, 10)+`.csv"`)
+	w.Header().Set("Cache-Control", "no-store")
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"id", "contact_id", "name", "phone", "telegram_chat_id", "opportunity_id", "opportunity_ar", "opportunity_en", "status", "created_at", "updated_at"})
+	for _, s := range list {
+		phone, chat := "", ""
+		if s.Phone != nil {
+			phone = *s.Phone
+		}
+		if s.TelegramChatID != nil {
+			chat = strconv.FormatInt(*s.TelegramChatID, 10)
+		}
+		_ = cw.Write([]string{strconv.FormatInt(s.ID, 10), strconv.FormatInt(s.ContactID, 10), s.Name, phone, chat,
+			strconv.FormatInt(s.OpportunityID, 10), s.Opportunity["ar"], s.Opportunity["en"], s.Status,
+			s.CreatedAt.Format(time.RFC3339), s.UpdatedAt.Format(time.RFC3339)})
+	}
+	cw.Flush()
+	return cw.Error()
+}

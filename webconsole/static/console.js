@@ -1,0 +1,45 @@
+// The bot simulator: send without leaving the page, and read the
+// conversation again every second and after each message.
+(function () {
+  "use strict";
+  var form = document.getElementById("say");
+  var box = document.getElementById("transcript");
+  if (!form || !box) { return; }
+  var last = box.innerHTML;
+  var busy = false;
+  function show(html) {
+    if (html === last) { return; }
+    last = html;
+    box.innerHTML = html;
+    box.scrollTop = box.scrollHeight;
+  }
+  function refresh() {
+    if (busy) { return; }
+    busy = true;
+    fetch(box.dataset.src, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (r) {
+        if (r.status !== 200) { throw new Error("status " + r.status); }
+        return r.text();
+      })
+      .then(show)
+      .catch(function () {})
+      .then(function () { busy = false; });
+  }
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var data = new FormData(form, e.submitter);
+    var text = document.getElementById("text");
+    fetch(form.action, {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch" },
+      body: new URLSearchParams(data)
+    }).then(function (r) {
+      if (!r.ok) { window.location.reload(); return; }
+      text.value = "";
+      text.focus();
+      refresh();
+    });
+  });
+  box.scrollTop = box.scrollHeight;
+  setInterval(refresh, 1000);
+})();
