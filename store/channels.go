@@ -1,18 +1,26 @@
 package store
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Channel names as stored on outbox rows (the same words as package bot uses).
 const (
 	channelTelegram = "telegram"
 	channelSMS      = "sms"
 	channelConsole  = "console"
+	channelWeb      = "web"
 )
+
+// WebUserPrefix marks the console users of the web console's bot simulator
+// (ConsoleUser "web:<id>"): their notices go to the web channel.
+const WebUserPrefix = "web:"
 
 // PreferredChannel is where a notice nobody asked for in that moment goes:
 // Telegram when the contact has a chat that has not blocked the bot, else
 // SMS when it has a number not known to be dead, else the console user (a
-// local test session). ok is false when the contact cannot be reached at all.
+// local test session, or the web console's simulator). ok is false when the contact cannot be reached at all.
 // Opt-out and erasure are not judged here; see Reachable.
 func (c *Contact) PreferredChannel() (channel, recipient string, ok bool) {
 	switch {
@@ -20,6 +28,8 @@ func (c *Contact) PreferredChannel() (channel, recipient string, ok bool) {
 		return channelTelegram, strconv.FormatInt(*c.TelegramChatID, 10), true
 	case c.Phone != nil && *c.Phone != "" && !c.SMSUnreachable:
 		return channelSMS, *c.Phone, true
+	case c.ConsoleUser != nil && strings.HasPrefix(*c.ConsoleUser, WebUserPrefix):
+		return channelWeb, *c.ConsoleUser, true
 	case c.ConsoleUser != nil && *c.ConsoleUser != "":
 		return channelConsole, *c.ConsoleUser, true
 	}
@@ -30,6 +40,7 @@ func (c *Contact) PreferredChannel() (channel, recipient string, ok bool) {
 const (
 	preferredChannelSQL = `CASE WHEN c.telegram_chat_id IS NOT NULL AND NOT c.telegram_blocked THEN 'telegram'
 		WHEN c.phone IS NOT NULL AND c.phone <> '' AND NOT c.sms_unreachable THEN 'sms'
+		WHEN c.console_user LIKE 'web:%' THEN 'web'
 		ELSE 'console' END`
 	preferredRecipientSQL = `CASE WHEN c.telegram_chat_id IS NOT NULL AND NOT c.telegram_blocked THEN CAST(c.telegram_chat_id AS TEXT)
 		WHEN c.phone IS NOT NULL AND c.phone <> '' AND NOT c.sms_unreachable THEN c.phone

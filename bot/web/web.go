@@ -23,7 +23,7 @@ import (
 const Channel = "web"
 
 // UserPrefix starts the console-user address of every simulator contact.
-const UserPrefix = "web:"
+const UserPrefix = store.WebUserPrefix
 
 // MaxTextRunes bounds one typed message; the rest is dropped.
 const MaxTextRunes = 4096

@@ -22,6 +22,9 @@ type wiring struct {
 	notify  func() // wakes the dispatcher after rows were enqueued
 	senders []bot.Sender
 	jobs    []job
+	// broadcasts is the one broadcast service (set by wireStaff), shared by
+	// the staff API and the web console.
+	broadcasts *notifier.Broadcasts
 }
 
 // job is a long-running part of serve; it returns when ctx ends.

@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 
 	"github.com/tamkeen/tamkeen/bot/web"
-	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/webconsole"
 )
 
@@ -12,9 +12,10 @@ import (
 // and adds the web channel its bot simulator talks through.
 func wireConsole(ctx context.Context, w *wiring) error {
 	a := w.app
-	// The same broadcast service as the staff API's; its expansion runs there
-	// (wireStaff), which picks up a new broadcast within a second.
-	b := notifier.NewBroadcasts(a.store, a.clock, a.log, w.notify, notifier.BroadcastConfig{QuietUntil: quietUntil(a.cfg)})
+	b := w.broadcasts // made by wireStaff, which runs first
+	if b == nil {
+		return errors.New("wireConsole needs wireStaff first (the broadcast service)")
+	}
 	sim := web.NewSimulator(a.store, w.inbox, a.renderer)
 	w.senders = append(w.senders, web.NewSender())
 	c, err := webconsole.New(a.store, b, sim, a.bundle, a.clock, a.log, webconsole.Config{

@@ -9,10 +9,12 @@ import (
 	"github.com/tamkeen/tamkeen/staffapi"
 )
 
-// wireStaff mounts the staff API (/api/v1) and runs the broadcast expansion.
+// wireStaff mounts the staff API (/api/v1) and runs the broadcast expansion;
+// it makes the broadcast service the web console uses too.
 func wireStaff(ctx context.Context, w *wiring) error {
 	a := w.app
 	b := notifier.NewBroadcasts(a.store, a.clock, a.log, w.notify, notifier.BroadcastConfig{QuietUntil: quietUntil(a.cfg)})
+	w.broadcasts = b
 	w.addJob("broadcasts", b.Run)
 	staffapi.New(a.store, b, a.clock, a.log, staffapi.Config{
 		Token: a.cfg.AdminToken, Region: a.cfg.DefaultRegion, Languages: a.bundle.Languages(),
