@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tamkeen/tamkeen/export"
 	"github.com/tamkeen/tamkeen/httpapi"
 	"github.com/tamkeen/tamkeen/phone"
 	"github.com/tamkeen/tamkeen/store"
@@ -99,17 +100,16 @@ func (a *API) listSignups(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if wantCSV(r) {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		return export.Signups(w, list)
+	}
 	out := make([]signupOut, len(list))
 	for i, s := range list {
 		out[i] = signupOut{ID: s.ID, ContactID: s.ContactID, Name: s.Name, Phone: s.Phone, TelegramChatID: s.TelegramChatID,
 			OpportunityID: s.OpportunityID, Opportunity: s.Opportunity, Status: s.Status, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 	}
-	return table(w, r, out, func(s signupOut) int64 { return s.ID },
-		[]string{"id", "contact_id", "name", "phone", "telegram_chat_id", "opportunity_id", "opportunity_ar", "opportunity_en", "status", "created_at", "updated_at"},
-		func(s signupOut) []string {
-			return []string{itoa(s.ID), itoa(s.ContactID), s.Name, str(s.Phone), num(s.TelegramChatID), itoa(s.OpportunityID),
-				s.Opportunity["ar"], s.Opportunity["en"], s.Status, s.CreatedAt.Format(time.RFC3339), s.UpdatedAt.Format(time.RFC3339)}
-		})
+	return table(w, r, out, func(s signupOut) int64 { return s.ID }, nil, nil)
 }
 
 type opportunityIO struct {

@@ -7,7 +7,6 @@ package staffapi
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/tamkeen/tamkeen/clock"
+	"github.com/tamkeen/tamkeen/export"
 	"github.com/tamkeen/tamkeen/httpapi"
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/store"
@@ -185,13 +185,12 @@ func table[T any](w http.ResponseWriter, r *http.Request, items []T, lastID func
 	case "", "json":
 	case "csv":
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		cw := csv.NewWriter(w)
+		cw := export.NewWriter(w)
 		_ = cw.Write(header)
 		for _, it := range items {
 			_ = cw.Write(row(it))
 		}
-		cw.Flush()
-		return cw.Error()
+		return cw.Flush()
 	default:
 		return badRequest("format: %q: allowed values are json, csv", f)
 	}

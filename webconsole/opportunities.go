@@ -1,13 +1,13 @@
 package webconsole
 
 import (
-	"encoding/csv"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tamkeen/tamkeen/export"
 	"github.com/tamkeen/tamkeen/store"
 )
 
@@ -177,20 +177,5 @@ func (c *Console) signupsCSV(w http.ResponseWriter, rq *request) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="signups-`+strconv.FormatInt(id, 10)+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"id", "contact_id", "name", "phone", "telegram_chat_id", "opportunity_id", "opportunity_ar", "opportunity_en", "status", "created_at", "updated_at"})
-	for _, s := range list {
-		phone, chat := "", ""
-		if s.Phone != nil {
-			phone = *s.Phone
-		}
-		if s.TelegramChatID != nil {
-			chat = strconv.FormatInt(*s.TelegramChatID, 10)
-		}
-		_ = cw.Write([]string{strconv.FormatInt(s.ID, 10), strconv.FormatInt(s.ContactID, 10), s.Name, phone, chat,
-			strconv.FormatInt(s.OpportunityID, 10), s.Opportunity["ar"], s.Opportunity["en"], s.Status,
-			s.CreatedAt.Format(time.RFC3339), s.UpdatedAt.Format(time.RFC3339)})
-	}
-	cw.Flush()
-	return cw.Error()
+	return export.Signups(w, list)
 }

@@ -1,0 +1,81 @@
+// Package export writes staff lists as CSV that spreadsheets open safely: a
+// cell that a spreadsheet would run as a formula is written as text. It also
+// owns the one CSV form of the sign-up list, shared by the staff API and the
+// web console.
+package export
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/tamkeen/tamkeen/store"
+)
+
+// Writer writes CSV rows with formula-safe cells.
+type Writer struct{ cw *csv.Writer }
+
+// NewWriter writes to w.
+func NewWriter(w io.Writer) *Writer { return &Writer{cw: csv.NewWriter(w)} }
+
+// Write writes one row.
+func (w *Writer) Write(cells []string) error {
+	safe := make([]string, len(cells))
+	for i, c := range cells {
+		safe[i] = Cell(c)
+	}
+	return w.cw.Write(safe)
+}
+
+// Flush writes what is buffered and reports the first error met.
+func (w *Writer) Flush() error {
+	w.cw.Flush()
+	return w.cw.Error()
+}
+
+// Cell guards a value a spreadsheet would treat as a formula (it starts with
+// =, @, a tab or a carriage return, or with + or - not followed by a digit,
+// so phone numbers such as +96891234567 and negative amounts stay as they
+// are) by putting an apostrophe in front.
+func Cell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '@', '\t', '\r':
+		return "'" + s
+	case '+', '-':
+		if len(s) == 1 || s[1] < '0' || s[1] > '9' {
+			return "'" + s
+		}
+	}
+	return s
+}
+
+// signupHeader names the columns of Signups.
+var signupHeader = []string{"id", "contact_id", "name", "phone", "telegram_chat_id", "opportunity_id",
+	"opportunity_ar", "opportunity_en", "status", "created_at", "updated_at"}
+
+// Signups writes sign-ups (who, how to reach them, what, status, when) as CSV.
+func Signups(w io.Writer, list []store.SignupRow) error {
+	cw := NewWriter(w)
+	if err := cw.Write(signupHeader); err != nil {
+		return err
+	}
+	for _, s := range list {
+		phone, chat := "", ""
+		if s.Phone != nil {
+			phone = *s.Phone
+		}
+		if s.TelegramChatID != nil {
+			chat = strconv.FormatInt(*s.TelegramChatID, 10)
+		}
+		if err := cw.Write([]string{strconv.FormatInt(s.ID, 10), strconv.FormatInt(s.ContactID, 10), s.Name, phone, chat,
+			strconv.FormatInt(s.OpportunityID, 10), s.Opportunity["ar"], s.Opportunity["en"], s.Status,
+			s.CreatedAt.Format(time.RFC3339), s.UpdatedAt.Format(time.RFC3339)}); err != nil {
+			return err
+		}
+	}
+	return cw.Flush()
+}
