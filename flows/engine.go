@@ -35,6 +35,7 @@ func New(content locales.Content) *Engine {
 		stepMyOrders:      myOrdersStep{},
 		stepHelp:          helpStep{},
 		stepDelete:        deleteStep{},
+		stepProfile:       profileStep{},
 	}
 	return e
 }

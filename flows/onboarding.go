@@ -24,6 +24,7 @@ const (
 	stepProducer      = "producer"
 	stepHelp          = "help"
 	stepDelete        = "delete"
+	stepProfile       = "profile"
 )
 
 // languageStep asks which language to use.
@@ -83,12 +84,23 @@ func (nameStep) text(t *turn, raw string) bool {
 		t.say(Reply{Key: "reg.name_invalid", Data: map[string]any{"Min": minNameRunes, "Max": maxNameRunes}})
 		return true
 	}
+	changed := t.res.Profile.Name != ""
 	t.res.Profile.Name = name
+	if changed {
+		t.say(Reply{Key: "profile.saved"})
+		t.goTo(stepProfile, nil)
+		return true
+	}
 	t.home()
 	return true
 }
 
-func (nameStep) back(t *turn) (string, map[string]string) { return stepConsent, nil }
+func (nameStep) back(t *turn) (string, map[string]string) {
+	if t.res.Profile.Governorate != "" { // registered: changing the name from the profile
+		return stepProfile, nil
+	}
+	return stepConsent, nil
+}
 
 // cleanName accepts letters of any script with spaces, dots, hyphens and
 // apostrophes between them.
@@ -127,11 +139,19 @@ func (governorateStep) choose(t *turn, payload string) {
 	t.res.Profile.Governorate = strings.TrimPrefix(payload, "g:")
 	if first {
 		t.say(Reply{Key: "reg.done", Data: map[string]any{"Name": t.res.Profile.Name}})
+		t.home()
+		return
 	}
-	t.home()
+	t.say(Reply{Key: "profile.saved"})
+	t.goTo(stepProfile, nil)
 }
 
-func (governorateStep) back(t *turn) (string, map[string]string) { return stepName, nil }
+func (governorateStep) back(t *turn) (string, map[string]string) {
+	if t.res.Profile.Governorate != "" { // registered: changing the governorate from the profile
+		return stepProfile, nil
+	}
+	return stepName, nil
+}
 
 // menuStep is the main menu.
 type menuStep struct{ noText }
@@ -144,6 +164,7 @@ var menuItems = []struct{ payload, key, step string }{
 	{"pc", "menu.producer", stepProducer},
 	{"hp", "menu.help", stepHelp},
 	{"lg", "menu.language", stepLanguage},
+	{"me", "menu.profile", stepProfile},
 	{"dl", "menu.delete", stepDelete},
 }
 
@@ -213,4 +234,33 @@ func (deleteStep) choose(t *turn, payload string) {
 		}
 	}
 	t.say(Reply{Key: "delete.done", Always: true})
+}
+
+// profileStep shows what the service knows of the person and lets them
+// change their name or governorate.
+type profileStep struct {
+	noText
+	backToMenu
+}
+
+func (profileStep) prompt(t *turn) Reply {
+	p := t.res.Profile
+	data := map[string]any{"Name": p.Name, "Place": T("gov." + p.Governorate)}
+	if p.Track != "" {
+		data["Track"] = T("track." + p.Track)
+	}
+	return Reply{Key: "profile.show", Data: data, Options: []Option{
+		{Payload: "name", Key: "profile.change_name"},
+		{Payload: "gov", Key: "profile.change_governorate"},
+		navMenu(),
+	}}
+}
+
+func (profileStep) choose(t *turn, payload string) {
+	switch payload {
+	case "name":
+		t.goTo(stepName, nil)
+	case "gov":
+		t.goTo(stepGovernorate, nil)
+	}
 }
