@@ -2,22 +2,15 @@ package staffapi
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/tamkeen/tamkeen/httpapi"
 	"github.com/tamkeen/tamkeen/notifier"
+	"github.com/tamkeen/tamkeen/staffinput"
 	"github.com/tamkeen/tamkeen/store"
 )
-
-// maxTextRunes bounds one broadcast text (Telegram's message size).
-const maxTextRunes = 4096
-
-// channelNames are the channels a broadcast may use.
-func channelNames() []string { return []string{"telegram", "sms", "console"} }
 
 type broadcastIn struct {
 	Texts    map[string]string `json:"texts"`
@@ -44,62 +37,22 @@ func (a *API) createBroadcast(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) validBroadcast(r *http.Request, in broadcastIn) (*store.Broadcast, error) {
-	if strings.TrimSpace(in.Texts["ar"]) == "" {
-		return nil, badRequest(`texts.ar: required: Arabic is the text for everyone whose language has none`)
-	}
-	for lang, text := range in.Texts {
-		if !slices.Contains(a.cfg.Languages, lang) {
-			return nil, badRequest("texts.%s: unknown language: allowed are %s", lang, strings.Join(a.cfg.Languages, ", "))
-		}
-		if strings.TrimSpace(text) == "" {
-			return nil, badRequest("texts.%s: empty text: leave the language out instead", lang)
-		}
-		if n := utf8.RuneCountInString(text); n > maxTextRunes {
-			return nil, badRequest("texts.%s: %d characters, at most %d", lang, n, maxTextRunes)
-		}
-	}
 	if in.Audience == nil {
 		return nil, badRequest(`audience: required: give filters, or {"all": true} for everyone`)
-	}
-	au := *in.Audience
-	filtered := len(au.Governorates)+len(au.Languages)+len(au.Channels)+len(au.Tracks) > 0 || au.OpportunityID != 0
-	switch {
-	case au.All && filtered:
-		return nil, badRequest(`audience.all: cannot be combined with filters`)
-	case !au.All && !filtered:
-		return nil, badRequest(`audience: no filter given: set "all": true to reach everyone`)
-	}
-	for _, l := range au.Languages {
-		if !slices.Contains(a.cfg.Languages, l) {
-			return nil, badRequest("audience.languages: %q: allowed are %s", l, strings.Join(a.cfg.Languages, ", "))
-		}
-	}
-	for _, c := range au.Channels {
-		if !slices.Contains(channelNames(), c) {
-			return nil, badRequest("audience.channels: %q: allowed are %s", c, strings.Join(channelNames(), ", "))
-		}
-	}
-	if au.OpportunityID < 0 {
-		return nil, badRequest("audience.opportunity_id: must be positive")
-	}
-	if au.OpportunityID > 0 {
-		if _, err := a.store.Opportunity(r.Context(), au.OpportunityID); err != nil {
-			return nil, badRequest("audience.opportunity_id: no opportunity %d", au.OpportunityID)
-		}
 	}
 	chans := in.Channels
 	if len(chans) == 0 {
 		chans = []string{"telegram", "sms"}
 	}
-	for i, c := range chans {
-		if !slices.Contains(channelNames(), c) {
-			return nil, badRequest("channels[%d]: %q: allowed are %s", i, c, strings.Join(channelNames(), ", "))
-		}
-		if slices.Index(chans, c) != i {
-			return nil, badRequest("channels[%d]: %q given twice", i, c)
+	b := &store.Broadcast{Texts: in.Texts, Audience: *in.Audience, Channels: chans, CreatedBy: "staff-api"}
+	if ps := a.rules().Broadcast(b); len(ps) > 0 {
+		return nil, problem(ps[0])
+	}
+	if id := b.Audience.OpportunityID; id > 0 {
+		if _, err := a.store.Opportunity(r.Context(), id); err != nil {
+			return nil, badRequest("audience.opportunity_id: no opportunity %d", id)
 		}
 	}
-	b := &store.Broadcast{Texts: in.Texts, Audience: au, Channels: chans, CreatedBy: "staff-api"}
 	if in.SendAt != "" {
 		t, err := time.Parse(time.RFC3339, in.SendAt)
 		if err != nil {
@@ -108,6 +61,40 @@ func (a *API) validBroadcast(r *http.Request, in broadcastIn) (*store.Broadcast,
 		b.SendAt = t
 	}
 	return b, nil
+}
+
+// problem words a rule's problem for the API: the field first, then what is wrong.
+func problem(p staffinput.Problem) error {
+	switch p.Code {
+	case staffinput.Required:
+		if p.Field == "texts.ar" {
+			return badRequest("texts.ar: required: Arabic is the text for everyone whose language has none")
+		}
+		return badRequest("%s: required", p.Field)
+	case staffinput.Unknown:
+		if p.Field == "texts."+p.Value || p.Field == "title."+p.Value || p.Field == "description."+p.Value {
+			return badRequest("%s: unknown language: allowed are %s", p.Field, strings.Join(p.Allowed, ", "))
+		}
+		return badRequest("%s: %q: allowed are %s", p.Field, p.Value, strings.Join(p.Allowed, ", "))
+	case staffinput.Empty:
+		return badRequest("%s: empty text: leave the language out instead", p.Field)
+	case staffinput.TooLong:
+		return badRequest("%s: %d characters, at most %d", p.Field, p.Length, p.Limit)
+	case staffinput.Conflict:
+		return badRequest("%s: cannot be combined with filters", p.Field)
+	case staffinput.NoFilter:
+		return badRequest(`%s: no filter given: set "all": true to reach everyone`, p.Field)
+	case staffinput.Negative:
+		if p.Field == "capacity" {
+			return badRequest("capacity: must be 0 (no limit) or more")
+		}
+		return badRequest("%s: must be positive", p.Field)
+	case staffinput.Duplicate:
+		return badRequest("%s: %q given twice", p.Field, p.Value)
+	case staffinput.AfterStart:
+		return badRequest("%s: after starts_at", p.Field)
+	}
+	return badRequest("%s: %s", p.Field, p.Code)
 }
 
 func (a *API) listBroadcasts(w http.ResponseWriter, r *http.Request) error {

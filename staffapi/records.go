@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tamkeen/tamkeen/export"
@@ -162,41 +161,33 @@ func (a *API) opportunityIn(r *http.Request) (*store.Opportunity, error) {
 	if err := decode(r, &in); err != nil {
 		return nil, err
 	}
-	if !slices.Contains([]string{"training", "job", "event"}, in.Kind) {
-		return nil, badRequest("kind: %q: allowed are training, job, event", in.Kind)
-	}
-	for field, m := range map[string]map[string]string{"title": in.Title, "description": in.Description} {
-		for lang := range m {
-			if !slices.Contains(a.cfg.Languages, lang) {
-				return nil, badRequest("%s.%s: unknown language: allowed are %s", field, lang, strings.Join(a.cfg.Languages, ", "))
-			}
-		}
-	}
-	if strings.TrimSpace(in.Title["ar"]) == "" {
-		return nil, badRequest("title.ar: required")
-	}
 	if in.Description == nil {
 		in.Description = map[string]string{}
 	}
-	starts, err := time.Parse(time.RFC3339, in.StartsAt)
-	if err != nil {
+	// The rules first (kind, title, capacity…), then the times: a record
+	// without a readable time skips the deadline rule until it has one.
+	starts, startsErr := time.Parse(time.RFC3339, in.StartsAt)
+	o := &store.Opportunity{Kind: in.Kind, Track: in.Track, Governorate: in.Governorate, Title: in.Title,
+		Description: in.Description, Capacity: in.Capacity}
+	if startsErr == nil {
+		o.StartsAt = starts.UTC()
+	}
+	var deadlineErr error
+	if in.SignupDeadline != "" {
+		var d time.Time
+		if d, deadlineErr = time.Parse(time.RFC3339, in.SignupDeadline); deadlineErr == nil {
+			d = d.UTC()
+			o.SignupDeadline = &d
+		}
+	}
+	if ps := a.rules().Opportunity(o); len(ps) > 0 {
+		return nil, problem(ps[0])
+	}
+	if startsErr != nil {
 		return nil, badRequest("starts_at: %q: want an RFC 3339 time such as 2026-05-01T09:00:00+04:00", in.StartsAt)
 	}
-	if in.Capacity < 0 {
-		return nil, badRequest("capacity: must be 0 (no limit) or more")
-	}
-	o := &store.Opportunity{Kind: in.Kind, Track: in.Track, Governorate: in.Governorate, Title: in.Title,
-		Description: in.Description, StartsAt: starts.UTC(), Capacity: in.Capacity}
-	if in.SignupDeadline != "" {
-		d, err := time.Parse(time.RFC3339, in.SignupDeadline)
-		if err != nil {
-			return nil, badRequest("signup_deadline: %q: want an RFC 3339 time", in.SignupDeadline)
-		}
-		if d.After(starts) {
-			return nil, badRequest("signup_deadline: after starts_at")
-		}
-		d = d.UTC()
-		o.SignupDeadline = &d
+	if deadlineErr != nil {
+		return nil, badRequest("signup_deadline: %q: want an RFC 3339 time", in.SignupDeadline)
 	}
 	return o, nil
 }

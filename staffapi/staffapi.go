@@ -20,6 +20,7 @@ import (
 	"github.com/tamkeen/tamkeen/export"
 	"github.com/tamkeen/tamkeen/httpapi"
 	"github.com/tamkeen/tamkeen/notifier"
+	"github.com/tamkeen/tamkeen/staffinput"
 	"github.com/tamkeen/tamkeen/store"
 )
 
@@ -29,6 +30,9 @@ type Config struct {
 	Region    string   // default phone region, to read ?phone= in local form
 	Languages []string // languages a broadcast text may be written in
 }
+
+// rules are the checks shared with the web console.
+func (a *API) rules() staffinput.Rules { return staffinput.Rules{Languages: a.cfg.Languages} }
 
 // API serves the staff routes.
 type API struct {

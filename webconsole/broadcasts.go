@@ -6,13 +6,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/tamkeen/tamkeen/staffinput"
 	"github.com/tamkeen/tamkeen/store"
 )
-
-// maxTextRunes bounds one broadcast text (Telegram's message size), as the staff API does.
-const maxTextRunes = 4096
 
 // broadcastChannels are the channels a broadcast may go on.
 func broadcastChannels() []string { return []string{"telegram", "sms"} }
@@ -38,7 +35,7 @@ type choices struct {
 func (c *Console) choices() choices {
 	return choices{
 		Governorates: c.bundle.Content.Governorates, Languages: c.bundle.Languages(),
-		Tracks: c.bundle.Content.Tracks, Channels: broadcastChannels(), Kinds: []string{"training", "job", "event"},
+		Tracks: c.bundle.Content.Tracks, Channels: broadcastChannels(), Kinds: staffinput.Kinds(),
 	}
 }
 
@@ -78,53 +75,62 @@ func (c *Console) createBroadcast(w http.ResponseWriter, rq *request) error {
 
 // validBroadcast checks the form, noting each problem, and returns the broadcast it describes.
 func (c *Console) validBroadcast(f *broadcastForm) *store.Broadcast {
-	ch := c.choices()
-	problem := func(key string) { f.Problems = append(f.Problems, key) }
 	texts := map[string]string{}
 	for lang, text := range map[string]string{"ar": f.TextAR, "en": f.TextEN} {
-		if strings.TrimSpace(text) == "" {
-			continue
+		if strings.TrimSpace(text) != "" {
+			texts[lang] = strings.ReplaceAll(text, "\r\n", "\n")
 		}
-		if utf8.RuneCountInString(text) > maxTextRunes {
-			problem("console.problem.text_too_long")
-		}
-		texts[lang] = strings.ReplaceAll(text, "\r\n", "\n")
-	}
-	if texts["ar"] == "" {
-		problem("console.problem.text_ar_required")
 	}
 	au := store.Audience{All: f.Everyone}
 	if !f.Everyone {
 		au.Governorates, au.Languages, au.Tracks, au.Channels = f.Governorates, f.Languages, f.Tracks, f.Reach
-		if len(au.Governorates)+len(au.Languages)+len(au.Tracks)+len(au.Channels) == 0 {
-			problem("console.problem.audience_empty")
-		}
-	}
-	if !subset(f.Governorates, ch.Governorates) || !subset(f.Languages, ch.Languages) || !subset(f.Tracks, ch.Tracks) ||
-		!subset(f.Reach, ch.Channels) || !subset(f.Channels, ch.Channels) {
-		problem("console.problem.unknown_choice")
-	}
-	if len(f.Channels) == 0 {
-		problem("console.problem.channels_required")
 	}
 	b := &store.Broadcast{Texts: texts, Audience: au, Channels: f.Channels, CreatedBy: "web-console"}
+	f.Problems = append(f.Problems, problemKeys(c.rules().Broadcast(b))...)
 	if f.SendAt != "" {
 		t, err := time.ParseInLocation(localInput, f.SendAt, c.cfg.Location)
 		if err != nil {
-			problem("console.problem.bad_time")
+			f.Problems = append(f.Problems, "console.problem.bad_time")
 		}
 		b.SendAt = t
 	}
 	return b
 }
 
-func subset(list, allowed []string) bool {
-	for _, v := range list {
-		if !slices.Contains(allowed, v) {
-			return false
+// rules are the checks shared with the staff API.
+func (c *Console) rules() staffinput.Rules {
+	ch := c.choices()
+	return staffinput.Rules{Languages: ch.Languages, Governorates: ch.Governorates, Tracks: ch.Tracks}
+}
+
+// problemKeys names the rules' problems by the console's catalog keys, each once.
+func problemKeys(ps []staffinput.Problem) []string {
+	var keys []string
+	for _, p := range ps {
+		key := "console.problem.unknown_choice"
+		switch {
+		case p.Field == "texts.ar" && p.Code == staffinput.Required:
+			key = "console.problem.text_ar_required"
+		case p.Code == staffinput.TooLong:
+			key = "console.problem.text_too_long"
+		case p.Code == staffinput.NoFilter:
+			key = "console.problem.audience_empty"
+		case p.Field == "channels" && p.Code == staffinput.Required:
+			key = "console.problem.channels_required"
+		case p.Field == "kind":
+			key = "console.problem.kind"
+		case p.Field == "title.ar" && p.Code == staffinput.Required:
+			key = "console.problem.title_ar_required"
+		case p.Field == "capacity":
+			key = "console.problem.capacity"
+		case p.Code == staffinput.AfterStart:
+			key = "console.problem.deadline_after_start"
+		}
+		if !slices.Contains(keys, key) {
+			keys = append(keys, key)
 		}
 	}
-	return true
+	return keys
 }
 
 func pathID(rq *request) (int64, error) {

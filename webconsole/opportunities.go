@@ -73,43 +73,38 @@ func (c *Console) readOpportunity(rq *request) (opportunityForm, *store.Opportun
 		DescAR: v("description_ar"), DescEN: v("description_en"), StartsAt: v("starts_at"), Deadline: v("signup_deadline"),
 		Capacity: v("capacity"),
 	}
-	ch := c.choices()
-	problem := func(key string) { f.Problems = append(f.Problems, key) }
-	if !slices.Contains(ch.Kinds, f.Kind) {
-		problem("console.problem.kind")
-	}
-	if f.Track != "" && !slices.Contains(ch.Tracks, f.Track) || f.Gov != "" && !slices.Contains(ch.Governorates, f.Gov) {
-		problem("console.problem.unknown_choice")
-	}
-	if f.TitleAR == "" {
-		problem("console.problem.title_ar_required")
-	}
+	// The form's own reading (times, numbers) first, then the rules shared with the staff API.
+	var parse []string
 	starts, err := time.ParseInLocation(localInput, f.StartsAt, c.cfg.Location)
 	if err != nil {
-		problem("console.problem.starts_at")
+		parse = append(parse, "console.problem.starts_at")
 	}
 	capacity, err := strconv.Atoi(f.Capacity)
 	if f.Capacity == "" {
 		capacity, err = 0, nil
 	}
-	if err != nil || capacity < 0 {
-		problem("console.problem.capacity")
+	if err != nil {
+		parse = append(parse, "console.problem.capacity")
 	}
 	o := &store.Opportunity{
-		Kind: f.Kind, Track: f.Track, Governorate: f.Gov, StartsAt: starts.UTC(), Capacity: capacity,
+		Kind: f.Kind, Track: f.Track, Governorate: f.Gov, Capacity: capacity,
 		Title:       nonEmpty(map[string]string{"ar": f.TitleAR, "en": f.TitleEN}),
 		Description: nonEmpty(map[string]string{"ar": f.DescAR, "en": f.DescEN}),
 	}
+	if !starts.IsZero() {
+		o.StartsAt = starts.UTC()
+	}
 	if f.Deadline != "" {
-		d, err := time.ParseInLocation(localInput, f.Deadline, c.cfg.Location)
-		switch {
-		case err != nil:
-			problem("console.problem.deadline")
-		case !starts.IsZero() && d.After(starts):
-			problem("console.problem.deadline_after_start")
-		default:
+		if d, err := time.ParseInLocation(localInput, f.Deadline, c.cfg.Location); err != nil {
+			parse = append(parse, "console.problem.deadline")
+		} else {
 			d = d.UTC()
 			o.SignupDeadline = &d
+		}
+	}
+	for _, key := range append(parse, problemKeys(c.rules().Opportunity(o))...) {
+		if !slices.Contains(f.Problems, key) {
+			f.Problems = append(f.Problems, key)
 		}
 	}
 	return f, o

@@ -1,0 +1,150 @@
+// Package staffinput holds the rules for what staff enter — broadcasts and
+// opportunities — in one place, so that the staff API and the web console
+// refuse the same things. Each front end parses its own format (JSON, a
+// form) into store records, asks Rules for the problems, and words them its
+// own way: the API as a message naming the field, the console from its
+// catalog.
+package staffinput
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tamkeen/tamkeen/store"
+)
+
+// MaxTextRunes bounds one broadcast text (Telegram's message size).
+const MaxTextRunes = 4096
+
+// Channels are the channels a broadcast may go out on and audiences may name.
+func Channels() []string { return []string{"telegram", "sms", "console"} }
+
+// Kinds are the kinds of opportunity.
+func Kinds() []string { return []string{"training", "job", "event"} }
+
+// Problem codes.
+const (
+	Required   = "required"    // nothing given where something must be
+	Empty      = "empty"       // given, but blank
+	Unknown    = "unknown"     // not one of the allowed values (Allowed lists them)
+	TooLong    = "too_long"    // longer than Limit characters
+	Negative   = "negative"    // below zero
+	Conflict   = "conflict"    // cannot go with another field (audience.all with filters)
+	NoFilter   = "no_filter"   // an audience that names nobody
+	Duplicate  = "duplicate"   // given twice
+	AfterStart = "after_start" // a sign-up deadline after the start
+)
+
+// Problem is one reason a record cannot be saved.
+type Problem struct {
+	Field   string   // texts.ar, audience.languages, channels[0], title.ar, capacity, …
+	Code    string   // one of the codes above
+	Value   string   // the offending value, when there is one
+	Allowed []string // for Unknown
+	Limit   int      // for TooLong
+	Length  int      // for TooLong: the length given
+}
+
+// Rules are the allowed values. A nil list is not checked.
+type Rules struct {
+	Languages    []string
+	Governorates []string
+	Tracks       []string
+}
+
+func (r Rules) unknown(ps *[]Problem, field, value string, allowed []string) {
+	if allowed != nil && !slices.Contains(allowed, value) {
+		*ps = append(*ps, Problem{Field: field, Code: Unknown, Value: value, Allowed: allowed})
+	}
+}
+
+// Broadcast lists what is wrong with b, in a stable order (empty: nothing).
+// An Arabic text is required: it is the text for everyone whose language has none.
+func (r Rules) Broadcast(b *store.Broadcast) []Problem {
+	var ps []Problem
+	if strings.TrimSpace(b.Texts["ar"]) == "" {
+		ps = append(ps, Problem{Field: "texts.ar", Code: Required})
+	}
+	langs := make([]string, 0, len(b.Texts))
+	for lang := range b.Texts {
+		langs = append(langs, lang)
+	}
+	slices.Sort(langs)
+	for _, lang := range langs {
+		text, field := b.Texts[lang], "texts."+lang
+		r.unknown(&ps, field, lang, r.Languages)
+		if strings.TrimSpace(text) == "" && lang != "ar" {
+			ps = append(ps, Problem{Field: field, Code: Empty})
+		}
+		if n := utf8.RuneCountInString(text); n > MaxTextRunes {
+			ps = append(ps, Problem{Field: field, Code: TooLong, Limit: MaxTextRunes, Length: n})
+		}
+	}
+	au := b.Audience
+	filtered := len(au.Governorates)+len(au.Languages)+len(au.Channels)+len(au.Tracks) > 0 || au.OpportunityID != 0
+	switch {
+	case au.All && filtered:
+		ps = append(ps, Problem{Field: "audience.all", Code: Conflict})
+	case !au.All && !filtered:
+		ps = append(ps, Problem{Field: "audience", Code: NoFilter})
+	}
+	for _, g := range au.Governorates {
+		r.unknown(&ps, "audience.governorates", g, r.Governorates)
+	}
+	for _, l := range au.Languages {
+		r.unknown(&ps, "audience.languages", l, r.Languages)
+	}
+	for _, t := range au.Tracks {
+		r.unknown(&ps, "audience.tracks", t, r.Tracks)
+	}
+	for _, c := range au.Channels {
+		r.unknown(&ps, "audience.channels", c, Channels())
+	}
+	if au.OpportunityID < 0 {
+		ps = append(ps, Problem{Field: "audience.opportunity_id", Code: Negative})
+	}
+	if len(b.Channels) == 0 {
+		ps = append(ps, Problem{Field: "channels", Code: Required})
+	}
+	for i, c := range b.Channels {
+		field := "channels[" + strconv.Itoa(i) + "]"
+		r.unknown(&ps, field, c, Channels())
+		if slices.Index(b.Channels, c) != i {
+			ps = append(ps, Problem{Field: field, Code: Duplicate, Value: c})
+		}
+	}
+	return ps
+}
+
+// Opportunity lists what is wrong with o (empty: nothing). An Arabic title
+// is required; a sign-up deadline may not fall after the start.
+func (r Rules) Opportunity(o *store.Opportunity) []Problem {
+	var ps []Problem
+	r.unknown(&ps, "kind", o.Kind, Kinds())
+	if o.Track != "" {
+		r.unknown(&ps, "track", o.Track, r.Tracks)
+	}
+	if o.Governorate != "" {
+		r.unknown(&ps, "governorate", o.Governorate, r.Governorates)
+	}
+	for _, f := range []struct {
+		name string
+		m    map[string]string
+	}{{"title", o.Title}, {"description", o.Description}} {
+		for lang := range f.m {
+			r.unknown(&ps, f.name+"."+lang, lang, r.Languages)
+		}
+	}
+	if strings.TrimSpace(o.Title["ar"]) == "" {
+		ps = append(ps, Problem{Field: "title.ar", Code: Required})
+	}
+	if o.Capacity < 0 {
+		ps = append(ps, Problem{Field: "capacity", Code: Negative})
+	}
+	if o.SignupDeadline != nil && !o.StartsAt.IsZero() && o.SignupDeadline.After(o.StartsAt) {
+		ps = append(ps, Problem{Field: "signup_deadline", Code: AfterStart})
+	}
+	return ps
+}
