@@ -29,10 +29,15 @@ type Config struct {
 	Token     string   // bearer token; empty switches the API off (503)
 	Region    string   // default phone region, to read ?phone= in local form
 	Languages []string // languages a broadcast text may be written in
+	// Governorates and Tracks are the content's ids an opportunity or an
+	// audience may name (nil: not checked).
+	Governorates, Tracks []string
 }
 
 // rules are the checks shared with the web console.
-func (a *API) rules() staffinput.Rules { return staffinput.Rules{Languages: a.cfg.Languages} }
+func (a *API) rules() staffinput.Rules {
+	return staffinput.Rules{Languages: a.cfg.Languages, Governorates: a.cfg.Governorates, Tracks: a.cfg.Tracks}
+}
 
 // API serves the staff routes.
 type API struct {

@@ -38,7 +38,8 @@ func newEnv(t *testing.T, tok string) env {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	bs := notifier.NewBroadcasts(s, clk, log, nil, notifier.BroadcastConfig{})
 	h := httpapi.New("127.0.0.1:0", s, metrics.New(), log)
-	staffapi.New(s, bs, clk, log, staffapi.Config{Token: tok, Region: "OM", Languages: []string{"ar", "en"}}).Mount(h)
+	staffapi.New(s, bs, clk, log, staffapi.Config{Token: tok, Region: "OM", Languages: []string{"ar", "en"},
+		Governorates: []string{"muscat", "dhofar"}, Tracks: []string{"training", "job", "project"}}).Mount(h)
 	srv := httptest.NewServer(h.Handler())
 	t.Cleanup(srv.Close)
 	return env{srv: srv, store: s, bs: bs}
@@ -97,6 +98,7 @@ func TestBroadcastValidation(t *testing.T) {
 		{"empty audience", `{"texts": {"ar": "x"}, "audience": {}}`, 400, "no filter given"},
 		{"all with filter", `{"texts": {"ar": "x"}, "audience": {"all": true, "governorates": ["muscat"]}}`, 400, "audience.all"},
 		{"bad channel", `{"texts": {"ar": "x"}, "audience": {"all": true}, "channels": ["fax"]}`, 400, "channels[0]"},
+		{"unknown governorate", `{"texts": {"ar": "x"}, "audience": {"governorates": ["mars"]}}`, 400, "audience.governorates"},
 		{"missing opportunity", `{"texts": {"ar": "x"}, "audience": {"opportunity_id": 99}}`, 400, "audience.opportunity_id"},
 		{"bad send_at", `{"texts": {"ar": "x"}, "audience": {"all": true}, "send_at": "tomorrow"}`, 400, "send_at"},
 		{"too large", `{"texts": {"ar": "` + strings.Repeat("x", httpapi.MaxBodyBytes) + `"}}`, 413, "bytes"},
@@ -186,6 +188,9 @@ func TestBroadcastLifecycleAndReads(t *testing.T) {
 	}
 	if code, body := e.do(t, "PUT", "/api/v1/opportunities/"+itoa(o.ID), token, `{"kind": "party"}`); code != 400 || !strings.Contains(body, "kind") {
 		t.Fatalf("bad kind: %d %s", code, body)
+	}
+	if code, body := e.do(t, "POST", "/api/v1/opportunities", token, strings.Replace(opp, `"kind": "training"`, `"kind": "training", "governorate": "atlantis"`, 1)); code != 400 || !strings.Contains(body, "governorate") {
+		t.Fatalf("an unknown governorate would show the opportunity to nobody: %d %s", code, body)
 	}
 	if err := e.store.InTx(ctx, func(tx *store.Tx) error { return tx.SetSignup(a.ID, o.ID, store.SignupRegistered) }); err != nil {
 		t.Fatal(err)
