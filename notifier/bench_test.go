@@ -39,40 +39,24 @@ func benchSize(name string, def int) int {
 // PostgreSQL when TAMKEEN_BENCH_POSTGRES=1 (with TAMKEEN_TEST_POSTGRES_DSN).
 func seeded(b *testing.B, n int) *store.Store {
 	b.Helper()
+	now := time.Now().UTC()
 	if os.Getenv("TAMKEEN_BENCH_POSTGRES") == "1" {
-		return seededPostgres(b, n)
+		dsn := storetest.PostgresDSN(b)
+		return seedWith(b, dsn, postgres.Open(dsn), `INSERT INTO contacts (telegram_chat_id, phone, language, name, governorate, track, consent_at, created_at, updated_at)
+		SELECT 1000000 + i, '+9689' || lpad(i::text, 7, '0'), CASE WHEN i % 3 = 0 THEN 'en' ELSE 'ar' END, '',
+			CASE WHEN i % 2 = 0 THEN 'muscat' ELSE 'dhofar' END, '', ?, ?, ? FROM generate_series(1, ?) AS i`, now, now, now, n)
 	}
 	dsn := storetest.SQLiteDSN(b)
-	ctx := context.Background()
-	s, err := store.Open(ctx, dsn, clock.System{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	raw, err := gorm.Open(sqlite.Open(dsn+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)"), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		b.Fatal(err)
-	}
-	now := time.Now().UTC()
-	err = raw.Exec(`INSERT INTO contacts (telegram_chat_id, phone, language, name, governorate, track, consent_at, created_at, updated_at)
+	return seedWith(b, dsn, sqlite.Open(dsn+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)"), `INSERT INTO contacts (telegram_chat_id, phone, language, name, governorate, track, consent_at, created_at, updated_at)
 		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
 		SELECT 1000000 + i, '+9689' || printf('%07d', i), CASE WHEN i % 3 = 0 THEN 'en' ELSE 'ar' END, '',
-			CASE WHEN i % 2 = 0 THEN 'muscat' ELSE 'dhofar' END, '', ?, ?, ? FROM n`, n, now, now, now).Error
-	if err != nil {
-		b.Fatal(err)
-	}
-	if db, err := raw.DB(); err == nil {
-		db.Close()
-	}
-	return s
+			CASE WHEN i % 2 = 0 THEN 'muscat' ELSE 'dhofar' END, '', ?, ?, ? FROM n`, n, now, now, now)
 }
 
-func seededPostgres(b *testing.B, n int) *store.Store {
+// seedWith migrates the database at dsn, then runs the seeding statement
+// through a plain connection of its own.
+func seedWith(b *testing.B, dsn string, raw gorm.Dialector, seed string, args ...any) *store.Store {
 	b.Helper()
-	dsn := storetest.PostgresDSN(b)
 	ctx := context.Background()
 	s, err := store.Open(ctx, dsn, clock.System{})
 	if err != nil {
@@ -82,19 +66,15 @@ func seededPostgres(b *testing.B, n int) *store.Store {
 	if _, err := s.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
-	raw, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})
+	db, err := gorm.Open(raw, &gorm.Config{Logger: logger.Discard})
 	if err != nil {
 		b.Fatal(err)
 	}
-	now := time.Now().UTC()
-	err = raw.Exec(`INSERT INTO contacts (telegram_chat_id, phone, language, name, governorate, track, consent_at, created_at, updated_at)
-		SELECT 1000000 + i, '+9689' || lpad(i::text, 7, '0'), CASE WHEN i % 3 = 0 THEN 'en' ELSE 'ar' END, '',
-			CASE WHEN i % 2 = 0 THEN 'muscat' ELSE 'dhofar' END, '', ?, ?, ? FROM generate_series(1, ?) AS i`, now, now, now, n).Error
-	if err != nil {
+	if err := db.Exec(seed, args...).Error; err != nil {
 		b.Fatal(err)
 	}
-	if db, err := raw.DB(); err == nil {
-		db.Close()
+	if sqlDB, err := db.DB(); err == nil {
+		sqlDB.Close()
 	}
 	return s
 }
