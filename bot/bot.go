@@ -78,11 +78,34 @@ func (k ErrorKind) String() string {
 	return fmt.Sprintf("kind(%d)", int(k))
 }
 
+// Scope says who a provider's "too many requests" is about.
+type Scope int
+
+// The scopes of a slowdown.
+const (
+	// ScopeUnknown: the provider did not say (Telegram answers the same 429
+	// for one chat's flood limit and for the whole bot's); the dispatcher
+	// decides from what it sent to the recipient just before.
+	ScopeUnknown Scope = iota
+	ScopeRecipient // only this recipient must wait
+	ScopeChannel   // the whole channel must slow down (Twilio's 20429)
+)
+
+func (s Scope) String() string {
+	switch s {
+	case ScopeRecipient:
+		return "recipient"
+	case ScopeChannel:
+		return "channel"
+	}
+	return "unknown"
+}
+
 // SendError is a failed send with the decision it implies.
 type SendError struct {
 	Kind       ErrorKind
 	RetryAfter time.Duration // for RetryLater: how long the provider asked us to wait (0: unknown)
-	Global     bool          // for RetryLater: the whole channel must slow down, not only this chat
+	Scope      Scope         // for RetryLater with RetryAfter: who must wait
 	Err        error
 }
 
@@ -96,6 +119,24 @@ func KindOf(err error) (ErrorKind, time.Duration) {
 		return se.Kind, se.RetryAfter
 	}
 	return RetryLater, 0
+}
+
+type sendingKey struct{}
+
+// WithSending returns a context whose sends report, through mark, the
+// moment each request leaves for the provider. The dispatcher's pacer
+// counts a provider's rate from these moments, not from when it picked
+// the message.
+func WithSending(ctx context.Context, mark func()) context.Context {
+	return context.WithValue(ctx, sendingKey{}, mark)
+}
+
+// Sending is called by a channel right before each request that delivers
+// (part of) a message: a Telegram sendMessage, a Twilio message create.
+func Sending(ctx context.Context) {
+	if mark, ok := ctx.Value(sendingKey{}).(func()); ok {
+		mark()
+	}
 }
 
 // Limits are a channel's sending limits, which the dispatcher enforces

@@ -17,6 +17,9 @@ type Metrics struct {
 	Inbound *prometheus.CounterVec
 	// Outbound counts send attempts by channel and result (sent, retry, failed, skipped).
 	Outbound *prometheus.CounterVec
+	// Throttled counts providers' "too many requests" answers by channel and
+	// by whom they concerned (recipient or channel).
+	Throttled *prometheus.CounterVec
 	// SendSeconds observes how long a provider took to accept a message.
 	SendSeconds *prometheus.HistogramVec
 	// HTTPRequests counts HTTP requests by route and status code.
@@ -33,6 +36,9 @@ func New() *Metrics {
 		Outbound: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tamkeen_outbound_messages_total", Help: "Outbound send attempts by channel and result.",
 		}, []string{"channel", "result"}),
+		Throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tamkeen_provider_throttled_total", Help: "Provider 429 answers by channel and scope (recipient or channel).",
+		}, []string{"channel", "scope"}),
 		SendSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "tamkeen_send_seconds", Help: "Time a provider took to accept a message.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 8),
@@ -41,7 +47,7 @@ func New() *Metrics {
 			Name: "tamkeen_http_requests_total", Help: "HTTP requests by route and status code.",
 		}, []string{"route", "code"}),
 	}
-	m.Registry.MustRegister(m.Inbound, m.Outbound, m.SendSeconds, m.HTTPRequests,
+	m.Registry.MustRegister(m.Inbound, m.Outbound, m.Throttled, m.SendSeconds, m.HTTPRequests,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

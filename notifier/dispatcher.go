@@ -39,9 +39,14 @@ type DispatcherConfig struct {
 	// recipient's pause, quiet hours) give the row back to the database.
 	Horizon time.Duration
 	// ShareInterval is how often a running dispatcher tells the others it is
-	// alive; replicas seen within three intervals share each provider's rate
-	// equally (default 5s).
+	// alive (default 1s). Replicas seen within three intervals share each
+	// provider's rate equally; rows held by a dispatcher silent for that long
+	// (it was killed) are taken over at once, without waiting for Lease.
 	ShareInterval time.Duration
+	// PaceMargin is added to every rolling window of a provider's rate, for
+	// jitter between our clock and the provider's (default 10ms: 99% of
+	// the rate at 30/s).
+	PaceMargin time.Duration
 	// QuietUntil returns t when bulk messages may go at t, or else the end of
 	// the quiet window (config.QuietHours.NextAllowed). Nil: never quiet.
 	QuietUntil func(t time.Time) time.Time
@@ -73,7 +78,10 @@ func (c *DispatcherConfig) defaults() {
 		c.Horizon = time.Second
 	}
 	if c.ShareInterval <= 0 {
-		c.ShareInterval = 5 * time.Second
+		c.ShareInterval = time.Second
+	}
+	if c.PaceMargin <= 0 {
+		c.PaceMargin = 10 * time.Millisecond
 	}
 }
 
@@ -108,7 +116,7 @@ func NewDispatcher(s *store.Store, senders []bot.Sender, clk clock.Clock, log *s
 		wake:     make(chan struct{}, 1), freed: make(chan struct{}, 1), publish: make(chan struct{}, 1),
 	}
 	for _, sn := range senders {
-		cs := newChannelState(sn, cfg.Workers)
+		cs := newChannelState(sn, cfg.Workers, cfg.PaceMargin)
 		d.chans = append(d.chans, cs)
 		d.byName[cs.name] = cs
 	}
@@ -305,8 +313,14 @@ func (d *Dispatcher) budget(cs *channelState, lane int, now time.Time) int {
 	if lane == laneBulk {
 		limit = 4 * d.cfg.Batch
 	}
-	if cs.bucket != nil {
-		limit = min(limit, int(cs.limits.PerSecond/float64(cs.replicas)*d.cfg.Horizon.Seconds())+2)
+	if cs.pacer != nil {
+		// About one horizon of sending at this dispatcher's rate, all lanes
+		// together: what a crash can repeat or hold up stays small. Replies
+		// and notices keep a budget of their own, so bulk never delays them.
+		limit = min(limit, int(cs.pacer.rate*d.cfg.Horizon.Seconds())+1)
+		if lane == laneBulk {
+			limit -= cs.claimed[laneReply] + cs.claimed[laneNotice]
+		}
 	}
 	room := limit - cs.claimed[lane]
 	if lane == laneBulk && cs.claimed[lane] > 0 && room < limit/2 {
@@ -336,7 +350,10 @@ func (d *Dispatcher) pace(ctx context.Context, cs *channelState, results chan<- 
 			go func() {
 				defer inflight.Done()
 				defer func() { <-cs.sem }()
-				res := d.attempt(ctx, cs, it)
+				// A send under way when we are told to stop is finished (each
+				// channel bounds a call), so that what the provider accepted is
+				// recorded as sent and nothing is sent twice.
+				res := d.attempt(context.WithoutCancel(ctx), cs, it)
 				results <- result{OutboxResult: res, channel: cs.name, lane: it.lane}
 			}()
 			continue
@@ -355,16 +372,18 @@ func (d *Dispatcher) pace(ctx context.Context, cs *channelState, results chan<- 
 	}
 }
 
-// next picks the best row that may go now. Otherwise it says how long until
-// one may (0: none queued). Rows that would wait beyond the horizon are released.
+// next picks the best row that may go now and reserves its share of the
+// channel's rate. Otherwise it says how long until one may (0: none
+// queued). Rows that would wait beyond the channel's hold limit are released.
 func (d *Dispatcher) next(cs *channelState) (*item, time.Duration, []result) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := d.clock.Now()
 	cs.sweep(now)
+	hold := cs.holdLimit(d.cfg.Horizon)
 	var released []result
-	if w := cs.readiness(now); w > 0 {
-		if w > d.cfg.Horizon {
+	if w := cs.readiness(now, 1); w > 0 {
+		if w > hold {
 			for cs.queue.Len() > 0 {
 				released = append(released, d.release(cs, heap.Pop(&cs.queue).(*item), now.Add(w), "provider asked to slow down"))
 			}
@@ -387,7 +406,7 @@ func (d *Dispatcher) next(cs *channelState) (*item, time.Duration, []result) {
 			continue
 		}
 		if w := cs.recipientWait(rec, now); w > 0 {
-			if w > d.cfg.Horizon {
+			if w > hold {
 				released = append(released, d.release(cs, it, now.Add(w), "recipient rate limit"))
 				continue
 			}
@@ -400,11 +419,18 @@ func (d *Dispatcher) next(cs *channelState) (*item, time.Duration, []result) {
 		chosen = it
 		break
 	}
+	if chosen != nil {
+		// A message of several units (SMS segments, Telegram parts) waits
+		// until the window has room for all of them; nothing overtakes it.
+		if w := cs.readiness(now, chosen.cost); w > 0 {
+			blocked, chosen, wait = append(blocked, chosen), nil, w
+		}
+	}
 	for _, it := range blocked {
 		cs.push(it)
 	}
 	if chosen != nil {
-		cs.bucket.take(now, chosen.cost)
+		cs.pacer.reserve(now, chosen.cost)
 		cs.busy[chosen.row.Recipient] = true
 		return chosen, 0, released
 	}
@@ -531,12 +557,12 @@ func (d *Dispatcher) setReplicas(n int) {
 	defer d.mu.Unlock()
 	for _, cs := range d.chans {
 		if cs.replicas != n {
-			if cs.bucket != nil {
+			if cs.pacer != nil {
 				d.log.Info("dispatcher: sharing the provider rate with other replicas", "channel", cs.name, "replicas", n,
 					"per_second_here", cs.limits.PerSecond/float64(n))
 			}
 			cs.replicas = n
-			cs.bucket.share(n)
+			cs.pacer.share(cs.limits.PerSecond, n)
 		}
 	}
 }
@@ -612,9 +638,9 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 		it := &item{row: c.row, contact: contacts[c.row.ContactID], lane: c.lane, cost: c.cs.cost(c.row)}
 		d.mu.Lock()
 		now := d.clock.Now()
-		wait := max(c.cs.readiness(now), c.cs.recipientWait(it.row.Recipient, now))
+		wait := max(c.cs.readiness(now, it.cost), c.cs.recipientWait(it.row.Recipient, now))
 		if wait == 0 {
-			c.cs.bucket.take(now, it.cost)
+			c.cs.pacer.reserve(now, it.cost)
 			c.cs.busy[it.row.Recipient] = true
 		}
 		d.mu.Unlock()
@@ -666,32 +692,45 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 	}
 }
 
-// attempt sends one claimed row (the caller marked its recipient busy) and
-// says what became of it.
+// attempt sends one claimed row (the caller marked its recipient busy and
+// reserved its share of the rate) and says what became of it.
 func (d *Dispatcher) attempt(ctx context.Context, cs *channelState, it *item) store.OutboxResult {
 	row, c := it.row, it.contact
+	d.mu.Lock()
+	before := cs.lastSent[row.Recipient]
+	d.mu.Unlock()
 	start := d.clock.Now()
 	var sendErr error
-	sent := false
+	called, marked := false, 0
+	var first, last time.Time
+	// The channel reports each request as it leaves: the rate is counted
+	// from those moments, as the provider counts it.
+	ctx = bot.WithSending(ctx, func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		now := d.clock.Now()
+		if marked == 0 {
+			first = now
+		}
+		last = now
+		if marked < it.cost {
+			cs.pacer.mark(now, 1)
+		}
+		marked++
+	})
 	defer func() {
 		d.mu.Lock()
+		now := d.clock.Now()
 		delete(cs.busy, row.Recipient)
-		if sent && cs.limits.PerRecipient > 0 {
-			cs.nextFor[row.Recipient] = start.Add(cs.limits.PerRecipient)
-		}
+		d.settle(cs, it, called, marked, first, last, now)
+		var throttle *throttled
 		if kind, after := bot.KindOf(sendErr); sendErr != nil && kind == bot.RetryLater && after > 0 {
-			var se *bot.SendError
-			until := d.clock.Now().Add(after)
-			if errors.As(sendErr, &se) && se.Global {
-				if until.After(cs.pausedUntil) {
-					cs.pausedUntil = until
-				}
-				cs.bucket.holdUntil(until)
-			} else if until.After(cs.nextFor[row.Recipient]) {
-				cs.nextFor[row.Recipient] = until
-			}
+			throttle = d.throttle(cs, row, sendErr, after, before, now)
 		}
 		d.mu.Unlock()
+		if throttle != nil {
+			throttle.report(d)
+		}
 		cs.poke()
 	}()
 	skip := func(why string) store.OutboxResult {
@@ -712,7 +751,7 @@ func (d *Dispatcher) attempt(ctx context.Context, cs *channelState, it *item) st
 		d.count(row.Channel, "failed")
 		return store.OutboxResult{ID: row.ID, Status: store.OutboxFailed, Error: err.Error()}
 	}
-	sent = true
+	called = true
 	providerID, err := cs.sender.Send(ctx, out)
 	if d.metrics != nil {
 		d.metrics.SendSeconds.WithLabelValues(row.Channel).Observe(d.clock.Now().Sub(start).Seconds())
@@ -723,6 +762,71 @@ func (d *Dispatcher) attempt(ctx context.Context, cs *channelState, it *item) st
 	}
 	sendErr = err
 	return d.failed(ctx, row, err)
+}
+
+// settle accounts for a finished attempt in the channel's pacing: units
+// reported as they left stay where they were put; units never reported
+// (a sender that does not report, or parts not sent) are counted from
+// now, the safe side; an attempt that never reached Send gives its units
+// back. Callers hold d.mu.
+func (d *Dispatcher) settle(cs *channelState, it *item, called bool, marked int, first, last, now time.Time) {
+	if !called {
+		cs.pacer.cancel(it.cost)
+		return
+	}
+	switch {
+	case marked == 0:
+		first, last = now, now
+		cs.pacer.mark(now, it.cost)
+	case marked < it.cost && cs.pacer != nil:
+		cs.pacer.mark(last.Add(cs.pacer.spacing), it.cost-marked)
+	}
+	cs.lastSent[it.row.Recipient] = last
+	if cs.limits.PerRecipient > 0 {
+		// Each part spends one of the recipient's seconds.
+		at := first.Add(time.Duration(it.cost)*cs.limits.PerRecipient + d.cfg.PaceMargin)
+		if at.After(cs.nextFor[it.row.Recipient]) {
+			cs.nextFor[it.row.Recipient] = at
+		}
+	}
+}
+
+// throttled is a provider's "too many requests", to count and log.
+type throttled struct {
+	channel string
+	scope   bot.Scope
+	after   time.Duration
+	outbox  int64
+}
+
+// throttle reads a provider's 429 and pauses whom it concerns: the
+// recipient alone, or the whole channel. before is when the previous
+// message to the recipient left. Callers hold d.mu.
+func (d *Dispatcher) throttle(cs *channelState, row store.OutboxMessage, sendErr error, after time.Duration, before, now time.Time) *throttled {
+	said := bot.ScopeUnknown
+	var se *bot.SendError
+	if errors.As(sendErr, &se) {
+		said = se.Scope
+	}
+	scope := cs.throttleScope(said, before, now)
+	until := now.Add(after)
+	if scope == bot.ScopeChannel {
+		if until.After(cs.pausedUntil) {
+			cs.pausedUntil = until
+		}
+		cs.pacer.holdUntil(until)
+	} else if until.After(cs.nextFor[row.Recipient]) {
+		cs.nextFor[row.Recipient] = until
+	}
+	return &throttled{channel: cs.name, scope: scope, after: after, outbox: row.ID}
+}
+
+func (t *throttled) report(d *Dispatcher) {
+	if d.metrics != nil {
+		d.metrics.Throttled.WithLabelValues(t.channel, t.scope.String()).Inc()
+	}
+	d.log.Warn("dispatcher: provider asked to slow down", "channel", t.channel, "scope", t.scope.String(),
+		"retry_after", t.after, "outbox_id", t.outbox)
 }
 
 // failed decides what a failed send means for the row (and the contact).

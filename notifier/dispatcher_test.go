@@ -245,7 +245,7 @@ func TestGlobal429PausesChannel(t *testing.T) {
 		var err error
 		once.Do(func() {
 			pausedAt = time.Now()
-			err = &bot.SendError{Kind: bot.RetryLater, RetryAfter: window, Global: true, Err: errors.New("429")}
+			err = &bot.SendError{Kind: bot.RetryLater, RetryAfter: window, Scope: bot.ScopeChannel, Err: errors.New("429")}
 		})
 		return err
 	}

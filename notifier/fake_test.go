@@ -60,7 +60,7 @@ func (f *fakeSender) Send(ctx context.Context, m bot.Outgoing) (string, error) {
 		}
 		if f.tat.Sub(now) > time.Duration(max(f.burst, 2)-1)*iv { // more than a burst ahead
 			f.tooFast++
-			return "", &bot.SendError{Kind: bot.RetryLater, RetryAfter: time.Second, Global: true, Err: errors.New("429 too many requests")}
+			return "", &bot.SendError{Kind: bot.RetryLater, RetryAfter: time.Second, Scope: bot.ScopeChannel, Err: errors.New("429 too many requests")}
 		}
 		f.tat = f.tat.Add(iv)
 	}

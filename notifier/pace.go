@@ -3,6 +3,7 @@ package notifier
 import (
 	"container/heap"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/tamkeen/tamkeen/bot"
@@ -40,59 +41,135 @@ func laneOf(priority int) int {
 	return laneBulk
 }
 
-// bucket is a token bucket kept as a "theoretical arrival time" (GCRA): it
-// spaces sends 1/rate apart on average and allows a small burst to absorb
-// timer lateness. A nil bucket means no limit.
-type bucket struct {
-	base      time.Duration // 1/rate
-	interval  time.Duration // base times the replicas sharing the rate
-	tolerance time.Duration // (burst-1) intervals
-	tat       time.Time
+// pacer keeps a provider's limit in every rolling window, as the provider
+// measures it: never more than n units (messages, or SMS segments) in any
+// span of one second plus a small margin for network jitter (1/rate plus
+// the margin below one unit a second), and units spaced 1/rate apart, so
+// there is no burst above the rate either (at high rates, picks may run
+// 20 ms ahead of the spacing; the window still holds). Units are counted from the moment
+// their request leaves (mark), not from when a message was picked: a
+// message picked now but sent a little later must not let the next one go
+// early. A nil pacer means no limit.
+type pacer struct {
+	rate     float64       // units per second for this dispatcher (its share of the channel's rate)
+	margin   time.Duration // added to every window for jitter between us and the provider
+	n        int           // units allowed in one window
+	span     time.Duration // the window
+	spacing  time.Duration // 1/rate
+	burst    time.Duration // how far ahead of the spacing picks may run: 20 ms of sending at high rates, none at Telegram's
+	recent   []time.Time   // the last n units' send times, oldest first (some may lie ahead: a multi-unit message spreads its units)
+	reserved int           // units picked but not yet marked sent
+	next     time.Time     // the spacing's schedule: when the next unit is due (GCRA's theoretical arrival time)
+	hold     time.Time     // a provider asked the whole channel to wait until then
 }
 
-func newBucket(rate float64) *bucket {
+func newPacer(rate float64, margin time.Duration) *pacer {
 	if rate <= 0 {
 		return nil
 	}
-	iv := time.Duration(float64(time.Second) / rate)
-	burst := math.Max(1.5, rate/50) // at most 20 ms worth at high rates
-	return &bucket{base: iv, interval: iv, tolerance: time.Duration((burst - 1) * float64(iv))}
+	p := &pacer{margin: margin}
+	p.setRate(rate)
+	return p
 }
 
-// share divides the rate among n replicas.
-func (b *bucket) share(n int) {
-	if b != nil {
-		b.interval = b.base * time.Duration(max(1, n))
+func (p *pacer) setRate(rate float64) {
+	p.rate = rate
+	p.spacing = time.Duration(float64(time.Second) / rate)
+	p.burst = time.Duration(max(0, math.Floor(rate/50)-1)) * p.spacing
+	if rate >= 1 {
+		p.n, p.span = int(rate), time.Second+p.margin
+	} else {
+		p.n, p.span = 1, p.spacing+p.margin
+	}
+	if len(p.recent) > p.n {
+		p.recent = append([]time.Time(nil), p.recent[len(p.recent)-p.n:]...)
 	}
 }
 
-// wait says how long until one send may go (0: now).
-func (b *bucket) wait(now time.Time) time.Duration {
-	if b == nil {
+// share divides the channel's rate among n replicas.
+func (p *pacer) share(total float64, n int) {
+	if p != nil {
+		p.setRate(total / float64(max(1, n)))
+	}
+}
+
+// wait says how long until a message of cost units may be picked (0: now).
+func (p *pacer) wait(now time.Time, cost int) time.Duration {
+	if p == nil {
 		return 0
 	}
-	if earliest := b.tat.Add(-b.tolerance); now.Before(earliest) {
+	if now.Before(p.hold) {
+		return p.hold.Sub(now)
+	}
+	if earliest := p.next.Add(-p.burst); now.Before(earliest) {
 		return earliest.Sub(now)
+	}
+	// Units reserved but not yet sent will be sent inside this window.
+	need := min(cost, p.n) + p.reserved
+	if need > p.n {
+		return p.spacing // a send in flight must report first
+	}
+	// The need-th oldest of the last n units must have left the window.
+	free := p.n - len(p.recent)
+	if need <= free {
+		return 0
+	}
+	oldest := p.recent[need-free-1]
+	if w := oldest.Add(p.span).Sub(now); w > 0 {
+		return w
 	}
 	return 0
 }
 
-// take spends n tokens (a message's cost); call it only when wait returned 0.
-// A costly message goes at once and the sends after it wait for its cost.
-func (b *bucket) take(now time.Time, n int) {
-	if b == nil {
+// reserve picks a message of cost units now; call it only when wait
+// returned 0, and mark or cancel the reservation when the send is over.
+func (p *pacer) reserve(now time.Time, cost int) {
+	if p == nil {
 		return
 	}
-	if b.tat.Before(now) {
-		b.tat = now
+	p.reserved += cost
+	if p.next.Before(now) {
+		p.next = now
 	}
-	b.tat = b.tat.Add(time.Duration(max(1, n)) * b.interval)
+	p.next = p.next.Add(time.Duration(cost) * p.spacing)
 }
 
-// holdUntil empties the bucket until t (a provider asked us to slow down).
-func (b *bucket) holdUntil(t time.Time) {
-	if b != nil && b.tat.Before(t.Add(b.tolerance)) {
-		b.tat = t.Add(b.tolerance)
+// mark records that units of a reservation left for the provider at at; the
+// first goes at at and the others are spread behind it at the rate, as the
+// provider counts them (SMS segments) or as later parts follow (Telegram).
+func (p *pacer) mark(at time.Time, units int) {
+	if p == nil || units <= 0 {
+		return
+	}
+	p.reserved = max(0, p.reserved-units)
+	for i := range units {
+		p.insert(at.Add(time.Duration(i) * p.spacing))
+	}
+}
+
+// cancel gives back units reserved for a message that was not sent.
+func (p *pacer) cancel(units int) {
+	if p != nil {
+		p.reserved = max(0, p.reserved-units)
+	}
+}
+
+// insert adds one unit's time, keeping the last n in order.
+func (p *pacer) insert(t time.Time) {
+	i := len(p.recent)
+	for i > 0 && p.recent[i-1].After(t) {
+		i--
+	}
+	p.recent = slices.Insert(p.recent, i, t)
+	if len(p.recent) > p.n {
+		p.recent = p.recent[len(p.recent)-p.n:]
+	}
+}
+
+// holdUntil stops every send until t (the provider asked the whole channel to wait).
+func (p *pacer) holdUntil(t time.Time) {
+	if p != nil && p.hold.Before(t) {
+		p.hold = t
 	}
 }
 
@@ -128,7 +205,7 @@ type channelState struct {
 	name        string
 	sender      bot.Sender
 	limits      bot.Limits
-	bucket      *bucket
+	pacer       *pacer
 	queue       itemHeap
 	claimed     [numLanes]int  // claimed rows whose result is not recorded yet
 	more        [numLanes]bool // the last claim filled its budget: more may be due
@@ -136,19 +213,20 @@ type channelState struct {
 	replicas    int            // dispatchers sharing the channel's rate (at least 1)
 	busy        map[string]bool
 	nextFor     map[string]time.Time // recipients' earliest next send
+	lastSent    map[string]time.Time // when each recipient's last message left (read for 429s)
 	sweepAt     int
 	kick        chan struct{}
 	sem         chan struct{}
 }
 
-func newChannelState(s bot.Sender, workers int) *channelState {
+func newChannelState(s bot.Sender, workers int, margin time.Duration) *channelState {
 	cs := &channelState{
-		name: s.Channel(), sender: s, busy: map[string]bool{}, nextFor: map[string]time.Time{},
+		name: s.Channel(), sender: s, busy: map[string]bool{}, nextFor: map[string]time.Time{}, lastSent: map[string]time.Time{},
 		sweepAt: 10_000, kick: make(chan struct{}, 1), sem: make(chan struct{}, workers), replicas: 1,
 	}
 	if l, ok := s.(bot.Limiter); ok {
 		cs.limits = l.Limits()
-		cs.bucket = newBucket(cs.limits.PerSecond)
+		cs.pacer = newPacer(cs.limits.PerSecond, margin)
 	}
 	return cs
 }
@@ -172,16 +250,50 @@ func (cs *channelState) sweep(now time.Time) {
 			delete(cs.nextFor, r)
 		}
 	}
-	cs.sweepAt = max(10_000, 2*len(cs.nextFor))
+	for r, t := range cs.lastSent {
+		if now.Sub(t) > recentWindow*cs.limits.PerRecipient {
+			delete(cs.lastSent, r)
+		}
+	}
+	cs.sweepAt = max(10_000, 2*len(cs.nextFor), 2*len(cs.lastSent))
 }
 
-// readiness says how long the channel must wait before its next send, for
-// reasons that hold for every recipient (a 429 pause, the token bucket).
-func (cs *channelState) readiness(now time.Time) time.Duration {
+// readiness says how long the channel must wait before it may send a
+// message of cost units, for reasons that hold for every recipient (a 429
+// pause, the provider's rate).
+func (cs *channelState) readiness(now time.Time, cost int) time.Duration {
 	if now.Before(cs.pausedUntil) {
 		return cs.pausedUntil.Sub(now)
 	}
-	return cs.bucket.wait(now)
+	return cs.pacer.wait(now, cost)
+}
+
+// holdLimit is the longest a claimed row may wait in the queue for its
+// turn before it is given back to the database.
+func (cs *channelState) holdLimit(horizon time.Duration) time.Duration {
+	if cs.pacer != nil {
+		return max(horizon, 2*cs.pacer.spacing)
+	}
+	return horizon
+}
+
+// recentWindow, in per-recipient intervals, is how far back a message to a
+// recipient makes a 429 of unknown scope that recipient's (Telegram allows
+// a chat a short burst, then about one message a second).
+const recentWindow = 3
+
+// throttleScope reads a provider's 429: the scope it said, or when it did
+// not say, the recipient's own limit if we sent to the recipient just
+// before (and the channel has per-recipient limits), else the channel's.
+// before is when the previous message to the recipient left (zero: none known).
+func (cs *channelState) throttleScope(said bot.Scope, before, now time.Time) bot.Scope {
+	if said != bot.ScopeUnknown {
+		return said
+	}
+	if !before.IsZero() && cs.limits.PerRecipient > 0 && now.Sub(before) < recentWindow*cs.limits.PerRecipient {
+		return bot.ScopeRecipient
+	}
+	return bot.ScopeChannel
 }
 
 // recipientWait says how long recipient must wait (0: may go now).

@@ -275,7 +275,7 @@ func classify(err error, status int, retryAfter time.Duration) *bot.SendError {
 		case codeInvalidTo, codeNotMobile, codeNoRoute:
 			return &bot.SendError{Kind: bot.Permanent, Err: err}
 		case codeTooManyRequest:
-			return &bot.SendError{Kind: bot.RetryLater, RetryAfter: retryAfter, Global: true, Err: err}
+			return &bot.SendError{Kind: bot.RetryLater, RetryAfter: retryAfter, Scope: bot.ScopeChannel, Err: err}
 		case codeAuth, codeBadFrom, codeFromNotOwned, codeRegionDisabled, codeNoService:
 			return &bot.SendError{Kind: bot.BadConfig, Err: err}
 		}
@@ -284,7 +284,7 @@ func classify(err error, status int, retryAfter time.Duration) *bot.SendError {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		return &bot.SendError{Kind: bot.BadConfig, Err: err}
 	case status == http.StatusTooManyRequests:
-		return &bot.SendError{Kind: bot.RetryLater, RetryAfter: retryAfter, Global: true, Err: err}
+		return &bot.SendError{Kind: bot.RetryLater, RetryAfter: retryAfter, Scope: bot.ScopeChannel, Err: err}
 	case status >= 500 || status == 0 || status == http.StatusRequestTimeout:
 		return &bot.SendError{Kind: bot.RetryLater, RetryAfter: retryAfter, Err: err} // 0: no answer at all
 	}

@@ -129,7 +129,7 @@ func TestProviderErrors(t *testing.T) {
 		setup  func(f *twiliotest.Fake, to string)
 		kind   bot.ErrorKind
 		after  time.Duration
-		global bool
+		global bool // the whole account must slow down (bot.ScopeChannel)
 	}{
 		{"invalid number 21211", "+12", nil, bot.Permanent, 0, false},
 		{"landline 21614", "+96824111111", func(f *twiliotest.Fake, to string) { f.Landline(to) }, bot.Permanent, 0, false},
@@ -164,8 +164,8 @@ func TestProviderErrors(t *testing.T) {
 				if !errors.As(err, &se) {
 					t.Fatalf("want a *bot.SendError, got %v", err)
 				}
-				if se.Kind != tt.kind || se.RetryAfter != tt.after || se.Global != tt.global {
-					t.Errorf("got %v after=%v global=%v, want %v after=%v global=%v (%v)", se.Kind, se.RetryAfter, se.Global, tt.kind, tt.after, tt.global, err)
+				if global := se.Scope == bot.ScopeChannel; se.Kind != tt.kind || se.RetryAfter != tt.after || global != tt.global {
+					t.Errorf("got %v after=%v scope=%v, want %v after=%v global=%v (%v)", se.Kind, se.RetryAfter, se.Scope, tt.kind, tt.after, tt.global, err)
 				}
 				if len(tt.to) > 4 && strings.Contains(err.Error(), tt.to) {
 					t.Errorf("the error quotes the phone number, which would reach logs and the outbox: %v", err)

@@ -22,9 +22,9 @@ func classify(err error) error {
 	e := fmt.Errorf("telegram: %d %s", te.Code, te.Message)
 	switch {
 	case te.Code == 429 || te.RetryAfter > 0:
-		// Telegram does not say whether one chat or the whole bot went too fast:
-		// slow the whole channel, as the safe reading.
-		return &bot.SendError{Kind: bot.RetryLater, RetryAfter: time.Duration(te.RetryAfter) * time.Second, Global: true, Err: e}
+		// Telegram does not say whether one chat or the whole bot went too
+		// fast: the dispatcher reads it from what it sent to the chat just before.
+		return &bot.SendError{Kind: bot.RetryLater, RetryAfter: time.Duration(te.RetryAfter) * time.Second, Scope: bot.ScopeUnknown, Err: e}
 	case te.Code == 403:
 		// Blocked by the user, user deactivated, kicked, or cannot initiate a conversation.
 		return &bot.SendError{Kind: bot.Unreachable, Err: e}

@@ -60,7 +60,7 @@ func (c *Bot) Send(ctx context.Context, m bot.Outgoing) (string, error) {
 		return "", &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("telegram: render: %w", err)}
 	}
 	parts := Split(text, MaxTextUnits)
-	var last tgbotapi.Message
+	id := ""
 	for i, part := range parts {
 		cfg := tgbotapi.NewMessage(chat, tgbotapi.EscapeText(tgbotapi.ModeHTML, part))
 		cfg.ParseMode = tgbotapi.ModeHTML
@@ -68,14 +68,40 @@ func (c *Bot) Send(ctx context.Context, m bot.Outgoing) (string, error) {
 		if i == len(parts)-1 && markup != nil {
 			cfg.ReplyMarkup = markup
 		}
-		callCtx, cancel := context.WithTimeout(ctx, sendTimeout)
-		last, err = c.client(callCtx).Send(cfg)
-		cancel()
-		if err != nil {
-			return "", classify(err)
+		if id, err = c.sendPart(ctx, cfg); err != nil {
+			return "", err
 		}
 	}
-	return strconv.FormatInt(chat, 10) + ":" + strconv.Itoa(last.MessageID), nil
+	return strconv.FormatInt(chat, 10) + ":" + id, nil
+}
+
+// sendPart sends one message and returns its message id. A 2xx answer whose
+// body cannot be read is a send whose id is unknown (""): Telegram has the
+// message, and sending it again would show it twice.
+func (c *Bot) sendPart(ctx context.Context, cfg tgbotapi.MessageConfig) (string, error) {
+	callCtx, cancel := context.WithTimeout(ctx, sendTimeout)
+	defer cancel()
+	status := 0
+	api := *c.api
+	api.Client = sendDoer{ctx: callCtx, c: c.http, status: &status}
+	msg, err := api.Send(cfg)
+	if err == nil {
+		return strconv.Itoa(msg.MessageID), nil
+	}
+	if status >= 200 && status < 300 {
+		c.log.Warn("telegram: message accepted but the answer was unreadable; recorded as sent without its id", "err", err)
+		return "", nil
+	}
+	return "", classify(err)
+}
+
+// Cost is what m spends of TELEGRAM_RATE: one per message it is split into.
+func (c *Bot) Cost(m bot.Outgoing) int {
+	text, _, err := c.render(m)
+	if err != nil {
+		return 1
+	}
+	return len(Split(text, MaxTextUnits))
 }
 
 // render returns the text to send and the keyboard to attach (nil for none).

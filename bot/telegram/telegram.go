@@ -101,6 +101,24 @@ type ctxDoer struct {
 
 func (d ctxDoer) Do(r *http.Request) (*http.Response, error) { return d.c.Do(r.WithContext(d.ctx)) }
 
+// sendDoer is the doer of a message send: it tells the dispatcher the
+// moment the request leaves (bot.Sending) and notes the HTTP status, so that
+// a 2xx whose body cannot be read still counts as sent.
+type sendDoer struct {
+	ctx    context.Context
+	c      *http.Client
+	status *int
+}
+
+func (d sendDoer) Do(r *http.Request) (*http.Response, error) {
+	bot.Sending(d.ctx)
+	res, err := d.c.Do(r.WithContext(d.ctx))
+	if err == nil {
+		*d.status = res.StatusCode
+	}
+	return res, err
+}
+
 // lockChat waits for the chat's turn; the returned func releases it.
 func (c *Bot) lockChat(ctx context.Context, chat int64) (func(), error) {
 	i := chat % int64(len(c.chats))
