@@ -86,9 +86,9 @@ const (
 	// ScopeUnknown: the provider did not say (Telegram answers the same 429
 	// for one chat's flood limit and for the whole bot's); the dispatcher
 	// decides from what it sent to the recipient just before.
-	ScopeUnknown Scope = iota
-	ScopeRecipient // only this recipient must wait
-	ScopeChannel   // the whole channel must slow down (Twilio's 20429)
+	ScopeUnknown   Scope = iota
+	ScopeRecipient       // only this recipient must wait
+	ScopeChannel         // the whole channel must slow down (Twilio's 20429)
 )
 
 func (s Scope) String() string {

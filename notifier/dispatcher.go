@@ -98,10 +98,11 @@ type Dispatcher struct {
 	cfg      DispatcherConfig
 	instance string // tells our own NOTIFY from other replicas'
 
-	mu      sync.Mutex    // guards every channelState
-	wake    chan struct{} // rows were enqueued
-	freed   chan struct{} // results were recorded: claim budgets grew
-	publish chan struct{} // tell other replicas (PostgreSQL NOTIFY)
+	mu       sync.Mutex    // guards every channelState and lastBeat
+	lastBeat time.Time     // this dispatcher's last heartbeat
+	wake     chan struct{} // rows were enqueued
+	freed    chan struct{} // results were recorded: claim budgets grew
+	publish  chan struct{} // tell other replicas (PostgreSQL NOTIFY)
 }
 
 // NewDispatcher returns a dispatcher for the given senders (one per channel).
@@ -152,8 +153,22 @@ type result struct {
 	lane    int
 }
 
-// Run sends until ctx ends. Claimed rows not sent by then are given back.
+// Run sends until ctx ends. Claimed rows not sent by then are given back;
+// sends under way are finished and recorded.
 func (d *Dispatcher) Run(ctx context.Context) error {
+	// Announce ourselves before claiming anything, so that no other
+	// dispatcher takes our rows for a dead one's; then take over what a
+	// killed predecessor left behind.
+	d.beat(ctx)
+	if release, alone, err := d.store.ProcessLock(ctx); err != nil {
+		d.log.Warn("dispatcher: no process lock; rows of a stopped process wait for its heartbeat to age", "err", err)
+	} else {
+		defer release()
+		if alone {
+			d.takeOver(ctx, d.instance)
+		}
+	}
+
 	// Large enough for every row the claim budgets allow out at once, so no
 	// sender ever waits to hand in a result.
 	results := make(chan result, len(d.chans)*4*d.cfg.Batch+64)
@@ -192,6 +207,12 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	close(results)
 	<-writerDone
 	helpers.Wait()
+	// Every result is recorded: leave, so the others take up our share at once.
+	leaveCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := d.store.LeaveReplicas(leaveCtx, d.instance); err != nil {
+		d.log.Warn("dispatcher: could not leave the replica list; the others wait for it to age out", "err", err)
+	}
 	return nil
 }
 
@@ -269,7 +290,7 @@ func (d *Dispatcher) claimRound(ctx context.Context, all bool) (interrupted bool
 				d.mu.Unlock()
 				continue
 			}
-			rows, err := d.store.ClaimLane(ctx, cs.name, lo, hi, budget, d.cfg.Lease)
+			rows, err := d.store.ClaimLane(ctx, cs.name, lo, hi, budget, d.cfg.Lease, d.instance)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -522,33 +543,56 @@ func (d *Dispatcher) listen(ctx context.Context) {
 	}
 }
 
-// heartbeat keeps this dispatcher counted among the running replicas and
+// heartbeat keeps this dispatcher counted among the running replicas,
 // divides each channel's rate by their number, so that together they keep
-// to what the provider allows. When ctx ends it leaves, so the others take
-// up its share at once.
+// to what the provider allows, and takes over the rows of dispatchers that
+// fell silent (killed) a few intervals ago.
 func (d *Dispatcher) heartbeat(ctx context.Context) {
-	t := time.NewTimer(0)
+	t := time.NewTimer(d.cfg.ShareInterval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			leaveCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			if err := d.store.LeaveReplicas(leaveCtx, d.instance); err != nil {
-				d.log.Warn("dispatcher: could not leave the replica list; the others wait for it to age out", "err", err)
-			}
 			return
 		case <-t.C:
 		}
-		n, err := d.store.Heartbeat(ctx, d.instance, 3*d.cfg.ShareInterval)
-		if err != nil {
-			if ctx.Err() == nil {
-				d.log.Warn("dispatcher: heartbeat failed; keeping the last share of the rates", "err", err)
-			}
-		} else {
-			d.setReplicas(n)
-		}
+		d.beat(ctx)
+		d.takeOver(ctx, "")
 		t.Reset(d.cfg.ShareInterval)
+	}
+}
+
+// silence is how long a dispatcher may stay silent before it counts as stopped.
+func (d *Dispatcher) silence() time.Duration { return 3 * d.cfg.ShareInterval }
+
+// beat announces this dispatcher and reads how many share the rates.
+func (d *Dispatcher) beat(ctx context.Context) {
+	n, err := d.store.Heartbeat(ctx, d.instance, d.silence())
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.Warn("dispatcher: heartbeat failed; keeping the last share of the rates", "err", err)
+		}
+		return
+	}
+	d.mu.Lock()
+	d.lastBeat = d.clock.Now()
+	d.mu.Unlock()
+	d.setReplicas(n)
+}
+
+// takeOver puts back the rows of stopped dispatchers (with alone set: of
+// every dispatcher but alone, which knows it is the only one running).
+func (d *Dispatcher) takeOver(ctx context.Context, alone string) {
+	n, err := d.store.ReclaimOrphaned(ctx, d.silence(), alone)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.Error("dispatcher: could not take over a stopped dispatcher's rows; they wait for their lease", "err", err)
+		}
+		return
+	}
+	if n > 0 {
+		d.log.Warn("dispatcher: took over rows a stopped dispatcher held", "count", n)
+		signal(d.wake)
 	}
 }
 
@@ -602,6 +646,12 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 	if _, err := d.store.ReclaimExpired(ctx); err != nil {
 		return 0, err
 	}
+	d.mu.Lock()
+	stale := d.clock.Now().Sub(d.lastBeat) >= d.cfg.ShareInterval
+	d.mu.Unlock()
+	if stale { // claims name us: others must see us alive while we send
+		d.beat(ctx)
+	}
 	now := d.clock.Now()
 	type claimed struct {
 		cs   *channelState
@@ -616,7 +666,7 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 				continue
 			}
 			lo, hi := laneBounds(lane)
-			got, err := d.store.ClaimLane(ctx, cs.name, lo, hi, d.cfg.Batch, d.cfg.Lease)
+			got, err := d.store.ClaimLane(ctx, cs.name, lo, hi, d.cfg.Batch, d.cfg.Lease, d.instance)
 			if err != nil {
 				return 0, err
 			}

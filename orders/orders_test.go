@@ -81,7 +81,7 @@ func queued(t testing.TB, s *store.Store) []store.OutboxMessage {
 	ctx := context.Background()
 	var rows []store.OutboxMessage
 	for _, channel := range []string{"telegram", "sms", "console"} {
-		claimed, err := s.ClaimLane(ctx, channel, 0, 100, 1000, time.Minute)
+		claimed, err := s.ClaimLane(ctx, channel, 0, 100, 1000, time.Minute, "test")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,8 +18,9 @@ import (
 // earlier message of the same contact and priority is unsent, so at most one
 // message per contact and priority is out at a time and the parts of a reply
 // go in order. Expired leases are not taken here: ReclaimExpired puts them
-// back first. Several processes may claim at once; none gets a row another holds.
-func (s *Store) ClaimLane(ctx context.Context, channel string, minPriority, maxPriority, limit int, lease time.Duration) ([]OutboxMessage, error) {
+// back first. Several processes may claim at once; none gets a row another
+// holds. holder names the claiming dispatcher (see Heartbeat and ReclaimOrphaned).
+func (s *Store) ClaimLane(ctx context.Context, channel string, minPriority, maxPriority, limit int, lease time.Duration, holder string) ([]OutboxMessage, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -28,15 +29,15 @@ func (s *Store) ClaimLane(ctx context.Context, channel string, minPriority, maxP
 	AND o.next_attempt_at <= @now
 	AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.contact_id = o.contact_id AND p.priority = o.priority
 		AND p.status IN ('pending', 'sending') AND p.id < o.id)`
-	args := map[string]any{"now": now, "channel": channel, "lo": minPriority, "hi": maxPriority, "limit": limit, "lease": now.Add(lease)}
+	args := map[string]any{"now": now, "channel": channel, "lo": minPriority, "hi": maxPriority, "limit": limit, "lease": now.Add(lease), "holder": holder}
 	var q string
 	if s.dialect == "postgres" {
 		q = `WITH c AS (SELECT o.id FROM outbox o WHERE ` + due + `
 			ORDER BY o.priority, o.id LIMIT @limit FOR UPDATE SKIP LOCKED)
-		UPDATE outbox SET status = 'sending', lease_until = @lease, attempts = attempts + 1, updated_at = @now
+		UPDATE outbox SET status = 'sending', lease_until = @lease, claimed_by = @holder, attempts = attempts + 1, updated_at = @now
 		FROM c WHERE outbox.id = c.id AND outbox.status = 'pending' RETURNING outbox.*`
 	} else {
-		q = `UPDATE outbox SET status = 'sending', lease_until = @lease, attempts = attempts + 1, updated_at = @now
+		q = `UPDATE outbox SET status = 'sending', lease_until = @lease, claimed_by = @holder, attempts = attempts + 1, updated_at = @now
 		WHERE id IN (SELECT o.id FROM outbox o WHERE ` + due + ` ORDER BY o.priority, o.id LIMIT @limit)
 		RETURNING *`
 	}
@@ -52,10 +53,33 @@ func (s *Store) ClaimLane(ctx context.Context, channel string, minPriority, maxP
 // claimed them died) so they are claimed again; it returns how many.
 func (s *Store) ReclaimExpired(ctx context.Context) (int, error) {
 	now := s.now()
-	res := s.db.WithContext(ctx).Exec(`UPDATE outbox SET status = 'pending', lease_until = NULL, updated_at = ?
+	res := s.db.WithContext(ctx).Exec(`UPDATE outbox SET status = 'pending', lease_until = NULL, claimed_by = NULL, updated_at = ?
 		WHERE status = 'sending' AND lease_until < ?`, now, now)
 	if res.Error != nil {
 		return 0, fmt.Errorf("store: reclaim expired leases: %w", res.Error)
+	}
+	return int(res.RowsAffected), nil
+}
+
+// ReclaimOrphaned puts back, without waiting for their lease, messages held
+// by dispatchers that have not announced themselves (Heartbeat) within
+// silentFor, or, with exceptFor set, by any dispatcher but that one (the
+// caller knows no other is running, see ProcessLock). Their holder was
+// killed: what it had sent but not recorded goes again (at least once).
+func (s *Store) ReclaimOrphaned(ctx context.Context, silentFor time.Duration, exceptFor string) (int, error) {
+	now := s.now()
+	q := `UPDATE outbox SET status = 'pending', lease_until = NULL, claimed_by = NULL, updated_at = ?
+		WHERE status = 'sending' AND claimed_by IS NOT NULL AND claimed_by NOT IN
+			(SELECT instance FROM dispatcher_replicas WHERE seen_at >= ?)`
+	args := []any{now, now.Add(-silentFor)}
+	if exceptFor != "" {
+		q = `UPDATE outbox SET status = 'pending', lease_until = NULL, claimed_by = NULL, updated_at = ?
+		WHERE status = 'sending' AND (claimed_by IS NULL OR claimed_by <> ?)`
+		args = []any{now, exceptFor}
+	}
+	res := s.db.WithContext(ctx).Exec(q, args...)
+	if res.Error != nil {
+		return 0, fmt.Errorf("store: take over rows of stopped dispatchers: %w", res.Error)
 	}
 	return int(res.RowsAffected), nil
 }
@@ -83,17 +107,17 @@ func (s *Store) FinishBatch(ctx context.Context, results []OutboxResult) error {
 			var res *gorm.DB
 			switch r.Status {
 			case OutboxSent:
-				res = tx.Exec(`UPDATE outbox SET status = 'sent', provider_id = ?, sent_at = ?, error = '', lease_until = NULL, updated_at = ? WHERE id = ?`,
+				res = tx.Exec(`UPDATE outbox SET status = 'sent', provider_id = ?, sent_at = ?, error = '', lease_until = NULL, claimed_by = NULL, updated_at = ? WHERE id = ?`,
 					r.ProviderID, now, now, r.ID)
 			case OutboxPending:
 				dec := 0
 				if r.Released {
 					dec = 1
 				}
-				res = tx.Exec(`UPDATE outbox SET status = 'pending', next_attempt_at = ?, error = ?, attempts = attempts - ?, lease_until = NULL, updated_at = ? WHERE id = ?`,
+				res = tx.Exec(`UPDATE outbox SET status = 'pending', next_attempt_at = ?, error = ?, attempts = attempts - ?, lease_until = NULL, claimed_by = NULL, updated_at = ? WHERE id = ?`,
 					r.RetryAt.UTC().Truncate(time.Microsecond), truncate(r.Error), dec, now, r.ID)
 			case OutboxFailed, OutboxSkipped:
-				res = tx.Exec(`UPDATE outbox SET status = ?, error = ?, lease_until = NULL, updated_at = ? WHERE id = ?`,
+				res = tx.Exec(`UPDATE outbox SET status = ?, error = ?, lease_until = NULL, claimed_by = NULL, updated_at = ? WHERE id = ?`,
 					r.Status, truncate(r.Error), now, r.ID)
 			default:
 				return fmt.Errorf("outbox %d: unknown result status %q", r.ID, r.Status)
@@ -213,4 +237,21 @@ func (s *Store) LeaveReplicas(ctx context.Context, instance string) error {
 		return fmt.Errorf("store: dispatcher leave: %w", err)
 	}
 	return nil
+}
+
+// sqliteFile is the path of the main SQLite database file.
+func (s *Store) sqliteFile(ctx context.Context) (string, error) {
+	var rows []struct {
+		Name string
+		File string
+	}
+	if err := s.db.WithContext(ctx).Raw("PRAGMA database_list").Scan(&rows).Error; err != nil {
+		return "", fmt.Errorf("store: database file: %w", err)
+	}
+	for _, r := range rows {
+		if r.Name == "main" {
+			return r.File, nil
+		}
+	}
+	return "", nil
 }

@@ -189,6 +189,9 @@ CREATE TABLE dispatcher_replicas (
 	seen_at {{ts}} NOT NULL
 );
 `},
+	{7, "outbox rows name the dispatcher that holds them, so a dead one's rows are taken over in seconds", `
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+`},
 }
 
 // dialectTypes are the column types that differ between the two databases.

@@ -99,6 +99,7 @@ type OutboxMessage struct {
 	Attempts      int
 	NextAttemptAt time.Time
 	LeaseUntil    *time.Time
+	ClaimedBy     *string // the dispatcher instance holding the row while it is being sent
 	ProviderID    string
 	Error         string
 	DedupeKey     string

@@ -205,6 +205,12 @@ func (s *Sender) post(ctx context.Context, to, body string) (string, error) {
 		p.SetStatusCallback(s.callback)
 	}
 	msg, err := api.CreateMessage(p)
+	if err != nil && rt.status >= 200 && rt.status < 300 {
+		// Twilio accepted the message (201) but its answer was cut off:
+		// it goes out, so it is a send; only its sid is unknown.
+		s.log.Warn("sms: message accepted but the answer was unreadable; recorded as sent without its sid", "to", phone.Mask(to), "err", err)
+		return "", nil
+	}
 	if err != nil {
 		return "", classify(fmt.Errorf("twilio api at %s: %w", s.base.Host, err), rt.status, rt.retryAfter)
 	}
@@ -232,6 +238,7 @@ func (t *rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
 	r.URL.Path = strings.TrimRight(t.base.Path, "/") + req.URL.Path
 	r.URL.RawPath = ""
 	r.Host = ""
+	bot.Sending(t.ctx)
 	res, err := t.next.RoundTrip(r)
 	if err != nil {
 		return nil, err
