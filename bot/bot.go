@@ -123,20 +123,23 @@ func KindOf(err error) (ErrorKind, time.Duration) {
 
 type sendingKey struct{}
 
-// WithSending returns a context whose sends report, through mark, the
-// moment each request leaves for the provider. The dispatcher's pacer
-// counts a provider's rate from these moments, not from when it picked
-// the message.
-func WithSending(ctx context.Context, mark func()) context.Context {
-	return context.WithValue(ctx, sendingKey{}, mark)
+// WithSending returns a context through which a send reports its requests:
+// depart is called right before each request that delivers (part of) a
+// message leaves, and may wait a moment for the provider's window; the
+// func it returns is called when the provider's answer is back. The
+// dispatcher's pacer counts a provider's rate from these moments.
+func WithSending(ctx context.Context, depart func() (arrived func())) context.Context {
+	return context.WithValue(ctx, sendingKey{}, depart)
 }
 
 // Sending is called by a channel right before each request that delivers
-// (part of) a message: a Telegram sendMessage, a Twilio message create.
-func Sending(ctx context.Context) {
-	if mark, ok := ctx.Value(sendingKey{}).(func()); ok {
-		mark()
+// (part of) a message (a Telegram sendMessage, a Twilio message create); it
+// returns the func to call once the answer is back.
+func Sending(ctx context.Context) (answered func()) {
+	if depart, ok := ctx.Value(sendingKey{}).(func() func()); ok {
+		return depart()
 	}
+	return func() {}
 }
 
 // Limits are a channel's sending limits, which the dispatcher enforces

@@ -43,9 +43,10 @@ type DispatcherConfig struct {
 	// provider's rate equally; rows held by a dispatcher silent for that long
 	// (it was killed) are taken over at once, without waiting for Lease.
 	ShareInterval time.Duration
-	// PaceMargin is added to every rolling window of a provider's rate, for
-	// jitter between our clock and the provider's (default 10ms: 99% of
-	// the rate at 30/s).
+	// PaceMargin is added to every rolling window of a provider's rate and
+	// to each recipient's interval, for clock granularity (default 2ms). The
+	// window needs no margin for network jitter: units are dated when their
+	// answer is back, after the provider counted them.
 	PaceMargin time.Duration
 	// QuietUntil returns t when bulk messages may go at t, or else the end of
 	// the quiet window (config.QuietHours.NextAllowed). Nil: never quiet.
@@ -81,7 +82,7 @@ func (c *DispatcherConfig) defaults() {
 		c.ShareInterval = time.Second
 	}
 	if c.PaceMargin <= 0 {
-		c.PaceMargin = 10 * time.Millisecond
+		c.PaceMargin = 2 * time.Millisecond
 	}
 }
 
@@ -751,28 +752,16 @@ func (d *Dispatcher) attempt(ctx context.Context, cs *channelState, it *item) st
 	d.mu.Unlock()
 	start := d.clock.Now()
 	var sendErr error
-	called, marked := false, 0
-	var first, last time.Time
-	// The channel reports each request as it leaves: the rate is counted
-	// from those moments, as the provider counts it.
-	ctx = bot.WithSending(ctx, func() {
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		now := d.clock.Now()
-		if marked == 0 {
-			first = now
-		}
-		last = now
-		if marked < it.cost {
-			cs.pacer.mark(now, 1)
-		}
-		marked++
-	})
+	called := false
+	tr := &tracking{}
+	// The channel reports each request as it leaves and as its answer
+	// comes back: the rate is counted from those moments.
+	ctx = bot.WithSending(ctx, func() func() { return d.depart(cs, it, tr) })
 	defer func() {
 		d.mu.Lock()
 		now := d.clock.Now()
 		delete(cs.busy, row.Recipient)
-		d.settle(cs, it, called, marked, first, last, now)
+		d.settle(cs, it, called, tr, now)
 		var throttle *throttled
 		if kind, after := bot.KindOf(sendErr); sendErr != nil && kind == bot.RetryLater && after > 0 {
 			throttle = d.throttle(cs, row, sendErr, after, before, now)
@@ -814,27 +803,80 @@ func (d *Dispatcher) attempt(ctx context.Context, cs *channelState, it *item) st
 	return d.failed(ctx, row, err)
 }
 
+// tracking is what one attempt's requests did to the pacing (guarded by d.mu).
+type tracking struct {
+	departed    bool      // its units are in flight (from its first request on)
+	answered    int       // units dated by an answer
+	first, last time.Time // its first request left; its last answer came back
+}
+
+// depart is called as each request of an attempt leaves. The first waits
+// the few milliseconds until the provider's window has room for all the
+// message's units (a message is picked up to lookahead early) and puts them
+// in flight; the func returned dates one unit when the answer is back.
+func (d *Dispatcher) depart(cs *channelState, it *item, tr *tracking) func() {
+	var was time.Time
+	for {
+		d.mu.Lock()
+		now := d.clock.Now()
+		w := time.Duration(0)
+		if !tr.departed {
+			w = cs.pacer.departWait(now, it.cost)
+		}
+		stopped := now.Equal(was) // a clock that does not move (tests) would wait for ever
+		was = now
+		if w <= 0 || stopped {
+			if !tr.departed {
+				tr.departed, tr.first = true, now
+				cs.pacer.depart(it.cost)
+			}
+			d.mu.Unlock()
+			break
+		}
+		d.mu.Unlock()
+		time.Sleep(min(w, lookahead))
+	}
+	return func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		tr.last = d.clock.Now()
+		if tr.answered < it.cost {
+			cs.pacer.answered(tr.last, 1)
+			tr.answered++
+		}
+	}
+}
+
 // settle accounts for a finished attempt in the channel's pacing: units
-// reported as they left stay where they were put; units never reported
-// (a sender that does not report, or parts not sent) are counted from
-// now, the safe side; an attempt that never reached Send gives its units
-// back. Callers hold d.mu.
-func (d *Dispatcher) settle(cs *channelState, it *item, called bool, marked int, first, last, now time.Time) {
+// still in flight or never reported (a sender that does not report, parts
+// not sent) are dated now, the safe side; an attempt that never reached
+// Send gives its units back. Callers hold d.mu.
+func (d *Dispatcher) settle(cs *channelState, it *item, called bool, tr *tracking, now time.Time) {
 	if !called {
 		cs.pacer.cancel(it.cost)
 		return
 	}
-	switch {
-	case marked == 0:
-		first, last = now, now
-		cs.pacer.mark(now, it.cost)
-	case marked < it.cost && cs.pacer != nil:
-		cs.pacer.mark(last.Add(cs.pacer.spacing), it.cost-marked)
+	if !tr.departed {
+		tr.first = now
+		cs.pacer.depart(it.cost)
 	}
-	cs.lastSent[it.row.Recipient] = last
+	if left := it.cost - tr.answered; left > 0 {
+		from := now
+		if tr.answered > 0 && cs.pacer != nil {
+			from = tr.last.Add(cs.pacer.spacing)
+		}
+		if from.Before(now) {
+			from = now
+		}
+		cs.pacer.answered(from, left)
+	}
+	if tr.last.IsZero() {
+		tr.last = now
+	}
+	cs.lastSent[it.row.Recipient] = tr.last
 	if cs.limits.PerRecipient > 0 {
 		// Each part spends one of the recipient's seconds.
-		at := first.Add(time.Duration(it.cost)*cs.limits.PerRecipient + d.cfg.PaceMargin)
+		at := tr.first.Add(time.Duration(it.cost)*cs.limits.PerRecipient + d.cfg.PaceMargin)
 		if at.After(cs.nextFor[it.row.Recipient]) {
 			cs.nextFor[it.row.Recipient] = at
 		}

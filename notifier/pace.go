@@ -43,25 +43,34 @@ func laneOf(priority int) int {
 
 // pacer keeps a provider's limit in every rolling window, as the provider
 // measures it: never more than n units (messages, or SMS segments) in any
-// span of one second plus a small margin for network jitter (1/rate plus
-// the margin below one unit a second), and units spaced 1/rate apart, so
-// there is no burst above the rate either (at high rates, picks may run
-// 20 ms ahead of the spacing; the window still holds). Units are counted from the moment
-// their request leaves (mark), not from when a message was picked: a
-// message picked now but sent a little later must not let the next one go
-// early. A nil pacer means no limit.
+// span of one second plus a small margin (1/rate plus the margin below one
+// unit a second), with units spaced about 1/rate apart so that there is no
+// burst above the rate either (at high rates picks may run 20 ms ahead).
+//
+// Units are counted at the moment of sending, on the safe side of the
+// network: a request may leave only when the units answered within the
+// last span, plus those still in flight, leave room for it; and a unit is
+// dated when its answer comes back, which is after the provider counted
+// it. So however late a request arrives, or however early, no window at
+// the provider can hold more than n. A nil pacer means no limit.
 type pacer struct {
 	rate     float64       // units per second for this dispatcher (its share of the channel's rate)
-	margin   time.Duration // added to every window for jitter between us and the provider
+	margin   time.Duration // added to every window
 	n        int           // units allowed in one window
 	span     time.Duration // the window
 	spacing  time.Duration // 1/rate
-	burst    time.Duration // how far ahead of the spacing picks may run: 20 ms of sending at high rates, none at Telegram's
-	recent   []time.Time   // the last n units' send times, oldest first (some may lie ahead: a multi-unit message spreads its units)
-	reserved int           // units picked but not yet marked sent
-	next     time.Time     // the spacing's schedule: when the next unit is due (GCRA's theoretical arrival time)
+	burst    time.Duration // how far ahead of the spacing picks may run
+	recent   []time.Time   // when the last n units were answered, oldest first (a multi-unit message's later units lie ahead)
+	reserved int           // units picked whose request has not left
+	inflight int           // units whose request left and whose answer is not back
+	next     time.Time     // the spacing's schedule: when the next unit is due
 	hold     time.Time     // a provider asked the whole channel to wait until then
 }
+
+// lookahead is how early a message may be picked before the window has room
+// for it: about the time it takes to hand it to a sender, whose request
+// then waits in departWait for the exact moment.
+const lookahead = 15 * time.Millisecond
 
 func newPacer(rate float64, margin time.Duration) *pacer {
 	if rate <= 0 {
@@ -93,6 +102,20 @@ func (p *pacer) share(total float64, n int) {
 	}
 }
 
+// roomAt says when the window has room for units more beyond those picked
+// or in flight (zero time: now).
+func (p *pacer) roomAt(now time.Time, units int) (time.Time, bool) {
+	need := min(units, p.n) + p.reserved + p.inflight
+	if need > p.n {
+		return time.Time{}, false // a request in flight must answer first
+	}
+	// The need-th oldest of the last n answered units must have left the window.
+	if free := p.n - len(p.recent); need > free {
+		return p.recent[need-free-1].Add(p.span), true
+	}
+	return now, true
+}
+
 // wait says how long until a message of cost units may be picked (0: now).
 func (p *pacer) wait(now time.Time, cost int) time.Duration {
 	if p == nil {
@@ -104,44 +127,58 @@ func (p *pacer) wait(now time.Time, cost int) time.Duration {
 	if earliest := p.next.Add(-p.burst); now.Before(earliest) {
 		return earliest.Sub(now)
 	}
-	// Units reserved but not yet sent will be sent inside this window.
-	need := min(cost, p.n) + p.reserved
-	if need > p.n {
-		return p.spacing // a send in flight must report first
+	at, ok := p.roomAt(now, cost)
+	if !ok {
+		return p.spacing
 	}
-	// The need-th oldest of the last n units must have left the window.
-	free := p.n - len(p.recent)
-	if need <= free {
-		return 0
-	}
-	oldest := p.recent[need-free-1]
-	if w := oldest.Add(p.span).Sub(now); w > 0 {
-		return w
-	}
-	return 0
+	return max(0, at.Sub(now)-lookahead)
 }
 
 // reserve picks a message of cost units now; call it only when wait
-// returned 0, and mark or cancel the reservation when the send is over.
+// returned 0. Its units then depart, and are answered, or are cancelled.
 func (p *pacer) reserve(now time.Time, cost int) {
 	if p == nil {
 		return
 	}
 	p.reserved += cost
-	if p.next.Before(now) {
-		p.next = now
+	// A pick a little late (timers, a busy machine) keeps to the schedule
+	// rather than pushing every later one back: lateness must not add up.
+	if catchUp := now.Add(-p.spacing); p.next.Before(catchUp) {
+		p.next = catchUp
 	}
 	p.next = p.next.Add(time.Duration(cost) * p.spacing)
 }
 
-// mark records that units of a reservation left for the provider at at; the
-// first goes at at and the others are spread behind it at the rate, as the
-// provider counts them (SMS segments) or as later parts follow (Telegram).
-func (p *pacer) mark(at time.Time, units int) {
+// departWait says how long reserved units must still wait before their
+// request leaves (0: now).
+func (p *pacer) departWait(now time.Time, units int) time.Duration {
+	if p == nil {
+		return 0
+	}
+	p.reserved -= units // they are not waiting for a pick any more
+	at, ok := p.roomAt(now, units)
+	p.reserved += units
+	if !ok {
+		return p.spacing
+	}
+	return max(0, at.Sub(now))
+}
+
+// depart moves reserved units in flight: their request leaves now.
+func (p *pacer) depart(units int) {
+	if p != nil {
+		p.reserved = max(0, p.reserved-units)
+		p.inflight += units
+	}
+}
+
+// answered dates units in flight at at, the first at at and the others
+// spread behind it at the rate, as the provider spends them (SMS segments).
+func (p *pacer) answered(at time.Time, units int) {
 	if p == nil || units <= 0 {
 		return
 	}
-	p.reserved = max(0, p.reserved-units)
+	p.inflight = max(0, p.inflight-units)
 	for i := range units {
 		p.insert(at.Add(time.Duration(i) * p.spacing))
 	}

@@ -238,8 +238,9 @@ func (t *rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
 	r.URL.Path = strings.TrimRight(t.base.Path, "/") + req.URL.Path
 	r.URL.RawPath = ""
 	r.Host = ""
-	bot.Sending(t.ctx)
+	answered := bot.Sending(t.ctx)
 	res, err := t.next.RoundTrip(r)
+	answered()
 	if err != nil {
 		return nil, err
 	}

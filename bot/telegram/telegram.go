@@ -101,8 +101,8 @@ type ctxDoer struct {
 
 func (d ctxDoer) Do(r *http.Request) (*http.Response, error) { return d.c.Do(r.WithContext(d.ctx)) }
 
-// sendDoer is the doer of a message send: it tells the dispatcher the
-// moment the request leaves (bot.Sending) and notes the HTTP status, so that
+// sendDoer is the doer of a message send: it tells the dispatcher when the
+// request leaves and when its answer is back (bot.Sending), and notes the HTTP status, so that
 // a 2xx whose body cannot be read still counts as sent.
 type sendDoer struct {
 	ctx    context.Context
@@ -111,8 +111,9 @@ type sendDoer struct {
 }
 
 func (d sendDoer) Do(r *http.Request) (*http.Response, error) {
-	bot.Sending(d.ctx)
+	answered := bot.Sending(d.ctx)
 	res, err := d.c.Do(r.WithContext(d.ctx))
+	answered()
 	if err == nil {
 		*d.status = res.StatusCode
 	}

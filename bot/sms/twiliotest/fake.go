@@ -22,6 +22,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/tamkeen/tamkeen/bot/sms/segment"
@@ -70,6 +71,67 @@ type Fake struct {
 	landlines map[string]bool
 	failNext  map[string][]Failure // by To number, "*" for any
 	seq       int
+	rate      int    // segments accepted in any rolling second (0: no limit)
+	window    []sent // accepted messages of the last second, oldest first
+	throttled int    // 429s (20429) answered for the rate
+	accepted  []sent // every accepted message's arrival, for rate measurements
+}
+
+// sent is an accepted message's arrival and cost.
+type sent struct {
+	at       time.Time
+	segments int
+}
+
+// Limit makes the fake accept at most segments SMS segments in any rolling
+// second, counted when requests arrive, and answer 429 with Twilio's error
+// 20429 above it (a message longer than the limit goes only into an empty
+// second).
+func (f *Fake) Limit(segments int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rate = segments
+}
+
+// Throttled counts the 429s the rate limit answered.
+func (f *Fake) Throttled() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.throttled
+}
+
+// SegmentsPerSecond is the rate accepted messages arrived at, in segments
+// a second, from the first arrival to the last (the last one's segments
+// are not counted: they start the next second).
+func (f *Fake) SegmentsPerSecond() float64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.accepted) < 2 {
+		return 0
+	}
+	segs := 0
+	for _, a := range f.accepted[:len(f.accepted)-1] {
+		segs += a.segments
+	}
+	return float64(segs) / f.accepted[len(f.accepted)-1].at.Sub(f.accepted[0].at).Seconds()
+}
+
+// overRate says whether a message of segs arriving at exceeds the rate;
+// callers hold f.mu.
+func (f *Fake) overRate(at time.Time, segs int) bool {
+	if f.rate <= 0 {
+		return false
+	}
+	i := 0
+	for i < len(f.window) && at.Sub(f.window[i].at) >= time.Second {
+		i++
+	}
+	f.window = f.window[i:]
+	inWindow := 0
+	for _, w := range f.window {
+		inWindow += w.segments
+	}
+	return inWindow > 0 && inWindow+segs > f.rate
 }
 
 // New starts a fake Twilio, closed when the test ends.
@@ -134,6 +196,7 @@ func (f *Fake) FailNext(number string, fl Failure) {
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
 func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
+	arrived := time.Now() // the rate is measured when a request arrives
 	path := "/2010-04-01/Accounts/" + f.cfg.AccountSID + "/Messages.json"
 	user, pass, ok := r.BasicAuth()
 	if !ok || user != f.cfg.AccountSID || pass != f.cfg.AuthToken {
@@ -178,7 +241,12 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, Failure{HTTPStatus: 400, Code: 21617, Message: "The concatenated message body exceeds the 1600 character limit."})
 	case f.optedOut[to]:
 		writeError(w, Failure{HTTPStatus: 400, Code: 21610, Message: "Attempt to send to unsubscribed recipient"})
+	case f.overRate(arrived, segment.Segments(body)):
+		f.throttled++
+		writeError(w, Failure{HTTPStatus: http.StatusTooManyRequests, Code: 20429, Message: "Too Many Requests"})
 	default:
+		f.window = append(f.window, sent{arrived, segment.Segments(body)})
+		f.accepted = append(f.accepted, sent{arrived, segment.Segments(body)})
 		f.seq++
 		m := Message{
 			SID: fmt.Sprintf("SM%032x", f.seq), To: to, From: from, ServiceSID: service, Body: body,

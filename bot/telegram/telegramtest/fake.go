@@ -3,7 +3,8 @@
 // unchanged), validates what Telegram validates — text length in UTF-16
 // units after HTML parsing, HTML tags, callback_data size, reply_markup
 // JSON, known callback query ids — and can be told to fail the next calls
-// with 429 (retry_after), 403, 400 or 500. A scripted user pushes updates
+// with 429 (retry_after), 403, 400 or 500. With Limit it enforces Telegram's
+// flood limits: a rolling second over the bot, a bucket per chat. A scripted user pushes updates
 // that the bot reads by getUpdates or that a test posts to its webhook.
 package telegramtest
 
@@ -14,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -89,6 +91,25 @@ var (
 	Internal    = Failure{Code: 500, Description: "Internal Server Error"}
 )
 
+// Limits are Telegram's flood limits, which the fake enforces once Limit is
+// called: measured when a request arrives, over accepted messages only.
+type Limits struct {
+	PerSecond  int           // sendMessage calls accepted in any rolling second across the bot
+	ChatBurst  int           // a chat's bucket: messages it takes at once
+	ChatRefill time.Duration // a chat's bucket gains one message back per ChatRefill
+	RetryAfter int           // seconds announced by the 429 (at least 1)
+}
+
+// Published are Telegram's published limits: 30 messages a second over the
+// bot, and about one a second to one chat (a bucket of 3).
+var Published = Limits{PerSecond: 30, ChatBurst: 3, ChatRefill: time.Second, RetryAfter: 1}
+
+// chatBucket is one chat's flood bucket.
+type chatBucket struct {
+	tokens float64
+	at     time.Time
+}
+
 // TooMany is a 429 asking to wait seconds.
 func TooMany(seconds int) Failure {
 	return Failure{Code: 429, Description: "Too Many Requests: retry after " + strconv.Itoa(seconds), RetryAfter: seconds}
@@ -119,6 +140,94 @@ type Server struct {
 	allowed      string                         // allowed_updates of the last getUpdates
 	floodUntil   time.Time                      // a 429 was answered: calls before this are violations
 	violations   int
+	limits       *Limits
+	accepted     []time.Time // arrivals of the messages accepted in the last 2 s, in order
+	chatBuckets  map[int64]*chatBucket
+	botFloods    int // 429s for the bot's rate
+	chatFloods   int // 429s for one chat's rate
+}
+
+// Limit makes the fake enforce l from now on, as Telegram does: a message
+// over the bot's rolling-second limit or a chat's bucket gets 429 with
+// retry_after and is not delivered.
+func (s *Server) Limit(l Limits) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l.RetryAfter = max(1, l.RetryAfter)
+	s.limits = &l
+	s.chatBuckets = map[int64]*chatBucket{}
+}
+
+// Floods counts the 429s the limits answered: for the bot's rate and for a chat's.
+func (s *Server) Floods() (bot, chat int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.botFloods, s.chatFloods
+}
+
+// flood checks the limits for a message to chat arriving at; callers hold s.mu.
+func (s *Server) flood(chat int64, at time.Time) *apiError {
+	l := s.limits
+	if l == nil {
+		return nil
+	}
+	tooMany := TooMany(l.RetryAfter)
+	if l.PerSecond > 0 && s.overBotRate(at) {
+		s.botFloods++
+		return &apiError{tooMany.Code, tooMany.Description, tooMany.RetryAfter}
+	}
+	if l.ChatBurst > 0 {
+		b := s.chatBuckets[chat]
+		if b == nil {
+			b = &chatBucket{tokens: float64(l.ChatBurst), at: at}
+			s.chatBuckets[chat] = b
+		}
+		b.tokens = min(float64(l.ChatBurst), b.tokens+float64(at.Sub(b.at))/float64(l.ChatRefill))
+		b.at = at
+		if b.tokens < 1 {
+			s.chatFloods++
+			return &apiError{tooMany.Code, tooMany.Description, tooMany.RetryAfter}
+		}
+		b.tokens--
+	}
+	if l.PerSecond > 0 {
+		i, _ := slices.BinarySearchFunc(s.accepted, at, time.Time.Compare)
+		s.accepted = slices.Insert(s.accepted, i, at)
+	}
+	return nil
+}
+
+// overBotRate says whether accepting a message that arrived at would put
+// more than PerSecond accepted messages in some rolling second. Requests are
+// handled concurrently, so one may be checked after a later arrival was
+// accepted: every second that would hold it is counted. Callers hold s.mu.
+func (s *Server) overBotRate(at time.Time) bool {
+	// Forget what no window through at can hold.
+	drop := 0
+	for drop < len(s.accepted) && at.Sub(s.accepted[drop]) >= 2*time.Second {
+		drop++
+	}
+	s.accepted = s.accepted[drop:]
+	limit := s.limits.PerSecond
+	// Each window (end-1s, end] that holds at ends at at or at a later arrival.
+	ends := []time.Time{at}
+	for _, t := range s.accepted {
+		if !t.Before(at) && t.Sub(at) < time.Second {
+			ends = append(ends, t)
+		}
+	}
+	for _, end := range ends {
+		n := 1 // the new message
+		for _, t := range s.accepted {
+			if end.Sub(t) < time.Second && !t.After(end) {
+				n++
+			}
+		}
+		if n > limit {
+			return true
+		}
+	}
+	return false
 }
 
 // New starts a fake server, closed when the test ends.
@@ -385,6 +494,7 @@ type apiError struct {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	arrived := time.Now() // limits are measured when a request arrives
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	if len(parts) != 2 || !strings.HasPrefix(parts[0], "bot") {
 		writeErr(w, apiError{404, "Not Found", 0})
@@ -424,7 +534,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "getUpdates":
 		result, aerr = s.getUpdates(r)
 	case "sendMessage":
-		result, aerr = s.sendMessage(r.Form)
+		result, aerr = s.sendMessage(r.Form, arrived)
 	case "answerCallbackQuery":
 		result, aerr = s.answerCallback(r.Form)
 	case "setWebhook":
@@ -543,7 +653,7 @@ func parseHTML(s string) (string, error) {
 	return b.String(), nil
 }
 
-func (s *Server) sendMessage(f map[string][]string) (any, *apiError) {
+func (s *Server) sendMessage(f map[string][]string, arrived time.Time) (any, *apiError) {
 	get := func(k string) string {
 		if v := f[k]; len(v) > 0 {
 			return v[0]
@@ -587,8 +697,11 @@ func (s *Server) sendMessage(f map[string][]string) (any, *apiError) {
 	if s.blocked[chat] {
 		return nil, &apiError{Blocked.Code, Blocked.Description, 0}
 	}
+	if e := s.flood(chat, arrived); e != nil {
+		return nil, e
+	}
 	s.messageIDs[chat]++
-	m := Sent{ChatID: chat, MessageID: s.messageIDs[chat], Text: text, Raw: raw, ParseMode: mode, Markup: markup, At: time.Now()}
+	m := Sent{ChatID: chat, MessageID: s.messageIDs[chat], Text: text, Raw: raw, ParseMode: mode, Markup: markup, At: arrived}
 	s.sent = append(s.sent, m)
 	return map[string]any{
 		"message_id": m.MessageID, "date": time.Now().Unix(), "text": text,
