@@ -841,15 +841,16 @@ func (d *Dispatcher) depart(cs *channelState, it *item, tr *tracking) func() {
 		defer d.mu.Unlock()
 		tr.last = d.clock.Now()
 		if tr.answered < it.cost {
-			cs.pacer.answered(tr.last, 1)
+			cs.pacer.answered(tr.last, 1, it.cost)
 			tr.answered++
 		}
 	}
 }
 
 // settle accounts for a finished attempt in the channel's pacing: units
-// still in flight or never reported (a sender that does not report, parts
-// not sent) are dated now, the safe side; an attempt that never reached
+// still in flight or never reported (a sender that does not report, the
+// segments of an SMS beyond its one request, parts not sent) are dated now,
+// the safe side; an attempt that never reached
 // Send gives its units back. Callers hold d.mu.
 func (d *Dispatcher) settle(cs *channelState, it *item, called bool, tr *tracking, now time.Time) {
 	if !called {
@@ -862,13 +863,13 @@ func (d *Dispatcher) settle(cs *channelState, it *item, called bool, tr *trackin
 	}
 	if left := it.cost - tr.answered; left > 0 {
 		from := now
-		if tr.answered > 0 && cs.pacer != nil {
-			from = tr.last.Add(cs.pacer.spacing)
+		if tr.answered > 0 && cs.pacer != nil && it.cost > cs.pacer.n {
+			from = tr.last.Add(cs.pacer.spacing) // the rest of a message larger than a window
 		}
 		if from.Before(now) {
 			from = now
 		}
-		cs.pacer.answered(from, left)
+		cs.pacer.answered(from, left, it.cost)
 	}
 	if tr.last.IsZero() {
 		tr.last = now

@@ -72,6 +72,9 @@ type pacer struct {
 // then waits in departWait for the exact moment.
 const lookahead = 15 * time.Millisecond
 
+// catchUpLimit is how much lateness the spacing lets later picks make up.
+const catchUpLimit = 100 * time.Millisecond
+
 func newPacer(rate float64, margin time.Duration) *pacer {
 	if rate <= 0 {
 		return nil
@@ -141,9 +144,10 @@ func (p *pacer) reserve(now time.Time, cost int) {
 		return
 	}
 	p.reserved += cost
-	// A pick a little late (timers, a busy machine) keeps to the schedule
-	// rather than pushing every later one back: lateness must not add up.
-	if catchUp := now.Add(-p.spacing); p.next.Before(catchUp) {
+	// A pick a little late (timers, a busy machine, a message waiting for
+	// room for all its segments) keeps to the schedule rather than pushing
+	// every later one back: lateness must not add up. The window still holds.
+	if catchUp := now.Add(-max(p.spacing, catchUpLimit)); p.next.Before(catchUp) {
 		p.next = catchUp
 	}
 	p.next = p.next.Add(time.Duration(cost) * p.spacing)
@@ -172,15 +176,21 @@ func (p *pacer) depart(units int) {
 	}
 }
 
-// answered dates units in flight at at, the first at at and the others
-// spread behind it at the rate, as the provider spends them (SMS segments).
-func (p *pacer) answered(at time.Time, units int) {
+// answered dates units in flight at at. Units of a message larger than a
+// window (3 SMS segments at 1 a second) are spread behind it at the rate,
+// as the provider spends them; the others all count at at, as the
+// provider counts them when the request arrives.
+func (p *pacer) answered(at time.Time, units, ofMessage int) {
 	if p == nil || units <= 0 {
 		return
 	}
 	p.inflight = max(0, p.inflight-units)
+	step := time.Duration(0)
+	if ofMessage > p.n {
+		step = p.spacing
+	}
 	for i := range units {
-		p.insert(at.Add(time.Duration(i) * p.spacing))
+		p.insert(at.Add(time.Duration(i) * step))
 	}
 }
 
