@@ -72,9 +72,6 @@ type pacer struct {
 // then waits in departWait for the exact moment.
 const lookahead = 15 * time.Millisecond
 
-// catchUpLimit is how much lateness the spacing lets later picks make up.
-const catchUpLimit = 100 * time.Millisecond
-
 func newPacer(rate float64, margin time.Duration) *pacer {
 	if rate <= 0 {
 		return nil
@@ -144,10 +141,10 @@ func (p *pacer) reserve(now time.Time, cost int) {
 		return
 	}
 	p.reserved += cost
-	// A pick a little late (timers, a busy machine, a message waiting for
-	// room for all its segments) keeps to the schedule rather than pushing
-	// every later one back: lateness must not add up. The window still holds.
-	if catchUp := now.Add(-max(p.spacing, catchUpLimit)); p.next.Before(catchUp) {
+	// A pick a little late (timers, a busy machine) keeps to the schedule
+	// rather than pushing every later one back: lateness up to one spacing
+	// does not add up, and no more than two picks ever go back to back.
+	if catchUp := now.Add(-p.spacing); p.next.Before(catchUp) {
 		p.next = catchUp
 	}
 	p.next = p.next.Add(time.Duration(cost) * p.spacing)
