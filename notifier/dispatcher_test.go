@@ -4,12 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/tamkeen/tamkeen/bot"
+
 	"github.com/tamkeen/tamkeen/clock"
+	"github.com/tamkeen/tamkeen/metrics"
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
@@ -391,4 +396,134 @@ func openReplica(t *testing.T, dsn string) *store.Store {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// Rows held by a dispatcher that was killed are taken over in seconds, not
+// when their lease ends: on SQLite by the process that takes the dispatcher
+// lock, on PostgreSQL once the dead one's heartbeat is three intervals old.
+// Rows of a dispatcher that is still alive are left alone.
+func TestKilledDispatchersRowsAreTakenOverInSeconds(t *testing.T) {
+	storetest.Each(t, func() clock.Clock { return clock.System{} }, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		var msgs []*store.OutboxMessage
+		for i := range 6 {
+			msgs = append(msgs, msg(contact(t, s, i, "ar"), bot.Telegram, store.PriorityBulk, fmt.Sprintf("b:%d", i)))
+		}
+		enqueue(t, s, msgs...)
+		// A dispatcher claimed three rows for two minutes, then was killed.
+		if _, err := s.Heartbeat(ctx, "killed", time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if rows, err := s.ClaimLane(ctx, bot.Telegram, store.PriorityBulk, math.MaxInt32, 3, 2*time.Minute, "killed"); err != nil || len(rows) != 3 {
+			t.Fatalf("claim: %d rows, %v", len(rows), err)
+		}
+		alive := s.Dialect() == "postgres" // on SQLite one process sends; the lock says the others are gone
+		if alive {
+			// Another dispatcher holds two rows and keeps beating.
+			if _, err := s.ClaimLane(ctx, bot.Telegram, store.PriorityBulk, math.MaxInt32, 2, 2*time.Minute, "alive"); err != nil {
+				t.Fatal(err)
+			}
+			beat, stop := context.WithCancel(ctx)
+			defer stop()
+			go func() {
+				for beat.Err() == nil {
+					_, _ = s.Heartbeat(beat, "alive", 3*200*time.Millisecond)
+					time.Sleep(100 * time.Millisecond)
+				}
+			}()
+		}
+		start := time.Now()
+		f := newFake(bot.Telegram, 0)
+		d := notifier.NewDispatcher(s, []bot.Sender{f}, clock.System{}, discard(), nil,
+			notifier.DispatcherConfig{ShareInterval: 200 * time.Millisecond, PollInterval: 50 * time.Millisecond})
+		run(t, d)
+		want := 6
+		if alive {
+			want = 4
+		}
+		waitFor(t, 5*time.Second, "the killed dispatcher's rows", func() bool { return f.count() == want })
+		t.Logf("%s: %d rows sent %v after the start (lease: 2 minutes)", s.Dialect(), want, time.Since(start).Round(time.Millisecond))
+		time.Sleep(time.Second)
+		if got := f.count(); got != want {
+			t.Fatalf("%d rows sent, want %d: a live dispatcher's rows were taken", got, want)
+		}
+	})
+}
+
+// Telegram answers the same 429 for one chat's flood limit and for the whole
+// bot's. A 429 for a chat we wrote to a moment before pauses that chat
+// only; a 429 for a chat we had not written to pauses the channel. Both are
+// counted in tamkeen_provider_throttled_total.
+func TestA429PausesWhomItConcerns(t *testing.T) {
+	const retryAfter = 1500 * time.Millisecond
+	for _, tc := range []struct {
+		name    string
+		earlier bool // the throttled chat got a message just before
+		scope   string
+		paused  bool
+	}{
+		{name: "a chat we just wrote to", earlier: true, scope: "recipient", paused: false},
+		{name: "a chat we had not written to", earlier: false, scope: "channel", paused: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := storetest.SQLite(t, clock.System{})
+			throttled := contact(t, s, 0, "ar")
+			f := newFake(bot.Telegram, 0)
+			f.limits.PerRecipient = 200 * time.Millisecond
+			var once sync.Once
+			var at time.Time
+			f.onSend = func(m bot.Outgoing) error {
+				var err error
+				if m.Body == "throttled" {
+					once.Do(func() {
+						at = time.Now()
+						err = &bot.SendError{Kind: bot.RetryLater, RetryAfter: retryAfter, Err: errors.New("429 Too Many Requests: retry after 1")}
+					})
+				}
+				return err
+			}
+			m := metrics.New()
+			d := notifier.NewDispatcher(s, []bot.Sender{f}, clock.System{}, discard(), m,
+				notifier.DispatcherConfig{PollInterval: 20 * time.Millisecond})
+			run(t, d)
+			if tc.earlier {
+				enqueue(t, s, msg(throttled, bot.Telegram, store.PriorityReply, "before"))
+				d.Notify()
+				waitFor(t, 2*time.Second, "the message before", func() bool { return f.count() == 1 })
+			}
+			enqueue(t, s, msg(throttled, bot.Telegram, store.PriorityReply, "throttled"))
+			d.Notify()
+			waitFor(t, 2*time.Second, "the 429", func() bool { f.mu.Lock(); defer f.mu.Unlock(); return !at.IsZero() })
+			var others []*store.OutboxMessage
+			for i := 1; i <= 5; i++ {
+				others = append(others, msg(contact(t, s, i, "ar"), bot.Telegram, store.PriorityReply, fmt.Sprintf("other:%d", i)))
+			}
+			enqueue(t, s, others...)
+			d.Notify()
+			waitFor(t, 5*time.Second, "everything", func() bool { return counts(t, s)[store.OutboxSent] == len(others)+1+boolInt(tc.earlier) })
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			for i, sent := range f.sent {
+				after := f.sentAt[i].Sub(at)
+				switch {
+				case sent.Body == "throttled" && after < retryAfter:
+					t.Errorf("the throttled chat got its message %v after the 429, inside retry_after %v", after, retryAfter)
+				case strings.HasPrefix(sent.Body, "other:") && tc.paused && after < retryAfter:
+					t.Errorf("%s went %v after a 429 for the whole bot", sent.Body, after)
+				case strings.HasPrefix(sent.Body, "other:") && !tc.paused && after > retryAfter/2:
+					t.Errorf("%s waited %v: one chat's 429 paused everyone", sent.Body, after)
+				}
+			}
+			if got := testutil.ToFloat64(m.Throttled.WithLabelValues(bot.Telegram, tc.scope)); got != 1 {
+				t.Errorf("tamkeen_provider_throttled_total{scope=%q} = %v, want 1", tc.scope, got)
+			}
+		})
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
