@@ -125,9 +125,9 @@ type sendingKey struct{}
 
 // WithSending returns a context through which a send reports its requests:
 // depart is called right before each request that delivers (part of) a
-// message leaves, and may wait a moment for the provider's window; the
-// func it returns is called when the provider's answer is back. The
-// dispatcher's pacer counts a provider's rate from these moments.
+// message leaves, and the func it returns when the provider's answer is
+// back. The dispatcher's pacer dates the units of a provider's rate by
+// these answers, which come after the provider counted them.
 func WithSending(ctx context.Context, depart func() (arrived func())) context.Context {
 	return context.WithValue(ctx, sendingKey{}, depart)
 }

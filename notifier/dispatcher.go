@@ -452,7 +452,7 @@ func (d *Dispatcher) next(cs *channelState) (*item, time.Duration, []result) {
 		cs.push(it)
 	}
 	if chosen != nil {
-		cs.pacer.reserve(now, chosen.cost)
+		chosen.slot = cs.pacer.reserve(now, chosen.cost)
 		cs.busy[chosen.row.Recipient] = true
 		return chosen, 0, released
 	}
@@ -563,12 +563,15 @@ func (d *Dispatcher) heartbeat(ctx context.Context) {
 	}
 }
 
-// silence is how long a dispatcher may stay silent before it counts as stopped.
-func (d *Dispatcher) silence() time.Duration { return 3 * d.cfg.ShareInterval }
+// silence is how long a dispatcher may stay silent before its rows are
+// taken over: three heartbeats, and never under a second, so that a busy
+// moment is not taken for a death.
+func (d *Dispatcher) silence() time.Duration { return max(3*d.cfg.ShareInterval, time.Second) }
 
-// beat announces this dispatcher and reads how many share the rates.
+// beat announces this dispatcher and reads how many share the rates (those
+// seen within three intervals).
 func (d *Dispatcher) beat(ctx context.Context) {
-	n, err := d.store.Heartbeat(ctx, d.instance, d.silence())
+	n, err := d.store.Heartbeat(ctx, d.instance, 3*d.cfg.ShareInterval)
 	if err != nil {
 		if ctx.Err() == nil {
 			d.log.Warn("dispatcher: heartbeat failed; keeping the last share of the rates", "err", err)
@@ -691,7 +694,7 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 		now := d.clock.Now()
 		wait := max(c.cs.readiness(now, it.cost), c.cs.recipientWait(it.row.Recipient, now))
 		if wait == 0 {
-			c.cs.pacer.reserve(now, it.cost)
+			it.slot = c.cs.pacer.reserve(now, it.cost)
 			c.cs.busy[it.row.Recipient] = true
 		}
 		d.mu.Unlock()
@@ -754,9 +757,9 @@ func (d *Dispatcher) attempt(ctx context.Context, cs *channelState, it *item) st
 	var sendErr error
 	called := false
 	tr := &tracking{}
-	// The channel reports each request as it leaves and as its answer
-	// comes back: the rate is counted from those moments.
-	ctx = bot.WithSending(ctx, func() func() { return d.depart(cs, it, tr) })
+	// The channel reports each answer as it comes back: a unit is dated
+	// then, after the provider counted it.
+	ctx = bot.WithSending(ctx, func() func() { return func() { d.answered(cs, it, tr) } })
 	defer func() {
 		d.mu.Lock()
 		now := d.clock.Now()
@@ -790,6 +793,7 @@ func (d *Dispatcher) attempt(ctx context.Context, cs *channelState, it *item) st
 		d.count(row.Channel, "failed")
 		return store.OutboxResult{ID: row.ID, Status: store.OutboxFailed, Error: err.Error()}
 	}
+	d.depart(cs, it, tr)
 	called = true
 	providerID, err := cs.sender.Send(ctx, out)
 	if d.metrics != nil {
@@ -805,45 +809,42 @@ func (d *Dispatcher) attempt(ctx context.Context, cs *channelState, it *item) st
 
 // tracking is what one attempt's requests did to the pacing (guarded by d.mu).
 type tracking struct {
-	departed    bool      // its units are in flight (from its first request on)
+	departed    bool      // its units are in flight
 	answered    int       // units dated by an answer
 	first, last time.Time // its first request left; its last answer came back
 }
 
-// depart is called as each request of an attempt leaves. The first waits
-// the few milliseconds until the provider's window has room for all the
-// message's units (a message is picked up to lookahead early) and puts them
-// in flight; the func returned dates one unit when the answer is back.
-func (d *Dispatcher) depart(cs *channelState, it *item, tr *tracking) func() {
+// depart waits the few milliseconds until a message picked a little early
+// reaches its slot in the pacer's schedule and the provider's window has
+// room for all its units, then puts them in flight.
+func (d *Dispatcher) depart(cs *channelState, it *item, tr *tracking) {
 	var was time.Time
 	for {
 		d.mu.Lock()
 		now := d.clock.Now()
-		w := time.Duration(0)
-		if !tr.departed {
-			w = cs.pacer.departWait(now, it.cost)
-		}
+		w := max(it.slot.Sub(now), cs.pacer.departWait(now, it.cost))
 		stopped := now.Equal(was) // a clock that does not move (tests) would wait for ever
 		was = now
 		if w <= 0 || stopped {
-			if !tr.departed {
-				tr.departed, tr.first = true, now
-				cs.pacer.depart(it.cost)
-			}
+			tr.departed, tr.first = true, now
+			cs.pacer.depart(it.cost)
 			d.mu.Unlock()
-			break
+			return
 		}
 		d.mu.Unlock()
 		time.Sleep(min(w, lookahead))
 	}
-	return func() {
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		tr.last = d.clock.Now()
-		if tr.answered < it.cost {
-			cs.pacer.answered(tr.last, 1, it.cost)
-			tr.answered++
-		}
+}
+
+// answered is called as each answer of an attempt's requests comes back:
+// it dates one of the message's units then.
+func (d *Dispatcher) answered(cs *channelState, it *item, tr *tracking) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	tr.last = d.clock.Now()
+	if tr.answered < it.cost {
+		cs.pacer.answered(tr.last, 1, it.cost)
+		tr.answered++
 	}
 }
 

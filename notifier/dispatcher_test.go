@@ -357,7 +357,6 @@ func TestReplicasShareTheProviderRate(t *testing.T) {
 		msgs = append(msgs, msg(contact(t, s1, i, "ar"), bot.Telegram, store.PriorityBulk, fmt.Sprintf("b:%d", i)))
 	}
 	f := newFake(bot.Telegram, 40) // one provider allowing 40/s, shared by both replicas
-	f.burst = 4                    // a tenth of a second's worth at once, as real providers tolerate
 	cfg := notifier.DispatcherConfig{ShareInterval: 50 * time.Millisecond}
 	d1 := notifier.NewDispatcher(s1, []bot.Sender{f}, clock.System{}, discard(), nil, cfg)
 	d2 := notifier.NewDispatcher(s2, []bot.Sender{f}, clock.System{}, discard(), nil, cfg)

@@ -16,8 +16,10 @@ import (
 	"github.com/tamkeen/tamkeen/store"
 )
 
-// fakeSender records sends. With a rate it behaves like a provider with a
-// token bucket (a burst of 2, or burst when set): too fast, it answers a global 429.
+// fakeSender records sends. With a rate it behaves like a provider that
+// publishes a rolling limit (Telegram's 30 a second): more than rate sends in
+// any rolling second, measured when a send arrives, and it answers a 429 for
+// the whole channel.
 type fakeSender struct {
 	channel string
 	limits  bot.Limits
@@ -28,8 +30,6 @@ type fakeSender struct {
 	sentAt    []time.Time
 	byID      map[int64]int
 	tooFast   int
-	burst     int // messages it takes at once; 0 means 2
-	tat       time.Time
 	onSend    func(m bot.Outgoing) error // may block or fail a send
 	providerN int
 }
@@ -53,16 +53,9 @@ func (f *fakeSender) Send(ctx context.Context, m bot.Outgoing) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := f.clk.Now()
-	if r := f.limits.PerSecond; r > 0 {
-		iv := time.Duration(float64(time.Second) / r)
-		if f.tat.Before(now) {
-			f.tat = now
-		}
-		if f.tat.Sub(now) > time.Duration(max(f.burst, 2)-1)*iv { // more than a burst ahead
-			f.tooFast++
-			return "", &bot.SendError{Kind: bot.RetryLater, RetryAfter: time.Second, Scope: bot.ScopeChannel, Err: errors.New("429 too many requests")}
-		}
-		f.tat = f.tat.Add(iv)
+	if n := int(f.limits.PerSecond); n > 0 && len(f.sentAt) >= n && now.Sub(f.sentAt[len(f.sentAt)-n]) < time.Second {
+		f.tooFast++
+		return "", &bot.SendError{Kind: bot.RetryLater, RetryAfter: time.Second, Scope: bot.ScopeChannel, Err: errors.New("429 too many requests")}
 	}
 	f.sent = append(f.sent, m)
 	f.sentAt = append(f.sentAt, now)

@@ -124,7 +124,7 @@ func (p *pacer) wait(now time.Time, cost int) time.Duration {
 	if now.Before(p.hold) {
 		return p.hold.Sub(now)
 	}
-	if earliest := p.next.Add(-p.burst); now.Before(earliest) {
+	if earliest := p.next.Add(-p.burst - lookahead); now.Before(earliest) {
 		return earliest.Sub(now)
 	}
 	at, ok := p.roomAt(now, cost)
@@ -136,18 +136,22 @@ func (p *pacer) wait(now time.Time, cost int) time.Duration {
 
 // reserve picks a message of cost units now; call it only when wait
 // returned 0. Its units then depart, and are answered, or are cancelled.
-func (p *pacer) reserve(now time.Time, cost int) {
+// It returns the message's slot in the spacing's schedule: the sender waits
+// for it (it may lie up to lookahead ahead).
+func (p *pacer) reserve(now time.Time, cost int) time.Time {
 	if p == nil {
-		return
+		return now
 	}
 	p.reserved += cost
 	// A pick a little late (timers, a busy machine) keeps to the schedule
-	// rather than pushing every later one back: lateness up to one spacing
-	// does not add up, and no more than two picks ever go back to back.
-	if catchUp := now.Add(-p.spacing); p.next.Before(catchUp) {
+	// rather than pushing every later one back: lateness up to half a
+	// spacing does not add up, and no two sends are closer than that.
+	if catchUp := now.Add(-p.spacing / 2); p.next.Before(catchUp) {
 		p.next = catchUp
 	}
+	slot := p.next
 	p.next = p.next.Add(time.Duration(cost) * p.spacing)
+	return slot
 }
 
 // departWait says how long reserved units must still wait before their
@@ -222,7 +226,8 @@ type item struct {
 	row     store.OutboxMessage
 	contact *store.Contact
 	lane    int
-	cost    int // units of the channel's rate it spends (bot.Coster), at least 1
+	cost    int       // units of the channel's rate it spends (bot.Coster), at least 1
+	slot    time.Time // when the pacer's schedule lets it go (set when picked)
 }
 
 type itemHeap []*item
