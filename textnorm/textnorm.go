@@ -91,9 +91,10 @@ func digitValue(r rune) (rune, bool) {
 }
 
 // Number reads s as a whole non-negative number in any digit script,
-// ignoring surrounding spaces and a trailing full stop ("2." is 2).
+// ignoring surrounding spaces, brackets and full stops ("2.", "(2)", "٢)"
+// and "#2" are 2).
 func Number(s string) (int, bool) {
-	t := strings.TrimSuffix(strings.TrimSpace(Normalize(s)), ".")
+	t := strings.TrimSpace(strings.Trim(strings.TrimSpace(Normalize(s)), ".()#"))
 	if t == "" || len(t) > 6 {
 		return 0, false
 	}
