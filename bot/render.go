@@ -61,6 +61,26 @@ func (r *Renderer) Render(lang string, reply flows.Reply, short bool) (Message, 
 	return m, nil
 }
 
+// OptionLabels renders the labels of options in lang ("" for one that
+// cannot be rendered), so the flows can match words a person typed. A label
+// with a shorter SMS version ("<key>.sms") carries its words too, so what an
+// SMS user read is understood on every channel.
+func (r *Renderer) OptionLabels(lang string, opts []flows.Option) []string {
+	if !r.bundle.Supported(lang) {
+		lang = locales.Default
+	}
+	out := make([]string, len(opts))
+	for i, o := range opts {
+		out[i], _ = r.text(lang, o.Key, o.Data)
+		if r.bundle.Has(lang, o.Key+".sms") {
+			if short, err := r.text(lang, o.Key+".sms", o.Data); err == nil && short != out[i] {
+				out[i] += " / " + short
+			}
+		}
+	}
+	return out
+}
+
 // Text renders one catalog key with data in lang.
 func (r *Renderer) Text(lang, key string, data map[string]any) (string, error) {
 	if !r.bundle.Supported(lang) {

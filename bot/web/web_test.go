@@ -62,9 +62,9 @@ func TestJourneyToSignup(t *testing.T) {
 		if len(m.Options) != 2 || m.Options[0].Label != "العربية" {
 			t.Fatalf("language options: %+v", m.Options)
 		}
-		m = expect(say("1", ""), "هل توافق؟")
+		m = expect(say("1", ""), "هل نتابع بموافقتك؟")
 		expect(say("", m.Options[0].Payload), "ما اسمك")
-		expect(say("فاطمة البلوشية", ""), "في أي محافظة")
+		expect(say("فاطمة البلوشية", ""), "ما محافظة سكنك")
 		expect(say("٢", ""), "القائمة الرئيسية")
 		m = expect(say("3", ""), "مفتوحتان")
 		m = expect(say("", m.Options[1].Payload), "دورة خياطة")

@@ -186,13 +186,13 @@ func TestScriptedArabicChatReachesASignUpAndSurvivesARestart(t *testing.T) {
 	dir := t.TempDir()
 	// First session: language, consent and name, then the terminal closes.
 	out := chatSession(t, dir, "مرحبا", "1", "١", "مريم الهنائية")
-	if !strings.Contains(out, "في أي محافظة تسكن؟") {
+	if !strings.Contains(out, "ما محافظة سكنك؟") {
 		t.Fatalf("first session did not reach the governorate question:\n%s", out)
 	}
 	// Second session: the bot remembers where the conversation was.
 	out = chatSession(t, dir, "٢", "3", "1", "1")
 	first, _ := bufio.NewReader(strings.NewReader(out)).ReadString('\n')
-	if !strings.Contains(first, "في أي محافظة تسكن؟") {
+	if !strings.Contains(first, "ما محافظة سكنك؟") {
 		t.Errorf("after a restart the chat should resume at the governorate question, began with %q", first)
 	}
 	if !strings.Contains(out, "تم تسجيلك في «تجريبي: ملتقى تمكين الأسر» يا مريم الهنائية") {
