@@ -159,8 +159,14 @@ func TestBadConfigurationExitsWithCode2AndNamesTheVariable(t *testing.T) {
 // chatSession runs one scripted chat session on the database in dir.
 func chatSession(t *testing.T, dir string, lines ...string) string {
 	t.Helper()
+	return chatSessionAs(t, dir, "local", lines...)
+}
+
+// chatSessionAs runs one scripted chat session of the console user user.
+func chatSessionAs(t *testing.T, dir, user string, lines ...string) string {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
-	cmd := command(dir, nil, "chat")
+	cmd := command(dir, nil, "chat", "--user", user)
 	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -186,8 +192,8 @@ func TestScriptedArabicChatReachesASignUpAndSurvivesARestart(t *testing.T) {
 	dir := t.TempDir()
 	// First session: language, consent and name, then the terminal closes.
 	out := chatSession(t, dir, "مرحبا", "1", "١", "مريم الهنائية")
-	if !strings.Contains(out, "ما محافظة سكنك؟") {
-		t.Fatalf("first session did not reach the governorate question:\n%s", out)
+	if !strings.Contains(out, "ما محافظة سكنك؟") || strings.Contains(out, "لم أفهم") {
+		t.Fatalf("first session did not reach the governorate question without a misunderstanding:\n%s", out)
 	}
 	// Second session: the bot remembers where the conversation was.
 	out = chatSession(t, dir, "٢", "3", "1", "1")
@@ -197,6 +203,31 @@ func TestScriptedArabicChatReachesASignUpAndSurvivesARestart(t *testing.T) {
 	}
 	if !strings.Contains(out, "تم تسجيلك في «تجريبي: ملتقى تمكين الأسر» يا مريم الهنائية") {
 		t.Errorf("no confirmed sign-up in the transcript:\n%s", out)
+	}
+}
+
+// `tamkeen chat` runs no scheduler: a place given up must still go to the
+// first person waiting at once, not to whoever signs up next.
+func TestChatGivesAFreedPlaceToTheFirstPersonWaiting(t *testing.T) {
+	dir := t.TempDir()
+	// Arabic, consent, name, Dhofar, opportunities, the forum (2 places), sign up.
+	signUp := func(user, name string) string {
+		return chatSessionAs(t, dir, user, "1", "1", name, "2", "3", "1", "1")
+	}
+	signUp("a", "علياء")
+	signUp("b", "بدرية")
+	if out := signUp("c", "سلمى"); !strings.Contains(out, "ودورك فيها 1") {
+		t.Fatalf("the third person should be first on the waiting list:\n%s", out)
+	}
+	// a gives up her place: menu, my sign-ups, the forum, cancel, yes.
+	if out := chatSessionAs(t, dir, "a", "قائمة", "4", "1", "1", "1"); !strings.Contains(out, "أُلغي تسجيلك") {
+		t.Fatalf("cancelling did not go through:\n%s", out)
+	}
+	if out := signUp("d", "دانة"); !strings.Contains(out, "قائمة الانتظار") || strings.Contains(out, "تم تسجيلك في") {
+		t.Errorf("a newcomer took the freed place instead of the person waiting:\n%s", out)
+	}
+	if out := chatSessionAs(t, dir, "c", "قائمة", "4"); !strings.Contains(out, "(تسجيل مؤكد)") {
+		t.Errorf("the person waiting did not get the freed place:\n%s", out)
 	}
 }
 
