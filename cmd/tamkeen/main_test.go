@@ -231,6 +231,24 @@ func TestChatGivesAFreedPlaceToTheFirstPersonWaiting(t *testing.T) {
 	}
 }
 
+// The README's scripted example runs as written and reaches a confirmed
+// sign-up without a single "I did not understand".
+func TestREADMEScriptedChat(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`go build -o tamkeen \./cmd/tamkeen && printf '([^']*)' \\\| \./tamkeen chat`).FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README: no `go build -o tamkeen ./cmd/tamkeen && printf '…' | ./tamkeen chat` line")
+	}
+	lines := strings.Split(strings.TrimSuffix(string(m[1]), `\n`), `\n`)
+	out := chatSession(t, t.TempDir(), lines...)
+	if !strings.Contains(out, "تم تسجيلك في «") || strings.Contains(out, "لم أفهم") {
+		t.Errorf("the README's chat %q does not reach a sign-up cleanly:\n%s", lines, out)
+	}
+}
+
 func TestVersion(t *testing.T) {
 	out, err := command(t.TempDir(), nil, "version").Output()
 	if err != nil || !strings.HasPrefix(string(out), "tamkeen ") {
