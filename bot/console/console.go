@@ -27,10 +27,19 @@ type Sender struct {
 	mu       sync.Mutex
 	out      io.Writer
 	renderer *bot.Renderer
+	self     string // the session's own recipient; "" prints every message alike
 }
 
 // NewSender returns a console sender writing to out.
 func NewSender(out io.Writer, r *bot.Renderer) *Sender { return &Sender{out: out, renderer: r} }
+
+// For makes the sender print a message meant for another console person
+// (a waitlist promotion caused by this session, say) under a line naming
+// them, so nobody reads another's news as their own.
+func (s *Sender) For(recipient string) *Sender {
+	s.self = recipient
+	return s
+}
 
 // Channel is "console".
 func (s *Sender) Channel() string { return bot.Console }
@@ -44,6 +53,13 @@ func (s *Sender) Send(ctx context.Context, m bot.Outgoing) (string, error) {
 			return "", &bot.SendError{Kind: bot.Permanent, Err: err}
 		}
 		text = bot.Lines(msg)
+	}
+	if s.self != "" && m.Recipient != "" && m.Recipient != s.self {
+		to, err := s.renderer.Text(m.Language, "console.for_other", map[string]any{"User": m.Recipient})
+		if err != nil {
+			return "", &bot.SendError{Kind: bot.Permanent, Err: err}
+		}
+		text = to + "\n" + text
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

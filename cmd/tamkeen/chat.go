@@ -82,7 +82,11 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 // only console messages. placesFreed runs after a turn cancelled a sign-up
 // (the waitlist promotion).
 func runConsole(ctx context.Context, a *app, s console.Session, stdin io.Reader, stdout io.Writer, placesFreed func()) error {
-	sender := console.NewSender(stdout, a.renderer)
+	self := s.From.ConsoleUser
+	if s.From.Phone != "" {
+		self = s.From.Phone
+	}
+	sender := console.NewSender(stdout, a.renderer).For(self)
 	d := notifier.NewDispatcher(a.store, []bot.Sender{sender}, a.clock, a.log, a.metrics, notifier.DispatcherConfig{})
 	ib := inbox.New(a.store, a.engine, a.clock, a.log, nil).Instrument(a.metrics).OnPlacesFreed(placesFreed)
 	if f, ok := stdin.(*os.File); ok && isTerminal(f) {

@@ -220,8 +220,13 @@ func TestChatGivesAFreedPlaceToTheFirstPersonWaiting(t *testing.T) {
 		t.Fatalf("the third person should be first on the waiting list:\n%s", out)
 	}
 	// a gives up her place: menu, my sign-ups, the forum, cancel, yes.
-	if out := chatSessionAs(t, dir, "a", "قائمة", "4", "1", "1", "1"); !strings.Contains(out, "أُلغي تسجيلك") {
+	out := chatSessionAs(t, dir, "a", "قائمة", "4", "1", "1", "1")
+	if !strings.Contains(out, "أُلغي تسجيلك") {
 		t.Fatalf("cancelling did not go through:\n%s", out)
+	}
+	// The good news is c's: a's terminal shows it under c's name, if at all.
+	if i := strings.Index(out, "خبر سار"); i >= 0 && !strings.Contains(out[:i], "— رسالة إلى c —") {
+		t.Errorf("a's terminal shows c's promotion as if it were a's:\n%s", out)
 	}
 	if out := signUp("d", "دانة"); !strings.Contains(out, "قائمة الانتظار") || strings.Contains(out, "تم تسجيلك في") {
 		t.Errorf("a newcomer took the freed place instead of the person waiting:\n%s", out)
