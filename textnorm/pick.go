@@ -48,7 +48,8 @@ func Pick(input string, labels []string) (int, bool) {
 	return best, true
 }
 
-// wordsScore is 0 unless every typed word is a word of the label; then 2 per
+// wordsScore is 0 unless every typed word of three letters or more is a word
+// of the label (short ones such as "me" or «في» may be extra); then 2 per
 // exact word and 1 per word with a typo, so exact matches win.
 func wordsScore(in, label []string) int {
 	score := 0
@@ -57,7 +58,7 @@ func wordsScore(in, label []string) int {
 		for _, lw := range label {
 			s = max(s, wordScore(w, lw))
 		}
-		if s == 0 {
+		if s == 0 && utf8.RuneCountInString(w) >= 3 {
 			return 0
 		}
 		score += s

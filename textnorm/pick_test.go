@@ -28,6 +28,8 @@ func TestPick(t *testing.T) {
 		{"english, any case", "my SIGN-UPS", enMenu, 3, true},
 		{"english word of a label", "skills", enMenu, 1, true},
 		{"english typo", "traning", enMenu, 2, true},
+		{"short extra words", "sign me up", []string{"Sign up", "Back", "Main menu"}, 0, true},
+		{"an extra long word names nothing", "sign the paper", []string{"Sign up", "Back", "Main menu"}, 0, false},
 		{"nonsense", "كلام غير مفهوم", menu, 0, false},
 		{"short words name nothing", "في", menu, 0, false},
 		{"empty", "  ", menu, 0, false},
