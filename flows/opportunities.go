@@ -253,6 +253,9 @@ func (signedUpStep) choose(t *turn, payload string) {
 	}
 }
 
+// cancel right after signing up means that sign-up.
+func (signedUpStep) cancel(t *turn) bool { return opportunityStep{}.cancel(t) }
+
 func (signedUpStep) back(t *turn) (string, map[string]string) {
 	return stepOpportunity, map[string]string{"id": t.res.State.Args["id"]}
 }
@@ -282,6 +285,22 @@ func (mySignupsStep) prompt(t *turn) Reply {
 	}
 	opts = append(opts, navMenu())
 	return Reply{Key: "my_signups.list", Data: map[string]any{"Count": len(opts) - 1}, Options: opts}
+}
+
+// cancel in "my sign-ups" means the sign-up, when there is only one.
+func (mySignupsStep) cancel(t *turn) bool {
+	var only int64
+	n := 0
+	for _, s := range t.snap.Signups {
+		if _, ok := t.opportunity(s.OpportunityID); ok && active(t.signupStatus(s.OpportunityID)) {
+			only, n = s.OpportunityID, n+1
+		}
+	}
+	if n != 1 {
+		return false
+	}
+	t.goTo(stepCancelSignup, map[string]string{"id": strconv.FormatInt(only, 10)})
+	return true
 }
 
 func (mySignupsStep) choose(t *turn, payload string) {
