@@ -64,3 +64,50 @@ func TestDecliningConsentErasesWhatWasTypedBefore(t *testing.T) {
 		}
 	})
 }
+
+// "Delete my data" says the name and number go and the sign-ups are
+// cancelled: so it is in the database after the conversation.
+func TestDeletingMyDataDoesWhatItSays(t *testing.T) {
+	storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
+		w := newWorld(t, s, clock.NewManual(t0))
+		ctx := context.Background()
+		// English, consent, name, Dhofar, opportunities, the forum, sign up.
+		for _, line := range []string{"hi", "2", "yes", "Dana Al Said", "2", "3", "1", "1"} {
+			w.say(t, "dana", line)
+		}
+		var id int64
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			c, _, err := tx.ContactByAddress(store.Address{ConsoleUser: "dana"}, "")
+			id = c.ID
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range []string{"menu", "9", "yes"} {
+			w.say(t, "dana", line)
+		}
+		if !strings.Contains(w.transcript.String(), "This erases your name, your number and your answers. Your sign-ups will be cancelled.") {
+			t.Fatalf("the confirmation text changed; check that what it promises is what this test checks:\n%s", w.transcript.String())
+		}
+		c, err := s.Contact(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Name != "" || c.ConsoleUser != nil || c.Phone != nil || c.ConsentAt != nil {
+			t.Errorf("after deleting: name %q, console user %v, phone %v, consent %v", c.Name, c.ConsoleUser, c.Phone, c.ConsentAt)
+		}
+		rows, err := s.ListSignups(ctx, store.SignupFilter{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if r.Status != store.SignupCancelled || strings.Contains(r.Name, "Dana") {
+				t.Errorf("after deleting, a sign-up is %s with name %q", r.Status, r.Name)
+			}
+		}
+		if len(rows) != 1 {
+			t.Errorf("%d sign-ups listed, want the one, cancelled", len(rows))
+		}
+	})
+}
