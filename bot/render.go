@@ -63,8 +63,9 @@ func (r *Renderer) Render(lang string, reply flows.Reply, short bool) (Message, 
 
 // OptionLabels renders the labels of options in lang ("" for one that
 // cannot be rendered), so the flows can match words a person typed. A label
-// with a shorter SMS version ("<key>.sms") carries its words too, so what an
-// SMS user read is understood on every channel.
+// carries the words of its shorter SMS version ("<key>.sms"), so what an SMS
+// user read is understood on every channel, and of its hidden synonyms
+// ("<key>.words", such as a governorate's towns).
 func (r *Renderer) OptionLabels(lang string, opts []flows.Option) []string {
 	if !r.bundle.Supported(lang) {
 		lang = locales.Default
@@ -72,9 +73,12 @@ func (r *Renderer) OptionLabels(lang string, opts []flows.Option) []string {
 	out := make([]string, len(opts))
 	for i, o := range opts {
 		out[i], _ = r.text(lang, o.Key, o.Data)
-		if r.bundle.Has(lang, o.Key+".sms") {
-			if short, err := r.text(lang, o.Key+".sms", o.Data); err == nil && short != out[i] {
-				out[i] += " / " + short
+		for _, more := range []string{o.Key + ".sms", o.Key + ".words"} {
+			if !r.bundle.Has(lang, more) {
+				continue
+			}
+			if extra, err := r.text(lang, more, o.Data); err == nil && extra != out[i] {
+				out[i] += " / " + extra
 			}
 		}
 	}
