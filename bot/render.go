@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,26 +62,36 @@ func (r *Renderer) Render(lang string, reply flows.Reply, short bool) (Message, 
 	return m, nil
 }
 
-// OptionLabels renders the labels of options in lang ("" for one that
-// cannot be rendered), so the flows can match words a person typed. A label
-// carries the words of its shorter SMS version ("<key>.sms"), so what an SMS
-// user read is understood on every channel, and of its hidden synonyms
-// ("<key>.words", such as a governorate's towns).
+// OptionLabels renders the words that name each option, so the flows can
+// match what a person typed: its label in lang first, the words of its
+// shorter SMS version ("<key>.sms", so what an SMS user read is understood on
+// every channel) and of its hidden synonyms ("<key>.words", such as a
+// governorate's towns), then the same in the other languages (a person
+// writing in Arabic may type "Sohar"). "" for an option that cannot be rendered.
 func (r *Renderer) OptionLabels(lang string, opts []flows.Option) []string {
 	if !r.bundle.Supported(lang) {
 		lang = locales.Default
 	}
+	langs := []string{lang}
+	for _, l := range r.bundle.Languages() {
+		if l != lang {
+			langs = append(langs, l)
+		}
+	}
 	out := make([]string, len(opts))
 	for i, o := range opts {
-		out[i], _ = r.text(lang, o.Key, o.Data)
-		for _, more := range []string{o.Key + ".sms", o.Key + ".words"} {
-			if !r.bundle.Has(lang, more) {
-				continue
-			}
-			if extra, err := r.text(lang, more, o.Data); err == nil && extra != out[i] {
-				out[i] += " / " + extra
+		var words []string
+		for _, l := range langs {
+			for _, key := range []string{o.Key, o.Key + ".sms", o.Key + ".words"} {
+				if !r.bundle.Has(l, key) {
+					continue
+				}
+				if w, err := r.text(l, key, o.Data); err == nil && w != "" && !slices.Contains(words, w) {
+					words = append(words, w)
+				}
 			}
 		}
+		out[i] = strings.Join(words, " / ")
 	}
 	return out
 }

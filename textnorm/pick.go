@@ -9,7 +9,9 @@ import (
 // Pick finds the one label that typed words name: the whole label, or words
 // of it, forgiving letter variants, the Arabic article and conjunction
 // ("ال", "و") and one typo in a word of four letters or more (two from eight).
-// It returns the label's index, or false when no label or more than one fits.
+// A label may hold several names of its option separated by " / "; typing
+// one of them whole picks it. It returns the label's index, or false when no
+// label or more than one fits.
 func Pick(input string, labels []string) (int, bool) {
 	in := words(Normalize(input))
 	if len(in) == 0 {
@@ -28,8 +30,10 @@ func Pick(input string, labels []string) (int, bool) {
 		if len(lw) == 0 {
 			continue
 		}
-		if strings.Join(lw, " ") == joined {
-			return i, true // the whole label, as written
+		for _, name := range strings.Split(l, " / ") {
+			if strings.Join(words(Normalize(name)), " ") == joined {
+				return i, true // a whole name of the option, as written
+			}
 		}
 		if !long {
 			continue // a word or two of one or two letters names nothing

@@ -31,6 +31,7 @@ func TestPick(t *testing.T) {
 		{"short extra words", "sign me up", []string{"Sign up", "Back", "Main menu"}, 0, true},
 		{"an extra long word names nothing", "sign the paper", []string{"Sign up", "Back", "Main menu"}, 0, false},
 		{"a town among a label's hidden words", "صلاله", []string{"مسقط / مسقط، مطرح", "ظفار / صلالة، طاقة، مرباط"}, 1, true},
+		{"a whole name among several", "بياناتي", []string{"بياناتي / My details", "حذف بياناتي / Delete my data"}, 0, true},
 		{"nonsense", "كلام غير مفهوم", menu, 0, false},
 		{"short words name nothing", "في", menu, 0, false},
 		{"empty", "  ", menu, 0, false},
