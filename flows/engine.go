@@ -169,6 +169,9 @@ func (t *turn) handle(in Input) {
 	cmd := ""
 	if in.Payload == "" {
 		cmd = t.e.content.Keywords.Match(norm)
+		if cmd == "" { // "مرحبا!", "stop.", "hi 👋"
+			cmd = t.e.content.Keywords.Match(textnorm.Bare(norm))
+		}
 	}
 	// On SMS the provider itself treats some everyday words (CANCEL, END) as
 	// an opt-out and refuses to deliver anything after them: there they stop at once.

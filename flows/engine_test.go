@@ -360,7 +360,7 @@ func TestWordsThatMayMeanStop(t *testing.T) {
 
 func TestGreetingShowsTheQuestionAgain(t *testing.T) {
 	e := engine(t)
-	for _, greeting := range []string{"مرحبا", "السلام عليكم", "hello", "Hi", "أهلاً"} {
+	for _, greeting := range []string{"مرحبا", "السلام عليكم", "hello", "Hi", "أهلاً", "مرحبا!", "hi 👋", "السلام عليكم."} {
 		for _, st := range []State{{Step: stepLanguage}, {Step: stepMenu}, {Step: stepQuestion, Args: map[string]string{"q": "2"}}} {
 			p := registered
 			if st.Step == stepLanguage {

@@ -65,3 +65,11 @@ func TestNumber(t *testing.T) {
 		}
 	}
 }
+
+func TestBare(t *testing.T) {
+	for in, want := range map[string]string{"مرحبا!": "مرحبا", "hi 👋": "hi", "؟؟ السلام عليكم.": "السلام عليكم", "...": "", "2.": "2"} {
+		if got := Bare(in); got != want {
+			t.Errorf("Bare(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
