@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,6 +60,40 @@ func (r *Renderer) Render(lang string, reply flows.Reply, short bool) (Message, 
 		m.Options = append(m.Options, Option{Payload: o.Payload, Label: label})
 	}
 	return m, nil
+}
+
+// OptionLabels renders the words that name each option, so the flows can
+// match what a person typed: its label in lang first, the words of its
+// shorter SMS version ("<key>.sms", so what an SMS user read is understood on
+// every channel) and of its hidden synonyms ("<key>.words", such as a
+// governorate's towns), then the same in the other languages (a person
+// writing in Arabic may type "Sohar"). "" for an option that cannot be rendered.
+func (r *Renderer) OptionLabels(lang string, opts []flows.Option) []string {
+	if !r.bundle.Supported(lang) {
+		lang = locales.Default
+	}
+	langs := []string{lang}
+	for _, l := range r.bundle.Languages() {
+		if l != lang {
+			langs = append(langs, l)
+		}
+	}
+	out := make([]string, len(opts))
+	for i, o := range opts {
+		var words []string
+		for _, l := range langs {
+			for _, key := range []string{o.Key, o.Key + ".sms", o.Key + ".words"} {
+				if !r.bundle.Has(l, key) {
+					continue
+				}
+				if w, err := r.text(l, key, o.Data); err == nil && w != "" && !slices.Contains(words, w) {
+					words = append(words, w)
+				}
+			}
+		}
+		out[i] = strings.Join(words, " / ")
+	}
+	return out
 }
 
 // Text renders one catalog key with data in lang.

@@ -10,10 +10,28 @@ import (
 // maxStrengths bounds how many strengths the result names.
 const maxStrengths = 4
 
+// startAssessment begins the skills check, or resumes it at the first
+// question not yet answered when the person left it half way.
 func startAssessment(t *turn) {
-	t.say(Reply{Key: "assessment.intro", Data: map[string]any{"Count": len(t.e.content.Questions)}})
-	t.goTo(stepQuestion, map[string]string{"q": "0"})
+	qs := t.e.content.Questions
+	if len(t.res.State.Answers) > 0 {
+		for i, q := range qs {
+			if _, done := t.res.State.Answers[q.ID]; !done {
+				t.say(Reply{Key: "assessment.resumed", Data: map[string]any{"N": i + 1, "Total": len(qs)}})
+				t.goTo(stepQuestion, map[string]string{"q": strconv.Itoa(i)})
+				return
+			}
+		}
+	}
 	t.res.State.Answers = map[string]string{}
+	t.say(Reply{Key: "assessment.intro", Data: map[string]any{"Count": len(qs)}})
+	t.goTo(stepQuestion, map[string]string{"q": "0"})
+}
+
+// restartAssessment throws the answers away and begins again.
+func restartAssessment(t *turn) {
+	t.res.State.Answers = nil
+	startAssessment(t)
 }
 
 // questionStep asks one assessment question.
@@ -55,8 +73,30 @@ func (s questionStep) choose(t *turn, payload string) {
 	}
 	result := score(t.e.content, t.res.State.Answers)
 	t.res.Assessment = &result
+	t.res.State.Answers = nil
+	// The person's own goal leads; the result names the other fit beside it.
 	t.res.Profile.Track = result.Track
-	t.goTo(stepResult, nil)
+	if goal := goalOf(t.e.content, result.Answers); goal != "" {
+		t.res.Profile.Track = goal
+	}
+	t.goTo(stepResult, map[string]string{"fit": result.Track})
+}
+
+// goalOf is the track the person said she wants, "" when she is not sure.
+func goalOf(c locales.Content, answers map[string]string) string {
+	if c.GoalQuestion == "" {
+		return ""
+	}
+	if a := answers[c.GoalQuestion]; c.HasTrack(a) {
+		return a
+	}
+	return ""
+}
+
+// cancel while answering leaves the check; the answers wait for her return.
+func (questionStep) cancel(t *turn) bool {
+	t.home()
+	return true
 }
 
 func (s questionStep) back(t *turn) (string, map[string]string) {
@@ -108,6 +148,7 @@ type resultStep struct {
 
 func (resultStep) prompt(t *turn) Reply {
 	track := t.res.Profile.Track
+	fit := t.res.State.Args["fit"]
 	var strengths []string
 	if t.res.Assessment != nil {
 		for _, s := range t.res.Assessment.Strengths {
@@ -119,21 +160,31 @@ func (resultStep) prompt(t *turn) Reply {
 		data["Strengths"] = List(strengths...)
 	}
 	key := "assessment.result"
-	if t.res.Assessment == nil {
-		key = "assessment.result_saved" // shown again later: the track without the strengths
+	opts := []Option{{Payload: "op", Key: "assessment.see_opportunities"}}
+	if fit != "" && fit != track && t.e.content.HasTrack(fit) {
+		// She chose her goal; her answers point elsewhere too: say why and offer both.
+		key = "assessment.result_goal"
+		data["Fit"] = T("track." + fit)
+		data["FitWhy"] = T("track." + fit + ".why")
+		opts = []Option{
+			{Payload: "op", Key: "assessment.see_track", Data: map[string]any{"Track": T("track." + track)}},
+			{Payload: "op:" + fit, Key: "assessment.see_track", Data: map[string]any{"Track": T("track." + fit)}},
+		}
 	}
-	return Reply{Key: key, Data: data, Options: []Option{
-		{Payload: "op", Key: "assessment.see_opportunities"},
-		{Payload: "as", Key: "assessment.retake"},
-		navMenu(),
-	}}
+	if t.res.Assessment == nil {
+		key += "_saved" // shown again later: without the strengths
+	}
+	opts = append(opts, Option{Payload: "as", Key: "assessment.retake"}, navMenu())
+	return Reply{Key: key, Data: data, Options: opts}
 }
 
 func (resultStep) choose(t *turn, payload string) {
-	switch payload {
-	case "op":
+	switch {
+	case payload == "op":
 		t.goTo(stepOpportunities, nil)
-	case "as":
-		startAssessment(t)
+	case strings.HasPrefix(payload, "op:"):
+		t.goTo(stepOpportunities, map[string]string{"track": strings.TrimPrefix(payload, "op:")})
+	case payload == "as":
+		restartAssessment(t)
 	}
 }

@@ -11,7 +11,20 @@ import (
 // per-conversation state of its own.
 type Engine struct {
 	content locales.Content
+	labels  Labels
 	steps   map[string]step
+}
+
+// Labels renders the labels of options in a language, so that a person may
+// type an option's words instead of its number. bot.Renderer fits.
+type Labels interface {
+	OptionLabels(lang string, opts []Option) []string
+}
+
+// WithLabels lets the engine understand options chosen by their words.
+func (e *Engine) WithLabels(l Labels) *Engine {
+	e.labels = l
+	return e
 }
 
 // New returns an engine for the given content.
@@ -36,6 +49,8 @@ func New(content locales.Content) *Engine {
 		stepHelp:          helpStep{},
 		stepDelete:        deleteStep{},
 		stepProfile:       profileStep{},
+		stepStopConfirm:   stopConfirmStep{},
+		stepCancelSignup:  cancelSignupStep{},
 	}
 	return e
 }
@@ -62,6 +77,12 @@ type step interface {
 	text(t *turn, raw string) bool
 	// back says where "back" leads from here.
 	back(t *turn) (string, map[string]string)
+}
+
+// canceller is a step with a cancel of its own: "cancel" there means that,
+// not "stop everything". false means there is nothing to cancel now.
+type canceller interface {
+	cancel(t *turn) bool
 }
 
 // lenient is a step that also takes payloads its prompt no longer offers
@@ -108,9 +129,6 @@ func (t *turn) goTo(name string, args map[string]string) {
 	if gate := t.gate(); gate != "" && !ungated[name] {
 		name, args = gate, nil
 	}
-	if name != stepQuestion {
-		t.res.State.Answers = nil
-	}
 	t.res.State.Step = name
 	t.res.State.Args = args
 	t.say(t.e.steps[name].prompt(t))
@@ -129,7 +147,7 @@ func (t *turn) reprompt() {
 	t.say(s.prompt(t))
 }
 
-var ungated = map[string]bool{stepLanguage: true, stepConsent: true, stepName: true, stepGovernorate: true, stepHelp: true}
+var ungated = map[string]bool{stepLanguage: true, stepConsent: true, stepName: true, stepGovernorate: true, stepHelp: true, stepStopConfirm: true}
 
 func (t *turn) gate() string {
 	p := t.res.Profile
@@ -151,6 +169,14 @@ func (t *turn) handle(in Input) {
 	cmd := ""
 	if in.Payload == "" {
 		cmd = t.e.content.Keywords.Match(norm)
+		if cmd == "" { // "مرحبا!", "stop.", "hi 👋"
+			cmd = t.e.content.Keywords.Match(textnorm.Bare(norm))
+		}
+	}
+	// On SMS the provider itself treats some everyday words (CANCEL, END) as
+	// an opt-out and refuses to deliver anything after them: there they stop at once.
+	if cmd == "cancel" && t.snap.Channel == "sms" && t.e.content.Keywords.Is(locales.SMSStop, norm) {
+		cmd = "stop"
 	}
 
 	if t.res.Profile.OptedOut {
@@ -171,10 +197,28 @@ func (t *turn) handle(in Input) {
 		return
 	}
 
+	s, ok := t.current()
 	switch cmd {
 	case "stop":
-		t.res.Profile.OptedOut = true
-		t.say(Reply{Key: "stop.done", Always: true})
+		t.stop()
+		return
+	case "cancel":
+		if !ok {
+			t.home()
+			return
+		}
+		if c, has := s.(canceller); has && c.cancel(t) {
+			return
+		}
+		t.goTo(stepStopConfirm, returnTo(t.res.State))
+		return
+	case "greeting":
+		if !ok {
+			t.home()
+			return
+		}
+		t.say(Reply{Key: "greeting.again"})
+		t.reprompt()
 		return
 	case "start":
 		t.resume()
@@ -190,6 +234,10 @@ func (t *turn) handle(in Input) {
 		return
 	case "lang.ar", "lang.en":
 		t.res.Profile.Language = cmd[len("lang."):]
+		if t.res.State.Step == stepLanguage {
+			t.home()
+			return
+		}
 		t.resume()
 		return
 	case "back":
@@ -197,7 +245,6 @@ func (t *turn) handle(in Input) {
 		return
 	}
 
-	s, ok := t.current()
 	if !ok { // a new conversation: whatever was said, begin
 		t.home()
 		return
@@ -248,11 +295,31 @@ func (t *turn) handle(in Input) {
 			}
 		}
 	}
+	if len(options) > 0 && t.e.labels != nil {
+		if i, ok := textnorm.Pick(in.Text, t.e.labels.OptionLabels(t.lang(), options)); ok {
+			t.choose(s, options[i].Payload)
+			return
+		}
+	}
 	if s.text(t, in.Text) {
 		return
 	}
-	t.say(Reply{Key: "not_understood"})
+	t.say(Reply{Key: "not_understood", Data: map[string]any{"Count": len(options)}})
 	t.reprompt()
+}
+
+// lang is the language replies are shown in.
+func (t *turn) lang() string {
+	if t.res.Profile.Language != "" {
+		return t.res.Profile.Language
+	}
+	return locales.Default
+}
+
+// stop opts the person out of every message at once.
+func (t *turn) stop() {
+	t.res.Profile.OptedOut = true
+	t.say(Reply{Key: "stop.done", Always: true})
 }
 
 func (t *turn) choose(s step, payload string) {
@@ -276,17 +343,49 @@ func (t *turn) goBack() {
 	t.goTo(name, args)
 }
 
-// resume shows where the person is, after a start or a language change.
+// resume shows where the person is, after a start, a greeting, a language
+// change or a restart: the saved step when it still makes sense, else the
+// first unfinished onboarding step or the menu.
 func (t *turn) resume() {
-	if t.gate() != "" {
+	_, ok := t.current()
+	step := t.res.State.Step
+	switch {
+	case !ok:
+		t.home()
+	case step == stepLanguage && t.res.Profile.Language == "":
+		t.reprompt()
+	case step == stepLanguage:
+		t.home()
+	case onboarding[step] && t.gate() != "":
+		t.reprompt() // where the person went back to during registration
+	case onboarding[step], t.gate() != "":
+		t.home()
+	default:
+		t.reprompt()
+	}
+}
+
+// onboarding steps may be shown before registration is complete.
+var onboarding = map[string]bool{stepConsent: true, stepName: true, stepGovernorate: true, stepHelp: true}
+
+// returnTo keeps where the person was in args of a question asked in
+// between, so that "no" brings them back exactly there.
+func returnTo(st State) map[string]string {
+	args := map[string]string{"ret": st.Step}
+	for k, v := range st.Args {
+		args["ret."+k] = v
+	}
+	return args
+}
+
+// goReturn goes back to the place kept by returnTo.
+func (t *turn) goReturn() {
+	step := t.res.State.Args["ret"]
+	if _, ok := t.e.steps[step]; !ok || step == stepStopConfirm {
 		t.home()
 		return
 	}
-	if _, ok := t.current(); ok && !ungated[t.res.State.Step] {
-		t.reprompt()
-		return
-	}
-	t.home()
+	t.goTo(step, unprefixed(t.res.State.Args))
 }
 
 // opportunity finds an opportunity of the snapshot.

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -286,5 +287,161 @@ func TestScorePicksTheStrongestTrack(t *testing.T) {
 	answers["selling"] = "online"
 	if r := score(b.Content, answers); r.Track != "project" {
 		t.Errorf("a seamstress selling online who wants her own project got %q (%v)", r.Track, r.Scores)
+	}
+}
+
+func TestWordsThatMayMeanStop(t *testing.T) {
+	e := engine(t)
+	atOpportunity := State{Step: stepOpportunity, Args: map[string]string{"id": "7"}}
+	mine := []Signup{{OpportunityID: 7, Status: SignupRegistered}}
+	cases := []struct {
+		name        string
+		snap        Snapshot
+		text        string
+		wantKeys    []string
+		wantStep    string
+		wantStopped bool
+	}{
+		{"cancel on a sign-up's page asks to cancel the sign-up",
+			Snapshot{Channel: "console", Profile: registered, State: atOpportunity, Opportunities: []Opportunity{sewing(3, 12)}, Signups: mine},
+			"إلغاء", []string{"signup.cancel_confirm"}, stepCancelSignup, false},
+		{"cancel right after signing up asks to cancel that sign-up",
+			Snapshot{Channel: "console", Profile: registered, State: State{Step: stepSignedUp, Args: map[string]string{"id": "7"}}, Opportunities: []Opportunity{sewing(3, 12)}, Signups: mine},
+			"cancel", []string{"signup.cancel_confirm"}, stepCancelSignup, false},
+		{"cancel in my sign-ups with one sign-up asks to cancel it",
+			Snapshot{Channel: "console", Profile: registered, State: State{Step: stepMySignups}, Opportunities: []Opportunity{sewing(3, 12)}, Signups: mine},
+			"إلغاء", []string{"signup.cancel_confirm"}, stepCancelSignup, false},
+		{"cancel at the menu asks before stopping",
+			Snapshot{Channel: "telegram", Profile: registered, State: State{Step: stepMenu}},
+			"cancel", []string{"stop.confirm"}, stepStopConfirm, false},
+		{"cancel on a page without a sign-up asks before stopping",
+			Snapshot{Channel: "console", Profile: registered, State: atOpportunity, Opportunities: []Opportunity{sewing(3, 12)}},
+			"الغاء", []string{"stop.confirm"}, stepStopConfirm, false},
+		{"arabic cancel on SMS asks too",
+			Snapshot{Channel: "sms", Profile: registered, State: State{Step: stepMenu}},
+			"إلغاء", []string{"stop.confirm"}, stepStopConfirm, false},
+		{"english CANCEL on SMS stops at once (the provider opts the number out)",
+			Snapshot{Channel: "sms", Profile: registered, State: State{Step: stepMenu}},
+			"CANCEL", []string{"stop.done"}, stepMenu, true},
+		{"stop stops at once anywhere",
+			Snapshot{Channel: "console", Profile: registered, State: atOpportunity, Opportunities: []Opportunity{sewing(3, 12)}, Signups: mine},
+			"توقف", []string{"stop.done"}, stepOpportunity, true},
+		{"cancel during consent declines",
+			Snapshot{Channel: "console", Profile: Profile{Language: "en"}, State: State{Step: stepConsent}},
+			"cancel", []string{"consent.declined"}, stepConsent, false},
+		{"cancel when asked to erase keeps the data",
+			Snapshot{Channel: "console", Profile: registered, State: State{Step: stepDelete}},
+			"cancel", []string{"delete.kept", "menu.title"}, stepMenu, false},
+		{"no to the stop question returns where the person was",
+			Snapshot{Channel: "console", Profile: registered, State: State{Step: stepStopConfirm, Args: returnTo(atOpportunity)}, Opportunities: []Opportunity{sewing(3, 12)}},
+			"لا", []string{"opportunity.detail"}, stepOpportunity, false},
+		{"yes to the stop question stops",
+			Snapshot{Channel: "console", Profile: registered, State: State{Step: stepStopConfirm, Args: returnTo(State{Step: stepModules})}},
+			"نعم", []string{"stop.done"}, stepModules, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.Handle(now, c.snap, Input{Text: c.text})
+			if got := keys(r); !slices.Equal(got, c.wantKeys) {
+				t.Fatalf("replies = %v, want %v", got, c.wantKeys)
+			}
+			if r.State.Step != c.wantStep {
+				t.Errorf("step = %q, want %q", r.State.Step, c.wantStep)
+			}
+			if r.Profile.OptedOut != c.wantStopped {
+				t.Errorf("opted out = %v, want %v", r.Profile.OptedOut, c.wantStopped)
+			}
+			if len(r.Signups) != 0 {
+				t.Errorf("sign-ups changed without confirmation: %+v", r.Signups)
+			}
+		})
+	}
+}
+
+func TestGreetingShowsTheQuestionAgain(t *testing.T) {
+	e := engine(t)
+	for _, greeting := range []string{"مرحبا", "السلام عليكم", "hello", "Hi", "أهلاً", "مرحبا!", "hi 👋", "السلام عليكم."} {
+		for _, st := range []State{{Step: stepLanguage}, {Step: stepMenu}, {Step: stepQuestion, Args: map[string]string{"q": "2"}}} {
+			p := registered
+			if st.Step == stepLanguage {
+				p = Profile{}
+			}
+			r := e.Handle(now, Snapshot{Profile: p, State: st}, Input{Text: greeting})
+			want := e.steps[st.Step].prompt(&turn{e: e, now: now, res: Result{Profile: p, State: st}}).Key
+			if got := keys(r); !slices.Equal(got, []string{"greeting.again", want}) || r.State.Step != st.Step {
+				t.Errorf("%q at %s: replies %v at %s, want the greeting and %s again", greeting, st.Step, got, r.State.Step, want)
+			}
+		}
+	}
+}
+
+// One rule for seats: while anyone waits, a newcomer joins the waiting list
+// behind them, even if a place was freed a moment ago.
+func TestANewcomerNeverJumpsTheWaitingList(t *testing.T) {
+	e := engine(t)
+	freed := sewing(11, 12)
+	freed.Waiting = 2
+	r := e.Handle(now, Snapshot{Profile: registered, State: State{Step: stepOpportunity, Args: map[string]string{"id": "7"}}, Opportunities: []Opportunity{freed}}, Input{Text: "1"})
+	if len(r.Signups) != 1 || r.Signups[0].Status != SignupWaitlisted {
+		t.Fatalf("signups = %+v, want one waitlisted", r.Signups)
+	}
+	if got := r.Replies[0]; got.Key != "signup.waitlisted" || got.Data["Position"] != 3 {
+		t.Errorf("reply %s %v, want signup.waitlisted at position 3", got.Key, got.Data)
+	}
+}
+
+func TestOpportunityPageIsConsistent(t *testing.T) {
+	e := engine(t)
+	full := sewing(12, 12)
+	at := State{Step: stepOpportunity, Args: map[string]string{"id": "7"}}
+	registeredThere := e.Handle(now, Snapshot{Profile: registered, State: at, Opportunities: []Opportunity{full}, Signups: []Signup{{OpportunityID: 7, Status: SignupRegistered}}}, Input{})
+	d := registeredThere.Replies[0].Data
+	if _, ok := d["Places"]; ok {
+		t.Errorf("a registered person is told about places: %v", d["Places"])
+	}
+	if d["Status"] == nil || d["Deadline"] != nil && registeredThere.Replies[0].Options[0].Key != "opportunity.cancel" {
+		t.Errorf("registered page: %v", d)
+	}
+	newcomer := e.Handle(now, Snapshot{Profile: registered, State: at, Opportunities: []Opportunity{full}}, Input{})
+	d = newcomer.Replies[0].Data
+	if d["Deadline"] == nil || d["Places"] == nil || newcomer.Replies[0].Options[0].Key != "opportunity.join_waitlist" {
+		t.Errorf("newcomer page: deadline %v, places %v, first option %s", d["Deadline"], d["Places"], newcomer.Replies[0].Options[0].Key)
+	}
+	list := e.Handle(now, Snapshot{Profile: registered, State: State{Step: stepOpportunities}, Opportunities: []Opportunity{full}}, Input{})
+	if mark := list.Replies[0].Options[0].Data["Mark"]; mark == nil {
+		t.Errorf("a full opportunity is not marked in the list")
+	}
+}
+
+func TestSkillsCheckRespectsTheGoalAndResumes(t *testing.T) {
+	e := engine(t)
+	qs := e.content.Questions
+	// Answers that point to a project, from a person whose goal is a job.
+	answers := map[string]string{}
+	for _, q := range qs {
+		answers[q.ID] = q.Options[0].ID
+	}
+	answers["craft"], answers["selling"], answers["equipment"], answers["path"] = "sewing", "online", "both", "job"
+	last := len(qs) - 1
+	delete(answers, qs[last].ID)
+	snap := Snapshot{Profile: registered, State: State{Step: stepQuestion, Args: map[string]string{"q": strconv.Itoa(last)}, Answers: answers}}
+	r := e.Handle(now, snap, Input{Text: "1"})
+	if r.Assessment == nil || r.Assessment.Track == "job" {
+		t.Fatalf("test answers should point away from a job: %+v", r.Assessment)
+	}
+	if r.Profile.Track != "job" {
+		t.Errorf("profile track %q, want her goal (job)", r.Profile.Track)
+	}
+	res := r.Replies[len(r.Replies)-1]
+	if res.Key != "assessment.result_goal" || len(res.Options) < 2 || res.Options[1].Payload != "op:"+r.Assessment.Track {
+		t.Errorf("result %s with options %+v: want the goal, why the other fits, and both offered", res.Key, res.Options)
+	}
+
+	// Leaving half way and coming back resumes at the first unanswered question.
+	half := map[string]string{qs[0].ID: qs[0].Options[0].ID, qs[1].ID: qs[1].Options[0].ID}
+	r = e.Handle(now, Snapshot{Profile: registered, State: State{Step: stepQuestion, Args: map[string]string{"q": "2"}, Answers: half}}, Input{Text: "القائمة"})
+	r = e.Handle(now, Snapshot{Profile: registered, State: r.State}, Input{Payload: "as"})
+	if got := keys(r); !slices.Equal(got, []string{"assessment.resumed", "assessment.question"}) || r.State.Args["q"] != "2" {
+		t.Errorf("after leaving at question 3: %v at q=%s, want to resume at question 3", got, r.State.Args["q"])
 	}
 }

@@ -31,7 +31,7 @@ const (
 type languageStep struct{ noText }
 
 func (languageStep) prompt(t *turn) Reply {
-	return Reply{Key: "language.choose", Options: []Option{
+	return Reply{Key: "language.choose", ShortKey: "language.choose.sms", Options: []Option{
 		{Payload: "l:ar", Key: "language.name.ar"},
 		{Payload: "l:en", Key: "language.name.en"},
 	}}
@@ -48,7 +48,7 @@ func (languageStep) back(t *turn) (string, map[string]string) { return stepMenu,
 type consentStep struct{ noText }
 
 func (consentStep) prompt(t *turn) Reply {
-	return Reply{Key: "consent.notice", Options: []Option{
+	return Reply{Key: "consent.notice", ShortKey: "consent.sms", Options: []Option{
 		{Payload: "yes", Key: "consent.agree"},
 		{Payload: "no", Key: "consent.decline"},
 	}}
@@ -60,7 +60,19 @@ func (consentStep) choose(t *turn, payload string) {
 		t.home()
 		return
 	}
+	// Declining takes back whatever was given before (a person may agree,
+	// type her name, come back here and say no): only the language chosen
+	// and the address she wrote from stay, to answer her if she writes again.
+	p := t.res.Profile
+	t.res.Profile = Profile{Language: p.Language, OptedOut: p.OptedOut}
+	t.res.State.Answers = nil
 	t.say(Reply{Key: "consent.declined"})
+}
+
+// cancel at the privacy notice is a no.
+func (s consentStep) cancel(t *turn) bool {
+	s.choose(t, "no")
+	return true
 }
 
 func (consentStep) back(t *turn) (string, map[string]string) { return stepLanguage, nil }
@@ -92,6 +104,15 @@ func (nameStep) text(t *turn, raw string) bool {
 		return true
 	}
 	t.home()
+	return true
+}
+
+// cancel while changing the name from "my details" keeps the old one.
+func (nameStep) cancel(t *turn) bool {
+	if t.res.Profile.Governorate == "" {
+		return false
+	}
+	t.goTo(stepProfile, nil)
 	return true
 }
 
@@ -146,6 +167,15 @@ func (governorateStep) choose(t *turn, payload string) {
 	t.goTo(stepProfile, nil)
 }
 
+// cancel while changing the governorate from "my details" keeps the old one.
+func (governorateStep) cancel(t *turn) bool {
+	if t.res.Profile.Governorate == "" {
+		return false
+	}
+	t.goTo(stepProfile, nil)
+	return true
+}
+
 func (governorateStep) back(t *turn) (string, map[string]string) {
 	if t.res.Profile.Governorate != "" { // registered: changing the governorate from the profile
 		return stepProfile, nil
@@ -173,7 +203,7 @@ func (menuStep) prompt(t *turn) Reply {
 	for i, m := range menuItems {
 		opts[i] = Option{Payload: m.payload, Key: m.key}
 	}
-	return Reply{Key: "menu.title", Data: map[string]any{"Name": t.res.Profile.Name}, Options: opts}
+	return Reply{Key: "menu.title", ShortKey: "menu.title.sms", Data: map[string]any{"Name": t.res.Profile.Name}, Options: opts}
 }
 
 func (menuStep) choose(t *turn, payload string) {
@@ -215,6 +245,12 @@ func (deleteStep) prompt(t *turn) Reply {
 		{Payload: "yes", Key: "delete.yes"},
 		{Payload: "no", Key: "delete.no"},
 	}}
+}
+
+// cancel when asked to confirm erasing means keep everything.
+func (s deleteStep) cancel(t *turn) bool {
+	s.choose(t, "no")
+	return true
 }
 
 func (deleteStep) choose(t *turn, payload string) {

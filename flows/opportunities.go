@@ -18,6 +18,10 @@ type opportunitiesStep struct {
 
 func (opportunitiesStep) matching(t *turn) []Opportunity {
 	p := t.res.Profile
+	track := p.Track
+	if a := t.res.State.Args["track"]; a != "" {
+		track = a // "opportunities for this track" from an assessment result
+	}
 	var out []Opportunity
 	for _, o := range t.snap.Opportunities {
 		if o.Open(t.now) && (o.Governorate == "" || o.Governorate == p.Governorate) {
@@ -25,7 +29,7 @@ func (opportunitiesStep) matching(t *turn) []Opportunity {
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		mi, mj := out[i].Track == p.Track, out[j].Track == p.Track
+		mi, mj := out[i].Track == track, out[j].Track == track
 		if mi != mj {
 			return mi
 		}
@@ -47,14 +51,54 @@ func (s opportunitiesStep) prompt(t *turn) Reply {
 	}
 	opts := make([]Option, 0, len(list)+1)
 	for _, o := range list {
-		opts = append(opts, Option{
-			Payload: "o:" + strconv.FormatInt(o.ID, 10),
-			Key:     "opportunities.item",
-			Data:    map[string]any{"Title": L(o.Title), "Date": Date(o.StartsAt)},
-		})
+		data := map[string]any{"Title": L(o.Title), "Date": Date(o.StartsAt)}
+		if mark := listMark(t, o); mark != nil {
+			data["Mark"] = mark
+		}
+		opts = append(opts, Option{Payload: "o:" + strconv.FormatInt(o.ID, 10), Key: "opportunities.item", Data: data})
 	}
 	opts = append(opts, navMenu())
 	return Reply{Key: "opportunities.list", Data: map[string]any{"Count": len(list)}, Options: opts}
+}
+
+// listMark is what a list says beside an opportunity: the person's own
+// status, else "full" (a sign-up there joins the waiting list); nil for none.
+func listMark(t *turn, o Opportunity) map[string]any {
+	if status := t.signupStatus(o.ID); active(status) {
+		return statusText(t, o, status)
+	}
+	if o.Full() {
+		return T("opportunity.full_mark")
+	}
+	return nil
+}
+
+// statusText is the person's status for o, with her place on the waiting list.
+func statusText(t *turn, o Opportunity, status string) map[string]any {
+	if status == SignupWaitlisted {
+		if n := t.position(o); n > 0 {
+			return TD("signup.status.waitlisted_at", map[string]any{"Position": n})
+		}
+	}
+	return T("signup.status." + status)
+}
+
+// position is the person's place on the waiting list of o (1 is next), 0 when not known.
+func (t *turn) position(o Opportunity) int {
+	if t.signupStatus(o.ID) != SignupWaitlisted {
+		return 0
+	}
+	for _, c := range t.res.Signups {
+		if c.OpportunityID == o.ID && c.Status == SignupWaitlisted {
+			return o.Waiting + 1 // joined in this turn: behind everyone waiting
+		}
+	}
+	for _, s := range t.snap.Signups {
+		if s.OpportunityID == o.ID {
+			return s.Position
+		}
+	}
+	return 0
 }
 
 func (opportunitiesStep) choose(t *turn, payload string) {
@@ -89,29 +133,46 @@ func (opportunityStep) prompt(t *turn) Reply {
 		"Date":        Date(o.StartsAt),
 		"Place":       place,
 	}
-	if o.Capacity > 0 {
-		if left := o.Capacity - o.Registered; left > 0 {
-			data["Places"] = TD("opportunity.places_left", map[string]any{"Count": left})
-		} else {
-			data["Places"] = T("opportunity.full")
-		}
-	}
 	status := t.signupStatus(o.ID)
-	if active(status) {
-		data["Status"] = T("signup.status." + status)
+	open := o.Open(t.now)
+	switch {
+	case active(status):
+		// Her own status says it all: no "full, join the waiting list" beside "registered".
+		data["Status"] = statusText(t, o, status)
+	case !open:
+		data["Places"] = T("opportunity.closed")
+	case o.Full() && o.Waiting > 0:
+		data["Places"] = TD("opportunity.full_waiting", map[string]any{"Count": o.Waiting})
+	case o.Full():
+		data["Places"] = T("opportunity.full")
+	case o.Capacity > 0:
+		data["Places"] = TD("opportunity.places_left", map[string]any{"Count": o.Capacity - o.Registered})
+	}
+	if open && !o.SignupDeadline.IsZero() && !active(status) {
+		data["Deadline"] = Date(o.SignupDeadline)
 	}
 	id := strconv.FormatInt(o.ID, 10)
 	var opts []Option
 	switch {
 	case active(status):
 		opts = append(opts, Option{Payload: "x:" + id, Key: "opportunity.cancel"})
-	case o.Open(t.now) && o.Full():
+	case open && o.Full():
 		opts = append(opts, Option{Payload: "s:" + id, Key: "opportunity.join_waitlist"})
-	case o.Open(t.now):
+	case open:
 		opts = append(opts, Option{Payload: "s:" + id, Key: "opportunity.signup"})
 	}
 	opts = append(opts, navBack(), navMenu())
-	return Reply{Key: "opportunity.detail", Data: data, Options: opts}
+	return Reply{Key: "opportunity.detail", ShortKey: "opportunity.detail.sms", Data: data, Options: opts}
+}
+
+// cancel on an opportunity's page is cancelling the sign-up, when there is one.
+func (opportunityStep) cancel(t *turn) bool {
+	o, ok := t.opportunity(argID(t))
+	if !ok || !active(t.signupStatus(o.ID)) {
+		return false
+	}
+	t.goTo(stepCancelSignup, map[string]string{"id": strconv.FormatInt(o.ID, 10)})
+	return true
 }
 
 // accepts an old "sign up" or "cancel" button of this same opportunity, so a
@@ -132,9 +193,7 @@ func (opportunityStep) choose(t *turn, payload string) {
 	case strings.HasPrefix(payload, "x:") && !active(t.signupStatus(o.ID)):
 		t.reprompt()
 	case strings.HasPrefix(payload, "x:"):
-		t.res.Signups = append(t.res.Signups, SignupChange{OpportunityID: o.ID, Status: SignupCancelled, ExpectRegistered: -1})
-		t.say(Reply{Key: "signup.cancelled", Data: map[string]any{"Title": L(o.Title)}})
-		t.goTo(stepMySignups, nil)
+		t.goTo(stepCancelSignup, map[string]string{"id": strconv.FormatInt(o.ID, 10)})
 	}
 }
 
@@ -168,12 +227,15 @@ func (signedUpStep) prompt(t *turn) Reply {
 		return opportunityStep{}.prompt(t)
 	}
 	key := "signup.registered"
+	data := map[string]any{"Title": L(o.Title), "Date": Date(o.StartsAt), "Name": t.res.Profile.Name}
 	if t.signupStatus(o.ID) == SignupWaitlisted {
 		key = "signup.waitlisted"
+		data["Position"] = t.position(o)
 	}
 	return Reply{
-		Key:  key,
-		Data: map[string]any{"Title": L(o.Title), "Date": Date(o.StartsAt), "Name": t.res.Profile.Name},
+		Key:      key,
+		ShortKey: key + ".sms",
+		Data:     data,
 		Options: []Option{
 			{Payload: "ms", Key: "menu.my_signups"},
 			{Payload: "op", Key: "signup.more"},
@@ -190,6 +252,9 @@ func (signedUpStep) choose(t *turn, payload string) {
 		t.goTo(stepOpportunities, nil)
 	}
 }
+
+// cancel right after signing up means that sign-up.
+func (signedUpStep) cancel(t *turn) bool { return opportunityStep{}.cancel(t) }
 
 func (signedUpStep) back(t *turn) (string, map[string]string) {
 	return stepOpportunity, map[string]string{"id": t.res.State.Args["id"]}
@@ -212,7 +277,7 @@ func (mySignupsStep) prompt(t *turn) Reply {
 		opts = append(opts, Option{
 			Payload: "o:" + strconv.FormatInt(o.ID, 10),
 			Key:     "my_signups.item",
-			Data:    map[string]any{"Title": L(o.Title), "Status": T("signup.status." + status), "Date": Date(o.StartsAt)},
+			Data:    map[string]any{"Title": L(o.Title), "Status": statusText(t, o, status), "Date": Date(o.StartsAt)},
 		})
 	}
 	if len(opts) == 0 {
@@ -220,6 +285,22 @@ func (mySignupsStep) prompt(t *turn) Reply {
 	}
 	opts = append(opts, navMenu())
 	return Reply{Key: "my_signups.list", Data: map[string]any{"Count": len(opts) - 1}, Options: opts}
+}
+
+// cancel in "my sign-ups" means the sign-up, when there is only one.
+func (mySignupsStep) cancel(t *turn) bool {
+	var only int64
+	n := 0
+	for _, s := range t.snap.Signups {
+		if _, ok := t.opportunity(s.OpportunityID); ok && active(t.signupStatus(s.OpportunityID)) {
+			only, n = s.OpportunityID, n+1
+		}
+	}
+	if n != 1 {
+		return false
+	}
+	t.goTo(stepCancelSignup, map[string]string{"id": strconv.FormatInt(only, 10)})
+	return true
 }
 
 func (mySignupsStep) choose(t *turn, payload string) {

@@ -34,7 +34,7 @@ type Profile struct {
 	Governorate string
 	ConsentAt   time.Time // zero: no consent given
 	OptedOut    bool
-	Track       string // recommended by the last finished assessment
+	Track       string // the track the person works towards (her stated goal, else the one recommended)
 }
 
 // State is where a person is in the conversation; it survives restarts.
@@ -56,6 +56,7 @@ type Opportunity struct {
 	SignupDeadline time.Time // zero: until it starts
 	Capacity       int       // 0: unlimited
 	Registered     int       // current registered sign-ups
+	Waiting        int       // current waitlisted sign-ups
 }
 
 // Open reports whether people may still sign up at now.
@@ -67,13 +68,17 @@ func (o Opportunity) Open(now time.Time) bool {
 	return now.Before(deadline)
 }
 
-// Full reports whether every place is taken.
-func (o Opportunity) Full() bool { return o.Capacity > 0 && o.Registered >= o.Capacity }
+// Full reports whether every place is taken, or promised: a place freed
+// while people wait goes to the first of them, never to a newcomer.
+func (o Opportunity) Full() bool {
+	return o.Capacity > 0 && (o.Registered >= o.Capacity || o.Waiting > 0)
+}
 
 // Signup is a person's sign-up for one opportunity.
 type Signup struct {
 	OpportunityID int64
 	Status        string
+	Position      int // on the waiting list: 1 is next; 0 when not waiting or not known
 }
 
 // Snapshot is everything the conversation may read for one turn.

@@ -158,7 +158,7 @@ func (ib *Inbox) snapshot(tx *store.Tx, c *store.Contact, channel string, now ti
 		fo := flows.Opportunity{
 			ID: o.ID, Kind: o.Kind, Track: o.Track, Governorate: o.Governorate,
 			Title: o.Title, Description: o.Description, StartsAt: o.StartsAt,
-			Capacity: o.Capacity, Registered: o.Registered,
+			Capacity: o.Capacity, Registered: o.Registered, Waiting: o.Waitlisted,
 		}
 		if o.SignupDeadline != nil {
 			fo.SignupDeadline = *o.SignupDeadline
@@ -166,7 +166,7 @@ func (ib *Inbox) snapshot(tx *store.Tx, c *store.Contact, channel string, now ti
 		snap.Opportunities = append(snap.Opportunities, fo)
 	}
 	for _, s := range signups {
-		snap.Signups = append(snap.Signups, flows.Signup{OpportunityID: s.OpportunityID, Status: s.Status})
+		snap.Signups = append(snap.Signups, flows.Signup{OpportunityID: s.OpportunityID, Status: s.Status, Position: s.Position})
 	}
 	orders, err := tx.RecentOrders(c.ID, 5) // "my orders" shows the latest five
 	if err != nil {

@@ -97,6 +97,10 @@ func TestCancellingCallsForAPromotion(t *testing.T) {
 	}
 	w.say(t, "n", "1") // the forum in my sign-ups
 	w.say(t, "n", "1") // cancel my sign-up
+	if freed != 0 {
+		t.Fatalf("promotion called %d times before the cancellation was confirmed", freed)
+	}
+	w.say(t, "n", "1") // yes, cancel it
 	if !strings.Contains(w.transcript.String(), "is cancelled") || freed != 1 {
 		t.Fatalf("promotion called %d times after a cancellation, want 1:\n%s", freed, w.transcript.String())
 	}

@@ -3,6 +3,7 @@ package locales
 import (
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/tamkeen/tamkeen/textnorm"
 )
@@ -14,7 +15,10 @@ type Content struct {
 	Governorates []string   `toml:"governorates"` // key gov.<id>
 	Modules      []Module   `toml:"modules"`      // keys module.<id>.title, .page.<n>, .sms
 	Questions    []Question `toml:"questions"`    // keys question.<id>.text, .option.<opt>
-	Keywords     Keywords   `toml:"-"`            // from content/keywords.toml
+	// GoalQuestion is the question whose options are tracks: the person's
+	// own goal, which the result respects ("" for none).
+	GoalQuestion string   `toml:"goal_question"`
+	Keywords     Keywords `toml:"-"` // from content/keywords.toml
 }
 
 // Module is one awareness lesson of a few pages.
@@ -37,20 +41,41 @@ type QuestionOption struct {
 	Strengths []string       `toml:"strengths"`
 }
 
-// Keywords maps a command (menu, help, back, language, stop, start, yes, no,
-// and lang.<code>) to the words that trigger it, in any language.
+// Keywords maps a command (menu, help, back, language, stop, cancel,
+// greeting, start, yes, no, and lang.<code>) to the words that trigger it, in
+// any language. The list SMSStop is not a command: it names the "cancel"
+// words that the SMS provider itself takes as an opt-out.
 type Keywords map[string][]string
 
-// Match returns the command a whole message names, or "".
+// SMSStop is the keyword list of cancel words that stop everything on SMS.
+const SMSStop = "stop.sms"
+
+// Match returns the command a whole message names, or "". Commands are tried
+// in name order, so a word listed twice always means the same.
 func (k Keywords) Match(normalized string) string {
-	for cmd, words := range k {
-		for _, w := range words {
-			if textnorm.Normalize(w) == normalized {
-				return cmd
-			}
+	cmds := make([]string, 0, len(k))
+	for cmd := range k {
+		if cmd != SMSStop {
+			cmds = append(cmds, cmd)
+		}
+	}
+	sort.Strings(cmds)
+	for _, cmd := range cmds {
+		if k.Is(cmd, normalized) {
+			return cmd
 		}
 	}
 	return ""
+}
+
+// Is reports whether a normalized message is one of the words of list.
+func (k Keywords) Is(list, normalized string) bool {
+	for _, w := range k[list] {
+		if textnorm.Normalize(w) == normalized {
+			return true
+		}
+	}
+	return false
 }
 
 // DemoOpportunity is a clearly marked sample opportunity loaded into an empty database.

@@ -63,7 +63,10 @@ type Signup struct {
 	OpportunityID int64
 	Status        string
 	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	UpdatedAt     time.Time // when the status last changed: the waiting list's order
+	// Position is the place on the waiting list (1 is next), filled by
+	// ConversationData for waitlisted sign-ups; not stored.
+	Position int `gorm:"-"`
 }
 
 // Outbox statuses.

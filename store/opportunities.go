@@ -20,10 +20,12 @@ const (
 // sign-up was being decided; handling the message again decides anew.
 var ErrSignupConflict = errors.New("store: sign-up conflict: capacity changed")
 
-// OpportunityView is an opportunity with its current registered count.
+// OpportunityView is an opportunity with its current registered count (and,
+// from ConversationData, how many people wait for a place).
 type OpportunityView struct {
 	Opportunity
 	Registered int
+	Waitlisted int
 }
 
 // ConversationData is what a contact's conversation may read: open
@@ -53,9 +55,16 @@ func (tx *Tx) ConversationData(contactID int64, now time.Time) ([]OpportunityVie
 	if err != nil {
 		return nil, nil, err
 	}
+	waiting, err := tx.waitingCounts(ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := tx.setPositions(signups); err != nil {
+		return nil, nil, err
+	}
 	views := make([]OpportunityView, len(opps))
 	for i, o := range opps {
-		views[i] = OpportunityView{Opportunity: o, Registered: counts[o.ID]}
+		views[i] = OpportunityView{Opportunity: o, Registered: counts[o.ID], Waitlisted: waiting[o.ID]}
 	}
 	return views, signups, nil
 }

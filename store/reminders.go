@@ -173,7 +173,7 @@ type Promotion struct {
 }
 
 // PromoteWaitlisted gives each freed place of an opportunity that has not
-// started by now to the longest-waiting waitlisted sign-up. The opportunity
+// started by now to the longest-waiting waitlisted sign-up (waitlistOrder). The opportunity
 // is locked while its places are counted, as a sign-up does, so a
 // conversation cannot take the same place at the same moment.
 func (tx *Tx) PromoteWaitlisted(now time.Time) ([]Promotion, error) {
@@ -203,7 +203,7 @@ func (tx *Tx) PromoteWaitlisted(now time.Time) ([]Promotion, error) {
 		}
 		var waiting []Signup
 		if err := tx.db.Where("opportunity_id = ? AND status = ?", id, SignupWaitlisted).
-			Order("created_at, id").Limit(free).Find(&waiting).Error; err != nil {
+			Order(waitlistOrder).Limit(free).Find(&waiting).Error; err != nil {
 			return nil, fmt.Errorf("store: waitlist of %d: %w", id, err)
 		}
 		for _, w := range waiting {

@@ -90,10 +90,17 @@ func digitValue(r rune) (rune, bool) {
 	return 0, false
 }
 
+// Bare is s without the punctuation, symbols and emoji around its words
+// ("مرحبا!" and "hi 👋" are "مرحبا" and "hi").
+func Bare(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
 // Number reads s as a whole non-negative number in any digit script,
-// ignoring surrounding spaces and a trailing full stop ("2." is 2).
+// ignoring surrounding spaces, brackets and full stops ("2.", "(2)", "٢)"
+// and "#2" are 2).
 func Number(s string) (int, bool) {
-	t := strings.TrimSuffix(strings.TrimSpace(Normalize(s)), ".")
+	t := strings.TrimSpace(strings.Trim(strings.TrimSpace(Normalize(s)), ".()#"))
 	if t == "" || len(t) > 6 {
 		return 0, false
 	}

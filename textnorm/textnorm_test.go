@@ -48,6 +48,10 @@ func TestNumber(t *testing.T) {
 		{" 12 ", 12, true},
 		{"١٢٣", 123, true},
 		{"2.", 2, true},
+		{"(2)", 2, true},
+		{"٢)", 2, true},
+		{"#٤", 4, true},
+		{"١٠", 10, true},
 		{"", 0, false},
 		{"3a", 0, false},
 		{"-1", 0, false},
@@ -58,6 +62,14 @@ func TestNumber(t *testing.T) {
 		got, ok := Number(c.in)
 		if got != c.want || ok != c.ok {
 			t.Errorf("Number(%q) = %d, %v; want %d, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+func TestBare(t *testing.T) {
+	for in, want := range map[string]string{"مرحبا!": "مرحبا", "hi 👋": "hi", "؟؟ السلام عليكم.": "السلام عليكم", "...": "", "2.": "2"} {
+		if got := Bare(in); got != want {
+			t.Errorf("Bare(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -64,9 +64,9 @@ func TestSimulatorJourney(t *testing.T) {
 		if len(optionButton.FindAllString(last, -1)) != 2 {
 			t.Fatalf("the language question shows its two options as buttons:\n%s", last)
 		}
-		last = say("text", "1", "هل توافق؟")
+		last = say("text", "1", "هل نتابع بموافقتك؟")
 		last = tap(last, "أوافق", "ما اسمك")
-		say("text", "مريم الهنائية", "في أي محافظة")
+		say("text", "مريم الهنائية", "ما محافظة سكنك")
 		last = say("text", "2", "القائمة الرئيسية")
 		last = tap(last, "دورات ووظائف", "مفتوحتان")
 		last = tap(last, "خياطة", "بقي 12 مقعداً")

@@ -27,10 +27,19 @@ type Sender struct {
 	mu       sync.Mutex
 	out      io.Writer
 	renderer *bot.Renderer
+	self     string // the session's own recipient; "" prints every message alike
 }
 
 // NewSender returns a console sender writing to out.
 func NewSender(out io.Writer, r *bot.Renderer) *Sender { return &Sender{out: out, renderer: r} }
+
+// For makes the sender print a message meant for another console person
+// (a waitlist promotion caused by this session, say) under a line naming
+// them, so nobody reads another's news as their own.
+func (s *Sender) For(recipient string) *Sender {
+	s.self = recipient
+	return s
+}
 
 // Channel is "console".
 func (s *Sender) Channel() string { return bot.Console }
@@ -44,6 +53,13 @@ func (s *Sender) Send(ctx context.Context, m bot.Outgoing) (string, error) {
 			return "", &bot.SendError{Kind: bot.Permanent, Err: err}
 		}
 		text = bot.Lines(msg)
+	}
+	if s.self != "" && m.Recipient != "" && m.Recipient != s.self {
+		to, err := s.renderer.Text(m.Language, "console.for_other", map[string]any{"User": m.Recipient})
+		if err != nil {
+			return "", &bot.SendError{Kind: bot.Permanent, Err: err}
+		}
+		text = to + "\n" + text
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -72,32 +88,73 @@ type Session struct {
 
 // Run reads lines until in ends or ctx is done, handling each and printing
 // its replies before the next line is read. An empty first input still
-// greets: the session opens with a hello as a new chat would.
+// greets: the session opens with a hello as a new chat would. Run returns as
+// soon as ctx is done, even while waiting for a line (a terminal's read
+// cannot be interrupted: the reader is left to end with the process).
 func Run(ctx context.Context, s Session, in io.Reader, h Handler, d Drainer) error {
 	if err := turn(ctx, s, "", h, d); err != nil {
 		return err
 	}
-	r := bufio.NewReader(in)
+	lines := make(chan read)
+	next := make(chan struct{})
+	go readLines(in, lines, next)
+	defer close(next)
 	for ctx.Err() == nil {
 		if s.Prompt != nil {
 			if err := s.Prompt(); err != nil {
 				return err
 			}
 		}
-		line, err := r.ReadString('\n')
-		if line = clean(line); line != "" {
+		var r read
+		select {
+		case <-ctx.Done():
+			return nil
+		case r = <-lines:
+		}
+		if line := clean(r.line); line != "" {
 			if terr := turn(ctx, s, line, h, d); terr != nil {
 				return terr
 			}
 		}
-		if errors.Is(err, io.EOF) {
+		if errors.Is(r.err, io.EOF) {
 			return nil
 		}
-		if err != nil {
-			return fmt.Errorf("console: read: %w", err)
+		if r.err != nil {
+			return fmt.Errorf("console: read: %w", r.err)
+		}
+		select {
+		case next <- struct{}{}:
+		case <-ctx.Done():
+			return nil
 		}
 	}
 	return nil
+}
+
+// read is one line, or the error that ended the input.
+type read struct {
+	line string
+	err  error
+}
+
+// readLines sends the lines of in one by one, each after the previous was
+// handled (a signal on next), and stops when next is closed or in ends.
+func readLines(in io.Reader, lines chan<- read, next <-chan struct{}) {
+	r := bufio.NewReader(in)
+	for {
+		line, err := r.ReadString('\n')
+		select {
+		case lines <- read{line: line, err: err}:
+		case <-next: // closed: Run has returned
+			return
+		}
+		if err != nil {
+			return
+		}
+		if _, ok := <-next; !ok {
+			return
+		}
+	}
 }
 
 func turn(ctx context.Context, s Session, text string, h Handler, d Drainer) error {

@@ -3,6 +3,7 @@ package console_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -39,5 +40,38 @@ func TestRunAnswersEachLineInTurn(t *testing.T) {
 	}
 	if prompts != 3 {
 		t.Errorf("prompted %d times, want once before each of 3 reads", prompts)
+	}
+}
+
+// Ctrl-C (the context ending) stops a session at once, even while it waits
+// for a line that never comes (a terminal nobody types in).
+func TestRunReturnsWhenCancelledWhileWaiting(t *testing.T) {
+	clk := clock.NewManual(time.Date(2026, 11, 23, 6, 0, 0, 0, time.UTC))
+	s := storetest.SQLite(t, clk)
+	p := pipelinetest.New(t, s, clk)
+	var out bytes.Buffer
+	d := notifier.NewDispatcher(s, []bot.Sender{console.NewSender(&out, p.Renderer)}, clk, p.Log, nil, notifier.DispatcherConfig{})
+	stdin, typing := io.Pipe()
+	defer typing.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- console.Run(ctx, console.Session{From: store.Address{ConsoleUser: "idle"}, Language: "en"}, stdin, p.Inbox, d)
+	}()
+	if _, err := io.WriteString(typing, "1\n"); err != nil { // one line answered, then silence
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Run still waiting for a line 2 s after the context ended")
+	}
+	if !strings.Contains(out.String(), "What is your name?") {
+		t.Errorf("the line typed before Ctrl-C was not answered:\n%s", out.String())
 	}
 }

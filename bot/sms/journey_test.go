@@ -2,6 +2,7 @@ package sms_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -12,16 +13,20 @@ import (
 	"github.com/tamkeen/tamkeen/store/storetest"
 )
 
+// maxJourneySegments is what a person may pay, at most, from a first hello
+// to a confirmed sign-up (segments of every SMS the service sends her).
+const maxJourneySegments = 18
+
 // TestJourneyToSignup walks a basic phone from a first text to a confirmed
 // sign-up by numbered replies, in Arabic with Arabic-Indic digits and in
 // English with ASCII digits.
 func TestJourneyToSignup(t *testing.T) {
 	tests := []struct {
 		name, phone, lang, langLabel, hello string
-		arabic, paged                       bool // paged: some text is too long for one SMS
+		arabic                              bool
 	}{
-		{"arabic, arabic-indic digits", "+96891234567", "ar", "العربية", "مرحبا", true, true},
-		{"english, ascii digits", "+96899887766", "en", "English", "hello", false, false},
+		{"arabic, arabic-indic digits", "+96891234567", "ar", "العربية", "مرحبا", true},
+		{"english, ascii digits", "+96899887766", "en", "English", "hello", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -32,14 +37,16 @@ func TestJourneyToSignup(t *testing.T) {
 				if tt.arabic {
 					more = "٩"
 				}
-				pages := 0
+				pages, segments, texts := 0, 0, 0
 				// say sends body and, like a person, asks for more while a page ends with the more line.
 				var say func(body string) []string
 				say = func(body string) []string {
 					got := w.text(tt.phone, body)
 					transcript = append(transcript, "> "+body)
-					transcript = append(transcript, got...)
 					for _, m := range got {
+						transcript = append(transcript, fmt.Sprintf("[%d segments]\n%s", segment.Segments(m), m))
+						segments += segment.Segments(m)
+						texts++
 						if n := segment.Segments(m); n > sms.MaxSegments {
 							t.Errorf("a %d-segment text:\n%s", n, m)
 						}
@@ -51,6 +58,9 @@ func TestJourneyToSignup(t *testing.T) {
 					return got
 				}
 				pick := func(got []string, key string) []string {
+					if w.bundle.Has(tt.lang, key+".sms") { // the label SMS shows
+						key += ".sms"
+					}
 					return say(number(t, got, w.word(tt.lang, key), tt.arabic))
 				}
 				got := say(tt.hello)
@@ -62,6 +72,10 @@ func TestJourneyToSignup(t *testing.T) {
 				got = say(number(t, got, "", tt.arabic)) // the first opportunity
 				got = pick(got, "opportunity.signup")
 				all := strings.Join(transcript, "\n")
+				t.Logf("journey cost: %d segments in %d SMS\n%s", segments, texts, all)
+				if segments > maxJourneySegments {
+					t.Errorf("from the first hello to a confirmed sign-up cost %d segments in %d SMS, want at most %d; transcript:\n%s", segments, texts, maxJourneySegments, all)
+				}
 				if t.Failed() {
 					t.Fatalf("transcript:\n%s", all)
 				}
@@ -90,8 +104,8 @@ func TestJourneyToSignup(t *testing.T) {
 				if counts[store.OutboxPending]+counts[store.OutboxSending]+counts[store.OutboxFailed] != 0 {
 					t.Errorf("outbox after the journey: %v", counts)
 				}
-				if tt.paged && pages == 0 {
-					t.Errorf("no long text was paged; transcript:\n%s", all)
+				if pages > 0 {
+					t.Errorf("a person had to ask for more %d times on the way to a sign-up; transcript:\n%s", pages, all)
 				}
 			})
 		})

@@ -28,7 +28,9 @@ var steps = map[string]map[string]int{
 }
 
 var (
-	stopWords  = []string{"STOP", "stop", "STOPALL", "UNSUBSCRIBE", "Cancel", "END", "quit", "إيقاف", "ايقاف", "توقف", "الغاء", "إلغاء", "  Stop  ", "إِيقاف"}
+	// Words that stop at once on SMS: the plain stop words, and the everyday
+	// English words the provider itself takes as an opt-out (CANCEL, END).
+	stopWords  = []string{"STOP", "stop", "STOPALL", "UNSUBSCRIBE", "Cancel", "END", "quit", "إيقاف", "ايقاف", "توقف", "أوقف", "  Stop  ", "إِيقاف"}
 	startWords = []string{"START", "start", "ابدأ", "ابدا"}
 	helpWords  = []string{"HELP", "help", "مساعدة", "المساعدة"}
 )
@@ -139,6 +141,34 @@ func TestOptOutCheckedAtSendTime(t *testing.T) {
 		}
 		if counts[store.OutboxSkipped] != 2 {
 			t.Errorf("want the two queued messages skipped, outbox: %v", counts)
+		}
+	})
+}
+
+// TestCancelWordsBySMS: over real SMS webhooks, «إلغاء» on a sign-up's page
+// asks to cancel that sign-up and at the menu asks before stopping; nobody is
+// opted out by it. CANCEL in English, which the provider itself takes as an
+// opt-out, stops at once.
+func TestCancelWordsBySMS(t *testing.T) {
+	each(t, func(t *testing.T, w *world) {
+		const from = "+96891230000"
+		// Arabic, consent, name, Muscat, opportunities, the first, sign up, my sign-ups, the sign-up.
+		for _, in := range []string{"مرحبا", "١", "١", "فاطمة", "١", "٣", "١", "١", "١", "١"} {
+			w.text(from, in)
+		}
+		got := w.text(from, "إلغاء")
+		if len(got) != 1 || !strings.HasPrefix(got[0], "هل نلغي تسجيلك في") || w.contact(from).OptedOutAt != nil {
+			t.Fatalf("«إلغاء» on the sign-up's page: want the cancel question, got %q (opted out: %v)", got, w.contact(from).OptedOutAt != nil)
+		}
+		w.text(from, "قائمة")
+		got = w.text(from, "إلغاء")
+		if len(got) != 1 || !strings.HasPrefix(got[0], w.word("ar", "stop.confirm")) || w.contact(from).OptedOutAt != nil {
+			t.Fatalf("«إلغاء» at the menu: want the stop question, got %q", got)
+		}
+		w.text(from, "لا")
+		got = w.text(from, "CANCEL")
+		if len(got) != 1 || got[0] != w.word("ar", "stop.done") || w.contact(from).OptedOutAt == nil {
+			t.Fatalf("CANCEL on SMS: want an immediate stop, got %q", got)
 		}
 	})
 }

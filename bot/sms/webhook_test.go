@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/bot/sms"
 	"github.com/tamkeen/tamkeen/bot/sms/twiliotest"
 	"github.com/tamkeen/tamkeen/clock"
@@ -130,10 +131,18 @@ func TestDuplicateMessageSid(t *testing.T) {
 		if got := w.fake.To(from); len(got) != 1 {
 			t.Fatalf("want one greeting, got %d: %q", len(got), got)
 		}
-		// A repeated "more" request is handled once too.
-		got := w.text(from, "1") // Arabic: the long consent notice, paged
+		// A repeated "more" request is handled once too: a long notice is paged.
+		c := w.contact(from)
+		if _, err := w.store.Enqueue(context.Background(), &store.OutboxMessage{
+			ContactID: c.ID, Channel: bot.SMS, Recipient: from, Language: "ar", Priority: store.PriorityNotice,
+			Body: strings.Repeat("نص طويل من تمكين. ", 25), DedupeKey: "test:long-notice",
+		}); err != nil {
+			t.Fatal(err)
+		}
+		w.drain()
+		got := w.fake.To(from)[1:]
 		if len(got) != 1 || !strings.HasSuffix(got[0], w.moreLine("ar")) {
-			t.Fatalf("want the first page of the consent notice, got %q", got)
+			t.Fatalf("want the first page of the long notice, got %q", got)
 		}
 		more := w.fake.InboundParams(twiliotest.NewSID("SM"), from, "٩")
 		for i := 0; i < 2; i++ {

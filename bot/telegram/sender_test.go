@@ -39,7 +39,7 @@ func TestSend(t *testing.T) {
 		failed   bool
 	}{
 		{name: "options become buttons with short payloads", out: bot.Outgoing{Language: "ar", Reply: &flows.Reply{Key: "consent.notice", Options: []flows.Option{{Payload: "yes", Key: "consent.agree"}, {Payload: "no", Key: "consent.decline"}}}},
-			parts: 1, buttons: []string{"yes", "no"}, contains: "هل توافق"},
+			parts: 1, buttons: []string{"yes", "no"}, contains: "هل نتابع بموافقتك"},
 		{name: "people's words are escaped", out: bot.Outgoing{Body: "<b>Ali & Sons</b> <script>"},
 			parts: 1, contains: "<b>Ali & Sons</b> <script>"},
 		{name: "long text splits on line boundaries, buttons under the last part", out: bot.Outgoing{Body: long, Reply: nil},

@@ -56,6 +56,14 @@ type Simulator struct {
 	store    *store.Store
 	inbox    Handler
 	renderer *bot.Renderer
+	freed    func() // a reset gave up places: promote the people waiting
+}
+
+// OnPlacesFreed sets what to call after a reset freed the places the
+// simulated person held (the waitlist promotion); nil for nothing.
+func (s *Simulator) OnPlacesFreed(fn func()) *Simulator {
+	s.freed = fn
+	return s
 }
 
 // NewSimulator returns a simulator handing inputs to h and rendering with r.
@@ -116,8 +124,12 @@ func (s *Simulator) Conversation(ctx context.Context, id string) ([]Message, err
 // Reset forgets simulator session id's contact, as "delete my data" would,
 // and frees any place it held; the next id starts a new person.
 func (s *Simulator) Reset(ctx context.Context, id string) error {
-	if _, err := s.store.EraseConsoleUser(ctx, UserPrefix+id); err != nil {
+	found, err := s.store.EraseConsoleUser(ctx, UserPrefix+id)
+	if err != nil {
 		return fmt.Errorf("web: %w", err)
+	}
+	if found && s.freed != nil {
+		s.freed()
 	}
 	return nil
 }

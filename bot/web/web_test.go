@@ -27,7 +27,8 @@ func TestJourneyToSignup(t *testing.T) {
 		clk := clock.NewManual(t0)
 		p := pipelinetest.New(t, s, clk)
 		d := notifier.NewDispatcher(s, []bot.Sender{web.NewSender()}, clk, p.Log, metrics.New(), notifier.DispatcherConfig{})
-		sim := web.NewSimulator(s, p.Inbox, p.Renderer)
+		freed := 0
+		sim := web.NewSimulator(s, p.Inbox, p.Renderer).OnPlacesFreed(func() { freed++ })
 		const id = "abc123"
 		seen := 0
 		// say sends one input and returns the messages it produced.
@@ -62,9 +63,9 @@ func TestJourneyToSignup(t *testing.T) {
 		if len(m.Options) != 2 || m.Options[0].Label != "العربية" {
 			t.Fatalf("language options: %+v", m.Options)
 		}
-		m = expect(say("1", ""), "هل توافق؟")
+		m = expect(say("1", ""), "هل نتابع بموافقتك؟")
 		expect(say("", m.Options[0].Payload), "ما اسمك")
-		expect(say("فاطمة البلوشية", ""), "في أي محافظة")
+		expect(say("فاطمة البلوشية", ""), "ما محافظة سكنك")
 		expect(say("٢", ""), "القائمة الرئيسية")
 		m = expect(say("3", ""), "مفتوحتان")
 		m = expect(say("", m.Options[1].Payload), "دورة خياطة")
@@ -84,6 +85,9 @@ func TestJourneyToSignup(t *testing.T) {
 		rows, _ = s.ListSignups(ctx, store.SignupFilter{Limit: 10})
 		if rows[0].Status != store.SignupCancelled || rows[0].Name != "" {
 			t.Fatalf("after reset the place must be free and the name gone: %+v", rows[0])
+		}
+		if freed != 1 {
+			t.Errorf("the freed place was offered to the waiting list %d times, want at once (1)", freed)
 		}
 	})
 }

@@ -71,8 +71,8 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 			log.Info("demo opportunities loaded into the empty database", "count", n)
 		}
 	}
-	a.engine = flows.New(a.bundle.Content)
 	a.renderer = bot.NewRenderer(a.bundle, cfg.Location)
+	a.engine = flows.New(a.bundle.Content).WithLabels(a.renderer)
 	return a, nil
 }
 

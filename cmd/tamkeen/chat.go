@@ -13,6 +13,7 @@ import (
 	"github.com/tamkeen/tamkeen/inbox"
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/phone"
+	"github.com/tamkeen/tamkeen/reminders"
 	"github.com/tamkeen/tamkeen/store"
 )
 
@@ -66,15 +67,28 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	return runConsole(ctx, a, s, stdin, stdout)
+	// No scheduler runs here: a place given up goes to the first person
+	// waiting right after the cancellation is saved, before the next line.
+	sw := reminders.New(a.store, reminders.Config{QuietHours: cfg.QuietHours, Location: cfg.Location, Log: a.log})
+	promote := func() {
+		if _, err := sw.Promotions(ctx, a.clock.Now()); err != nil && ctx.Err() == nil {
+			a.log.Error("chat: waitlist promotion failed", "err", err)
+		}
+	}
+	return runConsole(ctx, a, s, stdin, stdout, promote)
 }
 
 // runConsole chats on the terminal with a dispatcher of its own that sends
-// only console messages.
-func runConsole(ctx context.Context, a *app, s console.Session, stdin io.Reader, stdout io.Writer) error {
-	sender := console.NewSender(stdout, a.renderer)
+// only console messages. placesFreed runs after a turn cancelled a sign-up
+// (the waitlist promotion).
+func runConsole(ctx context.Context, a *app, s console.Session, stdin io.Reader, stdout io.Writer, placesFreed func()) error {
+	self := s.From.ConsoleUser
+	if s.From.Phone != "" {
+		self = s.From.Phone
+	}
+	sender := console.NewSender(stdout, a.renderer).For(self)
 	d := notifier.NewDispatcher(a.store, []bot.Sender{sender}, a.clock, a.log, a.metrics, notifier.DispatcherConfig{})
-	ib := inbox.New(a.store, a.engine, a.clock, a.log, nil).Instrument(a.metrics)
+	ib := inbox.New(a.store, a.engine, a.clock, a.log, nil).Instrument(a.metrics).OnPlacesFreed(placesFreed)
 	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
 		s.Prompt = func() error { _, err := io.WriteString(stdout, "> "); return err }
 	}

@@ -159,8 +159,14 @@ func TestBadConfigurationExitsWithCode2AndNamesTheVariable(t *testing.T) {
 // chatSession runs one scripted chat session on the database in dir.
 func chatSession(t *testing.T, dir string, lines ...string) string {
 	t.Helper()
+	return chatSessionAs(t, dir, "local", lines...)
+}
+
+// chatSessionAs runs one scripted chat session of the console user user.
+func chatSessionAs(t *testing.T, dir, user string, lines ...string) string {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
-	cmd := command(dir, nil, "chat")
+	cmd := command(dir, nil, "chat", "--user", user)
 	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -186,17 +192,65 @@ func TestScriptedArabicChatReachesASignUpAndSurvivesARestart(t *testing.T) {
 	dir := t.TempDir()
 	// First session: language, consent and name, then the terminal closes.
 	out := chatSession(t, dir, "مرحبا", "1", "١", "مريم الهنائية")
-	if !strings.Contains(out, "في أي محافظة تسكن؟") {
-		t.Fatalf("first session did not reach the governorate question:\n%s", out)
+	if !strings.Contains(out, "ما محافظة سكنك؟") || strings.Contains(out, "لم أفهم") {
+		t.Fatalf("first session did not reach the governorate question without a misunderstanding:\n%s", out)
 	}
 	// Second session: the bot remembers where the conversation was.
 	out = chatSession(t, dir, "٢", "3", "1", "1")
 	first, _ := bufio.NewReader(strings.NewReader(out)).ReadString('\n')
-	if !strings.Contains(first, "في أي محافظة تسكن؟") {
+	if !strings.Contains(first, "ما محافظة سكنك؟") {
 		t.Errorf("after a restart the chat should resume at the governorate question, began with %q", first)
 	}
 	if !strings.Contains(out, "تم تسجيلك في «تجريبي: ملتقى تمكين الأسر» يا مريم الهنائية") {
 		t.Errorf("no confirmed sign-up in the transcript:\n%s", out)
+	}
+}
+
+// `tamkeen chat` runs no scheduler: a place given up must still go to the
+// first person waiting at once, not to whoever signs up next.
+func TestChatGivesAFreedPlaceToTheFirstPersonWaiting(t *testing.T) {
+	dir := t.TempDir()
+	// Arabic, consent, name, Dhofar, opportunities, the forum (2 places), sign up.
+	signUp := func(user, name string) string {
+		return chatSessionAs(t, dir, user, "1", "1", name, "2", "3", "1", "1")
+	}
+	signUp("a", "علياء")
+	signUp("b", "بدرية")
+	if out := signUp("c", "سلمى"); !strings.Contains(out, "ودورك فيها 1") {
+		t.Fatalf("the third person should be first on the waiting list:\n%s", out)
+	}
+	// a gives up her place: menu, my sign-ups, the forum, cancel, yes.
+	out := chatSessionAs(t, dir, "a", "قائمة", "4", "1", "1", "1")
+	if !strings.Contains(out, "أُلغي تسجيلك") {
+		t.Fatalf("cancelling did not go through:\n%s", out)
+	}
+	// The good news is c's: a's terminal shows it under c's name, if at all.
+	if i := strings.Index(out, "خبر سار"); i >= 0 && !strings.Contains(out[:i], "— رسالة إلى c —") {
+		t.Errorf("a's terminal shows c's promotion as if it were a's:\n%s", out)
+	}
+	if out := signUp("d", "دانة"); !strings.Contains(out, "قائمة الانتظار") || strings.Contains(out, "تم تسجيلك في") {
+		t.Errorf("a newcomer took the freed place instead of the person waiting:\n%s", out)
+	}
+	if out := chatSessionAs(t, dir, "c", "قائمة", "4"); !strings.Contains(out, "(تسجيل مؤكد)") {
+		t.Errorf("the person waiting did not get the freed place:\n%s", out)
+	}
+}
+
+// The README's scripted example runs as written and reaches a confirmed
+// sign-up without a single "I did not understand".
+func TestREADMEScriptedChat(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`go build -o tamkeen \./cmd/tamkeen && printf '([^']*)' \\\| \./tamkeen chat`).FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README: no `go build -o tamkeen ./cmd/tamkeen && printf '…' | ./tamkeen chat` line")
+	}
+	lines := strings.Split(strings.TrimSuffix(string(m[1]), `\n`), `\n`)
+	out := chatSession(t, t.TempDir(), lines...)
+	if !strings.Contains(out, "تم تسجيلك في «") || strings.Contains(out, "لم أفهم") {
+		t.Errorf("the README's chat %q does not reach a sign-up cleanly:\n%s", lines, out)
 	}
 }
 

@@ -25,6 +25,9 @@ type wiring struct {
 	// broadcasts is the one broadcast service (set by wireStaff), shared by
 	// the staff API and the web console.
 	broadcasts *notifier.Broadcasts
+	// placesFreed asks for a waitlist promotion at once (set by wireSchedule);
+	// every inbox that cancels sign-ups calls it.
+	placesFreed func()
 }
 
 // job is a long-running part of serve; it returns when ctx ends.
@@ -81,7 +84,7 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 			return err
 		}
 		w.addJob("console", func(ctx context.Context) error {
-			err := runConsole(ctx, a, s, stdin, stdout)
+			err := runConsole(ctx, a, s, stdin, stdout, w.placesFreed)
 			log.Info("console closed; still serving (Ctrl-C to stop)")
 			<-ctx.Done()
 			return err

@@ -16,7 +16,12 @@ func wireConsole(ctx context.Context, w *wiring) error {
 	if b == nil {
 		return errors.New("wireConsole needs wireStaff first (the broadcast service)")
 	}
-	sim := web.NewSimulator(a.store, w.inbox, a.renderer)
+	// wireSchedule runs later and sets placesFreed: ask for it when a reset happens.
+	sim := web.NewSimulator(a.store, w.inbox, a.renderer).OnPlacesFreed(func() {
+		if w.placesFreed != nil {
+			w.placesFreed()
+		}
+	})
 	w.senders = append(w.senders, web.NewSender())
 	c, err := webconsole.New(a.store, b, sim, a.bundle, a.clock, a.log, webconsole.Config{
 		Token: a.cfg.AdminToken, Location: a.cfg.Location,

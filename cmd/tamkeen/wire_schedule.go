@@ -19,6 +19,7 @@ func wireSchedule(ctx context.Context, w *wiring) error {
 	if err != nil {
 		return err
 	}
+	w.placesFreed = sched.PromoteSoon
 	w.inbox.OnPlacesFreed(sched.PromoteSoon)
 	w.addJob("schedule", sched.Run)
 	return nil

@@ -45,11 +45,12 @@ func New(t testing.TB, s *store.Store, clk clock.Clock) *Pipeline {
 		t.Fatal(err)
 	}
 	log := Discard()
+	renderer := bot.NewRenderer(bundle, muscat)
 	return &Pipeline{
 		Bundle:   bundle,
 		Location: muscat,
-		Renderer: bot.NewRenderer(bundle, muscat),
-		Inbox:    inbox.New(s, flows.New(bundle.Content), clk, log, nil),
+		Renderer: renderer,
+		Inbox:    inbox.New(s, flows.New(bundle.Content).WithLabels(renderer), clk, log, nil),
 		Log:      log,
 	}
 }
