@@ -17,6 +17,7 @@ import (
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/config"
 	"github.com/tamkeen/tamkeen/internal/pipelinetest"
+	"github.com/tamkeen/tamkeen/internal/racedetect"
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
@@ -25,7 +26,7 @@ import (
 // A broadcast of two-segment texts (Arabic and English) at TWILIO_RATE segments a
 // second, against a fake Twilio that answers 429 (20429) above that rate in
 // any rolling second: not one 429, and the segments leave at no less than
-// 98 % of the rate, both measured by the fake.
+// 98 % of the rate, both measured by the fake (not judged under -race).
 func TestBroadcastAtTwiliosSegmentRateWithoutA429(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for about 10 s at the configured rate")
@@ -86,7 +87,7 @@ func TestBroadcastAtTwiliosSegmentRateWithoutA429(t *testing.T) {
 	if fake.Throttled() > 0 {
 		t.Errorf("Twilio answered 429 %d times", fake.Throttled())
 	}
-	if got < 0.98*rate {
+	if got < 0.98*rate && !racedetect.Enabled {
 		t.Errorf("the segments went out at %.2f/s, under 98 %% of %d/s", got, rate)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/inbox"
 	"github.com/tamkeen/tamkeen/internal/pipelinetest"
+	"github.com/tamkeen/tamkeen/internal/racedetect"
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
@@ -26,7 +27,8 @@ import (
 // then staff broadcast to all of them, against a fake Bot API that enforces
 // Telegram's published limits (30 a second over the bot in any rolling
 // second, a bucket of 3 per chat): not one 429, and the broadcast leaves at
-// no less than 98 % of TELEGRAM_RATE, both measured by the fake.
+// no less than 98 % of TELEGRAM_RATE, both measured by the fake (the rate
+// is not judged under the race detector, which slows every goroutine).
 func TestThreeHundredChatsAtTelegramsLimitsWithoutA429(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for about 45 s at Telegram's real rate")
@@ -138,7 +140,7 @@ func TestThreeHundredChatsAtTelegramsLimitsWithoutA429(t *testing.T) {
 	if botFloods+chatFloods > 0 {
 		t.Errorf("Telegram answered 429 %d times for the bot's rate and %d times for a chat's", botFloods, chatFloods)
 	}
-	if got < 0.98*rate {
+	if got < 0.98*rate && !racedetect.Enabled {
 		t.Errorf("the broadcast went out at %.2f/s, under 98 %% of %d/s", got, rate)
 	}
 }
