@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -135,6 +136,12 @@ func TestThreeHundredChatsAtTelegramsLimitsWithoutA429(t *testing.T) {
 		t.Fatalf("the broadcast reached %d of %d chats", len(at), people)
 	}
 	got := float64(len(at)-1) / at[len(at)-1].Sub(at[0]).Seconds()
+	var gaps []time.Duration
+	for i := 1; i < len(at); i++ {
+		gaps = append(gaps, at[i].Sub(at[i-1]))
+	}
+	slices.Sort(gaps)
+	t.Logf("gaps between broadcast messages: p50 %v, p90 %v, max %v", gaps[len(gaps)/2].Round(time.Millisecond), gaps[len(gaps)*9/10].Round(time.Millisecond), gaps[len(gaps)-1].Round(time.Millisecond))
 	t.Logf("onboarding: %d messages; broadcast: %d messages at %.2f/s (%.1f %% of %d/s); 429s: %d for the bot, %d for a chat",
 		onboarding, len(at), got, 100*got/rate, rate, botFloods, chatFloods)
 	if botFloods+chatFloods > 0 {
