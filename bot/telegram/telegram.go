@@ -90,16 +90,22 @@ func New(cfg Config, r *bot.Renderer, s *store.Store, ib Inbox, clk clock.Clock,
 // library itself takes no context).
 func (c *Bot) client(ctx context.Context) *tgbotapi.BotAPI {
 	b := *c.api
-	b.Client = ctxDoer{ctx: ctx, c: c.http}
+	b.Client = ctxDoer{ctx: ctx, c: c.http, token: c.cfg.Token}
 	return &b
 }
 
+// ctxDoer is the library's HTTP client: every call carries ctx, and an error
+// never shows the token that is part of every Bot API URL.
 type ctxDoer struct {
-	ctx context.Context
-	c   *http.Client
+	ctx   context.Context
+	c     *http.Client
+	token string
 }
 
-func (d ctxDoer) Do(r *http.Request) (*http.Response, error) { return d.c.Do(r.WithContext(d.ctx)) }
+func (d ctxDoer) Do(r *http.Request) (*http.Response, error) {
+	resp, err := d.c.Do(r.WithContext(d.ctx))
+	return resp, redact(err, d.token)
+}
 
 // lockChat waits for the chat's turn; the returned func releases it.
 func (c *Bot) lockChat(ctx context.Context, chat int64) (func(), error) {
