@@ -63,6 +63,7 @@ type Bot struct {
 	log      *slog.Logger
 	notify   func()
 	chats    [64]chatLock // serialises the updates of one chat (webhook requests run in parallel)
+	panics   panicCounts  // updates whose handling panicked, by update_id
 }
 
 type chatLock struct{ ch chan struct{} }
