@@ -179,9 +179,14 @@ func (wh *Webhooks) status(ctx context.Context, sid, status string, code int) er
 		return err
 	}
 	log := wh.o.Log.With("sid", sid, "outbox_id", row.ID, "contact", row.ContactID, "status", status)
+	// Each message's outcome counts once: a report repeated by Twilio or
+	// replayed by anyone who captured it finds the row no longer "sent" and
+	// changes nothing (three copies of one 30003 are one failure, an old
+	// 21610 does not opt out again someone who came back with START).
 	switch status {
 	case "delivered":
-		if _, err := wh.o.Store.MarkDelivered(ctx, row.ID); err != nil {
+		changed, err := wh.o.Store.MarkDelivered(ctx, row.ID)
+		if err != nil || !changed {
 			return err
 		}
 		return wh.o.Store.ResetSMSFailures(ctx, row.ContactID)
@@ -189,8 +194,13 @@ func (wh *Webhooks) status(ctx context.Context, sid, status string, code int) er
 	default: // accepted, queued, sending, sent, scheduled, read: nothing to record beyond "sent"
 		return nil
 	}
-	if _, err := wh.o.Store.MarkUndelivered(ctx, row.ID, fmt.Sprintf("twilio %s, error %d", status, code)); err != nil {
+	changed, err := wh.o.Store.MarkUndelivered(ctx, row.ID, fmt.Sprintf("twilio %s, error %d", status, code))
+	if err != nil {
 		return err
+	}
+	if !changed {
+		log.Debug("sms: repeated delivery report ignored", "code", code)
+		return nil
 	}
 	switch code {
 	case codeUnsubscribed:
