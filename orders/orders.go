@@ -26,6 +26,7 @@ import (
 	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/phone"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/textnorm"
 )
 
 // Path is where the marketplace posts order events.
@@ -45,6 +46,9 @@ const (
 	// ShortRefLen is the most characters of an order id an SMS notice shows,
 	// so that every Arabic notice fits one segment.
 	ShortRefLen = 12
+	// MaxItems is the largest item count an event may carry (the database
+	// column is a 32-bit integer on PostgreSQL; no real order comes near).
+	MaxItems = 1_000_000
 )
 
 // Options configure the handler.
@@ -187,6 +191,9 @@ func (h *Handler) validate(ev Event) (store.OrderEventInput, string, error) {
 		case utf8.RuneCountInString(v) > max:
 			return "", fmt.Errorf("%s: at most %d characters", name, max)
 		}
+		if r, bad := textnorm.Unsafe(v, false); bad {
+			return "", fmt.Errorf("%s: contains %U, a control or direction-override character", name, r)
+		}
 		return v, nil
 	}
 	var err error
@@ -223,6 +230,9 @@ func (h *Handler) validate(ev Event) (store.OrderEventInput, string, error) {
 	if utf8.RuneCountInString(in.CustomerArea) > maxAreaLen {
 		return in, "customer_area", fmt.Errorf("customer_area: at most %d characters", maxAreaLen)
 	}
+	if r, bad := textnorm.Unsafe(in.CustomerArea, false); bad {
+		return in, "customer_area", fmt.Errorf("customer_area: contains %U, a control or direction-override character", r)
+	}
 	return in, "", nil
 }
 
@@ -231,15 +241,18 @@ func itemCount(raw json.RawMessage) (int, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return 0, nil
 	}
-	var n int
+	var n int64
 	if err := json.Unmarshal(raw, &n); err == nil && n >= 0 {
-		return n, nil
+		if n > MaxItems {
+			return 0, fmt.Errorf("items: at most %d", MaxItems)
+		}
+		return int(n), nil
 	}
 	var list []json.RawMessage
 	if err := json.Unmarshal(raw, &list); err == nil {
 		return len(list), nil
 	}
-	return 0, errors.New("items: want a count or a list")
+	return 0, errors.New("items: want a count (0 to 1000000) or a list")
 }
 
 // decimal reads total given as a JSON number or a numeric string, kept as written.
