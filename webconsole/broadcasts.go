@@ -113,6 +113,8 @@ func problemKeys(ps []staffinput.Problem) []string {
 			key = "console.problem.text_ar_required"
 		case p.Code == staffinput.TooLong:
 			key = "console.problem.text_too_long"
+		case p.Code == staffinput.Unsafe:
+			key = "console.problem.unsafe_text"
 		case p.Code == staffinput.NoFilter:
 			key = "console.problem.audience_empty"
 		case p.Field == "channels" && p.Code == staffinput.Required:
