@@ -189,6 +189,15 @@ CREATE TABLE dispatcher_replicas (
 	seen_at {{ts}} NOT NULL
 );
 `},
+	{8, "hardening: why a broadcast failed; what an order event said; numbers erased on request", `
+ALTER TABLE broadcasts ADD COLUMN failure TEXT NOT NULL DEFAULT '';
+ALTER TABLE order_events ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
+CREATE TABLE erased_phones (
+	phone_hash TEXT PRIMARY KEY,
+	contact_id {{bigint}} NOT NULL REFERENCES contacts (id),
+	erased_at {{ts}} NOT NULL
+);
+`},
 }
 
 // dialectTypes are the column types that differ between the two databases.

@@ -153,7 +153,7 @@ func (c *Console) showBroadcast(w http.ResponseWriter, rq *request) error {
 		return err
 	}
 	v := c.view(rq, "broadcasts", rep)
-	if rep.Status != "done" && rep.Status != store.BroadcastCancelled {
+	if rep.Status != "done" && rep.Status != store.BroadcastCancelled && rep.Status != store.BroadcastFailed {
 		v.Refresh = 3 // live counts while it goes out
 	}
 	c.renderView(w, rq, http.StatusOK, "broadcast", v)
