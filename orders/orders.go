@@ -151,6 +151,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusInternalServerError, "could not record the event; send it again")
 		return
 	}
+	if res.Conflict {
+		h.o.Log.Warn("orders: event id reused for a different event refused", "event", in.EventID)
+		httpapi.WriteJSON(w, http.StatusConflict, map[string]string{"error": "event_id: already used for a different event; give each event its own id", "field": "event_id"})
+		return
+	}
 	if res.Duplicate {
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "duplicate"})
 		return
@@ -167,7 +172,7 @@ func (h *Handler) Record(ctx context.Context, in store.OrderEventInput) (store.O
 	if err != nil {
 		return res, err
 	}
-	if !res.Duplicate {
+	if !res.Duplicate && !res.Conflict {
 		h.o.Log.Info("orders: event recorded", "event", in.EventID, "status", in.Status, "contact", res.ContactID,
 			"producer", phone.Mask(in.Phone), "new_producer", res.Created, "outcome", res.Outcome)
 	}
