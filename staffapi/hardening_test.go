@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -66,4 +67,24 @@ func TestStaffInputThatCannotBeStored(t *testing.T) {
 			t.Fatalf("a clean broadcast: %d %s", code, body)
 		}
 	})
+}
+
+// Staff API answers (phone numbers, names) are never cached and never
+// sniffed as another type, whatever the answer.
+func TestStaffAnswersAreNotCached(t *testing.T) {
+	e := newEnv(t, token)
+	for _, tc := range []struct{ path, tok string }{
+		{"/api/v1/contacts", token}, {"/api/v1/contacts?format=csv", token}, {"/api/v1/contacts", "wrong"}, {"/api/v1/broadcasts/999", token},
+	} {
+		req, _ := http.NewRequest("GET", e.srv.URL+tc.path, nil)
+		req.Header.Set("Authorization", "Bearer "+tc.tok)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if cc, nos := res.Header.Get("Cache-Control"), res.Header.Get("X-Content-Type-Options"); cc != "no-store" || nos != "nosniff" {
+			t.Errorf("GET %s (%d): Cache-Control %q, X-Content-Type-Options %q; want no-store, nosniff", tc.path, res.StatusCode, cc, nos)
+		}
+	}
 }

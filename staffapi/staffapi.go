@@ -94,6 +94,10 @@ func badRequest(format string, args ...any) error {
 // guard checks the token and turns errors into answers.
 func (a *API) guard(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Answers carry phone numbers and names: no cache keeps them, and no
+		// browser reads them as anything but what they say they are.
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if a.cfg.Token == "" {
 			httpapi.WriteError(w, http.StatusServiceUnavailable, "staff API disabled: set TAMKEEN_ADMIN_TOKEN")
 			return

@@ -14,6 +14,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/tamkeen/tamkeen/bot/web"
@@ -82,7 +84,7 @@ type Mounter interface {
 func (c *Console) Mount(m Mounter) {
 	static, _ := fs.Sub(files, "static")
 	m.Handle("GET /{$}", "console_root", http.RedirectHandler("/console/", http.StatusFound))
-	m.Handle("GET /console/static/", "console_static", http.StripPrefix("/console/static/", cacheFor(http.FileServerFS(static))))
+	m.Handle("GET /console/static/", "console_static", http.StripPrefix("/console/static/", noListing(cacheFor(http.FileServerFS(static)))))
 	m.Handle("GET /console/login", "console_login", c.public(c.loginPage))
 	m.Handle("POST /console/login", "console_login", c.public(c.login))
 	for _, r := range []struct {
@@ -253,6 +255,17 @@ func (c *Console) write(w http.ResponseWriter, code int, contentType string, bod
 func seeOther(w http.ResponseWriter, rq *request, path string) error {
 	http.Redirect(w, rq.Request, path, http.StatusSeeOther)
 	return nil
+}
+
+// noListing answers 404 for a folder: only the files themselves are served.
+func noListing(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") || path.Clean("/"+r.URL.Path) == "/" {
+			http.NotFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func cacheFor(h http.Handler) http.Handler {
