@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/tamkeen/tamkeen/bot"
@@ -84,6 +85,21 @@ func TestInboundFromNotAPhoneNumber(t *testing.T) {
 					t.Fatalf("something was queued or sent: %v, %d messages", counts, len(w.fake.Messages()))
 				}
 			})
+		}
+	})
+}
+
+// A failed call names the address really called (TWILIO_API_BASE_URL), not
+// api.twilio.com, which the client library builds every URL on.
+func TestErrorsNameTheConfiguredAPIBase(t *testing.T) {
+	each(t, func(t *testing.T, w *world) {
+		s := w.newSender(t, func(c *senderConfig) { c.base = "http://127.0.0.1:1/twilio" }) // nobody listens
+		_, err := s.Send(context.Background(), bot.Outgoing{Recipient: "+96891234567", Language: "en", Body: "hi"})
+		if kind, _ := bot.KindOf(err); kind != bot.RetryLater {
+			t.Fatalf("got %v (%v), want retry later", kind, err)
+		}
+		if msg := err.Error(); strings.Contains(msg, "api.twilio.com") || !strings.Contains(msg, "http://127.0.0.1:1/twilio/2010-04-01/") {
+			t.Fatalf("error %q should name the configured base, not api.twilio.com", msg)
 		}
 	})
 }
