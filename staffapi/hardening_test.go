@@ -88,3 +88,30 @@ func TestStaffAnswersAreNotCached(t *testing.T) {
 		}
 	}
 }
+
+// Guessing the bearer token is slowed as at the console's sign-in: after 5
+// wrong tokens from one address, even the right one gets 429 (with
+// Retry-After) for a while. Calls without a token are not counted.
+func TestStaffAPIWrongTokensThrottled(t *testing.T) {
+	e := newEnv(t, token)
+	for range 6 {
+		if code, _ := e.do(t, "GET", "/api/v1/contacts", "", ""); code != 401 {
+			t.Fatalf("no token: %d", code)
+		}
+	}
+	for i := range 5 {
+		if code, _ := e.do(t, "GET", "/api/v1/contacts", "guess-"+itoa(int64(i)), ""); code != 401 {
+			t.Fatalf("wrong token %d: %d", i+1, code)
+		}
+	}
+	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/contacts", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("right token after 5 wrong ones: %d, Retry-After %q; want 429", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+}

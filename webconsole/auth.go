@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tamkeen/tamkeen/signinlimit"
 )
 
 // Cookie names.
@@ -145,8 +147,8 @@ func (c *Console) login(w http.ResponseWriter, rq *request) error {
 		c.render(w, rq, http.StatusServiceUnavailable, "login", "", map[string]any{"Off": true})
 		return nil
 	}
-	addr := clientAddress(rq.Request)
-	if wait := c.throttle.wait(addr); wait > 0 {
+	addr := signinlimit.ClientAddress(rq.Request)
+	if wait := c.throttle.Wait(addr); wait > 0 {
 		// Not even compared: guessing stays slow however fast the guesses come.
 		c.log.Warn("console: login refused: too many wrong tokens from this address", "wait", wait.Round(time.Second))
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
@@ -154,12 +156,12 @@ func (c *Console) login(w http.ResponseWriter, rq *request) error {
 		return nil
 	}
 	if !c.rightToken(rq.PostFormValue("token")) {
-		c.throttle.failed(addr)
+		c.throttle.Failed(addr)
 		c.log.Warn("console: login refused: wrong token")
 		c.render(w, rq, http.StatusUnauthorized, "login", "", map[string]any{"Wrong": true})
 		return nil
 	}
-	c.throttle.succeeded(addr)
+	c.throttle.Succeeded(addr)
 	s := &session{Role: "admin", Expires: c.clock.Now().Add(c.cfg.SessionTTL).Unix(), Sim: rand.Text(), Nonce: rand.Text()}
 	if err := c.store.StartConsoleSession(rq.Context(), s.Nonce, time.Unix(s.Expires, 0)); err != nil {
 		return err

@@ -22,6 +22,7 @@ import (
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/notifier"
+	"github.com/tamkeen/tamkeen/signinlimit"
 	"github.com/tamkeen/tamkeen/store"
 )
 
@@ -46,7 +47,7 @@ type Console struct {
 	cfg        Config
 	keys       keys
 	pages      map[string]map[string]*template.Template // language → page → template
-	throttle   *loginThrottle
+	throttle   *signinlimit.Limiter
 }
 
 // New returns the console. bundle gives its words and the governorates and
@@ -59,7 +60,7 @@ func New(s *store.Store, b *notifier.Broadcasts, sim *web.Simulator, bundle *loc
 		cfg.Location = time.UTC
 	}
 	c := &Console{store: s, broadcasts: b, sim: sim, bundle: bundle, clock: clk, log: log, cfg: cfg,
-		keys: deriveKeys(cfg.Token), pages: map[string]map[string]*template.Template{}, throttle: newLoginThrottle(clk)}
+		keys: deriveKeys(cfg.Token), pages: map[string]map[string]*template.Template{}, throttle: signinlimit.New(clk)}
 	// Each page is a template under templates/, rendered inside layout.html.
 	pageNames := []string{"login", "error", "dashboard", "broadcasts", "broadcast_form", "broadcast",
 		"opportunities", "opportunity_form", "simulator"}
