@@ -132,3 +132,43 @@ func TestWebhookSkipsAPanickingUpdateAfterThreeTries(t *testing.T) {
 		}
 	})
 }
+
+// An update the client library cannot decode (a field of another type) does
+// not stop polling: it is recorded and skipped, and the updates around it
+// are handled.
+func TestPollingSkipsAnUnreadableUpdate(t *testing.T) {
+	each(t, func(t *testing.T, w *world) {
+		u := telegramtest.User{ID: 7430, FirstName: "Amal"}
+		w.fake.Push(telegramtest.Message(u, "one"))
+		bad := telegramtest.Message(u, "two")
+		bad["message"].(map[string]any)["message_id"] = "not a number"
+		w.fake.Push(bad)
+		w.fake.Push(telegramtest.Message(u, "three"))
+		ib := &panickingInbox{next: w.inbox}
+		b := telegram.New(telegram.Config{
+			Token: telegramtest.Token, APIEndpoint: w.fake.Endpoint(), Rate: 30, DefaultRegion: "OM",
+			PollTimeout: time.Second, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
+		}, w.renderer, w.store, ib, w.clock, discard(), nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		stopped := make(chan struct{})
+		go func() {
+			defer close(stopped)
+			_ = b.Poll(ctx)
+		}()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			handled, _ := ib.state()
+			if handled == "one,three" && w.fake.Pending() == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				cancel()
+				<-stopped
+				t.Fatalf("handled %q, %d updates still pending", handled, w.fake.Pending())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+		<-stopped
+	})
+}
