@@ -172,3 +172,27 @@ func TestPollingSkipsAnUnreadableUpdate(t *testing.T) {
 		<-stopped
 	})
 }
+
+// In webhook mode an update the library cannot decode is taken (200, so
+// Telegram does not resend it) and stores nothing; a body that is not an
+// update at all is a 400.
+func TestWebhookTakesAnUnreadableUpdate(t *testing.T) {
+	each(t, func(t *testing.T, w *world) {
+		bad := telegramtest.Message(telegramtest.User{ID: 7440, FirstName: "Rana"}, "hi")
+		bad["message"].(map[string]any)["message_id"] = "not a number"
+		raw := w.fake.Push(bad)
+		for body, want := range map[string]int{string(raw): http.StatusOK, `{"message":"x"}`: http.StatusBadRequest, `nope`: http.StatusBadRequest} {
+			req := httptest.NewRequest(http.MethodPost, "/webhooks/telegram", strings.NewReader(body))
+			req.Header.Set(telegram.SecretHeader, secret)
+			rec := httptest.NewRecorder()
+			w.bot.WebhookHandler().ServeHTTP(rec, req)
+			if rec.Code != want {
+				t.Errorf("%s: %d, want %d", body, rec.Code, want)
+			}
+		}
+		counts, err := w.store.OutboxCounts(context.Background())
+		if err != nil || len(counts) != 0 {
+			t.Fatalf("something was queued: %v %v", counts, err)
+		}
+	})
+}
