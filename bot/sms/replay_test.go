@@ -103,3 +103,22 @@ func TestErrorsNameTheConfiguredAPIBase(t *testing.T) {
 		}
 	})
 }
+
+// A signed inbound text whose MessageSid is not a Twilio id (NUL, not
+// UTF-8, too long) is a 400 and stores nothing, on both databases
+// (PostgreSQL would refuse to store it and answer 500 for ever).
+func TestInboundWithAForgedMessageSid(t *testing.T) {
+	each(t, func(t *testing.T, w *world) {
+		for _, sid := range []string{"SM\x00abc", "SM\xff\xfe", "SM" + strings.Repeat("a", 100), "SM-1"} {
+			params := w.fake.InboundParams(sid, "+96891234562", "hello")
+			params.Set("SmsSid", sid)
+			if code, body, err := w.fake.Post(sms.InboundPath, params, ""); err != nil || code != http.StatusBadRequest {
+				t.Fatalf("sid %q: %d %s %v, want 400", sid, code, body, err)
+			}
+		}
+		counts, err := w.store.OutboxCounts(context.Background())
+		if err != nil || len(counts) != 0 {
+			t.Fatalf("something was queued: %v %v", counts, err)
+		}
+	})
+}

@@ -95,7 +95,7 @@ func (wh *Webhooks) Inbound() http.Handler {
 		}
 		sid := messageSid(r)
 		if sid == "" {
-			http.Error(w, "MessageSid missing", http.StatusBadRequest)
+			http.Error(w, "MessageSid missing or not a Twilio id", http.StatusBadRequest)
 			return
 		}
 		from, err := phone.Normalize(r.PostForm.Get("From"), wh.o.Region)
@@ -223,10 +223,20 @@ func (wh *Webhooks) status(ctx context.Context, sid, status string, code int) er
 }
 
 // messageSid is the id Twilio gives the message a webhook is about (older
-// callbacks name it SmsSid).
+// callbacks name it SmsSid); "" when there is none, or when it is not
+// letters and digits as Twilio's are (it is stored and looked up as given).
 func messageSid(r *http.Request) string {
-	if sid := r.PostForm.Get("MessageSid"); sid != "" {
-		return sid
+	sid := r.PostForm.Get("MessageSid")
+	if sid == "" {
+		sid = r.PostForm.Get("SmsSid")
 	}
-	return r.PostForm.Get("SmsSid")
+	if len(sid) > 64 {
+		return ""
+	}
+	for _, c := range []byte(sid) {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return ""
+		}
+	}
+	return sid
 }
