@@ -60,6 +60,10 @@ func (t Twilio) Enabled() bool {
 	return t.AccountSID != "" && t.AuthToken != "" && (t.From != "" || t.MessagingServiceSID != "")
 }
 
+// MinAdminTokenLen is the shortest TAMKEEN_ADMIN_TOKEN accepted: it signs
+// console sessions and opens the staff API, so it must not be guessable.
+const MinAdminTokenLen = 16
+
 // LookupEnv looks up one variable and says whether it is set; os.LookupEnv fits.
 type LookupEnv func(string) (string, bool)
 
@@ -128,6 +132,9 @@ func Load(lookupEnv LookupEnv) (Config, error) {
 		errs = append(errs, fmt.Errorf("TAMKEEN_DEMO_DATA=%q: allowed values are true or false", v))
 	}
 	c.OrdersSecret = get("TAMKEEN_ORDERS_SECRET", "")
+	if n := len([]rune(c.AdminToken)); c.AdminToken != "" && n < MinAdminTokenLen {
+		errs = append(errs, fmt.Errorf("TAMKEEN_ADMIN_TOKEN: %d characters, at least %d are needed (for example the output of: openssl rand -hex 16)", n, MinAdminTokenLen))
+	}
 	c.Reminders, err = parseDurations(get("TAMKEEN_REMINDERS", "24h,2h"))
 	if err != nil {
 		errs = append(errs, fmt.Errorf("TAMKEEN_REMINDERS: %w", err))

@@ -35,9 +35,10 @@ func (w *Writer) Flush() error {
 }
 
 // Cell guards a value a spreadsheet would treat as a formula (it starts with
-// =, @, a tab or a carriage return, or with + or - not followed by a digit,
-// so phone numbers such as +96891234567 and negative amounts stay as they
-// are) by putting an apostrophe in front.
+// =, @, a tab or a carriage return, or with + or - unless the whole cell is a
+// plain number, so phone numbers such as +96891234567 and negative amounts
+// stay as they are while "+1+HYPERLINK(…)" and "-1+cmd|…" do not run) by
+// putting an apostrophe in front.
 func Cell(s string) string {
 	if s == "" {
 		return s
@@ -46,11 +47,30 @@ func Cell(s string) string {
 	case '=', '@', '\t', '\r':
 		return "'" + s
 	case '+', '-':
-		if len(s) == 1 || s[1] < '0' || s[1] > '9' {
+		if !plainNumber(s[1:]) {
 			return "'" + s
 		}
 	}
 	return s
+}
+
+// plainNumber reports whether s is digits with at most one decimal point
+// between them: nothing a spreadsheet could evaluate.
+func plainNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	dot := false
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+		case r == '.' && !dot && i > 0 && i < len(s)-1:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // signupHeader names the columns of Signups.

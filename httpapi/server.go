@@ -26,6 +26,12 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
+// WriteChecker tells whether the database takes writes; store.Store fits.
+// When the Pinger passed to New is one, /readyz checks writes too.
+type WriteChecker interface {
+	CheckWritable(ctx context.Context) error
+}
+
 // Server is the HTTP server.
 type Server struct {
 	mux     *http.ServeMux
@@ -45,6 +51,15 @@ func New(addr string, db Pinger, m *metrics.Metrics, log *slog.Logger) *Server {
 			log.Warn("readyz: database not reachable", "err", err)
 			WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
 			return
+		}
+		// Webhooks store before they answer: a database that answers but
+		// cannot be written makes every one fail, so the replica is not ready.
+		if wc, ok := db.(WriteChecker); ok {
+			if err := wc.CheckWritable(r.Context()); err != nil {
+				log.Warn("readyz: database cannot be written", "err", err)
+				WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "read-only"})
+				return
+			}
 		}
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": "ok"})
 	}))

@@ -2,7 +2,9 @@ package notifier
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/tamkeen/tamkeen/clock"
@@ -26,7 +28,15 @@ type Broadcasts struct {
 	notify func()
 	cfg    BroadcastConfig
 	wake   chan struct{}
+
+	mu       sync.Mutex
+	failures map[int64]int // expansion failures in a row, by broadcast
 }
+
+// MaxExpandFailures is how many times in a row a broadcast's expansion may
+// fail before it is marked failed, so that it does not hold up the
+// broadcasts after it.
+const MaxExpandFailures = 3
 
 // NewBroadcasts returns the broadcast service; notify wakes the dispatcher (may be nil).
 func NewBroadcasts(s *store.Store, clk clock.Clock, log *slog.Logger, notify func(), cfg BroadcastConfig) *Broadcasts {
@@ -42,7 +52,7 @@ func NewBroadcasts(s *store.Store, clk clock.Clock, log *slog.Logger, notify fun
 	if notify == nil {
 		notify = func() {}
 	}
-	return &Broadcasts{store: s, clock: clk, log: log, notify: notify, cfg: cfg, wake: make(chan struct{}, 1)}
+	return &Broadcasts{store: s, clock: clk, log: log, notify: notify, cfg: cfg, wake: make(chan struct{}, 1), failures: map[int64]int{}}
 }
 
 // Counts say where a broadcast's messages are.
@@ -59,7 +69,8 @@ type Counts struct {
 // Report is a broadcast as staff see it.
 type Report struct {
 	ID          int64             `json:"id"`
-	Status      string            `json:"status"` // scheduled, expanding, sending, quiet_hours, done, cancelled
+	Status      string            `json:"status"`            // scheduled, expanding, sending, quiet_hours, done, cancelled, failed
+	Failure     string            `json:"failure,omitempty"` // why a failed broadcast gave up
 	Texts       map[string]string `json:"texts"`
 	Audience    store.Audience    `json:"audience"`
 	Channels    []string          `json:"channels"`
@@ -156,6 +167,7 @@ func (b *Broadcasts) reports(ctx context.Context, list []store.Broadcast) ([]Rep
 		out = append(out, Report{
 			ID: br.ID, Status: status, Texts: br.Texts, Audience: br.Audience, Channels: br.Channels,
 			SendAt: br.SendAt, CreatedBy: br.CreatedBy, CreatedAt: br.CreatedAt, CancelledAt: br.CancelledAt, Counts: c,
+			Failure: br.Failure,
 		})
 	}
 	return out, nil
@@ -175,8 +187,14 @@ func (b *Broadcasts) ExpandOnce(ctx context.Context) (ex store.Expansion, found 
 	}
 	ex, err = b.store.ExpandBroadcast(ctx, br.ID, b.cfg.Batch, store.PriorityBulk, b.cfg.QuietUntil(due))
 	if err != nil {
-		return ex, true, err
+		if ctx.Err() != nil {
+			return ex, true, err
+		}
+		return ex, true, b.expandFailed(ctx, br.ID, err)
 	}
+	b.mu.Lock()
+	delete(b.failures, br.ID)
+	b.mu.Unlock()
 	if ex.Queued > 0 {
 		b.notify()
 	}
@@ -184,6 +202,31 @@ func (b *Broadcasts) ExpandOnce(ctx context.Context) (ex store.Expansion, found 
 		b.log.Info("broadcast expanded", "broadcast", br.ID)
 	}
 	return ex, true, nil
+}
+
+// expandFailed counts a failed expansion of broadcast id while the database
+// answers (an outage is nobody's fault and fails nothing); at
+// MaxExpandFailures in a row the broadcast is marked failed with err as the
+// reason (nil is returned: the broadcasts after it may go on).
+func (b *Broadcasts) expandFailed(ctx context.Context, id int64, err error) error {
+	if perr := b.store.Ping(ctx); perr != nil {
+		return err // the database is away: not this broadcast's fault
+	}
+	b.mu.Lock()
+	b.failures[id]++
+	n := b.failures[id]
+	if n >= MaxExpandFailures {
+		delete(b.failures, id)
+	}
+	b.mu.Unlock()
+	if n < MaxExpandFailures {
+		return err
+	}
+	if ferr := b.store.FailBroadcast(ctx, id, err.Error()); ferr != nil {
+		return errors.Join(err, ferr)
+	}
+	b.log.Error("broadcast failed: its expansion failed every time; later broadcasts go on", "broadcast", id, "attempts", n, "err", err)
+	return nil
 }
 
 // Expand expands every due broadcast completely (tests, benchmarks).

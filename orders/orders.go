@@ -26,6 +26,7 @@ import (
 	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/phone"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/textnorm"
 )
 
 // Path is where the marketplace posts order events.
@@ -45,6 +46,9 @@ const (
 	// ShortRefLen is the most characters of an order id an SMS notice shows,
 	// so that every Arabic notice fits one segment.
 	ShortRefLen = 12
+	// MaxItems is the largest item count an event may carry (the database
+	// column is a 32-bit integer on PostgreSQL; no real order comes near).
+	MaxItems = 1_000_000
 )
 
 // Options configure the handler.
@@ -147,6 +151,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusInternalServerError, "could not record the event; send it again")
 		return
 	}
+	if res.Conflict {
+		h.o.Log.Warn("orders: event id reused for a different event refused", "event", in.EventID)
+		httpapi.WriteJSON(w, http.StatusConflict, map[string]string{"error": "event_id: already used for a different event; give each event its own id", "field": "event_id"})
+		return
+	}
 	if res.Duplicate {
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "duplicate"})
 		return
@@ -163,7 +172,7 @@ func (h *Handler) Record(ctx context.Context, in store.OrderEventInput) (store.O
 	if err != nil {
 		return res, err
 	}
-	if !res.Duplicate {
+	if !res.Duplicate && !res.Conflict {
 		h.o.Log.Info("orders: event recorded", "event", in.EventID, "status", in.Status, "contact", res.ContactID,
 			"producer", phone.Mask(in.Phone), "new_producer", res.Created, "outcome", res.Outcome)
 	}
@@ -186,6 +195,9 @@ func (h *Handler) validate(ev Event) (store.OrderEventInput, string, error) {
 			return "", fmt.Errorf("%s: required", name)
 		case utf8.RuneCountInString(v) > max:
 			return "", fmt.Errorf("%s: at most %d characters", name, max)
+		}
+		if r, bad := textnorm.Unsafe(v, false); bad {
+			return "", fmt.Errorf("%s: contains %U, a control or direction-override character", name, r)
 		}
 		return v, nil
 	}
@@ -223,6 +235,9 @@ func (h *Handler) validate(ev Event) (store.OrderEventInput, string, error) {
 	if utf8.RuneCountInString(in.CustomerArea) > maxAreaLen {
 		return in, "customer_area", fmt.Errorf("customer_area: at most %d characters", maxAreaLen)
 	}
+	if r, bad := textnorm.Unsafe(in.CustomerArea, false); bad {
+		return in, "customer_area", fmt.Errorf("customer_area: contains %U, a control or direction-override character", r)
+	}
 	return in, "", nil
 }
 
@@ -231,15 +246,18 @@ func itemCount(raw json.RawMessage) (int, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return 0, nil
 	}
-	var n int
+	var n int64
 	if err := json.Unmarshal(raw, &n); err == nil && n >= 0 {
-		return n, nil
+		if n > MaxItems {
+			return 0, fmt.Errorf("items: at most %d", MaxItems)
+		}
+		return int(n), nil
 	}
 	var list []json.RawMessage
 	if err := json.Unmarshal(raw, &list); err == nil {
 		return len(list), nil
 	}
-	return 0, errors.New("items: want a count or a list")
+	return 0, errors.New("items: want a count (0 to 1000000) or a list")
 }
 
 // decimal reads total given as a JSON number or a numeric string, kept as written.

@@ -154,8 +154,9 @@ func TestOrderEvents(t *testing.T) {
 			}
 		})
 
-		t.Run("a repeated event id answers 200 and sends nothing", func(t *testing.T) {
-			code, out := f.post(t, event("e1", "A-10293", "91234567", "placed", t0), nil)
+		t.Run("a repeated event answers 200 and sends nothing", func(t *testing.T) {
+			code, out := f.post(t, event("e1", "A-10293", "+96891234567", "placed", t0,
+				`"items":[{"sku":"x"},{"sku":"z"}]`, `"total":"12.500"`, `"currency":"OMR"`, `"customer_area":"Seeb"`), nil)
 			if code != 200 || out["status"] != "duplicate" {
 				t.Fatalf("got %d %v, want 200 duplicate", code, out)
 			}

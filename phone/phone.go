@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/nyaruka/phonenumbers"
 
@@ -15,10 +16,26 @@ import (
 // ErrInvalid is returned for a string that is not a valid phone number.
 var ErrInvalid = errors.New("phone: not a valid number")
 
-// Normalize parses raw (any digit script, spaces, dashes, a leading + or 00)
-// as a number of region when it has no country code, and returns it in E.164.
+// Normalize parses raw (any digit script, spaces, dashes, dots, brackets, a
+// leading + or 00) as a number of region when it has no country code, and
+// returns it in E.164. Anything else is refused rather than guessed at:
+// letters (a keypad letter is not its digit), a channel prefix such as
+// "whatsapp:", control characters such as NUL.
 func Normalize(raw, region string) (string, error) {
-	s := textnorm.Normalize(raw)
+	for _, r := range raw {
+		if unicode.IsControl(r) {
+			return "", fmt.Errorf("%w: control character %U", ErrInvalid, r)
+		}
+	}
+	s := strings.TrimSpace(textnorm.Normalize(raw))
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9', r == ' ', r == '-', r == '.', r == '(', r == ')':
+		case r == '+' && i == 0:
+		default:
+			return "", fmt.Errorf("%w: %q is not part of a phone number", ErrInvalid, r)
+		}
+	}
 	if strings.HasPrefix(s, "00") {
 		s = "+" + s[2:]
 	}

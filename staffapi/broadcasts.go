@@ -93,6 +93,10 @@ func problem(p staffinput.Problem) error {
 		return badRequest("%s: %q given twice", p.Field, p.Value)
 	case staffinput.AfterStart:
 		return badRequest("%s: after starts_at", p.Field)
+	case staffinput.Unsafe:
+		return badRequest("%s: contains %s, a NUL, control or direction-override character", p.Field, p.Value)
+	case staffinput.TooLarge:
+		return badRequest("%s: at most %d", p.Field, p.Limit)
 	}
 	return badRequest("%s: %s", p.Field, p.Code)
 }

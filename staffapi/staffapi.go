@@ -20,6 +20,7 @@ import (
 	"github.com/tamkeen/tamkeen/export"
 	"github.com/tamkeen/tamkeen/httpapi"
 	"github.com/tamkeen/tamkeen/notifier"
+	"github.com/tamkeen/tamkeen/signinlimit"
 	"github.com/tamkeen/tamkeen/staffinput"
 	"github.com/tamkeen/tamkeen/store"
 )
@@ -47,11 +48,13 @@ type API struct {
 	log        *slog.Logger
 	cfg        Config
 	tokenSum   [32]byte
+	limiter    *signinlimit.Limiter // wrong tokens per address
 }
 
 // New returns the API.
 func New(s *store.Store, b *notifier.Broadcasts, clk clock.Clock, log *slog.Logger, cfg Config) *API {
-	return &API{store: s, broadcasts: b, clock: clk, log: log, cfg: cfg, tokenSum: sha256.Sum256([]byte(cfg.Token))}
+	return &API{store: s, broadcasts: b, clock: clk, log: log, cfg: cfg, tokenSum: sha256.Sum256([]byte(cfg.Token)),
+		limiter: signinlimit.New(clk)}
 }
 
 // Mounter is where routes go; httpapi.Server fits.
@@ -94,17 +97,32 @@ func badRequest(format string, args ...any) error {
 // guard checks the token and turns errors into answers.
 func (a *API) guard(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Answers carry phone numbers and names: no cache keeps them, and no
+		// browser reads them as anything but what they say they are.
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if a.cfg.Token == "" {
 			httpapi.WriteError(w, http.StatusServiceUnavailable, "staff API disabled: set TAMKEEN_ADMIN_TOKEN")
+			return
+		}
+		addr := signinlimit.ClientAddress(r)
+		if wait := a.limiter.Wait(addr); wait > 0 {
+			// Not even compared: guessing the token stays slow.
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			httpapi.WriteError(w, http.StatusTooManyRequests, "too many wrong tokens from this address; try again later")
 			return
 		}
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
 		if !ok || subtle.ConstantTimeCompare(sum[:], a.tokenSum[:]) != 1 {
+			if ok && strings.TrimSpace(got) != "" {
+				a.limiter.Failed(addr)
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tamkeen staff"`)
 			httpapi.WriteError(w, http.StatusUnauthorized, "missing or wrong bearer token")
 			return
 		}
+		a.limiter.Succeeded(addr)
 		err := h(w, r)
 		if err == nil {
 			return

@@ -7,16 +7,22 @@
 package staffinput
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/textnorm"
 )
 
 // MaxTextRunes bounds one broadcast text (Telegram's message size).
 const MaxTextRunes = 4096
+
+// MaxCapacity bounds an opportunity's places (PostgreSQL stores them in a
+// 32-bit integer; no real opportunity comes near).
+const MaxCapacity = 1_000_000
 
 // Channels are the channels a broadcast may go out on and audiences may name.
 func Channels() []string { return []string{"telegram", "sms", "console"} }
@@ -35,6 +41,8 @@ const (
 	NoFilter   = "no_filter"   // an audience that names nobody
 	Duplicate  = "duplicate"   // given twice
 	AfterStart = "after_start" // a sign-up deadline after the start
+	Unsafe     = "unsafe"      // a NUL, another control or a direction-override character (Value names it, as U+XXXX)
+	TooLarge   = "too_large"   // above Limit
 )
 
 // Problem is one reason a record cannot be saved.
@@ -60,6 +68,14 @@ func (r Rules) unknown(ps *[]Problem, field, value string, allowed []string) {
 	}
 }
 
+// unsafe adds a problem when text holds a character that may not be stored
+// or shown (PostgreSQL refuses NUL; overrides make text read otherwise).
+func unsafe(ps *[]Problem, field, text string, multiline bool) {
+	if r, bad := textnorm.Unsafe(text, multiline); bad {
+		*ps = append(*ps, Problem{Field: field, Code: Unsafe, Value: fmt.Sprintf("%U", r)})
+	}
+}
+
 // Broadcast lists what is wrong with b, in a stable order (empty: nothing).
 // An Arabic text is required: it is the text for everyone whose language has none.
 func (r Rules) Broadcast(b *store.Broadcast) []Problem {
@@ -81,6 +97,7 @@ func (r Rules) Broadcast(b *store.Broadcast) []Problem {
 		if n := utf8.RuneCountInString(text); n > MaxTextRunes {
 			ps = append(ps, Problem{Field: field, Code: TooLong, Limit: MaxTextRunes, Length: n})
 		}
+		unsafe(&ps, field, text, true)
 	}
 	au := b.Audience
 	filtered := len(au.Governorates)+len(au.Languages)+len(au.Channels)+len(au.Tracks) > 0 || au.OpportunityID != 0
@@ -133,8 +150,14 @@ func (r Rules) Opportunity(o *store.Opportunity) []Problem {
 		name string
 		m    map[string]string
 	}{{"title", o.Title}, {"description", o.Description}} {
+		langs := make([]string, 0, len(f.m))
 		for lang := range f.m {
+			langs = append(langs, lang)
+		}
+		slices.Sort(langs)
+		for _, lang := range langs {
 			r.unknown(&ps, f.name+"."+lang, lang, r.Languages)
+			unsafe(&ps, f.name+"."+lang, f.m[lang], f.name == "description")
 		}
 	}
 	if strings.TrimSpace(o.Title["ar"]) == "" {
@@ -142,6 +165,9 @@ func (r Rules) Opportunity(o *store.Opportunity) []Problem {
 	}
 	if o.Capacity < 0 {
 		ps = append(ps, Problem{Field: "capacity", Code: Negative})
+	}
+	if o.Capacity > MaxCapacity {
+		ps = append(ps, Problem{Field: "capacity", Code: TooLarge, Limit: MaxCapacity})
 	}
 	if o.SignupDeadline != nil && !o.StartsAt.IsZero() && o.SignupDeadline.After(o.StartsAt) {
 		ps = append(ps, Problem{Field: "signup_deadline", Code: AfterStart})

@@ -65,6 +65,11 @@ func TestOpportunity(t *testing.T) {
 		{"everywhere", func(o *store.Opportunity) { o.Governorate = "" }, ""},
 		{"title", func(o *store.Opportunity) { o.Title = map[string]string{"en": "Sewing"} }, "title.ar required"},
 		{"capacity", func(o *store.Opportunity) { o.Capacity = -1 }, "capacity negative"},
+		{"capacity past a 32-bit column", func(o *store.Opportunity) { o.Capacity = 1 << 31 }, "capacity too_large"},
+		{"largest capacity", func(o *store.Opportunity) { o.Capacity = MaxCapacity }, ""},
+		{"NUL in a title", func(o *store.Opportunity) { o.Title["ar"] = "خياطة\x00" }, "title.ar unsafe"},
+		{"line break in a title", func(o *store.Opportunity) { o.Title["ar"] = "خياطة\nجديدة" }, "title.ar unsafe"},
+		{"line break in a description", func(o *store.Opportunity) { o.Description = map[string]string{"ar": "سطر\nسطر"} }, ""},
 		{"deadline after start", func(o *store.Opportunity) { o.SignupDeadline = &late }, "signup_deadline after_start"},
 	}
 	for _, c := range cases {

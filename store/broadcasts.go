@@ -18,6 +18,7 @@ const (
 	BroadcastExpanding = "expanding" // audience being turned into outbox rows
 	BroadcastExpanded  = "expanded"  // every recipient has its outbox row
 	BroadcastCancelled = "cancelled"
+	BroadcastFailed    = "failed" // expansion failed every time; Failure says why
 )
 
 // Audience chooses a broadcast's recipients. Filters combine with AND; a
@@ -48,6 +49,7 @@ type Broadcast struct {
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 	CancelledAt        *time.Time
+	Failure            string // why expansion gave up (status failed)
 }
 
 // CreateBroadcast stores a new broadcast; expansion happens later (ExpandBroadcast).
@@ -145,6 +147,19 @@ func (s *Store) CancelBroadcast(ctx context.Context, id int64) (int, error) {
 		return 0, fmt.Errorf("store: cancel broadcast %d: %w", id, err)
 	}
 	return n, nil
+}
+
+// FailBroadcast gives up a broadcast whose expansion keeps failing, with
+// why: it is no longer due, so later broadcasts go on. Rows it already queued
+// stay (they are sendable); a broadcast no longer waiting is left as it is.
+func (s *Store) FailBroadcast(ctx context.Context, id int64, reason string) error {
+	err := s.db.WithContext(ctx).Model(&Broadcast{}).
+		Where("id = ? AND status IN ?", id, []string{BroadcastScheduled, BroadcastExpanding}).
+		Updates(map[string]any{"status": BroadcastFailed, "failure": truncate(strings.ReplaceAll(reason, "\x00", "")), "updated_at": s.now()}).Error
+	if err != nil {
+		return fmt.Errorf("store: fail broadcast %d: %w", id, err)
+	}
+	return nil
 }
 
 func (tx *Tx) lockBroadcast(id int64) (*Broadcast, error) {

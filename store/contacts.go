@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -121,8 +124,24 @@ func (tx *Tx) AddAssessment(a *Assessment) error {
 // conversation state, and the addresses and words of their messages. What
 // stays is anonymous: language, governorate, track and the sign-up and
 // assessment counts.
+//
+// A digest of the phone number is kept (erased_phones), only so that a
+// marketplace order event for that number sends nothing until the person
+// writes again.
 func (tx *Tx) Erase(contactID int64) error {
 	now := tx.store.now()
+	var phones []sql.NullString
+	if err := tx.db.Model(&Contact{}).Where("id = ?", contactID).Pluck("phone", &phones).Error; err != nil {
+		return fmt.Errorf("store: erase contact: %w", err)
+	}
+	if len(phones) == 1 && phones[0].Valid {
+		err := tx.db.Exec(`INSERT INTO erased_phones (phone_hash, contact_id, erased_at) VALUES (?, ?, ?)
+			ON CONFLICT (phone_hash) DO UPDATE SET contact_id = excluded.contact_id, erased_at = excluded.erased_at`,
+			phoneHash(phones[0].String), contactID, now).Error
+		if err != nil {
+			return fmt.Errorf("store: remember erased number: %w", err)
+		}
+	}
 	err := tx.db.Model(&Contact{}).Where("id = ?", contactID).Updates(map[string]any{
 		"name": "", "phone": nil, "telegram_chat_id": nil, "console_user": nil,
 		"consent_at": nil, "erased_at": now, "updated_at": now,
@@ -149,6 +168,12 @@ func (tx *Tx) Erase(contactID int64) error {
 		}
 	}
 	return nil
+}
+
+// phoneHash is the digest erased_phones keeps instead of a number.
+func phoneHash(e164 string) string {
+	sum := sha256.Sum256([]byte("tamkeen erased phone\x00" + e164))
+	return hex.EncodeToString(sum[:])
 }
 
 // contactsByID loads contacts by id.

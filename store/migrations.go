@@ -192,6 +192,19 @@ CREATE TABLE dispatcher_replicas (
 	{7, "outbox rows name the dispatcher that holds them, so a dead one's rows are taken over in seconds", `
 ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
 `},
+	{8, "hardening: why a broadcast failed; what an order event said; numbers erased on request; console sessions", `
+ALTER TABLE broadcasts ADD COLUMN failure TEXT NOT NULL DEFAULT '';
+ALTER TABLE order_events ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
+CREATE TABLE erased_phones (
+	phone_hash TEXT PRIMARY KEY,
+	contact_id {{bigint}} NOT NULL REFERENCES contacts (id),
+	erased_at {{ts}} NOT NULL
+);
+CREATE TABLE console_sessions (
+	id TEXT PRIMARY KEY,
+	expires_at {{ts}} NOT NULL
+);
+`},
 }
 
 // dialectTypes are the column types that differ between the two databases.

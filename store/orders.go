@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -42,6 +44,9 @@ type OrderEvent struct {
 	OccurredAt time.Time
 	Outcome    string
 	ReceivedAt time.Time
+	// Fingerprint is a digest of what the event said, so that a reused
+	// event id carrying something else is told apart from a repeat.
+	Fingerprint string
 }
 
 // What an order event led to.
@@ -71,6 +76,7 @@ type OrderEventInput struct {
 // OrderEventResult says what recording an event did.
 type OrderEventResult struct {
 	Duplicate bool // the event id was seen before: nothing was done
+	Conflict  bool // the event id was seen before with different content: nothing was done
 	Created   bool // the producer was unknown and is now a contact
 	ContactID int64
 	Order     Order
@@ -87,11 +93,15 @@ var errDuplicateEvent = errors.New("store: duplicate order event")
 // after the event. A repeated event id changes nothing.
 func (s *Store) RecordOrderEvent(ctx context.Context, ev OrderEventInput, payload func(c *Contact, o *Order) (string, error)) (OrderEventResult, error) {
 	var res OrderEventResult
-	var seen int64
-	if err := s.db.WithContext(ctx).Model(&OrderEvent{}).Where("event_id = ?", ev.EventID).Count(&seen).Error; err != nil {
+	var seen []string
+	if err := s.db.WithContext(ctx).Model(&OrderEvent{}).Where("event_id = ?", ev.EventID).Pluck("fingerprint", &seen).Error; err != nil {
 		return res, fmt.Errorf("store: find order event: %w", err)
 	}
-	if seen > 0 {
+	if len(seen) > 0 {
+		// Events stored before fingerprints were kept have none: a repeat.
+		if seen[0] != "" && seen[0] != ev.fingerprint() {
+			return OrderEventResult{Conflict: true}, nil
+		}
 		return OrderEventResult{Duplicate: true}, nil
 	}
 	err := s.InTx(ctx, func(tx *Tx) error {
@@ -111,9 +121,12 @@ func (s *Store) RecordOrderEvent(ctx context.Context, ev OrderEventInput, payloa
 func (tx *Tx) recordOrderEvent(ev OrderEventInput, payload func(c *Contact, o *Order) (string, error)) (OrderEventResult, error) {
 	now := tx.store.now()
 	at := ev.OccurredAt.UTC().Truncate(time.Microsecond)
-	c, created, err := tx.ContactByAddress(Address{Phone: ev.Phone}, ev.Language)
+	c, created, err := tx.orderProducer(ev.Phone, ev.Language)
 	if err != nil {
 		return OrderEventResult{}, err
+	}
+	if c.ErasedAt != nil {
+		ev.CustomerArea = "" // nothing more is kept about a person who erased their data
 	}
 	res := OrderEventResult{ContactID: c.ID, Created: created}
 
@@ -174,6 +187,7 @@ func (tx *Tx) recordOrderEvent(ev OrderEventInput, payload func(c *Contact, o *O
 	}
 	ins := tx.db.Clauses(clause.OnConflict{DoNothing: true}).Create(&OrderEvent{
 		EventID: ev.EventID, OrderID: o.ID, Status: ev.Status, OccurredAt: at, Outcome: res.Outcome, ReceivedAt: now,
+		Fingerprint: ev.fingerprint(),
 	})
 	if ins.Error != nil {
 		return res, fmt.Errorf("record event: %w", ins.Error)
@@ -183,6 +197,44 @@ func (tx *Tx) recordOrderEvent(ev OrderEventInput, payload func(c *Contact, o *O
 	}
 	res.Order = *o
 	return res, nil
+}
+
+// fingerprint digests what the event says (not how its JSON was written).
+func (ev OrderEventInput) fingerprint() string {
+	h := sha256.New()
+	for _, f := range []string{ev.EventID, ev.OrderRef, ev.Phone, ev.Status, ev.OccurredAt.UTC().Format(time.RFC3339Nano),
+		strconv.Itoa(ev.Items), ev.Total, ev.Currency, ev.CustomerArea} {
+		h.Write([]byte(f))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// orderProducer is the contact an order event is for: the one with the
+// number; else, when the number belonged to someone who erased their data,
+// that erased contact (so nothing is sent to it until the person writes
+// again, which makes a new contact); else a new contact.
+func (tx *Tx) orderProducer(phone, lang string) (*Contact, bool, error) {
+	c := &Contact{}
+	q := tx.db.Clauses(clause.Locking{Strength: "UPDATE"}).Where("phone = ?", phone).Limit(1).Find(c)
+	if q.Error != nil {
+		return nil, false, fmt.Errorf("store: find contact: %w", q.Error)
+	}
+	if q.RowsAffected == 1 {
+		return c, false, nil
+	}
+	var erased []int64
+	if err := tx.db.Raw("SELECT contact_id FROM erased_phones WHERE phone_hash = ?", phoneHash(phone)).Scan(&erased).Error; err != nil {
+		return nil, false, fmt.Errorf("store: find erased number: %w", err)
+	}
+	if len(erased) == 1 {
+		c = &Contact{}
+		if err := tx.db.Clauses(clause.Locking{Strength: "UPDATE"}).First(c, erased[0]).Error; err != nil {
+			return nil, false, fmt.Errorf("store: erased contact %d: %w", erased[0], err)
+		}
+		return c, false, nil
+	}
+	return tx.ContactByAddress(Address{Phone: phone}, lang)
 }
 
 // orderForUpdate finds the producer's order, locked, or makes it from ev.

@@ -8,8 +8,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tamkeen/tamkeen/signinlimit"
 )
 
 // Cookie names.
@@ -69,6 +72,16 @@ func (c *Console) readSession(r *http.Request) (*session, bool) {
 		return nil, false
 	}
 	if !c.clock.Now().Before(time.Unix(s.Expires, 0)) {
+		return nil, false
+	}
+	// The session must still be on record: signing out ends it for every
+	// copy of the cookie.
+	live, err := c.store.ConsoleSessionLive(r.Context(), s.Nonce)
+	if err != nil {
+		c.log.Error("console: session check failed", "err", err)
+		return nil, false
+	}
+	if !live {
 		return nil, false
 	}
 	return &s, true
@@ -134,18 +147,36 @@ func (c *Console) login(w http.ResponseWriter, rq *request) error {
 		c.render(w, rq, http.StatusServiceUnavailable, "login", "", map[string]any{"Off": true})
 		return nil
 	}
+	addr := signinlimit.ClientAddress(rq.Request)
+	if wait := c.throttle.Wait(addr); wait > 0 {
+		// Not even compared: guessing stays slow however fast the guesses come.
+		c.log.Warn("console: login refused: too many wrong tokens from this address", "wait", wait.Round(time.Second))
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		c.render(w, rq, http.StatusTooManyRequests, "login", "", map[string]any{"Throttled": true})
+		return nil
+	}
 	if !c.rightToken(rq.PostFormValue("token")) {
+		c.throttle.Failed(addr)
 		c.log.Warn("console: login refused: wrong token")
 		c.render(w, rq, http.StatusUnauthorized, "login", "", map[string]any{"Wrong": true})
 		return nil
 	}
+	c.throttle.Succeeded(addr)
 	s := &session{Role: "admin", Expires: c.clock.Now().Add(c.cfg.SessionTTL).Unix(), Sim: rand.Text(), Nonce: rand.Text()}
+	if err := c.store.StartConsoleSession(rq.Context(), s.Nonce, time.Unix(s.Expires, 0)); err != nil {
+		return err
+	}
 	c.setSession(w, rq.Request, s)
 	c.log.Info("console: staff logged in", "role", s.Role)
 	return seeOther(w, rq, "/console/")
 }
 
 func (c *Console) logout(w http.ResponseWriter, rq *request) error {
+	if rq.sess != nil {
+		if err := c.store.EndConsoleSession(rq.Context(), rq.sess.Nonce); err != nil {
+			return err
+		}
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/console/", MaxAge: -1,
 		HttpOnly: true, Secure: isHTTPS(rq.Request), SameSite: http.SameSiteStrictMode})
 	return seeOther(w, rq, "/console/login")

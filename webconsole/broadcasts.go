@@ -113,6 +113,8 @@ func problemKeys(ps []staffinput.Problem) []string {
 			key = "console.problem.text_ar_required"
 		case p.Code == staffinput.TooLong:
 			key = "console.problem.text_too_long"
+		case p.Code == staffinput.Unsafe:
+			key = "console.problem.unsafe_text"
 		case p.Code == staffinput.NoFilter:
 			key = "console.problem.audience_empty"
 		case p.Field == "channels" && p.Code == staffinput.Required:
@@ -151,7 +153,7 @@ func (c *Console) showBroadcast(w http.ResponseWriter, rq *request) error {
 		return err
 	}
 	v := c.view(rq, "broadcasts", rep)
-	if rep.Status != "done" && rep.Status != store.BroadcastCancelled {
+	if rep.Status != "done" && rep.Status != store.BroadcastCancelled && rep.Status != store.BroadcastFailed {
 		v.Refresh = 3 // live counts while it goes out
 	}
 	c.renderView(w, rq, http.StatusOK, "broadcast", v)

@@ -14,12 +14,15 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/tamkeen/tamkeen/bot/web"
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/notifier"
+	"github.com/tamkeen/tamkeen/signinlimit"
 	"github.com/tamkeen/tamkeen/store"
 )
 
@@ -44,6 +47,7 @@ type Console struct {
 	cfg        Config
 	keys       keys
 	pages      map[string]map[string]*template.Template // language → page → template
+	throttle   *signinlimit.Limiter
 }
 
 // New returns the console. bundle gives its words and the governorates and
@@ -56,7 +60,7 @@ func New(s *store.Store, b *notifier.Broadcasts, sim *web.Simulator, bundle *loc
 		cfg.Location = time.UTC
 	}
 	c := &Console{store: s, broadcasts: b, sim: sim, bundle: bundle, clock: clk, log: log, cfg: cfg,
-		keys: deriveKeys(cfg.Token), pages: map[string]map[string]*template.Template{}}
+		keys: deriveKeys(cfg.Token), pages: map[string]map[string]*template.Template{}, throttle: signinlimit.New(clk)}
 	// Each page is a template under templates/, rendered inside layout.html.
 	pageNames := []string{"login", "error", "dashboard", "broadcasts", "broadcast_form", "broadcast",
 		"opportunities", "opportunity_form", "simulator"}
@@ -82,7 +86,7 @@ type Mounter interface {
 func (c *Console) Mount(m Mounter) {
 	static, _ := fs.Sub(files, "static")
 	m.Handle("GET /{$}", "console_root", http.RedirectHandler("/console/", http.StatusFound))
-	m.Handle("GET /console/static/", "console_static", http.StripPrefix("/console/static/", cacheFor(http.FileServerFS(static))))
+	m.Handle("GET /console/static/", "console_static", http.StripPrefix("/console/static/", noListing(cacheFor(http.FileServerFS(static)))))
 	m.Handle("GET /console/login", "console_login", c.public(c.loginPage))
 	m.Handle("POST /console/login", "console_login", c.public(c.login))
 	for _, r := range []struct {
@@ -253,6 +257,17 @@ func (c *Console) write(w http.ResponseWriter, code int, contentType string, bod
 func seeOther(w http.ResponseWriter, rq *request, path string) error {
 	http.Redirect(w, rq.Request, path, http.StatusSeeOther)
 	return nil
+}
+
+// noListing answers 404 for a folder: only the files themselves are served.
+func noListing(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") || path.Clean("/"+r.URL.Path) == "/" {
+			http.NotFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func cacheFor(h http.Handler) http.Handler {

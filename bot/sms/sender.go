@@ -212,7 +212,7 @@ func (s *Sender) post(ctx context.Context, to, body string) (string, error) {
 		return "", nil
 	}
 	if err != nil {
-		return "", classify(fmt.Errorf("twilio api at %s: %w", s.base.Host, err), rt.status, rt.retryAfter)
+		return "", classify(fmt.Errorf("twilio api at %s: %w", s.base.Host, namedAtBase(err, s.base)), rt.status, rt.retryAfter)
 	}
 	if msg == nil || msg.Sid == nil || *msg.Sid == "" {
 		return "", &bot.SendError{Kind: bot.RetryLater, Err: errors.New("sms: twilio answered without a message sid")}

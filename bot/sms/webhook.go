@@ -95,7 +95,7 @@ func (wh *Webhooks) Inbound() http.Handler {
 		}
 		sid := messageSid(r)
 		if sid == "" {
-			http.Error(w, "MessageSid missing", http.StatusBadRequest)
+			http.Error(w, "MessageSid missing or not a Twilio id", http.StatusBadRequest)
 			return
 		}
 		from, err := phone.Normalize(r.PostForm.Get("From"), wh.o.Region)
@@ -179,9 +179,14 @@ func (wh *Webhooks) status(ctx context.Context, sid, status string, code int) er
 		return err
 	}
 	log := wh.o.Log.With("sid", sid, "outbox_id", row.ID, "contact", row.ContactID, "status", status)
+	// Each message's outcome counts once: a report repeated by Twilio or
+	// replayed by anyone who captured it finds the row no longer "sent" and
+	// changes nothing (three copies of one 30003 are one failure, an old
+	// 21610 does not opt out again someone who came back with START).
 	switch status {
 	case "delivered":
-		if _, err := wh.o.Store.MarkDelivered(ctx, row.ID); err != nil {
+		changed, err := wh.o.Store.MarkDelivered(ctx, row.ID)
+		if err != nil || !changed {
 			return err
 		}
 		return wh.o.Store.ResetSMSFailures(ctx, row.ContactID)
@@ -189,8 +194,13 @@ func (wh *Webhooks) status(ctx context.Context, sid, status string, code int) er
 	default: // accepted, queued, sending, sent, scheduled, read: nothing to record beyond "sent"
 		return nil
 	}
-	if _, err := wh.o.Store.MarkUndelivered(ctx, row.ID, fmt.Sprintf("twilio %s, error %d", status, code)); err != nil {
+	changed, err := wh.o.Store.MarkUndelivered(ctx, row.ID, fmt.Sprintf("twilio %s, error %d", status, code))
+	if err != nil {
 		return err
+	}
+	if !changed {
+		log.Debug("sms: repeated delivery report ignored", "code", code)
+		return nil
 	}
 	switch code {
 	case codeUnsubscribed:
@@ -213,10 +223,20 @@ func (wh *Webhooks) status(ctx context.Context, sid, status string, code int) er
 }
 
 // messageSid is the id Twilio gives the message a webhook is about (older
-// callbacks name it SmsSid).
+// callbacks name it SmsSid); "" when there is none, or when it is not
+// letters and digits as Twilio's are (it is stored and looked up as given).
 func messageSid(r *http.Request) string {
-	if sid := r.PostForm.Get("MessageSid"); sid != "" {
-		return sid
+	sid := r.PostForm.Get("MessageSid")
+	if sid == "" {
+		sid = r.PostForm.Get("SmsSid")
 	}
-	return r.PostForm.Get("SmsSid")
+	if len(sid) > 64 {
+		return ""
+	}
+	for _, c := range []byte(sid) {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return ""
+		}
+	}
+	return sid
 }

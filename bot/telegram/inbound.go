@@ -3,9 +3,12 @@ package telegram
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -29,7 +32,86 @@ var commands = map[string]string{
 // update asks for is stored (and its replies are in the outbox), so its
 // update_id may be confirmed to Telegram. Updates of one chat are handled
 // one at a time. Handling the same update again does nothing new.
+//
+// An update whose handling panics (a malformed update the code or a library
+// cannot read) is an error, logged with its id; after maxUpdatePanics
+// attempts it is skipped (nil), so neither the poller nor Telegram's webhook
+// retries are stuck behind it for ever.
 func (c *Bot) HandleUpdate(ctx context.Context, u tgbotapi.Update) error {
+	err := c.handleRecovering(ctx, u)
+	var pe *panicError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	n := c.panics.add(u.UpdateID)
+	if n >= maxUpdatePanics {
+		c.panics.forget(u.UpdateID)
+		c.log.Error("telegram: update skipped: it failed every time", "update_id", u.UpdateID, "attempts", n, "panic", pe.value)
+		return nil
+	}
+	c.log.Error("telegram: update panicked", "update_id", u.UpdateID, "attempt", n, "panic", pe.value, "stack", pe.stack)
+	return err
+}
+
+// maxUpdatePanics is how many times an update may panic before it is skipped.
+const maxUpdatePanics = 3
+
+// panicError is a panic met while handling one update.
+type panicError struct {
+	value any
+	stack string
+}
+
+func (e *panicError) Error() string {
+	return fmt.Sprintf("telegram: update handling panicked: %v", e.value)
+}
+
+func (c *Bot) handleRecovering(ctx context.Context, u tgbotapi.Update) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &panicError{value: v, stack: string(debug.Stack())}
+		}
+	}()
+	return c.handleUpdate(ctx, u)
+}
+
+// panicCounts counts panics per update id; it forgets the oldest when full.
+type panicCounts struct {
+	mu    sync.Mutex
+	count map[int]int
+	order []int
+}
+
+func (p *panicCounts) add(id int) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.count == nil {
+		p.count = map[int]int{}
+	}
+	if _, ok := p.count[id]; !ok {
+		if len(p.order) >= 1000 {
+			delete(p.count, p.order[0])
+			p.order = p.order[1:]
+		}
+		p.order = append(p.order, id)
+	}
+	p.count[id]++
+	return p.count[id]
+}
+
+func (p *panicCounts) forget(id int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.count, id)
+	for i, o := range p.order {
+		if o == id {
+			p.order = append(p.order[:i], p.order[i+1:]...)
+			break
+		}
+	}
+}
+
+func (c *Bot) handleUpdate(ctx context.Context, u tgbotapi.Update) error {
 	chat := chatOf(u)
 	if chat == 0 {
 		c.log.Debug("telegram: update ignored (not from a private chat)", "update_id", u.UpdateID)
@@ -94,12 +176,17 @@ func chatOf(u tgbotapi.Update) int64 {
 }
 
 // commandText turns "/start payload" or "/help@bot" into the words flows
-// knows; other text passes as it is.
+// knows; other text passes as it is. The command is read from the text
+// itself, not with the library's Message.Command, which slices the text by
+// the entity's length and panics when a sender makes that length 0 or too long.
 func commandText(m *tgbotapi.Message) string {
-	if !m.IsCommand() {
+	if len(m.Entities) == 0 || m.Entities[0].Type != "bot_command" || m.Entities[0].Offset != 0 || !strings.HasPrefix(m.Text, "/") {
 		return m.Text
 	}
-	if w, ok := commands[m.Command()]; ok {
+	name, _, _ := strings.Cut(m.Text[1:], " ")
+	name, _, _ = strings.Cut(name, "@")
+	name, _, _ = strings.Cut(name, "\n")
+	if w, ok := commands[name]; ok {
 		return w // a deep-link payload after /start is not used yet
 	}
 	return m.Text

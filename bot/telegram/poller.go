@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -28,7 +29,13 @@ func (c *Bot) Poll(ctx context.Context) error {
 		updates, err := c.getUpdates(ctx, offset)
 		if err == nil {
 			for _, u := range updates {
-				if err = c.HandleUpdate(ctx, u); err != nil {
+				if u.unreadable != nil {
+					// It will never read better: record it and move past it.
+					c.log.Error("telegram: update skipped: it cannot be read", "update_id", u.UpdateID, "err", u.unreadable)
+					offset = u.UpdateID + 1
+					continue
+				}
+				if err = c.HandleUpdate(ctx, u.Update); err != nil {
 					break // read it again after a pause; the offset stays before it
 				}
 				offset = u.UpdateID + 1
@@ -52,16 +59,44 @@ func (c *Bot) Poll(ctx context.Context) error {
 	return nil
 }
 
-func (c *Bot) getUpdates(ctx context.Context, offset int) ([]tgbotapi.Update, error) {
+// polledUpdate is one update as read from getUpdates; unreadable says why
+// it could not be decoded (only UpdateID is known then).
+type polledUpdate struct {
+	tgbotapi.Update
+	unreadable error
+}
+
+// getUpdates reads the next updates. Each is decoded on its own (the
+// library decodes the whole batch, so one update it cannot read would stop
+// polling for good).
+func (c *Bot) getUpdates(ctx context.Context, offset int) ([]polledUpdate, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.PollTimeout+10*time.Second)
 	defer cancel()
-	updates, err := c.client(ctx).GetUpdates(tgbotapi.UpdateConfig{
+	resp, err := c.client(ctx).Request(tgbotapi.UpdateConfig{
 		Offset: offset, Limit: 100, Timeout: int(c.cfg.PollTimeout / time.Second), AllowedUpdates: allowedUpdates,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("telegram: getUpdates: %w", err)
 	}
-	return updates, nil
+	var raws []json.RawMessage
+	if err := json.Unmarshal(resp.Result, &raws); err != nil {
+		return nil, fmt.Errorf("telegram: getUpdates: result is not a list: %w", err)
+	}
+	out := make([]polledUpdate, 0, len(raws))
+	for _, raw := range raws {
+		var p polledUpdate
+		if err := json.Unmarshal(raw, &p.Update); err != nil {
+			var id struct {
+				UpdateID *int `json:"update_id"`
+			}
+			if json.Unmarshal(raw, &id) != nil || id.UpdateID == nil {
+				return nil, fmt.Errorf("telegram: getUpdates: an update without an update_id: %w", err)
+			}
+			p = polledUpdate{Update: tgbotapi.Update{UpdateID: *id.UpdateID}, unreadable: err}
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // retry calls fn until it succeeds, backing off between failures; it fails

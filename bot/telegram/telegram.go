@@ -63,6 +63,7 @@ type Bot struct {
 	log      *slog.Logger
 	notify   func()
 	chats    [64]chatLock // serialises the updates of one chat (webhook requests run in parallel)
+	panics   panicCounts  // updates whose handling panicked, by update_id
 }
 
 type chatLock struct{ ch chan struct{} }
@@ -90,16 +91,22 @@ func New(cfg Config, r *bot.Renderer, s *store.Store, ib Inbox, clk clock.Clock,
 // library itself takes no context).
 func (c *Bot) client(ctx context.Context) *tgbotapi.BotAPI {
 	b := *c.api
-	b.Client = ctxDoer{ctx: ctx, c: c.http}
+	b.Client = ctxDoer{ctx: ctx, c: c.http, token: c.cfg.Token}
 	return &b
 }
 
+// ctxDoer is the library's HTTP client: every call carries ctx, and an error
+// never shows the token that is part of every Bot API URL.
 type ctxDoer struct {
-	ctx context.Context
-	c   *http.Client
+	ctx   context.Context
+	c     *http.Client
+	token string
 }
 
-func (d ctxDoer) Do(r *http.Request) (*http.Response, error) { return d.c.Do(r.WithContext(d.ctx)) }
+func (d ctxDoer) Do(r *http.Request) (*http.Response, error) {
+	resp, err := d.c.Do(r.WithContext(d.ctx))
+	return resp, redact(err, d.token)
+}
 
 // sendDoer is the doer of a message send: it tells the dispatcher when the
 // request leaves and when its answer is back (bot.Sending), and notes the HTTP status, so that

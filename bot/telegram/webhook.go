@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -48,8 +49,23 @@ func (c *Bot) WebhookHandler() http.Handler {
 			http.Error(w, "wrong secret token", http.StatusForbidden)
 			return
 		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, "could not read the body", http.StatusBadRequest)
+			return
+		}
 		var u tgbotapi.Update
-		if err := json.NewDecoder(r.Body).Decode(&u); err != nil {
+		if err := json.Unmarshal(body, &u); err != nil {
+			var id struct {
+				UpdateID *int `json:"update_id"`
+			}
+			if json.Unmarshal(body, &id) == nil && id.UpdateID != nil {
+				// Telegram's own update that the library cannot read: it will
+				// never read better, so take it (200) rather than have it resent.
+				c.log.Error("telegram: update skipped: it cannot be read", "update_id", *id.UpdateID, "err", err)
+				w.WriteHeader(http.StatusOK)
+				return
+			}
 			http.Error(w, "not an update", http.StatusBadRequest)
 			return
 		}

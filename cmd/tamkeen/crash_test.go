@@ -54,7 +54,7 @@ func TestServeSurvivesSIGKILLMidBroadcast(t *testing.T) {
 	const sid, token, from = "AC00000000000000000000000000000042", "0123456789abcdef0123456789abcdef", "+96824000000"
 	fake := twiliotest.New(t, twiliotest.Config{AccountSID: sid, AuthToken: token, From: from, PublicURL: "https://tamkeen.example.org"})
 	env := []string{
-		"TAMKEEN_DB=" + dsn, "TAMKEEN_ADMIN_TOKEN=staff", "TAMKEEN_QUIET_HOURS=", "TAMKEEN_DEMO_DATA=false",
+		"TAMKEEN_DB=" + dsn, "TAMKEEN_ADMIN_TOKEN=staff-crash-test-token", "TAMKEEN_QUIET_HOURS=", "TAMKEEN_DEMO_DATA=false",
 		"TAMKEEN_PUBLIC_URL=https://tamkeen.example.org",
 		"TWILIO_ACCOUNT_SID=" + sid, "TWILIO_AUTH_TOKEN=" + token, "TWILIO_FROM=" + from,
 		"TWILIO_API_BASE_URL=" + fake.URL(), "TWILIO_RATE=150",
@@ -63,7 +63,7 @@ func TestServeSurvivesSIGKILLMidBroadcast(t *testing.T) {
 
 	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/api/v1/broadcasts",
 		strings.NewReader(`{"texts":{"ar":"ملتقى الأسر المنتجة يوم السبت","en":"Family forum on Saturday"},"audience":{"all":true},"channels":["sms"]}`))
-	req.Header.Set("Authorization", "Bearer staff")
+	req.Header.Set("Authorization", "Bearer staff-crash-test-token")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
