@@ -82,14 +82,14 @@ func (c *Bot) sendPart(ctx context.Context, cfg tgbotapi.MessageConfig) (string,
 	callCtx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
 	status := 0
-	api := *c.api
-	api.Client = sendDoer{ctx: callCtx, c: c.http, status: &status}
+	api := *c.client(callCtx)
+	api.Client = sendDoer{ctxDoer: api.Client.(ctxDoer), status: &status}
 	msg, err := api.Send(cfg)
 	if err == nil {
 		return strconv.Itoa(msg.MessageID), nil
 	}
 	if status >= 200 && status < 300 {
-		c.log.Warn("telegram: message accepted but the answer was unreadable; recorded as sent without its id", "err", err)
+		c.log.Warn("telegram: message accepted but the answer was unreadable; recorded as sent without its id", "err", redact(err, c.cfg.Token))
 		return "", nil
 	}
 	return "", classify(err)

@@ -108,18 +108,18 @@ func (d ctxDoer) Do(r *http.Request) (*http.Response, error) {
 	return resp, redact(err, d.token)
 }
 
-// sendDoer is the doer of a message send: it tells the dispatcher when the
-// request leaves and when its answer is back (bot.Sending), and notes the HTTP status, so that
-// a 2xx whose body cannot be read still counts as sent.
+// sendDoer is the doer of a message send: a ctxDoer that also tells the
+// dispatcher when the request leaves and when its answer is back
+// (bot.Sending), and notes the HTTP status, so that a 2xx whose body cannot
+// be read still counts as sent.
 type sendDoer struct {
-	ctx    context.Context
-	c      *http.Client
+	ctxDoer
 	status *int
 }
 
 func (d sendDoer) Do(r *http.Request) (*http.Response, error) {
 	answered := bot.Sending(d.ctx)
-	res, err := d.c.Do(r.WithContext(d.ctx))
+	res, err := d.ctxDoer.Do(r)
 	answered()
 	if err == nil {
 		*d.status = res.StatusCode
