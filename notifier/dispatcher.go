@@ -40,8 +40,9 @@ type DispatcherConfig struct {
 	Horizon time.Duration
 	// ShareInterval is how often a running dispatcher tells the others it is
 	// alive (default 1s). Replicas seen within three intervals share each
-	// provider's rate equally; rows held by a dispatcher silent for that long
-	// (it was killed) are taken over at once, without waiting for Lease.
+	// provider's rate equally; rows held by a dispatcher silent for three
+	// intervals and at least a second (it was killed) are taken over then,
+	// without waiting for Lease.
 	ShareInterval time.Duration
 	// PaceMargin is added to every rolling window of a provider's rate and
 	// to each recipient's interval, for clock granularity (default 2ms). The
