@@ -1,0 +1,307 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// The inbound batch path: the inbox handles the messages that arrive
+// together in one transaction, and reads and writes them with a few
+// statements for the whole batch instead of a dozen for each message.
+
+// Key names an address uniquely across channels ("t:123", "p:+968…", "c:name").
+func (a Address) Key() string {
+	switch {
+	case a.TelegramChatID != 0:
+		return "t:" + strconv.FormatInt(a.TelegramChatID, 10)
+	case a.Phone != "":
+		return "p:" + a.Phone
+	}
+	return "c:" + a.ConsoleUser
+}
+
+func (c *Contact) addressKeys() []string {
+	var keys []string
+	if c.TelegramChatID != nil {
+		keys = append(keys, Address{TelegramChatID: *c.TelegramChatID}.Key())
+	}
+	if c.Phone != nil {
+		keys = append(keys, Address{Phone: *c.Phone}.Key())
+	}
+	if c.ConsoleUser != nil {
+		keys = append(keys, Address{ConsoleUser: *c.ConsoleUser}.Key())
+	}
+	return keys
+}
+
+// ContactsByAddresses finds the contacts at addrs, creating those that do not
+// exist yet (with the language of the same index in langs). The result is
+// keyed by Address.Key. On PostgreSQL the rows stay locked until the
+// transaction ends, as with ContactByAddress.
+func (tx *Tx) ContactsByAddresses(addrs []Address, langs []string) (map[string]*Contact, error) {
+	out := make(map[string]*Contact, len(addrs))
+	if err := tx.findContacts(addrs, out); err != nil {
+		return nil, err
+	}
+	var missing []*Contact
+	seen := map[string]bool{}
+	for i, a := range addrs {
+		k := a.Key()
+		if out[k] != nil || seen[k] {
+			continue
+		}
+		if _, _, err := a.where(); err != nil {
+			return nil, err
+		}
+		seen[k] = true
+		c := &Contact{Language: langs[i]}
+		switch {
+		case a.TelegramChatID != 0:
+			id := a.TelegramChatID
+			c.TelegramChatID = &id
+		case a.Phone != "":
+			p := a.Phone
+			c.Phone = &p
+		default:
+			u := a.ConsoleUser
+			c.ConsoleUser = &u
+		}
+		missing = append(missing, c)
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	// Another process may create some of them at the same moment: insert
+	// what is not there, then read them all back.
+	if err := tx.db.Clauses(clause.OnConflict{DoNothing: true}).Create(&missing).Error; err != nil {
+		return nil, fmt.Errorf("store: create contacts: %w", err)
+	}
+	var again []Address
+	for _, a := range addrs {
+		if out[a.Key()] == nil {
+			again = append(again, a)
+		}
+	}
+	if err := tx.findContacts(again, out); err != nil {
+		return nil, err
+	}
+	for _, a := range addrs {
+		if out[a.Key()] == nil {
+			return nil, fmt.Errorf("store: contact at %s vanished while it was created", a.Key()[:1])
+		}
+	}
+	return out, nil
+}
+
+// findContacts adds the contacts at addrs to out, keyed by address.
+func (tx *Tx) findContacts(addrs []Address, out map[string]*Contact) error {
+	var chats []int64
+	var phones, users []string
+	for _, a := range addrs {
+		switch {
+		case a.TelegramChatID != 0:
+			chats = append(chats, a.TelegramChatID)
+		case a.Phone != "":
+			phones = append(phones, a.Phone)
+		case a.ConsoleUser != "":
+			users = append(users, a.ConsoleUser)
+		}
+	}
+	var conds []string
+	var args []any
+	if len(chats) > 0 {
+		conds, args = append(conds, "telegram_chat_id IN ?"), append(args, chats)
+	}
+	if len(phones) > 0 {
+		conds, args = append(conds, "phone IN ?"), append(args, phones)
+	}
+	if len(users) > 0 {
+		conds, args = append(conds, "console_user IN ?"), append(args, users)
+	}
+	if len(conds) == 0 {
+		return nil
+	}
+	q := tx.db
+	if tx.store.dialect == "postgres" {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var list []*Contact
+	if err := q.Where(strings.Join(conds, " OR "), args...).Order("id").Find(&list).Error; err != nil {
+		return fmt.Errorf("store: find contacts: %w", err)
+	}
+	for _, c := range list {
+		for _, k := range c.addressKeys() {
+			out[k] = c
+		}
+	}
+	return nil
+}
+
+// InboundClaim is one provider message id to record.
+type InboundClaim struct {
+	Channel    string
+	ExternalID string
+	ContactID  int64
+}
+
+// ClaimInbounds records provider message ids in one statement; fresh[i]
+// is false when claims[i] was handled before (or appears earlier in claims).
+func (tx *Tx) ClaimInbounds(claims []InboundClaim) (fresh []bool, err error) {
+	fresh = make([]bool, len(claims))
+	if len(claims) == 0 {
+		return fresh, nil
+	}
+	now := tx.store.now()
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO inbound_messages (channel, external_id, contact_id, received_at) VALUES ")
+	args := make([]any, 0, 4*len(claims))
+	for i, c := range claims {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(?, ?, ?, ?)")
+		args = append(args, c.Channel, c.ExternalID, c.ContactID, now)
+	}
+	sb.WriteString(" ON CONFLICT (channel, external_id) DO NOTHING RETURNING channel, external_id")
+	rows, err := tx.db.Raw(sb.String(), args...).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("store: record inbound: %w", err)
+	}
+	defer rows.Close()
+	claimed := map[[2]string]bool{}
+	for rows.Next() {
+		var ch, id string
+		if err := rows.Scan(&ch, &id); err != nil {
+			return nil, fmt.Errorf("store: record inbound: %w", err)
+		}
+		claimed[[2]string{ch, id}] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: record inbound: %w", err)
+	}
+	for i, c := range claims {
+		k := [2]string{c.Channel, c.ExternalID}
+		fresh[i] = claimed[k]
+		delete(claimed, k) // a second claim of the same id in one batch is a duplicate
+	}
+	return fresh, nil
+}
+
+// States returns the saved conversation states of contacts (missing: none saved).
+func (tx *Tx) States(contactIDs []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(contactIDs))
+	if len(contactIDs) == 0 {
+		return out, nil
+	}
+	var list []ConversationState
+	if err := tx.db.Where("contact_id IN ?", contactIDs).Find(&list).Error; err != nil {
+		return nil, fmt.Errorf("store: load states: %w", err)
+	}
+	for _, s := range list {
+		out[s.ContactID] = s.Data
+	}
+	return out, nil
+}
+
+// SaveStates replaces the conversation states of several contacts (each at most once).
+func (tx *Tx) SaveStates(states map[int64]string) error {
+	if len(states) == 0 {
+		return nil
+	}
+	rows := make([]ConversationState, 0, len(states))
+	for id, data := range states {
+		rows = append(rows, ConversationState{ContactID: id, Data: data})
+	}
+	slices.SortFunc(rows, func(a, b ConversationState) int { return int(a.ContactID - b.ContactID) })
+	err := tx.db.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "contact_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"data", "updated_at"}),
+	}).Create(&rows).Error
+	if err != nil {
+		return fmt.Errorf("store: save states: %w", err)
+	}
+	return nil
+}
+
+// SignupsOf returns the sign-ups of contacts, oldest first.
+func (tx *Tx) SignupsOf(contactIDs []int64) (map[int64][]Signup, error) {
+	out := map[int64][]Signup{}
+	if len(contactIDs) == 0 {
+		return out, nil
+	}
+	var list []Signup
+	if err := tx.db.Where("contact_id IN ?", contactIDs).Order("id").Find(&list).Error; err != nil {
+		return nil, fmt.Errorf("store: load sign-ups: %w", err)
+	}
+	for _, s := range list {
+		out[s.ContactID] = append(out[s.ContactID], s)
+	}
+	return out, nil
+}
+
+// RecentOrdersOf returns up to limit latest orders of each contact, as RecentOrders does for one.
+func (tx *Tx) RecentOrdersOf(contactIDs []int64, limit int) (map[int64][]Order, error) {
+	out := map[int64][]Order{}
+	if len(contactIDs) == 0 {
+		return out, nil
+	}
+	var list []Order
+	err := tx.db.Raw(`SELECT id, order_ref, contact_id, status, status_at, items, total, currency, customer_area,
+		notice_id, created_at, updated_at FROM (
+			SELECT orders.*, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY status_at DESC, id DESC) AS rn
+			FROM orders WHERE contact_id IN ?) recent
+		WHERE rn <= ? ORDER BY contact_id, rn`, contactIDs, limit).Scan(&list).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: recent orders: %w", err)
+	}
+	for _, o := range list {
+		out[o.ContactID] = append(out[o.ContactID], o)
+	}
+	return out, nil
+}
+
+// OpenOpportunities lists the opportunities people may still sign up for at
+// now, with their registered counts, soonest first: what every
+// conversation in a batch reads alike.
+func (tx *Tx) OpenOpportunities(now time.Time) ([]OpportunityView, error) {
+	var opps []Opportunity
+	if err := tx.db.Where("(signup_deadline IS NULL AND starts_at > ?) OR signup_deadline > ?", now, now).
+		Order("starts_at, id").Find(&opps).Error; err != nil {
+		return nil, fmt.Errorf("store: load opportunities: %w", err)
+	}
+	return tx.withCounts(opps)
+}
+
+// OpportunitiesByID loads opportunities with their registered counts (the
+// closed ones a person signed up for), soonest first.
+func (tx *Tx) OpportunitiesByID(ids []int64) ([]OpportunityView, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var opps []Opportunity
+	if err := tx.db.Where("id IN ?", ids).Order("starts_at, id").Find(&opps).Error; err != nil {
+		return nil, fmt.Errorf("store: load opportunities: %w", err)
+	}
+	return tx.withCounts(opps)
+}
+
+func (tx *Tx) withCounts(opps []Opportunity) ([]OpportunityView, error) {
+	ids := make([]int64, len(opps))
+	for i, o := range opps {
+		ids[i] = o.ID
+	}
+	counts, err := tx.registeredCounts(ids)
+	if err != nil {
+		return nil, err
+	}
+	views := make([]OpportunityView, len(opps))
+	for i, o := range opps {
+		views[i] = OpportunityView{Opportunity: o, Registered: counts[o.ID]}
+	}
+	return views, nil
+}
