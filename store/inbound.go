@@ -77,9 +77,9 @@ func (tx *Tx) ContactsByAddresses(addrs []Address, langs []string) (map[string]*
 		return out, nil
 	}
 	// Another process may create some of them at the same moment: insert
-	// what is not there, then read them all back.
-	if err := tx.db.Clauses(clause.OnConflict{DoNothing: true}).Create(&missing).Error; err != nil {
-		return nil, fmt.Errorf("store: create contacts: %w", err)
+	// what is not there, then read back what another inserted first.
+	if err := tx.createContacts(missing, out); err != nil {
+		return nil, err
 	}
 	var again []Address
 	for _, a := range addrs {
@@ -87,8 +87,10 @@ func (tx *Tx) ContactsByAddresses(addrs []Address, langs []string) (map[string]*
 			again = append(again, a)
 		}
 	}
-	if err := tx.findContacts(again, out); err != nil {
-		return nil, err
+	if len(again) > 0 {
+		if err := tx.findContacts(again, out); err != nil {
+			return nil, err
+		}
 	}
 	for _, a := range addrs {
 		if out[a.Key()] == nil {
@@ -96,6 +98,36 @@ func (tx *Tx) ContactsByAddresses(addrs []Address, langs []string) (map[string]*
 		}
 	}
 	return out, nil
+}
+
+const contactColumns = `id, telegram_chat_id, phone, console_user, language, name, governorate, track,
+	consent_at, opted_out_at, telegram_blocked, sms_unreachable, erased_at, created_at, updated_at`
+
+// createContacts inserts contacts in one statement and adds those it created
+// to out (one that exists already is left out).
+func (tx *Tx) createContacts(list []*Contact, out map[string]*Contact) error {
+	now := tx.store.now()
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO contacts (telegram_chat_id, phone, console_user, language, created_at, updated_at) VALUES ")
+	args := make([]any, 0, 6*len(list))
+	for i, c := range list {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(?, ?, ?, ?, ?, ?)")
+		args = append(args, c.TelegramChatID, c.Phone, c.ConsoleUser, c.Language, now, now)
+	}
+	sb.WriteString(" ON CONFLICT DO NOTHING RETURNING " + contactColumns)
+	var created []*Contact
+	if err := tx.db.Raw(sb.String(), args...).Scan(&created).Error; err != nil {
+		return fmt.Errorf("store: create contacts: %w", err)
+	}
+	for _, c := range created {
+		for _, k := range c.addressKeys() {
+			out[k] = c
+		}
+	}
+	return nil
 }
 
 // findContacts adds the contacts at addrs to out, keyed by address.

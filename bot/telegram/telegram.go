@@ -62,7 +62,7 @@ type Bot struct {
 	clock    clock.Clock
 	log      *slog.Logger
 	notify   func()
-	chats    [64]chatLock // serialises the updates of one chat (webhook requests run in parallel)
+	chats    [4096]chatLock // serialises the updates of one chat (webhook requests run in parallel); many, so that distinct chats seldom share one
 }
 
 type chatLock struct{ ch chan struct{} }
