@@ -1,23 +1,17 @@
 package inbox_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
-	"slices"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/tamkeen/tamkeen/bot/telegram"
 	"github.com/tamkeen/tamkeen/bot/telegram/telegramtest"
 	"github.com/tamkeen/tamkeen/clock"
+	"github.com/tamkeen/tamkeen/internal/loadgen"
 	"github.com/tamkeen/tamkeen/internal/pipelinetest"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
@@ -57,17 +51,22 @@ func benchWebhook(b *testing.B, s *store.Store, clk clock.Clock) {
 		p.Renderer, s, p.Inbox, clk, p.Log, nil)
 	srv := httptest.NewServer(tg.WebhookHandler())
 	b.Cleanup(srv.Close)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
+	client := loadgen.Client(clients)
 
 	var next atomic.Int64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		base := next.Add(int64(updates)) - int64(updates)
-		res := postUpdates(b, client, srv.URL, secret, base, updates, clients, rate)
-		b.ReportMetric(float64(updates)/res.elapsed.Seconds(), "updates/s")
-		b.ReportMetric(float64(res.p(0.50).Microseconds())/1000, "p50-ms")
-		b.ReportMetric(float64(res.p(0.99).Microseconds())/1000, "p99-ms")
-		b.ReportMetric(float64(res.max().Microseconds())/1000, "max-ms")
+		first := next.Add(int64(updates)) - int64(updates)
+		res := loadgen.Run(context.Background(), client, loadgen.Config{
+			URLs: []string{srv.URL}, Secret: secret, First: first, N: updates, Clients: clients, Rate: rate,
+		})
+		if res.Failed > 0 {
+			b.Fatalf("%d of %d updates were not answered 200 (%s)", res.Failed, updates, res.FirstErr)
+		}
+		b.ReportMetric(res.PerSecond(), "updates/s")
+		b.ReportMetric(float64(res.Quantile(0.50).Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(res.Quantile(0.99).Microseconds())/1000, "p99-ms")
+		b.ReportMetric(float64(res.Quantile(1).Microseconds())/1000, "max-ms")
 	}
 	b.StopTimer()
 	counts, err := s.OutboxCounts(context.Background())
@@ -77,89 +76,6 @@ func benchWebhook(b *testing.B, s *store.Store, clk clock.Clock) {
 	if got, want := counts[store.OutboxPending], b.N*updates; got != want {
 		b.Fatalf("%d replies queued, want %d (one per update)", got, want)
 	}
-}
-
-type loadResult struct {
-	elapsed   time.Duration
-	latencies []time.Duration // sorted
-}
-
-func (r loadResult) p(q float64) time.Duration {
-	if len(r.latencies) == 0 {
-		return 0
-	}
-	return r.latencies[int(q*float64(len(r.latencies)-1))]
-}
-
-func (r loadResult) max() time.Duration { return r.p(1) }
-
-// postUpdates posts n text updates, each from its own new chat, with the given
-// number of clients, paced to rate per second when rate > 0.
-func postUpdates(b *testing.B, client *http.Client, base, secret string, first int64, n, clients, rate int) loadResult {
-	var mu sync.Mutex
-	lat := make([]time.Duration, 0, n)
-	jobs := make(chan int64)
-	var failed atomic.Int64
-	var wg sync.WaitGroup
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for id := range jobs {
-				body := updateJSON(id)
-				start := time.Now()
-				req, _ := http.NewRequest(http.MethodPost, base, bytes.NewReader(body))
-				req.Header.Set(telegram.SecretHeader, secret)
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := client.Do(req)
-				if err != nil || resp.StatusCode != http.StatusOK {
-					failed.Add(1)
-					if resp != nil {
-						resp.Body.Close()
-					}
-					continue
-				}
-				resp.Body.Close()
-				d := time.Since(start)
-				mu.Lock()
-				lat = append(lat, d)
-				mu.Unlock()
-			}
-		}()
-	}
-	start := time.Now()
-	for i := range int64(n) {
-		if rate > 0 {
-			due := start.Add(time.Duration(i) * time.Second / time.Duration(rate))
-			if d := time.Until(due); d > 0 {
-				time.Sleep(d)
-			}
-		}
-		jobs <- first + i
-	}
-	close(jobs)
-	wg.Wait()
-	elapsed := time.Since(start)
-	if f := failed.Load(); f > 0 {
-		b.Fatalf("%d of %d updates were not answered 200", f, n)
-	}
-	slices.Sort(lat)
-	return loadResult{elapsed: elapsed, latencies: lat}
-}
-
-// updateJSON is a text message "hello" from chat 1,000,000+id, update id 1+id.
-func updateJSON(id int64) []byte {
-	chat := 1_000_000 + id
-	u := map[string]any{
-		"update_id": 1 + id,
-		"message": map[string]any{
-			"message_id": 1, "date": 1764000000, "text": "hello",
-			"from": map[string]any{"id": chat, "is_bot": false, "first_name": "B"},
-			"chat": map[string]any{"id": chat, "type": "private", "first_name": "B"},
-		},
-	}
-	raw, _ := json.Marshal(u)
-	return raw
 }
 
 func envInt(b *testing.B, name string, def int) int {
@@ -173,5 +89,3 @@ func envInt(b *testing.B, name string, def int) int {
 	}
 	return n
 }
-
-var _ = fmt.Sprint
