@@ -27,6 +27,8 @@ type Config struct {
 	N       int   // how many updates
 	Clients int   // requests in flight at most
 	Rate    int   // updates per second; 0: as fast as the service answers
+	// Answered, if set, is called with the update_id of each update answered 200.
+	Answered func(updateID int64)
 }
 
 // Result is what a run measured.
@@ -83,6 +85,9 @@ func Run(ctx context.Context, client *http.Client, cfg Config) Result {
 					continue
 				}
 				d := time.Since(start)
+				if cfg.Answered != nil {
+					cfg.Answered(1 + cfg.First + i)
+				}
 				mu.Lock()
 				lat = append(lat, d)
 				mu.Unlock()
