@@ -216,15 +216,17 @@ func (ib *Inbox) handleBatch(ctx context.Context, batch []*pending) ([]Outcome, 
 		if err != nil {
 			return err
 		}
-		var ids []int64
+		var ids []int64 // contacts with a past: a new one has no state, sign-ups or orders to read
+		someFresh := false
 		for i := range turns {
 			turns[i].fresh = fresh[i]
 			outs[i].Duplicate = !fresh[i]
-			if fresh[i] {
+			someFresh = someFresh || fresh[i]
+			if fresh[i] && !turns[i].contact.New() {
 				ids = append(ids, turns[i].contact.ID)
 			}
 		}
-		if len(ids) == 0 {
+		if !someFresh {
 			return nil
 		}
 		data, err := ib.loadBatch(tx, ids)
@@ -255,7 +257,7 @@ func (ib *Inbox) handleBatch(ctx context.Context, batch []*pending) ([]Outcome, 
 		if err := tx.SaveStates(data.states); err != nil {
 			return err
 		}
-		_, err = tx.Enqueue(msgs...)
+		_, err = tx.EnqueueReplies(msgs)
 		return err
 	})
 	if err != nil {
@@ -275,7 +277,10 @@ type batchData struct {
 }
 
 func (ib *Inbox) loadBatch(tx *store.Tx, ids []int64) (*batchData, error) {
-	d := &batchData{}
+	d := &batchData{states: map[int64]string{}}
+	if len(ids) == 0 {
+		return d, nil
+	}
 	var err error
 	if d.states, err = tx.States(ids); err != nil {
 		return nil, err

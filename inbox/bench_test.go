@@ -6,7 +6,9 @@ import (
 	"os"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tamkeen/tamkeen/bot/telegram"
 	"github.com/tamkeen/tamkeen/bot/telegram/telegramtest"
@@ -57,6 +59,7 @@ func benchWebhook(b *testing.B, s *store.Store, clk clock.Clock) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		first := next.Add(int64(updates)) - int64(updates)
+		cpu0 := cpuTime(b)
 		res := loadgen.Run(context.Background(), client, loadgen.Config{
 			URLs: []string{srv.URL}, Secret: secret, First: first, N: updates, Clients: clients, Rate: rate,
 		})
@@ -64,6 +67,9 @@ func benchWebhook(b *testing.B, s *store.Store, clk clock.Clock) {
 			b.Fatalf("%d of %d updates were not answered 200 (%s)", res.Failed, updates, res.FirstErr)
 		}
 		b.ReportMetric(res.PerSecond(), "updates/s")
+		// CPU of this process (server and clients) per update: steadier than
+		// updates/s on a machine shared with other work.
+		b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/1000/float64(updates), "cpu-ms/update")
 		b.ReportMetric(float64(res.Quantile(0.50).Microseconds())/1000, "p50-ms")
 		b.ReportMetric(float64(res.Quantile(0.99).Microseconds())/1000, "p99-ms")
 		b.ReportMetric(float64(res.Quantile(1).Microseconds())/1000, "max-ms")
@@ -76,6 +82,15 @@ func benchWebhook(b *testing.B, s *store.Store, clk clock.Clock) {
 	if got, want := counts[store.OutboxPending], b.N*updates; got != want {
 		b.Fatalf("%d replies queued, want %d (one per update)", got, want)
 	}
+}
+
+// cpuTime is the user and system CPU time this process used so far.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func envInt(b *testing.B, name string, def int) int {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -118,11 +119,16 @@ func (tx *Tx) createContacts(list []*Contact, out map[string]*Contact) error {
 		args = append(args, c.TelegramChatID, c.Phone, c.ConsoleUser, c.Language, now, now)
 	}
 	sb.WriteString(" ON CONFLICT DO NOTHING RETURNING " + contactColumns)
-	var created []*Contact
-	if err := tx.db.Raw(sb.String(), args...).Scan(&created).Error; err != nil {
+	rows, err := tx.db.Raw(sb.String(), args...).Rows()
+	if err != nil {
+		return fmt.Errorf("store: create contacts: %w", err)
+	}
+	created, err := scanContacts(rows)
+	if err != nil {
 		return fmt.Errorf("store: create contacts: %w", err)
 	}
 	for _, c := range created {
+		c.created = true
 		for _, k := range c.addressKeys() {
 			out[k] = c
 		}
@@ -158,12 +164,16 @@ func (tx *Tx) findContacts(addrs []Address, out map[string]*Contact) error {
 	if len(conds) == 0 {
 		return nil
 	}
-	q := tx.db
+	query := "SELECT " + contactColumns + " FROM contacts WHERE " + strings.Join(conds, " OR ") + " ORDER BY id"
 	if tx.store.dialect == "postgres" {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		query += " FOR UPDATE"
 	}
-	var list []*Contact
-	if err := q.Where(strings.Join(conds, " OR "), args...).Order("id").Find(&list).Error; err != nil {
+	rows, err := tx.db.Raw(query, args...).Rows()
+	if err != nil {
+		return fmt.Errorf("store: find contacts: %w", err)
+	}
+	list, err := scanContacts(rows)
+	if err != nil {
 		return fmt.Errorf("store: find contacts: %w", err)
 	}
 	for _, c := range list {
@@ -172,6 +182,22 @@ func (tx *Tx) findContacts(addrs []Address, out map[string]*Contact) error {
 		}
 	}
 	return nil
+}
+
+// scanContacts reads rows of contactColumns and closes them.
+func scanContacts(rows *sql.Rows) ([]*Contact, error) {
+	defer rows.Close()
+	var list []*Contact
+	for rows.Next() {
+		c := &Contact{}
+		if err := rows.Scan(&c.ID, &c.TelegramChatID, &c.Phone, &c.ConsoleUser, &c.Language, &c.Name, &c.Governorate,
+			&c.Track, &c.ConsentAt, &c.OptedOutAt, &c.TelegramBlocked, &c.SMSUnreachable, &c.ErasedAt,
+			&c.CreatedAt, &c.UpdatedAt); err != nil {
+			return nil, err
+		}
+		list = append(list, c)
+	}
+	return list, rows.Err()
 }
 
 // InboundClaim is one provider message id to record.
@@ -230,12 +256,21 @@ func (tx *Tx) States(contactIDs []int64) (map[int64]string, error) {
 	if len(contactIDs) == 0 {
 		return out, nil
 	}
-	var list []ConversationState
-	if err := tx.db.Where("contact_id IN ?", contactIDs).Find(&list).Error; err != nil {
+	rows, err := tx.db.Raw("SELECT contact_id, data FROM conversation_states WHERE contact_id IN ?", contactIDs).Rows()
+	if err != nil {
 		return nil, fmt.Errorf("store: load states: %w", err)
 	}
-	for _, s := range list {
-		out[s.ContactID] = s.Data
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var data string
+		if err := rows.Scan(&id, &data); err != nil {
+			return nil, fmt.Errorf("store: load states: %w", err)
+		}
+		out[id] = data
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: load states: %w", err)
 	}
 	return out, nil
 }
@@ -266,12 +301,21 @@ func (tx *Tx) SignupsOf(contactIDs []int64) (map[int64][]Signup, error) {
 	if len(contactIDs) == 0 {
 		return out, nil
 	}
-	var list []Signup
-	if err := tx.db.Where("contact_id IN ?", contactIDs).Order("id").Find(&list).Error; err != nil {
+	rows, err := tx.db.Raw(`SELECT id, contact_id, opportunity_id, status, created_at, updated_at
+		FROM signups WHERE contact_id IN ? ORDER BY id`, contactIDs).Rows()
+	if err != nil {
 		return nil, fmt.Errorf("store: load sign-ups: %w", err)
 	}
-	for _, s := range list {
-		out[s.ContactID] = append(out[s.ContactID], s)
+	defer rows.Close()
+	for rows.Next() {
+		var su Signup
+		if err := rows.Scan(&su.ID, &su.ContactID, &su.OpportunityID, &su.Status, &su.CreatedAt, &su.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("store: load sign-ups: %w", err)
+		}
+		out[su.ContactID] = append(out[su.ContactID], su)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: load sign-ups: %w", err)
 	}
 	return out, nil
 }
@@ -336,4 +380,39 @@ func (tx *Tx) withCounts(opps []Opportunity) ([]OpportunityView, error) {
 		views[i] = OpportunityView{Opportunity: o, Registered: counts[o.ID]}
 	}
 	return views, nil
+}
+
+// EnqueueReplies adds reply messages to the outbox like Enqueue (a message
+// whose dedupe key is there already is left out), with one statement per 500
+// rows and without reading their ids back. It returns how many it added.
+func (tx *Tx) EnqueueReplies(msgs []*OutboxMessage) (int, error) {
+	now := tx.store.now()
+	added := 0
+	for chunk := range slices.Chunk(msgs, 500) {
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO outbox (contact_id, channel, recipient, language, priority, payload, body, always,
+			status, next_attempt_at, dedupe_key, broadcast_id, created_at, updated_at) VALUES `)
+		args := make([]any, 0, 14*len(chunk))
+		for i, m := range chunk {
+			if m.Status == "" {
+				m.Status = OutboxPending
+			}
+			if m.NextAttemptAt.IsZero() {
+				m.NextAttemptAt = now
+			}
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, m.ContactID, m.Channel, m.Recipient, m.Language, m.Priority, m.Payload, m.Body, m.Always,
+				m.Status, m.NextAttemptAt, m.DedupeKey, m.BroadcastID, now, now)
+		}
+		sb.WriteString(" ON CONFLICT DO NOTHING")
+		res := tx.db.Exec(sb.String(), args...)
+		if res.Error != nil {
+			return added, fmt.Errorf("store: enqueue: %w", res.Error)
+		}
+		added += int(res.RowsAffected)
+	}
+	return added, nil
 }
