@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -343,14 +344,47 @@ func (tx *Tx) RecentOrdersOf(contactIDs []int64, limit int) (map[int64][]Order, 
 
 // OpenOpportunities lists the opportunities people may still sign up for at
 // now, with their registered counts, soonest first: what every
-// conversation in a batch reads alike.
+// conversation in a batch reads alike. The opportunities themselves come
+// from a small cache, checked against the table with one cheap query
+// (count, last id, last update: a row added, removed or saved through the
+// models changes it); the counts are always read.
 func (tx *Tx) OpenOpportunities(now time.Time) ([]OpportunityView, error) {
-	var opps []Opportunity
-	if err := tx.db.Where("(signup_deadline IS NULL AND starts_at > ?) OR signup_deadline > ?", now, now).
-		Order("starts_at, id").Find(&opps).Error; err != nil {
-		return nil, fmt.Errorf("store: load opportunities: %w", err)
+	var n, lastID int64
+	var lastUpdate any
+	if err := tx.db.Raw("SELECT COUNT(*), COALESCE(MAX(id), 0), MAX(updated_at) FROM opportunities").Row().
+		Scan(&n, &lastID, &lastUpdate); err != nil {
+		return nil, fmt.Errorf("store: check opportunities: %w", err)
 	}
-	return tx.withCounts(opps)
+	key := fmt.Sprint(n, "/", lastID, "/", lastUpdate)
+	c := &tx.store.opportunities
+	c.mu.Lock()
+	opps, hit := c.opps, c.key == key && !c.readAt.After(now)
+	c.mu.Unlock()
+	if !hit {
+		opps = nil
+		if err := tx.db.Where("(signup_deadline IS NULL AND starts_at > ?) OR signup_deadline > ?", now, now).
+			Order("starts_at, id").Find(&opps).Error; err != nil {
+			return nil, fmt.Errorf("store: load opportunities: %w", err)
+		}
+		c.mu.Lock()
+		c.key, c.opps, c.readAt = key, opps, now
+		c.mu.Unlock()
+	}
+	open := make([]Opportunity, 0, len(opps))
+	for _, o := range opps {
+		if (o.SignupDeadline == nil && o.StartsAt.After(now)) || (o.SignupDeadline != nil && o.SignupDeadline.After(now)) {
+			open = append(open, o)
+		}
+	}
+	return tx.withCounts(open)
+}
+
+// opportunityCache holds the opportunities open when last read (see OpenOpportunities).
+type opportunityCache struct {
+	mu     sync.Mutex
+	key    string
+	readAt time.Time
+	opps   []Opportunity // shared: read only
 }
 
 // OpportunitiesByID loads opportunities with their registered counts (the

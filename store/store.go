@@ -26,6 +26,8 @@ type Store struct {
 	db      *gorm.DB
 	dialect string // "sqlite" or "postgres"
 	clock   clock.Clock
+	// opportunities caches the open opportunities for the inbound batch path.
+	opportunities opportunityCache
 }
 
 // Open connects to dsn: a postgres:// URL, or else a SQLite file path
