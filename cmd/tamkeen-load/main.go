@@ -98,13 +98,24 @@ func run() error {
 	client := loadgen.Client(o.clients)
 	total := 0
 	for round := 1; round <= o.rounds && ctx.Err() == nil; round++ {
+		cpu0 := make([]time.Duration, len(procs))
+		for i, p := range procs {
+			cpu0[i] = p.cpu()
+		}
 		res := loadgen.Run(ctx, client, loadgen.Config{
 			URLs: urls, Secret: o.secret, First: o.first + int64((round-1)*o.n), N: o.n, Clients: o.clients, Rate: o.rate,
 		})
 		total += len(res.Latencies)
 		line := fmt.Sprintf("round %d: %s", round, res)
+		var cpu time.Duration
 		for i, p := range procs {
+			cpu += p.cpu() - cpu0[i]
 			line += fmt.Sprintf("; replica %d peak RSS %d MB", i+1, p.peakRSS.Load()/1024)
+		}
+		if len(procs) > 0 && len(res.Latencies) > 0 {
+			// The servers' own CPU per update (taking and answering it, and
+			// sending its reply): steadier than updates/s on a shared machine.
+			line += fmt.Sprintf("; server CPU %.2f ms/update", float64(cpu.Microseconds())/1000/float64(len(res.Latencies)))
 		}
 		fmt.Println(line)
 	}
@@ -196,6 +207,24 @@ func start(ctx context.Context, o options) (*fakeAPI, []*replica, func(), error)
 		}
 	}
 	return api, procs, cleanup, nil
+}
+
+// cpu is the user and system CPU time the process used so far.
+func (p *replica) cpu() time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces): state is the 3rd, utime the 14th, stime the 15th.
+	rest := string(raw[strings.LastIndexByte(string(raw), ')')+2:])
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	const ticks = 100 // USER_HZ on Linux
+	return time.Duration(utime+stime) * time.Second / ticks
 }
 
 // sampleRSS records the peak resident memory of p until done.
