@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -192,7 +193,16 @@ type turn struct {
 // handleBatch handles inputs (one per address) in one transaction.
 func (ib *Inbox) handleBatch(ctx context.Context, batch []*pending) ([]Outcome, error) {
 	outs := make([]Outcome, len(batch))
-	err := ib.store.InTx(ctx, func(tx *store.Tx) error {
+	err := ib.store.InTx(ctx, func(tx *store.Tx) (err error) {
+		// A bug in one turn must not take the process (and every caller
+		// waiting on this writer) down: it fails this transaction, and the
+		// turn that caused it fails alone when the batch is handled again.
+		defer func() {
+			if r := recover(); r != nil {
+				ib.log.Error("inbox: panic while handling a batch", "panic", r, "stack", string(debug.Stack()))
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
 		clear(outs)
 		now := ib.clock.Now()
 		addrs := make([]store.Address, len(batch))
