@@ -287,7 +287,7 @@ type batchData struct {
 }
 
 func (ib *Inbox) loadBatch(tx *store.Tx, ids []int64) (*batchData, error) {
-	d := &batchData{states: map[int64]string{}}
+	d := &batchData{states: map[int64]string{}, signups: map[int64][]store.Signup{}}
 	if len(ids) == 0 {
 		return d, nil
 	}
@@ -407,6 +407,13 @@ func (ib *Inbox) save(tx *store.Tx, d *batchData, c *store.Contact, in bot.Input
 			return nil, err
 		}
 		d.open = nil // the counts changed: the next turn reads them again
+		// The same person may write on two channels in one batch: their next turn sees this one's sign-ups.
+		i := slices.IndexFunc(d.signups[c.ID], func(x store.Signup) bool { return x.OpportunityID == s.OpportunityID })
+		if i >= 0 {
+			d.signups[c.ID][i].Status = s.Status
+		} else {
+			d.signups[c.ID] = append(d.signups[c.ID], store.Signup{ContactID: c.ID, OpportunityID: s.OpportunityID, Status: s.Status})
+		}
 	}
 	if res.Erase {
 		if err := tx.Erase(c.ID); err != nil {
