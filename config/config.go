@@ -27,6 +27,7 @@ type Config struct {
 	DemoData      bool            // TAMKEEN_DEMO_DATA: load demo opportunities into an empty database
 	OrdersSecret  string          // TAMKEEN_ORDERS_SECRET: HMAC key of marketplace order events
 	Reminders     []time.Duration // TAMKEEN_REMINDERS: how long before an opportunity starts to remind
+	DebugAddr     string          // TAMKEEN_DEBUG_ADDR: where pprof listens (off when empty; keep it private)
 	OutboxLease   time.Duration   // TAMKEEN_OUTBOX_LEASE: how long a message being sent is held before another process may take it over
 
 	Telegram Telegram
@@ -85,6 +86,7 @@ func Load(lookupEnv LookupEnv) (Config, error) {
 		DefaultRegion: strings.ToUpper(get("TAMKEEN_DEFAULT_REGION", "OM")),
 		ContentDir:    get("TAMKEEN_CONTENT_DIR", ""),
 		LogLevel:      strings.ToLower(get("TAMKEEN_LOG_LEVEL", "info")),
+		DebugAddr:     get("TAMKEEN_DEBUG_ADDR", ""),
 	}
 
 	tz := get("TAMKEEN_TIMEZONE", "Asia/Muscat")

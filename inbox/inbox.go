@@ -1,17 +1,18 @@
-// Package inbox handles one inbound message from any channel: it drops
-// duplicates, loads the contact's conversation, runs the flows engine and
+// Package inbox handles inbound messages from every channel: it drops
+// duplicates, loads each contact's conversation, runs the flows engine and
 // saves everything the turn produced (contact, state, records and the outbox
-// rows of the replies) in one transaction.
+// rows of the replies). Messages that arrive together are handled together,
+// in one transaction (group commit); Handle returns once its own message is
+// committed.
 package inbox
 
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/tamkeen/tamkeen/bot"
@@ -35,6 +36,12 @@ type Inbox struct {
 	notify  func()
 	metrics *metrics.Metrics
 	freed   func() // a sign-up was cancelled: a waitlisted person may get the place
+
+	mu         sync.Mutex
+	queue      []*pending      // waiting for a batch, in arrival order
+	busy       map[string]bool // addresses in a batch being handled
+	writers    int             // batches being handled now
+	maxWriters int             // SQLite: 1 (one writer at a time anyway); PostgreSQL: a few
 }
 
 // OnPlacesFreed sets what to call after a turn cancelled a sign-up (the
@@ -61,7 +68,11 @@ func New(s *store.Store, e *flows.Engine, clk clock.Clock, log *slog.Logger, not
 	if notify == nil {
 		notify = func() {}
 	}
-	return &Inbox{store: s, engine: e, clock: clk, log: log, notify: notify}
+	writers := 1
+	if s.Dialect() == "postgres" {
+		writers = postgresWriters
+	}
+	return &Inbox{store: s, engine: e, clock: clk, log: log, notify: notify, busy: map[string]bool{}, maxWriters: writers}
 }
 
 // Outcome says what happened to an input.
@@ -72,117 +83,33 @@ type Outcome struct {
 	Cancelled bool  // a sign-up was cancelled: a place may be free
 }
 
-// Handle processes one input.
+// Handle processes one input. It returns once what the input produced is
+// committed (or failed); a cancelled ctx returns at once with its error,
+// and the input may or may not be stored (a repeat is then a duplicate).
 func (ib *Inbox) Handle(ctx context.Context, in bot.Input) (Outcome, error) {
 	if in.ExternalID == "" {
 		// A channel without provider ids (the console): a random id of our
 		// own keeps each input's replies apart in the outbox.
 		in.ExternalID = "local-" + rand.Text()
 	}
-	var out Outcome
-	var err error
-	for attempt := 0; attempt < maxConflictRetries; attempt++ {
-		out, err = ib.handleOnce(ctx, in)
-		if !errors.Is(err, store.ErrSignupConflict) {
-			break
+	p := &pending{in: in, key: in.From.Key(), done: make(chan struct{})}
+	ib.submit(p)
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		if ib.withdraw(p) {
+			return Outcome{}, fmt.Errorf("inbox: %s message: %w", in.Channel, ctx.Err())
+		}
+		select {
+		case <-p.done: // already committed: report it as it is
+		default:
+			return Outcome{}, fmt.Errorf("inbox: %s message: not confirmed: %w", in.Channel, ctx.Err())
 		}
 	}
-	if err != nil {
-		ib.count(in.Channel, "error")
-		return Outcome{}, fmt.Errorf("inbox: %s message: %w", in.Channel, err)
+	if p.err != nil {
+		return Outcome{}, fmt.Errorf("inbox: %s message: %w", in.Channel, p.err)
 	}
-	if out.Duplicate {
-		ib.count(in.Channel, "duplicate")
-	} else {
-		ib.count(in.Channel, "handled")
-	}
-	if out.Replies > 0 {
-		ib.notify()
-	}
-	if out.Cancelled && ib.freed != nil {
-		ib.freed()
-	}
-	return out, nil
-}
-
-func (ib *Inbox) handleOnce(ctx context.Context, in bot.Input) (Outcome, error) {
-	var out Outcome
-	err := ib.store.InTx(ctx, func(tx *store.Tx) error {
-		now := ib.clock.Now()
-		c, _, err := tx.ContactByAddress(in.From, in.Language)
-		if err != nil {
-			return err
-		}
-		out.ContactID = c.ID
-		fresh, err := tx.ClaimInbound(in.Channel, in.ExternalID, c.ID)
-		if err != nil {
-			return err
-		}
-		if !fresh {
-			out.Duplicate = true
-			return nil
-		}
-		snap, err := ib.snapshot(tx, c, in.Channel, now)
-		if err != nil {
-			return err
-		}
-		res := ib.engine.Handle(now, snap, flows.Input{Text: in.Text, Payload: in.Payload})
-		for _, sc := range res.Signups {
-			out.Cancelled = out.Cancelled || sc.Status == flows.SignupCancelled
-		}
-		n, err := ib.save(tx, c, in, res, now)
-		out.Replies = n
-		return err
-	})
-	return out, err
-}
-
-func (ib *Inbox) snapshot(tx *store.Tx, c *store.Contact, channel string, now time.Time) (flows.Snapshot, error) {
-	snap := flows.Snapshot{Channel: channel, Profile: profileOf(c)}
-	raw, err := tx.State(c.ID)
-	if err != nil {
-		return snap, err
-	}
-	if raw != "" {
-		if err := json.Unmarshal([]byte(raw), &snap.State); err != nil {
-			// A state this version cannot read: start the conversation over rather than fail forever.
-			ib.log.Warn("inbox: unreadable conversation state, starting over", "contact", c.ID, "err", err)
-			snap.State = flows.State{}
-		}
-	}
-	opps, signups, err := tx.ConversationData(c.ID, now)
-	if err != nil {
-		return snap, err
-	}
-	for _, o := range opps {
-		fo := flows.Opportunity{
-			ID: o.ID, Kind: o.Kind, Track: o.Track, Governorate: o.Governorate,
-			Title: o.Title, Description: o.Description, StartsAt: o.StartsAt,
-			Capacity: o.Capacity, Registered: o.Registered, Waiting: o.Waitlisted,
-		}
-		if o.SignupDeadline != nil {
-			fo.SignupDeadline = *o.SignupDeadline
-		}
-		snap.Opportunities = append(snap.Opportunities, fo)
-	}
-	for _, s := range signups {
-		snap.Signups = append(snap.Signups, flows.Signup{OpportunityID: s.OpportunityID, Status: s.Status, Position: s.Position})
-	}
-	orders, err := tx.RecentOrders(c.ID, 5) // "my orders" shows the latest five
-	if err != nil {
-		return snap, err
-	}
-	for _, o := range orders {
-		total := o.Total
-		if total != "" && o.Currency != "" {
-			total += " " + o.Currency
-		}
-		snap.Orders = append(snap.Orders, flows.Order{
-			ID: o.ID, Ref: o.OrderRef, Status: o.Status, StatusAt: o.StatusAt,
-			Items: o.Items, Total: total, CustomerArea: o.CustomerArea,
-		})
-	}
-	return snap, nil
+	return p.out, nil
 }
 
 func profileOf(c *store.Contact) flows.Profile {
@@ -194,64 +121,6 @@ func profileOf(c *store.Contact) flows.Profile {
 		p.ConsentAt = *c.ConsentAt
 	}
 	return p
-}
-
-// save writes what the turn produced and enqueues its replies; it returns the number of replies.
-func (ib *Inbox) save(tx *store.Tx, c *store.Contact, in bot.Input, res flows.Result, now time.Time) (int, error) {
-	recipient := recipientOf(in.From)
-	p := res.Profile
-	c.Language, c.Name, c.Governorate, c.Track = p.Language, p.Name, p.Governorate, p.Track
-	c.ConsentAt = timePtr(p.ConsentAt)
-	switch {
-	case p.OptedOut && c.OptedOutAt == nil:
-		t := now.UTC()
-		c.OptedOutAt = &t
-	case !p.OptedOut:
-		c.OptedOutAt = nil
-	}
-	if err := tx.SaveContact(c); err != nil {
-		return 0, err
-	}
-	if res.Assessment != nil {
-		a := res.Assessment
-		if err := tx.AddAssessment(&store.Assessment{
-			ContactID: c.ID, Answers: a.Answers, Scores: a.Scores, Strengths: a.Strengths,
-			Track: a.Track, CompletedAt: now.UTC(),
-		}); err != nil {
-			return 0, err
-		}
-	}
-	for _, s := range res.Signups {
-		if err := tx.SetSignup(c.ID, s.OpportunityID, s.Status); err != nil {
-			return 0, err
-		}
-	}
-	if res.Erase {
-		if err := tx.Erase(c.ID); err != nil {
-			return 0, err
-		}
-	} else {
-		state, err := json.Marshal(res.State)
-		if err != nil {
-			return 0, fmt.Errorf("encode state: %w", err)
-		}
-		if err := tx.SaveState(c.ID, string(state)); err != nil {
-			return 0, err
-		}
-	}
-	msgs := make([]*store.OutboxMessage, 0, len(res.Replies))
-	for i, r := range res.Replies {
-		payload, err := json.Marshal(r)
-		if err != nil {
-			return 0, fmt.Errorf("encode reply: %w", err)
-		}
-		key := fmt.Sprintf("reply:%s:%s:%d", in.Channel, in.ExternalID, i)
-		msgs = append(msgs, &store.OutboxMessage{
-			ContactID: c.ID, Channel: in.Channel, Recipient: recipient, Language: p.Language,
-			Priority: store.PriorityReply, Payload: string(payload), Always: r.Always, DedupeKey: key,
-		})
-	}
-	return tx.Enqueue(msgs...)
 }
 
 // recipientOf is how a channel addresses the person who wrote.

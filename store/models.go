@@ -19,7 +19,13 @@ type Contact struct {
 	ErasedAt        *time.Time
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+
+	created bool // inserted by this transaction (ContactsByAddresses): no state, sign-ups or orders yet
 }
+
+// New reports whether c was created by the transaction that loaded it
+// (with ContactsByAddresses): it has no conversation, sign-ups or orders yet.
+func (c *Contact) New() bool { return c.created }
 
 // ConversationState is where a contact is in the conversation (flows.State as JSON).
 type ConversationState struct {

@@ -47,47 +47,14 @@ func (tx *Tx) ConversationData(contactID int64, now time.Time) ([]OpportunityVie
 	if err := q.Order("starts_at, id").Find(&opps).Error; err != nil {
 		return nil, nil, fmt.Errorf("store: load opportunities: %w", err)
 	}
-	ids := make([]int64, len(opps))
-	for i, o := range opps {
-		ids[i] = o.ID
-	}
-	counts, err := tx.registeredCounts(ids)
-	if err != nil {
-		return nil, nil, err
-	}
-	waiting, err := tx.waitingCounts(ids)
-	if err != nil {
-		return nil, nil, err
-	}
 	if err := tx.setPositions(signups); err != nil {
 		return nil, nil, err
 	}
-	views := make([]OpportunityView, len(opps))
-	for i, o := range opps {
-		views[i] = OpportunityView{Opportunity: o, Registered: counts[o.ID], Waitlisted: waiting[o.ID]}
+	views, err := tx.views(opps)
+	if err != nil {
+		return nil, nil, err
 	}
 	return views, signups, nil
-}
-
-func (tx *Tx) registeredCounts(ids []int64) (map[int64]int, error) {
-	out := map[int64]int{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var rows []struct {
-		OpportunityID int64
-		N             int
-	}
-	err := tx.db.Model(&Signup{}).Select("opportunity_id, COUNT(*) AS n").
-		Where("opportunity_id IN ? AND status = ?", ids, SignupRegistered).
-		Group("opportunity_id").Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("store: count sign-ups: %w", err)
-	}
-	for _, r := range rows {
-		out[r.OpportunityID] = r.N
-	}
-	return out, nil
 }
 
 // SetSignup sets a contact's sign-up status for an opportunity. A new
@@ -101,7 +68,7 @@ func (tx *Tx) SetSignup(contactID, opportunityID int64, status string) error {
 		if err := tx.db.Clauses(clause.Locking{Strength: "UPDATE"}).First(&o, opportunityID).Error; err != nil {
 			return fmt.Errorf("store: opportunity %d: %w", opportunityID, notFound(err))
 		}
-		counts, err := tx.registeredCounts([]int64{opportunityID})
+		counts, _, err := tx.signupCounts([]int64{opportunityID})
 		if err != nil {
 			return err
 		}
@@ -161,22 +128,14 @@ func (s *Store) Opportunities(ctx context.Context) ([]OpportunityView, error) {
 	if err := s.db.WithContext(ctx).Order("starts_at, id").Find(&opps).Error; err != nil {
 		return nil, fmt.Errorf("store: list opportunities: %w", err)
 	}
-	ids := make([]int64, len(opps))
-	for i, o := range opps {
-		ids[i] = o.ID
-	}
-	var counts map[int64]int
+	var out []OpportunityView
 	err := s.InTx(ctx, func(tx *Tx) error {
 		var err error
-		counts, err = tx.registeredCounts(ids)
+		out, err = tx.views(opps)
 		return err
 	})
 	if err != nil {
 		return nil, err
-	}
-	out := make([]OpportunityView, len(opps))
-	for i, o := range opps {
-		out[i] = OpportunityView{Opportunity: o, Registered: counts[o.ID]}
 	}
 	return out, nil
 }

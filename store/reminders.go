@@ -193,7 +193,7 @@ func (tx *Tx) PromoteWaitlisted(now time.Time) ([]Promotion, error) {
 		if err := tx.db.Clauses(clause.Locking{Strength: "UPDATE"}).First(&o, id).Error; err != nil {
 			return nil, fmt.Errorf("store: lock opportunity %d: %w", id, err)
 		}
-		counts, err := tx.registeredCounts([]int64{id})
+		counts, _, err := tx.signupCounts([]int64{id})
 		if err != nil {
 			return nil, err
 		}

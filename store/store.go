@@ -26,6 +26,8 @@ type Store struct {
 	db      *gorm.DB
 	dialect string // "sqlite" or "postgres"
 	clock   clock.Clock
+	// opportunities caches the open opportunities for the inbound batch path.
+	opportunities opportunityCache
 }
 
 // Open connects to dsn: a postgres:// URL, or else a SQLite file path
@@ -56,11 +58,15 @@ func Open(ctx context.Context, dsn string, clk clock.Clock) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	// As many idle connections as open ones: with Go's default of two idle,
+	// every burst closed and reopened connections (on PostgreSQL a new
+	// backend process each, which took more CPU than the work itself).
+	conns := 20
 	if s.dialect == "sqlite" {
-		sqlDB.SetMaxOpenConns(8)
-	} else {
-		sqlDB.SetMaxOpenConns(20)
+		conns = 8
 	}
+	sqlDB.SetMaxOpenConns(conns)
+	sqlDB.SetMaxIdleConns(conns)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	if err := s.Ping(ctx); err != nil {
 		_ = sqlDB.Close()

@@ -7,24 +7,47 @@ import "fmt"
 // person who left and joined again waits behind those already waiting.
 const waitlistOrder = "updated_at, id"
 
-// waitingCounts counts the waitlisted sign-ups of each opportunity.
-func (tx *Tx) waitingCounts(ids []int64) (map[int64]int, error) {
-	out := map[int64]int{}
+// signupCounts counts the registered and the waitlisted sign-ups of each
+// opportunity, in one grouped query.
+func (tx *Tx) signupCounts(ids []int64) (registered, waiting map[int64]int, err error) {
+	registered, waiting = map[int64]int{}, map[int64]int{}
 	if len(ids) == 0 {
-		return out, nil
+		return registered, waiting, nil
 	}
 	var rows []struct {
 		OpportunityID int64
+		Status        string
 		N             int
 	}
-	err := tx.db.Model(&Signup{}).Select("opportunity_id, COUNT(*) AS n").
-		Where("opportunity_id IN ? AND status = ?", ids, SignupWaitlisted).
-		Group("opportunity_id").Scan(&rows).Error
+	err = tx.db.Model(&Signup{}).Select("opportunity_id, status, COUNT(*) AS n").
+		Where("opportunity_id IN ? AND status IN ?", ids, []string{SignupRegistered, SignupWaitlisted}).
+		Group("opportunity_id, status").Scan(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("store: count waiting lists: %w", err)
+		return nil, nil, fmt.Errorf("store: count sign-ups: %w", err)
 	}
 	for _, r := range rows {
-		out[r.OpportunityID] = r.N
+		if r.Status == SignupRegistered {
+			registered[r.OpportunityID] = r.N
+		} else {
+			waiting[r.OpportunityID] = r.N
+		}
+	}
+	return registered, waiting, nil
+}
+
+// views joins opportunities with their sign-up counts.
+func (tx *Tx) views(opps []Opportunity) ([]OpportunityView, error) {
+	ids := make([]int64, len(opps))
+	for i, o := range opps {
+		ids[i] = o.ID
+	}
+	registered, waiting, err := tx.signupCounts(ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]OpportunityView, len(opps))
+	for i, o := range opps {
+		out[i] = OpportunityView{Opportunity: o, Registered: registered[o.ID], Waitlisted: waiting[o.ID]}
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -28,17 +29,10 @@ func (c *Bot) Poll(ctx context.Context) error {
 	for ctx.Err() == nil {
 		updates, err := c.getUpdates(ctx, offset)
 		if err == nil {
-			for _, u := range updates {
-				if u.unreadable != nil {
-					// It will never read better: record it and move past it.
-					c.log.Error("telegram: update skipped: it cannot be read", "update_id", u.UpdateID, "err", u.unreadable)
-					offset = u.UpdateID + 1
-					continue
-				}
-				if err = c.HandleUpdate(ctx, u.Update); err != nil {
-					break // read it again after a pause; the offset stays before it
-				}
-				offset = u.UpdateID + 1
+			var next int
+			next, err = c.handleAll(ctx, updates)
+			if next > offset {
+				offset = next
 			}
 		}
 		if err == nil {
@@ -142,4 +136,55 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// handleAll handles the updates of one poll: each chat's in order, different
+// chats at the same time (so that the inbox handles them together). It
+// returns the offset to confirm: past every update handled, but not past
+// the first one that failed (it and those after it are read again; those
+// handled already are duplicates then).
+func (c *Bot) handleAll(ctx context.Context, updates []polledUpdate) (int, error) {
+	if len(updates) == 0 {
+		return 0, nil
+	}
+	var chats []int64
+	byChat := map[int64][]int{} // chat → indexes into updates, in order
+	for i, u := range updates {
+		chat := chatOf(u.Update)
+		if _, ok := byChat[chat]; !ok {
+			chats = append(chats, chat)
+		}
+		byChat[chat] = append(byChat[chat], i)
+	}
+	errs := make([]error, len(updates))
+	var wg sync.WaitGroup
+	for _, chat := range chats {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, i := range byChat[chat] {
+				if u := updates[i]; u.unreadable != nil {
+					// It will never read better: record it and move past it.
+					c.log.Error("telegram: update skipped: it cannot be read", "update_id", u.UpdateID, "err", u.unreadable)
+					continue
+				}
+				if errs[i] = c.HandleUpdate(ctx, updates[i].Update); errs[i] != nil {
+					return // this chat's later updates wait for the next read
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	// Confirm up to the first failure. An update left untried comes after a
+	// failed one of its chat, so it is never confirmed either.
+	offset := 0
+	for i, u := range updates {
+		if errs[i] != nil {
+			return offset, errs[i]
+		}
+		if u.UpdateID+1 > offset {
+			offset = u.UpdateID + 1
+		}
+	}
+	return offset, nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/bot/telegram"
@@ -107,4 +108,78 @@ func updateID(t *testing.T, raw []byte) string {
 	rest := string(raw)[i+len(`"update_id":`):]
 	end := strings.IndexAny(rest, ",}")
 	return rest[:end]
+}
+
+// recordingInbox passes inputs on and records, per chat, the texts handled
+// and how many inputs were being handled at once at most.
+type recordingInbox struct {
+	next      *inbox.Inbox
+	mu        sync.Mutex
+	inFlight  int
+	maxAtOnce int
+	byChat    map[int64][]string
+	handled   int
+	want      int
+	done      chan struct{}
+}
+
+func (r *recordingInbox) Handle(ctx context.Context, in bot.Input) (inbox.Outcome, error) {
+	r.mu.Lock()
+	r.inFlight++
+	r.maxAtOnce = max(r.maxAtOnce, r.inFlight)
+	r.mu.Unlock()
+	out, err := r.next.Handle(ctx, in)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.inFlight--
+	if err == nil && !out.Duplicate {
+		r.byChat[in.From.TelegramChatID] = append(r.byChat[in.From.TelegramChatID], in.Text)
+		if r.handled++; r.handled == r.want {
+			close(r.done)
+		}
+	}
+	return out, err
+}
+
+// Many people write while the bot polls: the updates of one poll are
+// handled together (different chats at once, so the inbox can commit them
+// in one batch), each chat's in the order written, and all are confirmed.
+func TestPollingHandlesChatsTogetherAndEachInOrder(t *testing.T) {
+	each(t, func(t *testing.T, w *world) {
+		const chats = 30
+		for _, text := range []string{"one", "two", "three"} {
+			for i := range chats {
+				w.fake.Push(telegramtest.Message(telegramtest.User{ID: int64(8000 + i), FirstName: "P"}, text))
+			}
+		}
+		ib := &recordingInbox{next: w.inbox, byChat: map[int64][]string{}, want: 3 * chats, done: make(chan struct{})}
+		b := telegram.New(telegram.Config{
+			Token: telegramtest.Token, APIEndpoint: w.fake.Endpoint(), Rate: 30, DefaultRegion: "OM",
+			PollTimeout: 5e9, MinBackoff: 1e6, MaxBackoff: 5e6,
+		}, w.renderer, w.store, ib, w.clock, discard(), nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		stopped := make(chan struct{})
+		go func() {
+			defer close(stopped)
+			_ = b.Poll(ctx)
+		}()
+		<-ib.done
+		waitUntilConfirmed := func() bool { return w.fake.Pending() == 0 }
+		for deadline := time.Now().Add(5 * time.Second); !waitUntilConfirmed() && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+		<-stopped
+		if n := w.fake.Pending(); n != 0 {
+			t.Fatalf("%d updates not confirmed", n)
+		}
+		for i := range chats {
+			if got := strings.Join(ib.byChat[int64(8000+i)], ","); got != "one,two,three" {
+				t.Errorf("chat %d handled %s, want one,two,three", 8000+i, got)
+			}
+		}
+		if ib.maxAtOnce < 2 {
+			t.Errorf("at most %d update handled at once: the poll's chats were handled one by one", ib.maxAtOnce)
+		}
+	})
 }

@@ -62,8 +62,8 @@ type Bot struct {
 	clock    clock.Clock
 	log      *slog.Logger
 	notify   func()
-	chats    [64]chatLock // serialises the updates of one chat (webhook requests run in parallel)
-	panics   panicCounts  // updates whose handling panicked, by update_id
+	chats    [4096]chatLock // serialises the updates of one chat (webhook requests run in parallel); many, so that distinct chats seldom share one
+	panics   panicCounts    // updates whose handling panicked, by update_id
 }
 
 type chatLock struct{ ch chan struct{} }

@@ -1,0 +1,26 @@
+package inbox
+
+// Pause keeps writers from starting, so that the inputs handed to Handle
+// from now on wait in the queue; resume lets them be handled, together.
+// Queued tells how many wait.
+func (ib *Inbox) Pause() (queued func() int, resume func()) {
+	ib.mu.Lock()
+	ib.writers += ib.maxWriters
+	ib.mu.Unlock()
+	queued = func() int {
+		ib.mu.Lock()
+		defer ib.mu.Unlock()
+		return len(ib.queue)
+	}
+	resume = func() {
+		ib.mu.Lock()
+		ib.writers -= ib.maxWriters
+		start := ib.maxWriters - ib.writers
+		ib.writers += start
+		ib.mu.Unlock()
+		for range start {
+			go ib.write()
+		}
+	}
+	return queued, resume
+}

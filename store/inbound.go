@@ -1,0 +1,442 @@
+package store
+
+import (
+	"database/sql"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// The inbound batch path: the inbox handles the messages that arrive
+// together in one transaction, and reads and writes them with a few
+// statements for the whole batch instead of a dozen for each message.
+
+// Key names an address uniquely across channels ("t:123", "p:+968…", "c:name").
+func (a Address) Key() string {
+	switch {
+	case a.TelegramChatID != 0:
+		return "t:" + strconv.FormatInt(a.TelegramChatID, 10)
+	case a.Phone != "":
+		return "p:" + a.Phone
+	}
+	return "c:" + a.ConsoleUser
+}
+
+func (c *Contact) addressKeys() []string {
+	var keys []string
+	if c.TelegramChatID != nil {
+		keys = append(keys, Address{TelegramChatID: *c.TelegramChatID}.Key())
+	}
+	if c.Phone != nil {
+		keys = append(keys, Address{Phone: *c.Phone}.Key())
+	}
+	if c.ConsoleUser != nil {
+		keys = append(keys, Address{ConsoleUser: *c.ConsoleUser}.Key())
+	}
+	return keys
+}
+
+// ContactsByAddresses finds the contacts at addrs, creating those that do not
+// exist yet (with the language of the same index in langs). The result is
+// keyed by Address.Key. On PostgreSQL the rows stay locked until the
+// transaction ends, as with ContactByAddress.
+func (tx *Tx) ContactsByAddresses(addrs []Address, langs []string) (map[string]*Contact, error) {
+	out := make(map[string]*Contact, len(addrs))
+	if err := tx.findContacts(addrs, out); err != nil {
+		return nil, err
+	}
+	var missing []*Contact
+	seen := map[string]bool{}
+	for i, a := range addrs {
+		k := a.Key()
+		if out[k] != nil || seen[k] {
+			continue
+		}
+		if _, _, err := a.where(); err != nil {
+			return nil, err
+		}
+		seen[k] = true
+		c := &Contact{Language: langs[i]}
+		switch {
+		case a.TelegramChatID != 0:
+			id := a.TelegramChatID
+			c.TelegramChatID = &id
+		case a.Phone != "":
+			p := a.Phone
+			c.Phone = &p
+		default:
+			u := a.ConsoleUser
+			c.ConsoleUser = &u
+		}
+		missing = append(missing, c)
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	// Another process may create some of them at the same moment: insert
+	// what is not there, then read back what another inserted first.
+	if err := tx.createContacts(missing, out); err != nil {
+		return nil, err
+	}
+	var again []Address
+	for _, a := range addrs {
+		if out[a.Key()] == nil {
+			again = append(again, a)
+		}
+	}
+	if len(again) > 0 {
+		if err := tx.findContacts(again, out); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range addrs {
+		if out[a.Key()] == nil {
+			return nil, fmt.Errorf("store: contact at %s vanished while it was created", a.Key()[:1])
+		}
+	}
+	return out, nil
+}
+
+const contactColumns = `id, telegram_chat_id, phone, console_user, language, name, governorate, track,
+	consent_at, opted_out_at, telegram_blocked, sms_unreachable, erased_at, created_at, updated_at`
+
+// createContacts inserts contacts in one statement and adds those it created
+// to out (one that exists already is left out).
+func (tx *Tx) createContacts(list []*Contact, out map[string]*Contact) error {
+	now := tx.store.now()
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO contacts (telegram_chat_id, phone, console_user, language, created_at, updated_at) VALUES ")
+	args := make([]any, 0, 6*len(list))
+	for i, c := range list {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(?, ?, ?, ?, ?, ?)")
+		args = append(args, c.TelegramChatID, c.Phone, c.ConsoleUser, c.Language, now, now)
+	}
+	sb.WriteString(" ON CONFLICT DO NOTHING RETURNING " + contactColumns)
+	rows, err := tx.db.Raw(sb.String(), args...).Rows()
+	if err != nil {
+		return fmt.Errorf("store: create contacts: %w", err)
+	}
+	created, err := scanContacts(rows)
+	if err != nil {
+		return fmt.Errorf("store: create contacts: %w", err)
+	}
+	for _, c := range created {
+		c.created = true
+		for _, k := range c.addressKeys() {
+			out[k] = c
+		}
+	}
+	return nil
+}
+
+// findContacts adds the contacts at addrs to out, keyed by address.
+func (tx *Tx) findContacts(addrs []Address, out map[string]*Contact) error {
+	var chats []int64
+	var phones, users []string
+	for _, a := range addrs {
+		switch {
+		case a.TelegramChatID != 0:
+			chats = append(chats, a.TelegramChatID)
+		case a.Phone != "":
+			phones = append(phones, a.Phone)
+		case a.ConsoleUser != "":
+			users = append(users, a.ConsoleUser)
+		}
+	}
+	var conds []string
+	var args []any
+	if len(chats) > 0 {
+		conds, args = append(conds, "telegram_chat_id IN ?"), append(args, chats)
+	}
+	if len(phones) > 0 {
+		conds, args = append(conds, "phone IN ?"), append(args, phones)
+	}
+	if len(users) > 0 {
+		conds, args = append(conds, "console_user IN ?"), append(args, users)
+	}
+	if len(conds) == 0 {
+		return nil
+	}
+	query := "SELECT " + contactColumns + " FROM contacts WHERE " + strings.Join(conds, " OR ") + " ORDER BY id"
+	if tx.store.dialect == "postgres" {
+		query += " FOR UPDATE"
+	}
+	rows, err := tx.db.Raw(query, args...).Rows()
+	if err != nil {
+		return fmt.Errorf("store: find contacts: %w", err)
+	}
+	list, err := scanContacts(rows)
+	if err != nil {
+		return fmt.Errorf("store: find contacts: %w", err)
+	}
+	for _, c := range list {
+		for _, k := range c.addressKeys() {
+			out[k] = c
+		}
+	}
+	return nil
+}
+
+// scanContacts reads rows of contactColumns and closes them.
+func scanContacts(rows *sql.Rows) ([]*Contact, error) {
+	defer rows.Close()
+	var list []*Contact
+	for rows.Next() {
+		c := &Contact{}
+		if err := rows.Scan(&c.ID, &c.TelegramChatID, &c.Phone, &c.ConsoleUser, &c.Language, &c.Name, &c.Governorate,
+			&c.Track, &c.ConsentAt, &c.OptedOutAt, &c.TelegramBlocked, &c.SMSUnreachable, &c.ErasedAt,
+			&c.CreatedAt, &c.UpdatedAt); err != nil {
+			return nil, err
+		}
+		list = append(list, c)
+	}
+	return list, rows.Err()
+}
+
+// InboundClaim is one provider message id to record.
+type InboundClaim struct {
+	Channel    string
+	ExternalID string
+	ContactID  int64
+}
+
+// ClaimInbounds records provider message ids in one statement; fresh[i]
+// is false when claims[i] was handled before (or appears earlier in claims).
+func (tx *Tx) ClaimInbounds(claims []InboundClaim) (fresh []bool, err error) {
+	fresh = make([]bool, len(claims))
+	if len(claims) == 0 {
+		return fresh, nil
+	}
+	now := tx.store.now()
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO inbound_messages (channel, external_id, contact_id, received_at) VALUES ")
+	args := make([]any, 0, 4*len(claims))
+	for i, c := range claims {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(?, ?, ?, ?)")
+		args = append(args, c.Channel, c.ExternalID, c.ContactID, now)
+	}
+	sb.WriteString(" ON CONFLICT (channel, external_id) DO NOTHING RETURNING channel, external_id")
+	rows, err := tx.db.Raw(sb.String(), args...).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("store: record inbound: %w", err)
+	}
+	defer rows.Close()
+	claimed := map[[2]string]bool{}
+	for rows.Next() {
+		var ch, id string
+		if err := rows.Scan(&ch, &id); err != nil {
+			return nil, fmt.Errorf("store: record inbound: %w", err)
+		}
+		claimed[[2]string{ch, id}] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: record inbound: %w", err)
+	}
+	for i, c := range claims {
+		k := [2]string{c.Channel, c.ExternalID}
+		fresh[i] = claimed[k]
+		delete(claimed, k) // a second claim of the same id in one batch is a duplicate
+	}
+	return fresh, nil
+}
+
+// States returns the saved conversation states of contacts (missing: none saved).
+func (tx *Tx) States(contactIDs []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(contactIDs))
+	if len(contactIDs) == 0 {
+		return out, nil
+	}
+	rows, err := tx.db.Raw("SELECT contact_id, data FROM conversation_states WHERE contact_id IN ?", contactIDs).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("store: load states: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var data string
+		if err := rows.Scan(&id, &data); err != nil {
+			return nil, fmt.Errorf("store: load states: %w", err)
+		}
+		out[id] = data
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: load states: %w", err)
+	}
+	return out, nil
+}
+
+// SaveStates replaces the conversation states of several contacts (each at most once).
+func (tx *Tx) SaveStates(states map[int64]string) error {
+	if len(states) == 0 {
+		return nil
+	}
+	rows := make([]ConversationState, 0, len(states))
+	for id, data := range states {
+		rows = append(rows, ConversationState{ContactID: id, Data: data})
+	}
+	slices.SortFunc(rows, func(a, b ConversationState) int { return int(a.ContactID - b.ContactID) })
+	err := tx.db.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "contact_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"data", "updated_at"}),
+	}).Create(&rows).Error
+	if err != nil {
+		return fmt.Errorf("store: save states: %w", err)
+	}
+	return nil
+}
+
+// SignupsOf returns the sign-ups of contacts, oldest first, with each
+// waitlisted one's place on its list.
+func (tx *Tx) SignupsOf(contactIDs []int64) (map[int64][]Signup, error) {
+	out := map[int64][]Signup{}
+	if len(contactIDs) == 0 {
+		return out, nil
+	}
+	rows, err := tx.db.Raw(`SELECT id, contact_id, opportunity_id, status, created_at, updated_at
+		FROM signups WHERE contact_id IN ? ORDER BY id`, contactIDs).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("store: load sign-ups: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var su Signup
+		if err := rows.Scan(&su.ID, &su.ContactID, &su.OpportunityID, &su.Status, &su.CreatedAt, &su.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("store: load sign-ups: %w", err)
+		}
+		out[su.ContactID] = append(out[su.ContactID], su)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: load sign-ups: %w", err)
+	}
+	for _, list := range out {
+		if err := tx.setPositions(list); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// RecentOrdersOf returns up to limit latest orders of each contact, as RecentOrders does for one.
+func (tx *Tx) RecentOrdersOf(contactIDs []int64, limit int) (map[int64][]Order, error) {
+	out := map[int64][]Order{}
+	if len(contactIDs) == 0 {
+		return out, nil
+	}
+	var list []Order
+	err := tx.db.Raw(`SELECT id, order_ref, contact_id, status, status_at, items, total, currency, customer_area,
+		notice_id, created_at, updated_at FROM (
+			SELECT orders.*, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY status_at DESC, id DESC) AS rn
+			FROM orders WHERE contact_id IN ?) recent
+		WHERE rn <= ? ORDER BY contact_id, rn`, contactIDs, limit).Scan(&list).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: recent orders: %w", err)
+	}
+	for _, o := range list {
+		out[o.ContactID] = append(out[o.ContactID], o)
+	}
+	return out, nil
+}
+
+// OpenOpportunities lists the opportunities people may still sign up for at
+// now, with their registered counts, soonest first: what every
+// conversation in a batch reads alike. The opportunities themselves come
+// from a small cache, checked against the table with one cheap query
+// (count, last id, last update: a row added, removed or saved through the
+// models changes it); the counts are always read.
+func (tx *Tx) OpenOpportunities(now time.Time) ([]OpportunityView, error) {
+	var n, lastID int64
+	var lastUpdate any
+	if err := tx.db.Raw("SELECT COUNT(*), COALESCE(MAX(id), 0), MAX(updated_at) FROM opportunities").Row().
+		Scan(&n, &lastID, &lastUpdate); err != nil {
+		return nil, fmt.Errorf("store: check opportunities: %w", err)
+	}
+	key := fmt.Sprint(n, "/", lastID, "/", lastUpdate)
+	c := &tx.store.opportunities
+	c.mu.Lock()
+	opps, hit := c.opps, c.key == key && !c.readAt.After(now)
+	c.mu.Unlock()
+	if !hit {
+		opps = nil
+		if err := tx.db.Where("(signup_deadline IS NULL AND starts_at > ?) OR signup_deadline > ?", now, now).
+			Order("starts_at, id").Find(&opps).Error; err != nil {
+			return nil, fmt.Errorf("store: load opportunities: %w", err)
+		}
+		c.mu.Lock()
+		c.key, c.opps, c.readAt = key, opps, now
+		c.mu.Unlock()
+	}
+	open := make([]Opportunity, 0, len(opps))
+	for _, o := range opps {
+		if (o.SignupDeadline == nil && o.StartsAt.After(now)) || (o.SignupDeadline != nil && o.SignupDeadline.After(now)) {
+			open = append(open, o)
+		}
+	}
+	return tx.views(open)
+}
+
+// opportunityCache holds the opportunities open when last read (see OpenOpportunities).
+type opportunityCache struct {
+	mu     sync.Mutex
+	key    string
+	readAt time.Time
+	opps   []Opportunity // shared: read only
+}
+
+// OpportunitiesByID loads opportunities with their registered counts (the
+// closed ones a person signed up for), soonest first.
+func (tx *Tx) OpportunitiesByID(ids []int64) ([]OpportunityView, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var opps []Opportunity
+	if err := tx.db.Where("id IN ?", ids).Order("starts_at, id").Find(&opps).Error; err != nil {
+		return nil, fmt.Errorf("store: load opportunities: %w", err)
+	}
+	return tx.views(opps)
+}
+
+// EnqueueReplies adds reply messages to the outbox like Enqueue (a message
+// whose dedupe key is there already is left out), with one statement per 500
+// rows and without reading their ids back. It returns how many it added.
+func (tx *Tx) EnqueueReplies(msgs []*OutboxMessage) (int, error) {
+	now := tx.store.now()
+	added := 0
+	for chunk := range slices.Chunk(msgs, 500) {
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO outbox (contact_id, channel, recipient, language, priority, payload, body, always,
+			status, next_attempt_at, dedupe_key, broadcast_id, created_at, updated_at) VALUES `)
+		args := make([]any, 0, 14*len(chunk))
+		for i, m := range chunk {
+			if m.Status == "" {
+				m.Status = OutboxPending
+			}
+			if m.NextAttemptAt.IsZero() {
+				m.NextAttemptAt = now
+			}
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, m.ContactID, m.Channel, m.Recipient, m.Language, m.Priority, m.Payload, m.Body, m.Always,
+				m.Status, m.NextAttemptAt, m.DedupeKey, m.BroadcastID, now, now)
+		}
+		sb.WriteString(" ON CONFLICT DO NOTHING")
+		res := tx.db.Exec(sb.String(), args...)
+		if res.Error != nil {
+			return added, fmt.Errorf("store: enqueue: %w", res.Error)
+		}
+		added += int(res.RowsAffected)
+	}
+	return added, nil
+}
