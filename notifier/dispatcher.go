@@ -656,6 +656,7 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 	d.mu.Unlock()
 	if stale { // claims name us: others must see us alive while we send
 		d.beat(ctx)
+		d.takeOver(ctx, "") // and what a stopped process held goes now
 	}
 	now := d.clock.Now()
 	type claimed struct {

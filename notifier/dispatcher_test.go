@@ -470,12 +470,12 @@ func TestA429PausesWhomItConcerns(t *testing.T) {
 			f := newFake(bot.Telegram, 0)
 			f.limits.PerRecipient = 200 * time.Millisecond
 			var once sync.Once
-			var at time.Time
+			throttledAt := make(chan time.Time, 1)
 			f.onSend = func(m bot.Outgoing) error {
 				var err error
 				if m.Body == "throttled" {
 					once.Do(func() {
-						at = time.Now()
+						throttledAt <- time.Now()
 						err = &bot.SendError{Kind: bot.RetryLater, RetryAfter: retryAfter, Err: errors.New("429 Too Many Requests: retry after 1")}
 					})
 				}
@@ -492,7 +492,12 @@ func TestA429PausesWhomItConcerns(t *testing.T) {
 			}
 			enqueue(t, s, msg(throttled, bot.Telegram, store.PriorityReply, "throttled"))
 			d.Notify()
-			waitFor(t, 2*time.Second, "the 429", func() bool { f.mu.Lock(); defer f.mu.Unlock(); return !at.IsZero() })
+			var at time.Time
+			select {
+			case at = <-throttledAt:
+			case <-time.After(5 * time.Second):
+				t.Fatal("timed out waiting for the 429")
+			}
 			var others []*store.OutboxMessage
 			for i := 1; i <= 5; i++ {
 				others = append(others, msg(contact(t, s, i, "ar"), bot.Telegram, store.PriorityReply, fmt.Sprintf("other:%d", i)))

@@ -113,6 +113,9 @@ func Run(ctx context.Context, s Session, in io.Reader, h Handler, d Drainer) err
 		}
 		if line := clean(r.line); line != "" {
 			if terr := turn(ctx, s, line, h, d); terr != nil {
+				if ctx.Err() != nil {
+					return nil // stopped in the middle of a turn: what was saved stays, the rest goes at the next start
+				}
 				return terr
 			}
 		}

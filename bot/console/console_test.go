@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,7 +50,7 @@ func TestRunReturnsWhenCancelledWhileWaiting(t *testing.T) {
 	clk := clock.NewManual(time.Date(2026, 11, 23, 6, 0, 0, 0, time.UTC))
 	s := storetest.SQLite(t, clk)
 	p := pipelinetest.New(t, s, clk)
-	var out bytes.Buffer
+	var out lockedBuffer
 	d := notifier.NewDispatcher(s, []bot.Sender{console.NewSender(&out, p.Renderer)}, clk, p.Log, nil, notifier.DispatcherConfig{})
 	stdin, typing := io.Pipe()
 	defer typing.Close()
@@ -61,7 +62,12 @@ func TestRunReturnsWhenCancelledWhileWaiting(t *testing.T) {
 	if _, err := io.WriteString(typing, "1\n"); err != nil { // one line answered, then silence
 		t.Fatal(err)
 	}
-	time.Sleep(50 * time.Millisecond)
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(out.String(), "What is your name?"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the line was not answered:\n%s", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	cancel()
 	select {
 	case err := <-done:
@@ -74,4 +80,22 @@ func TestRunReturnsWhenCancelledWhileWaiting(t *testing.T) {
 	if !strings.Contains(out.String(), "What is your name?") {
 		t.Errorf("the line typed before Ctrl-C was not answered:\n%s", out.String())
 	}
+}
+
+// lockedBuffer is a buffer the console writes to while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
