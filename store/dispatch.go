@@ -5,6 +5,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/stdlib"
@@ -102,13 +104,14 @@ func (s *Store) FinishBatch(ctx context.Context, results []OutboxResult) error {
 		return nil
 	}
 	now := s.now()
+	var sent []OutboxResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, r := range results {
 			var res *gorm.DB
 			switch r.Status {
 			case OutboxSent:
-				res = tx.Exec(`UPDATE outbox SET status = 'sent', provider_id = ?, sent_at = ?, error = '', lease_until = NULL, claimed_by = NULL, updated_at = ? WHERE id = ?`,
-					r.ProviderID, now, now, r.ID)
+				sent = append(sent, r) // the common case: one statement for many, below
+				continue
 			case OutboxPending:
 				dec := 0
 				if r.Released {
@@ -126,10 +129,31 @@ func (s *Store) FinishBatch(ctx context.Context, results []OutboxResult) error {
 				return fmt.Errorf("outbox %d: %w", r.ID, res.Error)
 			}
 		}
-		return nil
+		return finishSent(tx, sent, now)
 	})
 	if err != nil {
 		return fmt.Errorf("store: record send results: %w", err)
+	}
+	return nil
+}
+
+// finishSent marks messages sent, a few hundred in one statement.
+func finishSent(tx *gorm.DB, sent []OutboxResult, now time.Time) error {
+	for chunk := range slices.Chunk(sent, 300) {
+		var q strings.Builder
+		args := make([]any, 0, 2*len(chunk)+3)
+		ids := make([]int64, len(chunk))
+		q.WriteString("UPDATE outbox SET status = 'sent', provider_id = CASE id")
+		for i, r := range chunk {
+			q.WriteString(" WHEN ? THEN ?")
+			args = append(args, r.ID, r.ProviderID)
+			ids[i] = r.ID
+		}
+		q.WriteString(" ELSE provider_id END, sent_at = ?, error = '', lease_until = NULL, claimed_by = NULL, updated_at = ? WHERE id IN ?")
+		args = append(args, now, now, ids)
+		if err := tx.Exec(q.String(), args...).Error; err != nil {
+			return fmt.Errorf("outbox: mark %d sent: %w", len(chunk), err)
+		}
 	}
 	return nil
 }

@@ -90,7 +90,7 @@ func NewSender(cfg config.Twilio, o Options) (*Sender, error) {
 			TLSHandshakeTimeout:   5 * time.Second,
 			ResponseHeaderTimeout: 10 * time.Second,
 			IdleConnTimeout:       90 * time.Second,
-			MaxIdleConnsPerHost:   16,
+			MaxIdleConnsPerHost:   64, // one per send in flight (the dispatcher runs 32 at once)
 			ForceAttemptHTTP2:     true,
 		}
 	}

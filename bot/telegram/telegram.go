@@ -78,13 +78,23 @@ func New(cfg Config, r *bot.Renderer, s *store.Store, ib Inbox, clk clock.Clock,
 	api := &tgbotapi.BotAPI{Token: cfg.Token, Buffer: 0}
 	api.SetAPIEndpoint(cfg.APIEndpoint)
 	c := &Bot{
-		cfg: cfg, api: api, http: &http.Client{}, renderer: r, store: s, inbox: ib, clock: clk,
+		cfg: cfg, api: api, http: &http.Client{Transport: transport()}, renderer: r, store: s, inbox: ib, clock: clk,
 		log: log.With("channel", bot.Telegram), notify: notify,
 	}
 	for i := range c.chats {
 		c.chats[i].ch = make(chan struct{}, 1)
 	}
 	return c
+}
+
+// transport keeps enough idle connections to Telegram for every send in
+// flight (the dispatcher runs 32 at once): Go's default keeps two, so busy
+// moments spent their time dialling new connections.
+func transport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 128
+	t.MaxIdleConnsPerHost = 64
+	return t
 }
 
 // client returns the library bound to ctx: its calls end when ctx does (the
