@@ -119,6 +119,7 @@ func (r *Renderer) text(lang, key string, data map[string]any) (string, error) {
 // value resolves the markers flows.T, TD, L, List and Date; other values pass
 // through. Strings from people (names, staff titles) are left as they are.
 func (r *Renderer) value(lang string, v any) (any, error) {
+	var err error
 	m, ok := v.(map[string]any)
 	if !ok {
 		return v, nil
@@ -150,6 +151,19 @@ func (r *Renderer) value(lang string, v any) (any, error) {
 			return nil, err
 		}
 		return strings.Join(parts, sep), nil
+	}
+	if amount, ok := m["$money"].(string); ok {
+		cur, _ := m["$cur"].(string)
+		if cur == "" {
+			return amount, nil
+		}
+		name := cur
+		if r.bundle.Has(lang, "currency."+cur) {
+			if name, err = r.text(lang, "currency."+cur, nil); err != nil {
+				return nil, err
+			}
+		}
+		return r.text(lang, "format.money", map[string]any{"Amount": amount, "Currency": name})
 	}
 	if s, ok := m["$date"].(string); ok {
 		t, err := time.Parse(time.RFC3339, s)

@@ -173,13 +173,9 @@ func (ib *Inbox) snapshot(tx *store.Tx, c *store.Contact, channel string, now ti
 		return snap, err
 	}
 	for _, o := range orders {
-		total := o.Total
-		if total != "" && o.Currency != "" {
-			total += " " + o.Currency
-		}
 		snap.Orders = append(snap.Orders, flows.Order{
 			ID: o.ID, Ref: o.OrderRef, Status: o.Status, StatusAt: o.StatusAt,
-			Items: o.Items, Total: total, CustomerArea: o.CustomerArea,
+			Items: o.Items, Total: o.Total, Currency: o.Currency, CustomerArea: o.CustomerArea,
 		})
 	}
 	return snap, nil

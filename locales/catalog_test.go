@@ -12,7 +12,7 @@ import (
 
 func load(t *testing.T) *Bundle {
 	t.Helper()
-	b, err := Load("")
+	b, err := Load("", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestContentDirOverridesAText(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "messages", "staff.en.toml"), []byte(override), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b, err := Load(dir)
+	b, err := Load(dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestContentDirOverridesAText(t *testing.T) {
 	if got, _ := b.Text("ar", "menu.help", nil); got != "مساعدة" {
 		t.Fatalf("Arabic text changed by an English override: %q", got)
 	}
-	if _, err := Load(filepath.Join(dir, "missing")); err == nil {
+	if _, err := Load(filepath.Join(dir, "missing"), ""); err == nil {
 		t.Fatal("a missing TAMKEEN_CONTENT_DIR must be an error")
 	}
 }

@@ -19,7 +19,7 @@ var sample = map[string]any{
 // budget ("sms:N") fits N segments when rendered, in every language, for
 // every plural form; and every language budgets the same keys.
 func TestCatalogSegmentBudgets(t *testing.T) {
-	b, err := locales.Load("")
+	b, err := locales.Load("", "")
 	if err != nil {
 		t.Fatal(err)
 	}

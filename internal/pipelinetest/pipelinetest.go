@@ -33,7 +33,7 @@ type Pipeline struct {
 // now, and returns the pipeline. s must use clk.
 func New(t testing.TB, s *store.Store, clk clock.Clock) *Pipeline {
 	t.Helper()
-	bundle, err := locales.Load("")
+	bundle, err := locales.Load("", "")
 	if err != nil {
 		t.Fatal(err)
 	}
