@@ -93,7 +93,7 @@ func Load(lookupEnv LookupEnv) (Config, error) {
 	// The pack gives the phone region and time zone; explicit settings win.
 	pack, err := locales.PackSettings(c.Country)
 	if err != nil {
-		errs = append(errs, fmt.Errorf("TAMKEEN_COUNTRY=%q: allowed values are %s (the country pack: regions, currency, programs, lessons)", c.Country, strings.Join(locales.Countries(), ", ")))
+		errs = append(errs, fmt.Errorf("TAMKEEN_COUNTRY=%q: allowed values are %s (the country pack: regions, currency, programs, lessons)", get("TAMKEEN_COUNTRY", ""), strings.Join(locales.Countries(), ", ")))
 		pack = locales.Pack{PhoneRegion: "OM", TimeZone: "Asia/Muscat"}
 	}
 	c.DefaultRegion = strings.ToUpper(get("TAMKEEN_DEFAULT_REGION", pack.PhoneRegion))

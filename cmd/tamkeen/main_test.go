@@ -135,6 +135,7 @@ func TestBadConfigurationExitsWithCode2AndNamesTheVariable(t *testing.T) {
 	}{
 		{[]string{"TAMKEEN_TIMEZONE=Mars/Olympus"}, []string{"serve"}, "TAMKEEN_TIMEZONE"},
 		{[]string{"TAMKEEN_QUIET_HOURS=late"}, []string{"chat"}, "TAMKEEN_QUIET_HOURS"},
+		{[]string{"TAMKEEN_COUNTRY=FR"}, []string{"chat", "--lang", "ar"}, "TAMKEEN_COUNTRY=\"FR\": allowed values are EG, JO, OM, SA"},
 		{nil, []string{"chat", "--lang", "fr"}, "--lang"},
 		{nil, []string{"chat", "--phone", "12"}, "--phone"},
 		{nil, []string{"fly"}, "unknown command"},
@@ -186,6 +187,32 @@ func chatSessionAs(t *testing.T, dir, user string, lines ...string) string {
 		t.Fatalf("chat did not finish")
 	}
 	return stdout.String()
+}
+
+// TAMKEEN_COUNTRY=JO tamkeen chat (and SA, EG, OM) offers that country's
+// regions and names its program in the first lesson.
+func TestChatShowsTheChosenCountrysRegionsAndProgram(t *testing.T) {
+	cases := []struct{ country, region, program, foreign string }{
+		{"OM", "ظفار", "«تمكين» برنامج من وزارة التنمية الاجتماعية", "إربد"},
+		{"JO", "إربد", "صندوق المعونة الوطنية", "ظفار"},
+		{"SA", "جازان", "التمكين الاجتماعي", "الجيزة"},
+		{"EG", "الجيزة", "وزارة التضامن الاجتماعي", "جازان"},
+	}
+	for _, c := range cases {
+		t.Run(c.country, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			cmd := command(t.TempDir(), []string{"TAMKEEN_COUNTRY=" + c.country}, "chat", "--lang", "ar")
+			cmd.Stdin = strings.NewReader(strings.Join([]string{"مرحبا", "1", "اسم تجريبي", c.region, "1", "1"}, "\n") + "\n")
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("chat: %v\n%s", err, stderr.String())
+			}
+			out := stdout.String()
+			if !strings.Contains(out, c.region) || !strings.Contains(out, c.program) || strings.Contains(out, c.foreign) {
+				t.Errorf("want %s and %q without %s:\n%s", c.region, c.program, c.foreign, out)
+			}
+		})
+	}
 }
 
 func TestScriptedArabicChatReachesASignUpAndSurvivesARestart(t *testing.T) {
