@@ -287,3 +287,28 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("version = %q, %v", out, err)
 	}
 }
+
+// Order events come from a marketplace for producer families (Maksab in
+// Oman): in a pack without one the endpoint stays off even with a secret,
+// and the log says why; in Oman's it is on.
+func TestOrderEventsOnlyWhereThePackHasAMarketplace(t *testing.T) {
+	for _, c := range []struct {
+		country string
+		on      bool
+	}{{"OM", true}, {"JO", false}} {
+		t.Run(c.country, func(t *testing.T) {
+			_, addr, logs := startServe(t, t.TempDir(), []string{"TAMKEEN_COUNTRY=" + c.country, "TAMKEEN_ORDERS_SECRET=0123456789abcdef"})
+			resp, err := http.Post("http://"+addr+"/api/v1/orders/events", "application/json", strings.NewReader(`{}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if off := resp.StatusCode == http.StatusServiceUnavailable; off == c.on {
+				t.Errorf("POST order event = %d; on = %v", resp.StatusCode, c.on)
+			}
+			if !c.on && !strings.Contains(logs.String(), "the country pack has no marketplace") {
+				t.Errorf("the log does not say why order events are off:\n%s", logs.String())
+			}
+		})
+	}
+}
