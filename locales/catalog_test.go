@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func load(t *testing.T) *Bundle {
@@ -199,5 +200,49 @@ func TestUnsupportedLanguageFallsBackToArabic(t *testing.T) {
 	}
 	if _, err := b.Text("ar", "no.such.key", nil); err == nil {
 		t.Fatal("a missing key must be an error")
+	}
+}
+
+// A staff file in TAMKEEN_CONTENT_DIR/countries/<cc>/messages rewords a
+// pack's text for that pack only.
+func TestContentDirOverridesAPacksText(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "countries", "jo", "messages"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	override := "[\"pack.office\"]\nother = \"مكتب صندوق المعونة الوطنية في إربد\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "countries", "jo", "messages", "staff.ar.toml"), []byte(override), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	jo, err := Load(dir, "JO")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := jo.Text("ar", "pack.office", nil); got != "مكتب صندوق المعونة الوطنية في إربد" {
+		t.Fatalf("override not applied: %q", got)
+	}
+	eg, err := Load(dir, "EG")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := eg.Text("ar", "pack.office", nil); strings.Contains(got, "إربد") {
+		t.Fatalf("Jordan's override reached Egypt: %q", got)
+	}
+}
+
+// Each pack's settings are usable: a real time zone and phone region, a
+// three-letter currency, regions and lessons; an unknown country is refused.
+func TestPackSettings(t *testing.T) {
+	for _, c := range Countries() {
+		p, err := PackSettings(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := time.LoadLocation(p.TimeZone); err != nil || p.Country != c || len(p.Currency) != 3 || p.PhoneRegion != c {
+			t.Errorf("%s: %+v (%v)", c, p, err)
+		}
+	}
+	if _, err := Load("", "FR"); err == nil || !strings.Contains(err.Error(), "EG, JO, OM, SA") {
+		t.Errorf("unknown country: %v", err)
 	}
 }

@@ -117,7 +117,7 @@ func (c Content) Module(id string) (Module, bool) {
 func (c Content) validate() error {
 	var errs []error
 	if len(c.Tracks) == 0 || len(c.Governorates) == 0 || len(c.Modules) == 0 || len(c.Questions) == 0 {
-		errs = append(errs, errors.New("content.toml needs tracks, governorates, modules and questions"))
+		errs = append(errs, errors.New("content.toml needs tracks and questions, and the country's pack.toml governorates and modules"))
 	}
 	for _, m := range c.Modules {
 		if m.Pages < 1 {
