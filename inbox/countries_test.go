@@ -9,10 +9,12 @@ import (
 
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/clock"
+	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/orders"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/textnorm"
 )
 
 var optionLine = regexp.MustCompile(`(?m)^\d+\. (.+)$`)
@@ -122,6 +124,45 @@ func TestOrderNoticesShowThePacksCurrency(t *testing.T) {
 				if named := strings.Contains(m.Text, "مكسب") || strings.Contains(m.Text, "Maksab"); named != b.Content.Pack.Marketplace {
 					t.Errorf("%s notice %q: names Maksab = %v, want %v (only where Maksab exists)", lang, m.Text, named, b.Content.Pack.Marketplace)
 				}
+			}
+		})
+	}
+}
+
+// TestTownsChooseTheirRegion: in every pack, each town listed under a region
+// (gov.<id>.words) picks that region and no other when typed at
+// registration, in Arabic and English.
+func TestTownsChooseTheirRegion(t *testing.T) {
+	for _, country := range locales.Countries() {
+		t.Run(country, func(t *testing.T) {
+			b, err := locales.Load("", country)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := bot.NewRenderer(b, time.UTC)
+			opts := make([]flows.Option, len(b.Content.Governorates))
+			for i, g := range b.Content.Governorates {
+				opts[i] = flows.Option{Payload: "g:" + g, Key: "gov." + g}
+			}
+			checked := 0
+			for _, lang := range b.Languages() {
+				labels := r.OptionLabels(lang, opts)
+				for i, g := range b.Content.Governorates {
+					if !b.Has(lang, "gov."+g+".words") {
+						continue
+					}
+					words, _ := b.Text(lang, "gov."+g+".words", nil)
+					for _, w := range strings.FieldsFunc(words, func(r rune) bool { return r == ',' || r == '،' }) {
+						w = strings.TrimSpace(w)
+						checked++
+						if got, ok := textnorm.Pick(w, labels); !ok || got != i {
+							t.Errorf("%s %q picks %d (%v), want %s", lang, w, got, ok, g)
+						}
+					}
+				}
+			}
+			if checked == 0 {
+				t.Error("no towns listed")
 			}
 		})
 	}
