@@ -312,3 +312,23 @@ func TestOrderEventsOnlyWhereThePackHasAMarketplace(t *testing.T) {
 		})
 	}
 }
+
+// `tamkeen content` shows staff the chosen pack: its regions and each lesson
+// with the article its facts come from.
+func TestContentShowsThePacksLessonsAndSources(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	cmd := command(t.TempDir(), []string{"TAMKEEN_COUNTRY=EG"}, "content", "--lang", "en")
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("content: %v\n%s", err, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{"EGP", "regions (27)", "giza Giza", "takaful_karama", "004", "Ministry of Social Solidarity"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("content output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Muscat") || strings.Contains(out, "Maksab") {
+		t.Errorf("Egypt's pack shows Omani content:\n%s", out)
+	}
+}
