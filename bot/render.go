@@ -116,10 +116,10 @@ func (r *Renderer) text(lang, key string, data map[string]any) (string, error) {
 	return r.bundle.Text(lang, key, resolved)
 }
 
-// value resolves the markers flows.T, TD, L, List and Date; other values pass
-// through. Strings from people (names, staff titles) are left as they are.
+// value resolves the markers flows.T, TD, L, List, Money and Date; other
+// values pass through. Strings from people (names, staff titles) are left as
+// they are.
 func (r *Renderer) value(lang string, v any) (any, error) {
-	var err error
 	m, ok := v.(map[string]any)
 	if !ok {
 		return v, nil
@@ -157,11 +157,13 @@ func (r *Renderer) value(lang string, v any) (any, error) {
 		if cur == "" {
 			return amount, nil
 		}
-		name := cur
+		name := cur // a currency without a name in the catalog shows its code
 		if r.bundle.Has(lang, "currency."+cur) {
-			if name, err = r.text(lang, "currency."+cur, nil); err != nil {
+			s, err := r.text(lang, "currency."+cur, nil)
+			if err != nil {
 				return nil, err
 			}
+			name = s
 		}
 		return r.text(lang, "format.money", map[string]any{"Amount": amount, "Currency": name})
 	}
