@@ -116,8 +116,9 @@ func (r *Renderer) text(lang, key string, data map[string]any) (string, error) {
 	return r.bundle.Text(lang, key, resolved)
 }
 
-// value resolves the markers flows.T, TD, L, List and Date; other values pass
-// through. Strings from people (names, staff titles) are left as they are.
+// value resolves the markers flows.T, TD, L, List, Money and Date; other
+// values pass through. Strings from people (names, staff titles) are left as
+// they are.
 func (r *Renderer) value(lang string, v any) (any, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -150,6 +151,21 @@ func (r *Renderer) value(lang string, v any) (any, error) {
 			return nil, err
 		}
 		return strings.Join(parts, sep), nil
+	}
+	if amount, ok := m["$money"].(string); ok {
+		cur, _ := m["$cur"].(string)
+		if cur == "" {
+			return amount, nil
+		}
+		name := cur // a currency without a name in the catalog shows its code
+		if r.bundle.Has(lang, "currency."+cur) {
+			s, err := r.text(lang, "currency."+cur, nil)
+			if err != nil {
+				return nil, err
+			}
+			name = s
+		}
+		return r.text(lang, "format.money", map[string]any{"Amount": amount, "Currency": name})
 	}
 	if s, ok := m["$date"].(string); ok {
 		t, err := time.Parse(time.RFC3339, s)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/tamkeen/tamkeen/locales"
 )
 
 // Config is every setting the service uses.
@@ -19,6 +21,7 @@ type Config struct {
 	HTTPAddr      string          // TAMKEEN_HTTP_ADDR
 	PublicURL     string          // TAMKEEN_PUBLIC_URL: how providers reach us (webhooks)
 	AdminToken    string          // TAMKEEN_ADMIN_TOKEN: bearer token of the staff API
+	Country       string          // TAMKEEN_COUNTRY: the country pack (OM, JO, SA, EG): regions, currency, programs, lessons
 	Location      *time.Location  // TAMKEEN_TIMEZONE
 	DefaultRegion string          // TAMKEEN_DEFAULT_REGION: phone number region, ISO 3166 alpha-2
 	QuietHours    QuietHours      // TAMKEEN_QUIET_HOURS
@@ -79,17 +82,24 @@ func Load(lookupEnv LookupEnv) (Config, error) {
 	}
 	var errs []error
 	c := Config{
-		DB:            get("TAMKEEN_DB", "tamkeen.db"),
-		HTTPAddr:      get("TAMKEEN_HTTP_ADDR", ":8080"),
-		PublicURL:     strings.TrimRight(get("TAMKEEN_PUBLIC_URL", ""), "/"),
-		AdminToken:    get("TAMKEEN_ADMIN_TOKEN", ""),
-		DefaultRegion: strings.ToUpper(get("TAMKEEN_DEFAULT_REGION", "OM")),
-		ContentDir:    get("TAMKEEN_CONTENT_DIR", ""),
-		LogLevel:      strings.ToLower(get("TAMKEEN_LOG_LEVEL", "info")),
-		DebugAddr:     get("TAMKEEN_DEBUG_ADDR", ""),
+		DB:         get("TAMKEEN_DB", "tamkeen.db"),
+		HTTPAddr:   get("TAMKEEN_HTTP_ADDR", ":8080"),
+		PublicURL:  strings.TrimRight(get("TAMKEEN_PUBLIC_URL", ""), "/"),
+		AdminToken: get("TAMKEEN_ADMIN_TOKEN", ""),
+		Country:    strings.ToUpper(get("TAMKEEN_COUNTRY", locales.DefaultCountry)),
+		ContentDir: get("TAMKEEN_CONTENT_DIR", ""),
+		LogLevel:   strings.ToLower(get("TAMKEEN_LOG_LEVEL", "info")),
+		DebugAddr:  get("TAMKEEN_DEBUG_ADDR", ""),
 	}
 
-	tz := get("TAMKEEN_TIMEZONE", "Asia/Muscat")
+	// The pack gives the phone region and time zone; explicit settings win.
+	pack, err := locales.PackSettings(c.Country)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("TAMKEEN_COUNTRY=%q: allowed values are %s (the country pack: regions, currency, programs, lessons)", get("TAMKEEN_COUNTRY", ""), strings.Join(locales.Countries(), ", ")))
+		pack = locales.Pack{PhoneRegion: "OM", TimeZone: "Asia/Muscat"}
+	}
+	c.DefaultRegion = strings.ToUpper(get("TAMKEEN_DEFAULT_REGION", pack.PhoneRegion))
+	tz := get("TAMKEEN_TIMEZONE", pack.TimeZone)
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("TAMKEEN_TIMEZONE=%q: not an IANA time zone name (for example Asia/Muscat, Asia/Riyadh, Africa/Cairo)", tz))

@@ -118,3 +118,31 @@ func TestLoadSMSNeedsPublicURL(t *testing.T) {
 		t.Fatalf("Load = %+v, %v", c.Twilio, err)
 	}
 }
+
+// TAMKEEN_COUNTRY picks the pack, and with it the phone region and the time
+// zone; explicit TAMKEEN_DEFAULT_REGION and TAMKEEN_TIMEZONE still win.
+func TestCountryPicksThePacksRegionAndTimeZone(t *testing.T) {
+	cases := []struct {
+		env                   map[string]string
+		country, region, zone string
+	}{
+		{nil, "OM", "OM", "Asia/Muscat"},
+		{map[string]string{"TAMKEEN_COUNTRY": "jo"}, "JO", "JO", "Asia/Amman"},
+		{map[string]string{"TAMKEEN_COUNTRY": "SA"}, "SA", "SA", "Asia/Riyadh"},
+		{map[string]string{"TAMKEEN_COUNTRY": "EG"}, "EG", "EG", "Africa/Cairo"},
+		{map[string]string{"TAMKEEN_COUNTRY": "EG", "TAMKEEN_DEFAULT_REGION": "SA", "TAMKEEN_TIMEZONE": "Asia/Riyadh"}, "EG", "SA", "Asia/Riyadh"},
+	}
+	for _, c := range cases {
+		got, err := Load(env(c.env))
+		if err != nil {
+			t.Fatalf("%v: %v", c.env, err)
+		}
+		if got.Country != c.country || got.DefaultRegion != c.region || got.Location.String() != c.zone {
+			t.Errorf("%v: country %s, region %s, zone %s; want %s, %s, %s", c.env, got.Country, got.DefaultRegion, got.Location, c.country, c.region, c.zone)
+		}
+	}
+	_, err := Load(env(map[string]string{"TAMKEEN_COUNTRY": "Oman"}))
+	if err == nil || !strings.Contains(err.Error(), `TAMKEEN_COUNTRY="Oman": allowed values are EG, JO, OM, SA`) {
+		t.Fatalf("bad country: %v", err)
+	}
+}

@@ -3,6 +3,8 @@ package flows
 import (
 	"strconv"
 	"strings"
+
+	"github.com/tamkeen/tamkeen/locales"
 )
 
 // modulesStep lists the awareness modules.
@@ -87,17 +89,27 @@ type producerStep struct {
 	backToMenu
 }
 
+// The corner offers the pack's lessons for producers and, where a
+// marketplace sends order events, "my orders".
 func (producerStep) prompt(t *turn) Reply {
-	return Reply{Key: "producer.intro", Options: []Option{
-		{Payload: "m:marketplace", Key: "producer.guide"},
-		{Payload: "m:financing", Key: "producer.financing"},
-		{Payload: "orders", Key: "producer.my_orders"},
-		navMenu(),
-	}}
+	pack := t.e.content.Pack
+	opts := make([]Option, 0, len(pack.ProducerModules)+2)
+	for _, id := range pack.ProducerModules {
+		opts = append(opts, Option{Payload: "m:" + id, Key: "module." + id + ".title"})
+	}
+	if pack.Marketplace {
+		opts = append(opts, Option{Payload: "orders", Key: "producer.my_orders"})
+	}
+	return Reply{Key: "producer.intro", Options: append(opts, navMenu())}
+}
+
+// hasProducerCorner reports whether the pack has anything for the corner.
+func hasProducerCorner(c locales.Content) bool {
+	return len(c.Pack.ProducerModules) > 0 || c.Pack.Marketplace
 }
 
 func (producerStep) choose(t *turn, payload string) {
-	if payload == "orders" {
+	if payload == "orders" && t.e.content.Pack.Marketplace {
 		t.goTo(stepMyOrders, nil)
 		return
 	}

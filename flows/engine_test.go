@@ -14,7 +14,7 @@ var now = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
 func engine(t *testing.T) *Engine {
 	t.Helper()
-	b, err := locales.Load("")
+	b, err := locales.Load("", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func TestCleanName(t *testing.T) {
 }
 
 func TestScorePicksTheStrongestTrack(t *testing.T) {
-	b, err := locales.Load("")
+	b, err := locales.Load("", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -199,16 +199,19 @@ var menuItems = []struct{ payload, key, step string }{
 }
 
 func (menuStep) prompt(t *turn) Reply {
-	opts := make([]Option, len(menuItems))
-	for i, m := range menuItems {
-		opts[i] = Option{Payload: m.payload, Key: m.key}
+	opts := make([]Option, 0, len(menuItems))
+	for _, m := range menuItems {
+		if m.step == stepProducer && !hasProducerCorner(t.e.content) {
+			continue // a pack without producer lessons or a marketplace has no corner
+		}
+		opts = append(opts, Option{Payload: m.payload, Key: m.key})
 	}
 	return Reply{Key: "menu.title", ShortKey: "menu.title.sms", Data: map[string]any{"Name": t.res.Profile.Name}, Options: opts}
 }
 
 func (menuStep) choose(t *turn, payload string) {
 	for _, m := range menuItems {
-		if m.payload != payload {
+		if m.payload != payload || m.step == stepProducer && !hasProducerCorner(t.e.content) {
 			continue
 		}
 		if m.step == stepQuestion {
@@ -229,7 +232,7 @@ type helpStep struct {
 }
 
 func (helpStep) prompt(t *turn) Reply {
-	return Reply{Key: "help.text", ShortKey: "help.sms", Options: []Option{navMenu()}}
+	return Reply{Key: "help.text", ShortKey: "help.sms", Data: map[string]any{"Office": T("pack.office")}, Options: []Option{navMenu()}}
 }
 
 func (helpStep) choose(t *turn, payload string) {}

@@ -16,7 +16,8 @@ type Order struct {
 	Status       string // placed, accepted, ready, shipped, delivered, cancelled, returned
 	StatusAt     time.Time
 	Items        int    // 0: not known
-	Total        string // with its currency, "" when not known
+	Total        string // the amount, "" when not known
+	Currency     string // ISO 4217 code of Total, "" when not known
 	CustomerArea string
 }
 
@@ -41,7 +42,7 @@ func (s myOrdersStep) prompt(t *turn) Reply {
 	if o, ok := s.order(t); ok {
 		return Reply{Key: "my_orders.detail", Data: map[string]any{
 			"Ref": o.Ref, "Status": T("order.status." + o.Status), "Date": Date(o.StatusAt),
-			"Items": o.Items, "Total": o.Total, "Area": o.CustomerArea,
+			"Items": o.Items, "Total": o.money(), "Area": o.CustomerArea,
 		}, Options: []Option{{Payload: "list", Key: "my_orders.back"}, navMenu()}}
 	}
 	if len(t.snap.Orders) == 0 {
@@ -72,4 +73,12 @@ func (s myOrdersStep) back(t *turn) (string, map[string]string) {
 		return stepMyOrders, nil
 	}
 	return stepProducer, nil
+}
+
+// money is the order's amount for a text: "" when not known.
+func (o Order) money() any {
+	if o.Total == "" {
+		return ""
+	}
+	return Money(o.Total, o.Currency)
 }

@@ -9,7 +9,7 @@ import (
 func TestMyOrders(t *testing.T) {
 	e := engine(t)
 	orders := []Order{
-		{ID: 12, Ref: "A-10294", Status: "shipped", StatusAt: now.Add(-time.Hour), Items: 2, Total: "12.500 OMR", CustomerArea: "Seeb"},
+		{ID: 12, Ref: "A-10294", Status: "shipped", StatusAt: now.Add(-time.Hour), Items: 2, Total: "12.500", Currency: "OMR", CustomerArea: "Seeb"},
 		{ID: 11, Ref: "A-10293", Status: "placed", StatusAt: now.Add(-48 * time.Hour)},
 	}
 	atList := State{Step: stepMyOrders}
@@ -50,6 +50,11 @@ func TestMyOrders(t *testing.T) {
 			}
 			if tc.name == "the producer corner offers my orders" && !slices.Contains(opts, "orders") {
 				t.Errorf("options %v lack my orders", opts)
+			}
+			if tc.wantKey == "my_orders.detail" {
+				if total, _ := last.Data["Total"].(map[string]any); total["$money"] != "12.500" || total["$cur"] != "OMR" {
+					t.Errorf("total %v, want 12.500 in OMR for the renderer to write per language", last.Data["Total"])
+				}
 			}
 			if tc.wantOpts != nil && !slices.Equal(opts, tc.wantOpts) {
 				t.Errorf("options %v, want %v", opts, tc.wantOpts)

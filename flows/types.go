@@ -163,6 +163,12 @@ func List(keys ...string) map[string]any {
 // Date is a moment shown in the person's language and the service's time zone.
 func Date(t time.Time) map[string]any { return map[string]any{"$date": t.UTC().Format(time.RFC3339)} }
 
+// Money is an amount in a currency (ISO 4217, such as OMR), shown the way
+// the language writes money, with the currency's name when the catalog has one.
+func Money(amount, currency string) map[string]any {
+	return map[string]any{"$money": amount, "$cur": currency}
+}
+
 // TD is a catalog text with its own data (for example a plural count).
 func TD(key string, data map[string]any) map[string]any {
 	return map[string]any{"$t": key, "$d": data}

@@ -360,13 +360,9 @@ func (ib *Inbox) snapshot(tx *store.Tx, d *batchData, c *store.Contact, channel 
 		snap.Signups = append(snap.Signups, flows.Signup{OpportunityID: s.OpportunityID, Status: s.Status, Position: s.Position})
 	}
 	for _, o := range d.orders[c.ID] {
-		total := o.Total
-		if total != "" && o.Currency != "" {
-			total += " " + o.Currency
-		}
 		snap.Orders = append(snap.Orders, flows.Order{
 			ID: o.ID, Ref: o.OrderRef, Status: o.Status, StatusAt: o.StatusAt,
-			Items: o.Items, Total: total, CustomerArea: o.CustomerArea,
+			Items: o.Items, Total: o.Total, Currency: o.Currency, CustomerArea: o.CustomerArea,
 		})
 	}
 	return snap, nil

@@ -39,7 +39,13 @@ type world struct {
 
 func newWorld(t *testing.T, s *store.Store, clk *clock.Manual) *world {
 	t.Helper()
-	p := pipelinetest.New(t, s, clk)
+	return newWorldIn(t, s, clk, "")
+}
+
+// newWorldIn is newWorld with the pack of country ("" for the default, Oman).
+func newWorldIn(t *testing.T, s *store.Store, clk *clock.Manual, country string) *world {
+	t.Helper()
+	p := pipelinetest.NewFor(t, s, clk, country)
 	w := &world{store: s, clock: clk, inbox: p.Inbox}
 	sender := console.NewSender(&w.transcript, p.Renderer)
 	w.dispatcher = notifier.NewDispatcher(s, []bot.Sender{sender}, clk, p.Log, nil, notifier.DispatcherConfig{})
@@ -63,7 +69,8 @@ func (w *world) say(t *testing.T, user, text string) {
 // TestConversations replays each script in testdata/conversations and compares
 // the transcript with its golden file, on SQLite and (when configured)
 // PostgreSQL. Script lines are "user> text"; "#" lines are comments; the
-// pseudo-line "user> <long>" sends 10,000 characters. Run with -update to
+// pseudo-line "user> <long>" sends 10,000 characters. A first line
+// "country: JO" runs the script with that country pack (default Oman). Run with -update to
 // rewrite the golden files after an intended change, then read the diff.
 func TestConversations(t *testing.T) {
 	scripts, err := filepath.Glob("testdata/conversations/*.txt")
@@ -82,13 +89,17 @@ func TestConversations(t *testing.T) {
 
 func runScript(t *testing.T, s *store.Store, script string) {
 	clk := clock.NewManual(t0)
-	w := newWorld(t, s, clk)
-	f, err := os.Open(script)
+	data, err := os.ReadFile(script)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
+	country := ""
+	if first, rest, ok := strings.Cut(string(data), "\n"); ok && strings.HasPrefix(first, "country: ") {
+		country = strings.TrimSpace(strings.TrimPrefix(first, "country: "))
+		data = []byte(rest)
+	}
+	w := newWorldIn(t, s, clk, country)
+	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		line := sc.Text()
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {

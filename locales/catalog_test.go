@@ -8,19 +8,41 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func load(t *testing.T) *Bundle {
 	t.Helper()
-	b, err := Load("")
+	b, err := Load("", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
 
+// eachPack runs f on the catalogs of every country pack.
+func eachPack(t *testing.T, f func(t *testing.T, b *Bundle)) {
+	t.Helper()
+	countries := Countries()
+	if len(countries) < 4 {
+		t.Fatalf("packs %v: want OM, JO, SA and EG at least", countries)
+	}
+	for _, c := range countries {
+		t.Run(c, func(t *testing.T) {
+			b, err := Load("", c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f(t, b)
+		})
+	}
+}
+
 func TestEveryKeyExistsInEveryLanguage(t *testing.T) {
-	b := load(t)
+	eachPack(t, everyKeyExistsInEveryLanguage)
+}
+
+func everyKeyExistsInEveryLanguage(t *testing.T, b *Bundle) {
 	all := map[string]bool{}
 	for _, l := range b.Languages() {
 		for _, k := range b.Keys(l) {
@@ -40,7 +62,10 @@ var templateField = regexp.MustCompile(`\{\{[^}]*?\.(\w+)`)
 
 // Both languages must use the same data fields, or one of them shows a hole.
 func TestTemplatesUseTheSameFields(t *testing.T) {
-	b := load(t)
+	eachPack(t, templatesUseTheSameFields)
+}
+
+func templatesUseTheSameFields(t *testing.T, b *Bundle) {
 	fields := func(l, k string) []string {
 		m := b.keys[l][k]
 		var out []string
@@ -64,7 +89,10 @@ func TestTemplatesUseTheSameFields(t *testing.T) {
 
 // Arabic has six plural forms; a counted text must give the ones counts reach.
 func TestArabicCountedTextsHavePluralForms(t *testing.T) {
-	b := load(t)
+	eachPack(t, arabicCountedTextsHavePluralForms)
+}
+
+func arabicCountedTextsHavePluralForms(t *testing.T, b *Bundle) {
 	for _, k := range b.Keys("ar") {
 		m := b.keys["ar"][k]
 		if m.One == "" && m.Few == "" && m.Many == "" {
@@ -83,7 +111,10 @@ func TestArabicCountedTextsHavePluralForms(t *testing.T) {
 }
 
 func TestContentHasItsWords(t *testing.T) {
-	b := load(t)
+	eachPack(t, contentHasItsWords)
+}
+
+func contentHasItsWords(t *testing.T, b *Bundle) {
 	c := b.Content
 	var need []string
 	for _, g := range c.Governorates {
@@ -114,8 +145,21 @@ func TestContentHasItsWords(t *testing.T) {
 			}
 		}
 	}
-	if len(c.Modules) < 6 || len(c.Questions) < 8 {
-		t.Errorf("want at least 6 modules and 8 questions, have %d and %d", len(c.Modules), len(c.Questions))
+	if len(c.Modules) < 4 || len(c.Questions) < 8 {
+		t.Errorf("want at least 4 modules and 8 questions, have %d and %d", len(c.Modules), len(c.Questions))
+	}
+	for _, k := range []string{"pack.country", "pack.ministry", "pack.program", "pack.office", "currency." + c.Pack.Currency} {
+		need = append(need, k)
+	}
+	for _, l := range b.Languages() {
+		for _, k := range need {
+			if !b.Has(l, k) {
+				t.Errorf("%s lacks %q", l, k)
+			}
+		}
+	}
+	if len(b.Demo) == 0 {
+		t.Error("a pack needs demo opportunities in its own regions")
 	}
 	for _, d := range b.Demo {
 		if d.Title["ar"] == "" || d.Title["en"] == "" || !c.HasGovernorate(d.Governorate) && d.Governorate != "" {
@@ -133,7 +177,7 @@ func TestContentDirOverridesAText(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "messages", "staff.en.toml"), []byte(override), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b, err := Load(dir)
+	b, err := Load(dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +187,7 @@ func TestContentDirOverridesAText(t *testing.T) {
 	if got, _ := b.Text("ar", "menu.help", nil); got != "مساعدة" {
 		t.Fatalf("Arabic text changed by an English override: %q", got)
 	}
-	if _, err := Load(filepath.Join(dir, "missing")); err == nil {
+	if _, err := Load(filepath.Join(dir, "missing"), ""); err == nil {
 		t.Fatal("a missing TAMKEEN_CONTENT_DIR must be an error")
 	}
 }
@@ -156,5 +200,49 @@ func TestUnsupportedLanguageFallsBackToArabic(t *testing.T) {
 	}
 	if _, err := b.Text("ar", "no.such.key", nil); err == nil {
 		t.Fatal("a missing key must be an error")
+	}
+}
+
+// A staff file in TAMKEEN_CONTENT_DIR/countries/<cc>/messages rewords a
+// pack's text for that pack only.
+func TestContentDirOverridesAPacksText(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "countries", "jo", "messages"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	override := "[\"pack.office\"]\nother = \"مكتب صندوق المعونة الوطنية في إربد\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "countries", "jo", "messages", "staff.ar.toml"), []byte(override), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	jo, err := Load(dir, "JO")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := jo.Text("ar", "pack.office", nil); got != "مكتب صندوق المعونة الوطنية في إربد" {
+		t.Fatalf("override not applied: %q", got)
+	}
+	eg, err := Load(dir, "EG")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := eg.Text("ar", "pack.office", nil); strings.Contains(got, "إربد") {
+		t.Fatalf("Jordan's override reached Egypt: %q", got)
+	}
+}
+
+// Each pack's settings are usable: a real time zone and phone region, a
+// three-letter currency, regions and lessons; an unknown country is refused.
+func TestPackSettings(t *testing.T) {
+	for _, c := range Countries() {
+		p, err := PackSettings(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := time.LoadLocation(p.TimeZone); err != nil || p.Country != c || len(p.Currency) != 3 || p.PhoneRegion != c {
+			t.Errorf("%s: %+v (%v)", c, p, err)
+		}
+	}
+	if _, err := Load("", "FR"); err == nil || !strings.Contains(err.Error(), "EG, JO, OM, SA") {
+		t.Errorf("unknown country: %v", err)
 	}
 }

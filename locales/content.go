@@ -19,12 +19,18 @@ type Content struct {
 	// own goal, which the result respects ("" for none).
 	GoalQuestion string   `toml:"goal_question"`
 	Keywords     Keywords `toml:"-"` // from content/keywords.toml
+	// Pack is the country's settings (from countries/<cc>/pack.toml, like
+	// Governorates and Modules).
+	Pack Pack `toml:"pack"`
 }
 
 // Module is one awareness lesson of a few pages.
 type Module struct {
 	ID    string `toml:"id"`
 	Pages int    `toml:"pages"`
+	// Source names the article its facts come from (a file of the seeds,
+	// such as "000" for the Omani Tamkeen and Maksab article), for staff.
+	Source string `toml:"source"`
 }
 
 // Question is one question of the skills self-assessment.
@@ -111,11 +117,22 @@ func (c Content) Module(id string) (Module, bool) {
 func (c Content) validate() error {
 	var errs []error
 	if len(c.Tracks) == 0 || len(c.Governorates) == 0 || len(c.Modules) == 0 || len(c.Questions) == 0 {
-		errs = append(errs, errors.New("content.toml needs tracks, governorates, modules and questions"))
+		errs = append(errs, errors.New("content.toml needs tracks and questions, and the country's pack.toml governorates and modules"))
 	}
 	for _, m := range c.Modules {
 		if m.Pages < 1 {
 			errs = append(errs, fmt.Errorf("module %q: pages must be at least 1", m.ID))
+		}
+		if m.Source == "" {
+			errs = append(errs, fmt.Errorf("module %q: source (the article its facts come from) is required", m.ID))
+		}
+	}
+	if c.Pack.Country == "" || len(c.Pack.Currency) != 3 || c.Pack.PhoneRegion == "" || c.Pack.TimeZone == "" {
+		errs = append(errs, errors.New("pack.toml: [pack] needs country, currency (ISO 4217), phone_region and time_zone"))
+	}
+	for _, id := range c.Pack.ProducerModules {
+		if _, ok := c.Module(id); !ok {
+			errs = append(errs, fmt.Errorf("pack.toml: producer module %q is not a module of the pack", id))
 		}
 	}
 	for _, q := range c.Questions {

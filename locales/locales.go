@@ -1,7 +1,10 @@
 // Package locales owns every word the service shows people: the Arabic and
 // English message catalogs and the content (awareness modules, assessment
-// questions, governorates, demo opportunities, command keywords). They are
-// embedded in the binary; a folder given at start may override any file.
+// questions, governorates, demo opportunities, command keywords), shared by
+// every country, and one country pack per deployment (countries/<cc>/: its
+// regions, currency, phone region, time zone, program and office names,
+// lessons and demo opportunities). They are embedded in the binary; a folder
+// given at start may override any file.
 package locales
 
 import (
@@ -19,7 +22,7 @@ import (
 	"golang.org/x/text/language"
 )
 
-//go:embed messages/*.toml content/*.toml
+//go:embed messages/*.toml content/*.toml countries
 var embedded embed.FS
 
 // Default is the language used when a person has not chosen one, and the
@@ -38,10 +41,17 @@ type Bundle struct {
 	Demo       []DemoOpportunity
 }
 
-// Load reads the embedded files, each replaced by the file of the same path
-// under overrideDir when that exists ("" for none). Extra message files in
-// overrideDir/messages are loaded too.
-func Load(overrideDir string) (*Bundle, error) {
+// Load reads the shared embedded files and the pack of country (an ISO 3166
+// code such as OM; "" is DefaultCountry), each replaced by the file of the
+// same path under overrideDir when that exists ("" for none). Extra message
+// files in overrideDir/messages and overrideDir/countries/<cc>/messages are
+// loaded too. The pack's messages come after the shared ones, so a pack may
+// reword a shared text (Saudi Arabia says region where others say governorate).
+func Load(overrideDir, country string) (*Bundle, error) {
+	dir, err := packDir(country)
+	if err != nil {
+		return nil, err
+	}
 	fsys := overlay{base: embedded}
 	if overrideDir != "" {
 		if st, err := os.Stat(overrideDir); err != nil || !st.IsDir() {
@@ -60,7 +70,11 @@ func Load(overrideDir string) (*Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range files {
+	packFiles, err := fsys.glob(dir + "/messages/*.toml")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range append(files, packFiles...) {
 		data, err := fsys.read(name)
 		if err != nil {
 			return nil, err
@@ -84,13 +98,16 @@ func Load(overrideDir string) (*Bundle, error) {
 	if err := fsys.decode("content/content.toml", &b.Content); err != nil {
 		return nil, err
 	}
+	if err := fsys.decode(dir+"/pack.toml", &b.Content); err != nil {
+		return nil, err
+	}
 	if err := fsys.decode("content/keywords.toml", &b.Content.Keywords); err != nil {
 		return nil, err
 	}
 	var demo struct {
 		Opportunities []DemoOpportunity `toml:"opportunities"`
 	}
-	if err := fsys.decode("content/demo_opportunities.toml", &demo); err != nil {
+	if err := fsys.decode(dir+"/demo_opportunities.toml", &demo); err != nil {
 		return nil, err
 	}
 	b.Demo = demo.Opportunities

@@ -56,8 +56,11 @@ type Options struct {
 	Store  *store.Store
 	Secret string // TAMKEEN_ORDERS_SECRET; empty switches the API off (503)
 	Region string // default phone region for local numbers
-	Log    *slog.Logger
-	Notify func() // wakes the dispatcher after a notice was queued; may be nil
+	// Currency is the country pack's currency (ISO 4217): a total sent
+	// without a currency is in it.
+	Currency string
+	Log      *slog.Logger
+	Notify   func() // wakes the dispatcher after a notice was queued; may be nil
 }
 
 // Handler serves order events.
@@ -231,6 +234,9 @@ func (h *Handler) validate(ev Event) (store.OrderEventInput, string, error) {
 	if in.Currency != "" && !currencyRE.MatchString(in.Currency) {
 		return in, "currency", errors.New("currency: want a three-letter ISO 4217 code such as OMR")
 	}
+	if in.Currency == "" && in.Total != "" {
+		in.Currency = h.o.Currency
+	}
 	in.CustomerArea = strings.TrimSpace(ev.CustomerArea)
 	if utf8.RuneCountInString(in.CustomerArea) > maxAreaLen {
 		return in, "customer_area", fmt.Errorf("customer_area: at most %d characters", maxAreaLen)
@@ -292,9 +298,9 @@ func ShortRef(ref string) string {
 // Telegram with the details known, on SMS one line that fits one segment.
 func Notice(o store.Order) flows.Reply {
 	line := flows.TD("notice.order."+o.Status, map[string]any{"Ref": ShortRef(o.OrderRef)})
-	total := ""
+	var total any = ""
 	if o.Total != "" {
-		total = strings.TrimSpace(o.Total + " " + o.Currency)
+		total = flows.Money(o.Total, o.Currency)
 	}
 	return flows.Reply{
 		Key:      "notice.order",

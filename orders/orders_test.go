@@ -37,7 +37,7 @@ func newFixture(t testing.TB, s *store.Store, secret string) *fixture {
 	f := &fixture{store: s}
 	log := slog.New(slog.DiscardHandler)
 	srv := httpapi.New("127.0.0.1:0", s, metrics.New(), log)
-	New(Options{Store: s, Secret: secret, Region: "OM", Log: log, Notify: func() { f.wakes++ }}).Mount(srv)
+	New(Options{Store: s, Secret: secret, Region: "OM", Currency: "OMR", Log: log, Notify: func() { f.wakes++ }}).Mount(srv)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	f.url, f.client = ts.URL+Path, ts.Client()
@@ -143,7 +143,8 @@ func TestOrderEvents(t *testing.T) {
 				t.Errorf("notice went %s to %s in %q at priority %d; want sms, +96891234567, ar, %d", m.Channel, m.Recipient, m.Language, m.Priority, store.PriorityNotice)
 			}
 			r := replyOf(t, m)
-			if lineKey(r) != "notice.order.placed" || r.Data["Total"] != "12.500 OMR" || r.Data["Items"] != float64(2) || r.Data["Area"] != "Seeb" {
+			total, _ := r.Data["Total"].(map[string]any)
+			if lineKey(r) != "notice.order.placed" || total["$money"] != "12.500" || total["$cur"] != "OMR" || r.Data["Items"] != float64(2) || r.Data["Area"] != "Seeb" {
 				t.Errorf("notice = %+v", r)
 			}
 			if !m.NextAttemptAt.Equal(t0) {
@@ -311,4 +312,24 @@ func TestShortRef(t *testing.T) {
 			t.Errorf("ShortRef(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+// A total sent without a currency is in the country pack's currency, so the
+// notice does not show a bare number.
+func TestATotalWithoutCurrencyIsInThePacksCurrency(t *testing.T) {
+	storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s, secret)
+		code, out := f.post(t, event("c1", "B-1", "91234567", "placed", t0, `"total":"7.250"`), nil)
+		if code != 200 || out["outcome"] != store.OrderNotified {
+			t.Fatalf("got %d %v, want 200 notified", code, out)
+		}
+		rows := queued(t, s)
+		if len(rows) != 1 {
+			t.Fatalf("queued %d notices, want 1", len(rows))
+		}
+		total, _ := replyOf(t, rows[0]).Data["Total"].(map[string]any)
+		if total["$money"] != "7.250" || total["$cur"] != "OMR" {
+			t.Errorf("total = %v, want 7.250 in OMR", total)
+		}
+	})
 }

@@ -17,12 +17,21 @@ var sample = map[string]any{
 
 // TestCatalogSegmentBudgets: every text whose description states an SMS
 // budget ("sms:N") fits N segments when rendered, in every language, for
-// every plural form; and every language budgets the same keys.
+// every plural form, in every country pack; and every language budgets the
+// same keys.
 func TestCatalogSegmentBudgets(t *testing.T) {
-	b, err := locales.Load("")
-	if err != nil {
-		t.Fatal(err)
+	for _, country := range locales.Countries() {
+		t.Run(country, func(t *testing.T) {
+			b, err := locales.Load("", country)
+			if err != nil {
+				t.Fatal(err)
+			}
+			catalogSegmentBudgets(t, b)
+		})
 	}
+}
+
+func catalogSegmentBudgets(t *testing.T, b *locales.Bundle) {
 	budgeted := map[string]map[string]bool{}
 	checked := 0
 	for _, lang := range b.Languages() {

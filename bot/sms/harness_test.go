@@ -52,7 +52,13 @@ type world struct {
 
 func newWorld(t *testing.T, s *store.Store, clk *clock.Manual) *world {
 	t.Helper()
-	p := pipelinetest.New(t, s, clk)
+	return newWorldIn(t, s, clk, "")
+}
+
+// newWorldIn is newWorld with the pack of country ("" for the default, Oman).
+func newWorldIn(t *testing.T, s *store.Store, clk *clock.Manual, country string) *world {
+	t.Helper()
+	p := pipelinetest.NewFor(t, s, clk, country)
 	log := p.Log
 	w := &world{t: t, store: s, clock: clk, bundle: p.Bundle}
 	w.fake = twiliotest.New(t, twiliotest.Config{AccountSID: account, AuthToken: token, From: ourNumber, PublicURL: publicURL})
@@ -61,7 +67,7 @@ func newWorld(t *testing.T, s *store.Store, clk *clock.Manual) *world {
 	w.dispatcher = notifier.NewDispatcher(s, []bot.Sender{w.sender}, clk, log, nil, notifier.DispatcherConfig{})
 	w.inbox = p.Inbox
 	wh, err := sms.NewWebhooks(sms.WebhookOptions{
-		AuthToken: token, PublicURL: publicURL, Region: "OM", Store: s, Inbox: w.inbox, Log: log,
+		AuthToken: token, PublicURL: publicURL, Region: p.Bundle.Content.Pack.PhoneRegion, Store: s, Inbox: w.inbox, Log: log,
 	})
 	if err != nil {
 		t.Fatal(err)

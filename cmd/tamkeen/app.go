@@ -47,7 +47,7 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
 	a := &app{cfg: cfg, log: log, clock: clock.System{}, metrics: metrics.New()}
 	var err error
-	if a.bundle, err = locales.Load(cfg.ContentDir); err != nil {
+	if a.bundle, err = locales.Load(cfg.ContentDir, cfg.Country); err != nil {
 		return nil, usageError{err}
 	}
 	if a.store, err = store.Open(ctx, cfg.DB, a.clock); err != nil {

@@ -1,4 +1,4 @@
-// Command tamkeen is the one binary of the service: serve, chat, migrate, version.
+// Command tamkeen is the one binary of the service: serve, chat, migrate, content, version.
 package main
 
 import (
@@ -30,6 +30,7 @@ Usage:
   tamkeen serve [--chat]                    run HTTP, the dispatcher and every channel whose credentials are set
   tamkeen chat [--phone N] [--lang ar|en]   chat with the bot in this terminal (reads stdin line by line)
   tamkeen migrate                           apply database migrations and exit
+  tamkeen content [--lang ar|en]            show the country pack (TAMKEEN_COUNTRY): regions, currency, lessons and their sources
   tamkeen version                           print the version
 
 Configuration comes from environment variables; see README.md.
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = chat(ctx, args[1:], stdin, stdout, stderr, env)
 	case "migrate":
 		err = migrate(ctx, args[1:], stderr, env)
+	case "content":
+		err = content(ctx, args[1:], stdout, stderr, env)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "tamkeen", version())
 	case "help", "--help", "-h":

@@ -135,6 +135,7 @@ func TestBadConfigurationExitsWithCode2AndNamesTheVariable(t *testing.T) {
 	}{
 		{[]string{"TAMKEEN_TIMEZONE=Mars/Olympus"}, []string{"serve"}, "TAMKEEN_TIMEZONE"},
 		{[]string{"TAMKEEN_QUIET_HOURS=late"}, []string{"chat"}, "TAMKEEN_QUIET_HOURS"},
+		{[]string{"TAMKEEN_COUNTRY=FR"}, []string{"chat", "--lang", "ar"}, "TAMKEEN_COUNTRY=\"FR\": allowed values are EG, JO, OM, SA"},
 		{nil, []string{"chat", "--lang", "fr"}, "--lang"},
 		{nil, []string{"chat", "--phone", "12"}, "--phone"},
 		{nil, []string{"fly"}, "unknown command"},
@@ -186,6 +187,32 @@ func chatSessionAs(t *testing.T, dir, user string, lines ...string) string {
 		t.Fatalf("chat did not finish")
 	}
 	return stdout.String()
+}
+
+// TAMKEEN_COUNTRY=JO tamkeen chat (and SA, EG, OM) offers that country's
+// regions and names its program in the first lesson.
+func TestChatShowsTheChosenCountrysRegionsAndProgram(t *testing.T) {
+	cases := []struct{ country, region, program, foreign string }{
+		{"OM", "ظفار", "«تمكين» برنامج من وزارة التنمية الاجتماعية", "إربد"},
+		{"JO", "إربد", "صندوق المعونة الوطنية", "ظفار"},
+		{"SA", "جازان", "التمكين الاجتماعي", "الجيزة"},
+		{"EG", "الجيزة", "وزارة التضامن الاجتماعي", "جازان"},
+	}
+	for _, c := range cases {
+		t.Run(c.country, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			cmd := command(t.TempDir(), []string{"TAMKEEN_COUNTRY=" + c.country}, "chat", "--lang", "ar")
+			cmd.Stdin = strings.NewReader(strings.Join([]string{"مرحبا", "1", "اسم تجريبي", c.region, "1", "1"}, "\n") + "\n")
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("chat: %v\n%s", err, stderr.String())
+			}
+			out := stdout.String()
+			if !strings.Contains(out, c.region) || !strings.Contains(out, c.program) || strings.Contains(out, c.foreign) {
+				t.Errorf("want %s and %q without %s:\n%s", c.region, c.program, c.foreign, out)
+			}
+		})
+	}
 }
 
 func TestScriptedArabicChatReachesASignUpAndSurvivesARestart(t *testing.T) {
@@ -258,5 +285,50 @@ func TestVersion(t *testing.T) {
 	out, err := command(t.TempDir(), nil, "version").Output()
 	if err != nil || !strings.HasPrefix(string(out), "tamkeen ") {
 		t.Fatalf("version = %q, %v", out, err)
+	}
+}
+
+// Order events come from a marketplace for producer families (Maksab in
+// Oman): in a pack without one the endpoint stays off even with a secret,
+// and the log says why; in Oman's it is on.
+func TestOrderEventsOnlyWhereThePackHasAMarketplace(t *testing.T) {
+	for _, c := range []struct {
+		country string
+		on      bool
+	}{{"OM", true}, {"JO", false}} {
+		t.Run(c.country, func(t *testing.T) {
+			_, addr, logs := startServe(t, t.TempDir(), []string{"TAMKEEN_COUNTRY=" + c.country, "TAMKEEN_ORDERS_SECRET=0123456789abcdef"})
+			resp, err := http.Post("http://"+addr+"/api/v1/orders/events", "application/json", strings.NewReader(`{}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if off := resp.StatusCode == http.StatusServiceUnavailable; off == c.on {
+				t.Errorf("POST order event = %d; on = %v", resp.StatusCode, c.on)
+			}
+			if !c.on && !strings.Contains(logs.String(), "the country pack has no marketplace") {
+				t.Errorf("the log does not say why order events are off:\n%s", logs.String())
+			}
+		})
+	}
+}
+
+// `tamkeen content` shows staff the chosen pack: its regions and each lesson
+// with the article its facts come from.
+func TestContentShowsThePacksLessonsAndSources(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	cmd := command(t.TempDir(), []string{"TAMKEEN_COUNTRY=EG"}, "content", "--lang", "en")
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("content: %v\n%s", err, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{"EGP", "regions (27)", "giza Giza", "takaful_karama", "004", "Ministry of Social Solidarity"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("content output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Muscat") || strings.Contains(out, "Maksab") {
+		t.Errorf("Egypt's pack shows Omani content:\n%s", out)
 	}
 }

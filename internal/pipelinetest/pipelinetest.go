@@ -1,7 +1,8 @@
 // Package pipelinetest builds, for tests, the conversation pipeline that every
 // channel shares: the embedded catalogs, the flows engine and the inbox on a
-// given database, with the demo opportunities loaded and dates shown in
-// Muscat time. Channel tests add their own sender and fake provider.
+// given database, with the demo opportunities loaded and dates shown in the
+// pack's time zone (Muscat for the default, Oman). Channel tests add their
+// own sender and fake provider.
 package pipelinetest
 
 import (
@@ -29,26 +30,32 @@ type Pipeline struct {
 	Log      *slog.Logger // discards everything
 }
 
-// New loads the catalogs, seeds the demo opportunities into s as of clk's
-// now, and returns the pipeline. s must use clk.
+// New loads the catalogs of the default country pack, seeds the demo
+// opportunities into s as of clk's now, and returns the pipeline. s must use clk.
 func New(t testing.TB, s *store.Store, clk clock.Clock) *Pipeline {
 	t.Helper()
-	bundle, err := locales.Load("")
+	return NewFor(t, s, clk, "")
+}
+
+// NewFor is New with the pack of country (OM, JO, SA, EG; "" for the default).
+func NewFor(t testing.TB, s *store.Store, clk clock.Clock, country string) *Pipeline {
+	t.Helper()
+	bundle, err := locales.Load("", country)
 	if err != nil {
 		t.Fatal(err)
 	}
-	muscat, err := time.LoadLocation("Asia/Muscat")
+	loc, err := time.LoadLocation(bundle.Content.Pack.TimeZone)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SeedDemo(context.Background(), demo.Opportunities(bundle.Demo, clk.Now(), muscat)); err != nil {
+	if _, err := s.SeedDemo(context.Background(), demo.Opportunities(bundle.Demo, clk.Now(), loc)); err != nil {
 		t.Fatal(err)
 	}
 	log := Discard()
-	renderer := bot.NewRenderer(bundle, muscat)
+	renderer := bot.NewRenderer(bundle, loc)
 	return &Pipeline{
 		Bundle:   bundle,
-		Location: muscat,
+		Location: loc,
 		Renderer: renderer,
 		Inbox:    inbox.New(s, flows.New(bundle.Content).WithLabels(renderer), clk, log, nil),
 		Log:      log,

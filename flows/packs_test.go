@@ -1,0 +1,61 @@
+package flows
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/tamkeen/tamkeen/locales"
+)
+
+func payloads(r Reply) []string {
+	out := make([]string, len(r.Options))
+	for i, o := range r.Options {
+		out[i] = o.Payload
+	}
+	return out
+}
+
+// TestProducerCornerFollowsThePack: the corner offers the pack's producer
+// lessons, "my orders" only where a marketplace sends orders (Oman), and is
+// not in the menu of a pack with neither (Saudi Arabia); a stale "my orders"
+// tap in a pack without a marketplace goes nowhere.
+func TestProducerCornerFollowsThePack(t *testing.T) {
+	cases := []struct {
+		country string
+		corner  []string // "" when the menu has no corner
+	}{
+		{"OM", []string{"m:marketplace", "m:financing", "orders", "menu"}},
+		{"JO", []string{"m:self_employment", "menu"}},
+		{"SA", nil},
+		{"EG", []string{"m:forsa", "m:women", "menu"}},
+	}
+	for _, c := range cases {
+		t.Run(c.country, func(t *testing.T) {
+			b, err := locales.Load("", c.country)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := New(b.Content)
+			menu := e.Handle(now, Snapshot{Channel: "telegram", Profile: registered, State: State{Step: stepHelp}}, Input{Text: "0"})
+			if len(menu.Replies) == 0 {
+				t.Fatal("no menu")
+			}
+			inMenu := slices.Contains(payloads(menu.Replies[len(menu.Replies)-1]), "pc")
+			if inMenu != (c.corner != nil) {
+				t.Fatalf("producer corner in the menu = %v, want %v", inMenu, c.corner != nil)
+			}
+			if c.corner == nil {
+				return
+			}
+			corner := e.Handle(now, Snapshot{Channel: "telegram", Profile: registered, State: State{Step: stepMenu}}, Input{Payload: "pc"})
+			got := payloads(corner.Replies[len(corner.Replies)-1])
+			if !slices.Equal(got, c.corner) {
+				t.Errorf("corner offers %v, want %v", got, c.corner)
+			}
+			stale := e.Handle(now, Snapshot{Channel: "telegram", Profile: registered, State: State{Step: stepProducer}}, Input{Payload: "orders"})
+			if went := stale.State.Step == stepMyOrders; went != b.Content.Pack.Marketplace {
+				t.Errorf("a my-orders tap went to my orders = %v, want %v", went, b.Content.Pack.Marketplace)
+			}
+		})
+	}
+}
