@@ -356,7 +356,7 @@ func TestReplicasShareTheProviderRate(t *testing.T) {
 	for i := range n {
 		msgs = append(msgs, msg(contact(t, s1, i, "ar"), bot.Telegram, store.PriorityBulk, fmt.Sprintf("b:%d", i)))
 	}
-	f := newFake(bot.Telegram, 40) // one provider allowing 40/s, shared by both replicas
+	f := newFake(bot.Telegram, 40)                                          // one provider allowing 40/s, shared by both replicas
 	cfg := notifier.DispatcherConfig{ShareInterval: 200 * time.Millisecond} // a replica is counted while seen within 600 ms, which a busy test machine keeps
 	d1 := notifier.NewDispatcher(s1, []bot.Sender{f}, clock.System{}, discard(), nil, cfg)
 	d2 := notifier.NewDispatcher(s2, []bot.Sender{f}, clock.System{}, discard(), nil, cfg)
