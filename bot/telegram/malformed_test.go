@@ -79,31 +79,7 @@ func TestPollingSurvivesAPanickingUpdate(t *testing.T) {
 			w.fake.Push(telegramtest.Message(u, text))
 		}
 		ib := &panickingInbox{next: w.inbox}
-		b := telegram.New(telegram.Config{
-			Token: telegramtest.Token, APIEndpoint: w.fake.Endpoint(), Rate: 30, DefaultRegion: "OM",
-			PollTimeout: time.Second, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
-		}, w.renderer, w.store, ib, w.clock, discard(), nil)
-		ctx, cancel := context.WithCancel(context.Background())
-		stopped := make(chan struct{})
-		go func() {
-			defer close(stopped)
-			_ = b.Poll(ctx)
-		}()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			handled, _ := ib.state()
-			if handled == "one,three" && w.fake.Pending() == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				cancel()
-				<-stopped
-				t.Fatalf("handled %q, %d updates still pending", handled, w.fake.Pending())
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		cancel()
-		<-stopped
+		pollUntilHandled(t, w, ib, "one,three")
 		if _, booms := ib.state(); booms != 3 {
 			t.Fatalf("the panicking update was tried %d times, want 3", booms)
 		}
@@ -145,31 +121,7 @@ func TestPollingSkipsAnUnreadableUpdate(t *testing.T) {
 		w.fake.Push(bad)
 		w.fake.Push(telegramtest.Message(u, "three"))
 		ib := &panickingInbox{next: w.inbox}
-		b := telegram.New(telegram.Config{
-			Token: telegramtest.Token, APIEndpoint: w.fake.Endpoint(), Rate: 30, DefaultRegion: "OM",
-			PollTimeout: time.Second, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
-		}, w.renderer, w.store, ib, w.clock, discard(), nil)
-		ctx, cancel := context.WithCancel(context.Background())
-		stopped := make(chan struct{})
-		go func() {
-			defer close(stopped)
-			_ = b.Poll(ctx)
-		}()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			handled, _ := ib.state()
-			if handled == "one,three" && w.fake.Pending() == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				cancel()
-				<-stopped
-				t.Fatalf("handled %q, %d updates still pending", handled, w.fake.Pending())
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		cancel()
-		<-stopped
+		pollUntilHandled(t, w, ib, "one,three")
 	})
 }
 
@@ -195,4 +147,30 @@ func TestWebhookTakesAnUnreadableUpdate(t *testing.T) {
 			t.Fatalf("something was queued: %v %v", counts, err)
 		}
 	})
+}
+
+// pollUntilHandled polls the fake with ib as the inbox until ib has handled
+// want (texts joined by commas) and no update is left unconfirmed.
+func pollUntilHandled(t *testing.T, w *world, ib *panickingInbox, want string) {
+	t.Helper()
+	b := telegram.New(telegram.Config{
+		Token: telegramtest.Token, APIEndpoint: w.fake.Endpoint(), Rate: 30, DefaultRegion: "OM",
+		PollTimeout: time.Second, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
+	}, w.renderer, w.store, ib, w.clock, discard(), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		_ = b.Poll(ctx)
+	}()
+	defer func() { cancel(); <-stopped }()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		handled, _ := ib.state()
+		if handled == want && w.fake.Pending() == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("handled %q, %d updates still pending", handled, w.fake.Pending())
+		}
+	}
 }
