@@ -1,6 +1,7 @@
 package locales
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -244,5 +245,27 @@ func TestPackSettings(t *testing.T) {
 	}
 	if _, err := Load("", "FR"); err == nil || !strings.Contains(err.Error(), "EG, JO, OM, SA") {
 		t.Errorf("unknown country: %v", err)
+	}
+}
+
+// A text whose template uses a field its data lacks is an error, never
+// "<no value>" in front of a person.
+func TestTextWithoutItsDataIsAnError(t *testing.T) {
+	b, err := Load("", DefaultCountry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		data map[string]any
+		ok   bool
+	}{
+		{nil, false},
+		{map[string]any{"Name": "Fatma"}, false},
+		{map[string]any{"Ref": "A-10293"}, true},
+	} {
+		s, err := b.Text("ar", "notice.order.placed", tc.data)
+		if tc.ok != (err == nil) || (!tc.ok && !errors.Is(err, ErrMissingData)) {
+			t.Errorf("data %v: got %q, %v", tc.data, s, err)
+		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"path"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -180,8 +181,18 @@ func (b *Bundle) Text(lang, key string, data map[string]any) (string, error) {
 		}
 		return "", fmt.Errorf("%w: %q in %s: %v", ErrMissing, key, lang, err)
 	}
+	if strings.Contains(s, noValue) {
+		return "", fmt.Errorf("%w: %q in %s uses a field it was not given", ErrMissingData, key, lang)
+	}
 	return s, nil
 }
+
+// noValue is what text/template prints for a field missing from its data.
+const noValue = "<no value>"
+
+// ErrMissingData is returned when a text's template uses a field its data
+// lacks: the person would read "<no value>".
+var ErrMissingData = errors.New("locales: text rendered without its data")
 
 // overlay reads a file from top when it has it, else from base.
 type overlay struct {

@@ -13,6 +13,7 @@ import (
 var sample = map[string]any{
 	"Name": "Fatma Al Balushi", "Title": "Food safety and packaging", "N": 9, "Page": 1, "Pages": 4,
 	"Date": "Monday 7 December 2026, 10:00", "Min": 2, "Max": 60, "Position": 12,
+	"Ref": "…26-00012345", // the longest order reference a notice shows (orders.ShortRefLen)
 }
 
 // TestCatalogSegmentBudgets: every text whose description states an SMS
