@@ -15,7 +15,7 @@ const (
 	stepMenu          = "menu"
 	stepModules       = "awareness"
 	stepModulePage    = "awareness.page"
-	stepQuestion      = "assessment.question"
+	stepQuestion      = StepAssessment
 	stepResult        = "assessment.result"
 	stepOpportunities = "opportunities"
 	stepOpportunity   = "opportunity"
@@ -26,6 +26,10 @@ const (
 	stepDelete        = "delete"
 	stepProfile       = "profile"
 )
+
+// StepAssessment is the step of a person in the middle of the skills check:
+// the reminders nudge those who leave it there.
+const StepAssessment = "assessment.question"
 
 // languageStep asks which language to use.
 type languageStep struct{ noText }

@@ -174,9 +174,6 @@ func (sw *Sweeper) Scrub(ctx context.Context, now time.Time) (Report, error) {
 	return Report{Ran: true}, nil
 }
 
-// assessmentStep is the flows step of a person in the middle of the assessment.
-const assessmentStep = "assessment.question"
-
 // batched runs a sweep one batch per transaction, so that a sweep over a
 // large audience never holds the database's write lock for long (on SQLite
 // every reply waits for it). step handles the batch after the id after and
@@ -218,7 +215,7 @@ func (sw *Sweeper) Nudges(ctx context.Context, now time.Time) (Report, error) {
 		return Report{}, err
 	}
 	return sw.batched(ctx, "nudges", func(tx *store.Tx, after int64) (int64, int, bool, error) {
-		rows, err := tx.StalledAt(assessmentStep, now.Add(-sw.cfg.NudgeWithin), now.Add(-sw.cfg.NudgeAfter), after, sw.cfg.Batch)
+		rows, err := tx.StalledAt(flows.StepAssessment, now.Add(-sw.cfg.NudgeWithin), now.Add(-sw.cfg.NudgeAfter), after, sw.cfg.Batch)
 		if err != nil || len(rows) == 0 {
 			return after, 0, true, err
 		}

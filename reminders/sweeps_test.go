@@ -11,6 +11,7 @@ import (
 
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/config"
+	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
 )
@@ -314,11 +315,11 @@ func TestNudgeForAStalledAssessment(t *testing.T) {
 		finished := f.person(tg(4), nil)
 		optedOut := f.person(tg(5), func(c *store.Contact) { at := start.UTC(); c.OptedOutAt = &at })
 		day := 24 * time.Hour
-		save(start, ancient, "assessment.question")
-		save(start.Add(6*day), stalled, "assessment.question")
+		save(start, ancient, flows.StepAssessment)
+		save(start.Add(6*day), stalled, flows.StepAssessment)
 		save(start.Add(6*day), finished, "assessment.result")
-		save(start.Add(6*day), optedOut, "assessment.question")
-		save(start.Add(7*day+23*time.Hour), recent, "assessment.question")
+		save(start.Add(6*day), optedOut, flows.StepAssessment)
+		save(start.Add(7*day+23*time.Hour), recent, flows.StepAssessment)
 
 		steps := []struct {
 			name string
