@@ -19,6 +19,7 @@ type person struct {
 	lang, gov        string
 	telegram, sms    bool
 	tgBlocked        bool
+	blankPhone       bool // a phone column left empty: no address
 	consent, optOut  bool
 	wantChannel      string // "" when skipped
 	wantLang, reason string
@@ -41,6 +42,9 @@ func addPerson(t testing.TB, s *store.Store, i int, p person) *store.Contact {
 		if p.sms {
 			ph := fmt.Sprintf("+9689%07d", i)
 			c.Phone = &ph
+		}
+		if p.blankPhone {
+			c.Phone = new(string)
 		}
 		c.ConsoleUser = nil
 		c.Governorate, c.TelegramBlocked = p.gov, p.tgBlocked
@@ -65,6 +69,7 @@ func TestBroadcastExpansion(t *testing.T) {
 		{lang: "fr", gov: "muscat", sms: true, consent: true, wantChannel: bot.SMS, wantLang: "ar"},
 		{lang: "en", gov: "muscat", telegram: true, sms: true, tgBlocked: true, consent: true, wantChannel: bot.SMS, wantLang: "en"},
 		{lang: "ar", gov: "muscat", telegram: true, tgBlocked: true, consent: true, reason: notifier.SkipUnreachable},
+		{lang: "ar", gov: "muscat", blankPhone: true, consent: true, reason: notifier.SkipUnreachable},
 		{lang: "ar", gov: "muscat", telegram: true, consent: true, optOut: true, reason: notifier.SkipOptedOut},
 		{lang: "ar", gov: "muscat", telegram: true, reason: notifier.SkipNoConsent},
 		{lang: "ar", gov: "dhofar", telegram: true, consent: true}, // outside the audience
@@ -125,8 +130,8 @@ func TestBroadcastExpansion(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := rep.Counts
-		if rep.Status != "done" || c.Targeted != 7 || c.Sent != 4 || c.Queued != 0 ||
-			c.Skipped[notifier.SkipOptedOut] != 1 || c.Skipped[notifier.SkipNoConsent] != 1 || c.Skipped[notifier.SkipUnreachable] != 1 {
+		if rep.Status != "done" || c.Targeted != 8 || c.Sent != 4 || c.Queued != 0 ||
+			c.Skipped[notifier.SkipOptedOut] != 1 || c.Skipped[notifier.SkipNoConsent] != 1 || c.Skipped[notifier.SkipUnreachable] != 2 {
 			t.Fatalf("report %+v", rep)
 		}
 	})

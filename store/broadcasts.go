@@ -267,23 +267,18 @@ type expansionQuery struct {
 
 func newExpansionQuery(b *Broadcast) expansionQuery {
 	q := expansionQuery{args: map[string]any{}}
-	reach := map[string][2]string{ // condition, address
-		"telegram": {"c.telegram_chat_id IS NOT NULL AND NOT c.telegram_blocked", "CAST(c.telegram_chat_id AS TEXT)"},
-		"sms":      {"c.phone IS NOT NULL AND NOT c.sms_unreachable", "c.phone"},
-		"console":  {"c.console_user IS NOT NULL", "c.console_user"},
-	}
 	var ch, rc strings.Builder
 	ch.WriteString("(CASE")
 	rc.WriteString("(CASE")
 	for i, name := range b.Channels {
-		r, ok := reach[name]
+		cond, address, ok := reachSQL(name)
 		if !ok {
 			continue
 		}
 		p := "ch" + strconv.Itoa(i)
 		q.args[p] = name
-		fmt.Fprintf(&ch, " WHEN %s THEN @%s", r[0], p)
-		fmt.Fprintf(&rc, " WHEN %s THEN %s", r[0], r[1])
+		fmt.Fprintf(&ch, " WHEN %s THEN @%s", cond, p)
+		fmt.Fprintf(&rc, " WHEN %s THEN %s", cond, address)
 	}
 	ch.WriteString(" ELSE NULL END)")
 	rc.WriteString(" ELSE NULL END)")
@@ -328,12 +323,12 @@ func newExpansionQuery(b *Broadcast) expansionQuery {
 		var ors []string
 		for _, name := range a.Channels {
 			switch name {
-			case "telegram":
+			case channelTelegram:
 				ors = append(ors, "c.telegram_chat_id IS NOT NULL")
-			case "sms":
-				ors = append(ors, "c.phone IS NOT NULL")
-			case "console":
-				ors = append(ors, "c.console_user IS NOT NULL")
+			case channelSMS:
+				ors = append(ors, "c.phone IS NOT NULL AND c.phone <> ''")
+			case channelConsole:
+				ors = append(ors, "c.console_user IS NOT NULL AND c.console_user <> ''")
 			}
 		}
 		if len(ors) == 0 {

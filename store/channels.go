@@ -36,19 +36,40 @@ func (c *Contact) PreferredChannel() (channel, recipient string, ok bool) {
 	return "", "", false
 }
 
-// The same choice in SQL, over a contacts row aliased c, for set-based sweeps.
+// Whether a contacts row aliased c can be reached on a channel, in SQL: the
+// one definition that the set-based choices below and broadcast expansion use.
 const (
-	preferredChannelSQL = `CASE WHEN c.telegram_chat_id IS NOT NULL AND NOT c.telegram_blocked THEN 'telegram'
-		WHEN c.phone IS NOT NULL AND c.phone <> '' AND NOT c.sms_unreachable THEN 'sms'
+	telegramReachSQL = `c.telegram_chat_id IS NOT NULL AND NOT c.telegram_blocked`
+	smsReachSQL      = `c.phone IS NOT NULL AND c.phone <> '' AND NOT c.sms_unreachable`
+	consoleReachSQL  = `c.console_user IS NOT NULL AND c.console_user <> ''`
+)
+
+// reachSQL returns a channel's reach condition and address expression.
+func reachSQL(channel string) (cond, address string, ok bool) {
+	switch channel {
+	case channelTelegram:
+		return telegramReachSQL, "CAST(c.telegram_chat_id AS TEXT)", true
+	case channelSMS:
+		return smsReachSQL, "c.phone", true
+	case channelConsole:
+		return consoleReachSQL, "c.console_user", true
+	}
+	return "", "", false
+}
+
+// The same choice as PreferredChannel in SQL, for set-based sweeps.
+const (
+	preferredChannelSQL = `CASE WHEN ` + telegramReachSQL + ` THEN 'telegram'
+		WHEN ` + smsReachSQL + ` THEN 'sms'
 		WHEN c.console_user LIKE 'web:%' THEN 'web'
 		ELSE 'console' END`
-	preferredRecipientSQL = `CASE WHEN c.telegram_chat_id IS NOT NULL AND NOT c.telegram_blocked THEN CAST(c.telegram_chat_id AS TEXT)
-		WHEN c.phone IS NOT NULL AND c.phone <> '' AND NOT c.sms_unreachable THEN c.phone
+	preferredRecipientSQL = `CASE WHEN ` + telegramReachSQL + ` THEN CAST(c.telegram_chat_id AS TEXT)
+		WHEN ` + smsReachSQL + ` THEN c.phone
 		ELSE c.console_user END`
 	// noticeableSQL: the contact may get notices (not opted out, not erased)
 	// and has a channel that reaches them.
 	noticeableSQL = `c.opted_out_at IS NULL AND c.erased_at IS NULL AND (
-		c.telegram_chat_id IS NOT NULL AND NOT c.telegram_blocked
-		OR c.phone IS NOT NULL AND c.phone <> '' AND NOT c.sms_unreachable
-		OR c.console_user IS NOT NULL AND c.console_user <> '')`
+		` + telegramReachSQL + `
+		OR ` + smsReachSQL + `
+		OR ` + consoleReachSQL + `)`
 )
