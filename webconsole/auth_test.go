@@ -37,7 +37,7 @@ func TestLogin(t *testing.T) {
 		if a.code != http.StatusUnauthorized || len(a.cookies) != 0 {
 			t.Fatalf("wrong token %q: %d, cookies %v", wrong, a.code, a.cookies)
 		}
-		mustContain(t, a.body, "هذا الرمز غير صحيح")
+		mustContain(t, a.body, "اسم المستخدم أو كلمة المرور أو الرمز غير صحيح")
 	}
 	a := e.post(t, "/console/login", url.Values{"token": {token}})
 	if a.code != http.StatusSeeOther || len(a.cookies) != 1 {

@@ -47,7 +47,10 @@ type Console struct {
 	cfg        Config
 	keys       keys
 	pages      map[string]map[string]*template.Template // language → page → template
-	throttle   *signinlimit.Limiter
+	throttle   *signinlimit.Limiter                     // failed sign-ins per address
+	// accountThrottle counts failed sign-ins per username, so guessing one
+	// person's password from many addresses stays slow too.
+	accountThrottle *signinlimit.Limiter
 }
 
 // New returns the console. bundle gives its words and the governorates and
@@ -60,10 +63,11 @@ func New(s *store.Store, b *notifier.Broadcasts, sim *web.Simulator, bundle *loc
 		cfg.Location = time.UTC
 	}
 	c := &Console{store: s, broadcasts: b, sim: sim, bundle: bundle, clock: clk, log: log, cfg: cfg,
-		keys: deriveKeys(cfg.Token), pages: map[string]map[string]*template.Template{}, throttle: signinlimit.New(clk)}
+		keys: deriveKeys(cfg.Token), pages: map[string]map[string]*template.Template{}, throttle: signinlimit.New(clk),
+		accountThrottle: signinlimit.New(clk)}
 	// Each page is a template under templates/, rendered inside layout.html.
 	pageNames := []string{"login", "error", "dashboard", "broadcasts", "broadcast_form", "broadcast",
-		"opportunities", "opportunity_form", "simulator"}
+		"opportunities", "opportunity_form", "simulator", "audit"}
 	for _, lang := range bundle.Languages() {
 		c.pages[lang] = map[string]*template.Template{}
 		for _, name := range pageNames {
@@ -89,11 +93,11 @@ func (c *Console) Mount(m Mounter) {
 	m.Handle("GET /console/static/", "console_static", http.StripPrefix("/console/static/", noListing(cacheFor(http.FileServerFS(static)))))
 	m.Handle("GET /console/login", "console_login", c.public(c.loginPage))
 	m.Handle("POST /console/login", "console_login", c.public(c.login))
+	m.Handle("POST /console/logout", "console_logout", c.staff("console_logout", store.RoleViewer, c.logout))
 	for _, r := range []struct {
 		pattern, route string
 		h              handler
 	}{
-		{"POST /console/logout", "console_logout", c.logout},
 		{"GET /console/{$}", "console_dashboard", c.dashboard},
 		{"GET /console/broadcasts", "console_broadcasts", c.listBroadcasts},
 		{"GET /console/broadcasts/new", "console_broadcast_new", c.newBroadcast},
@@ -111,8 +115,14 @@ func (c *Console) Mount(m Mounter) {
 		{"POST /console/simulator", "console_simulator_say", c.simulatorSay},
 		{"POST /console/simulator/reset", "console_simulator_reset", c.simulatorReset},
 	} {
-		m.Handle(r.pattern, r.route, c.staff(r.h))
+		// Anyone signed in reads; changes need the staff role at least.
+		need := store.RoleViewer
+		if strings.HasPrefix(r.pattern, "POST ") {
+			need = store.RoleStaff
+		}
+		m.Handle(r.pattern, r.route, c.staff(r.route, need, r.h))
 	}
+	m.Handle("GET /console/audit", "console_audit", c.staff("console_audit", store.RoleAdmin, c.auditLog))
 }
 
 // request is one request with what the console knows about it.
@@ -135,6 +145,7 @@ func (e *pageError) Error() string { return fmt.Sprintf("%d %s", e.code, e.key) 
 var (
 	errNotFound  = &pageError{http.StatusNotFound, "console.error.not_found"}
 	errForbidden = &pageError{http.StatusForbidden, "console.error.csrf"}
+	errRole      = &pageError{http.StatusForbidden, "console.error.role"}
 )
 
 // public serves a page that needs no login.
@@ -146,9 +157,10 @@ func (c *Console) public(h handler) http.Handler {
 	})
 }
 
-// staff serves a page for logged-in staff: others go to the login page, and
-// every POST must carry the session's CSRF token.
-func (c *Console) staff(h handler) http.Handler {
+// staff serves a page for signed-in staff whose role is at least need:
+// others go to the login page, a lesser role gets 403, every POST must carry
+// the session's CSRF token, and every POST lands in the audit log.
+func (c *Console) staff(route, need string, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rq := &request{Request: r, lang: c.language(w, r)}
 		sess, ok := c.readSession(r)
@@ -166,8 +178,43 @@ func (c *Console) staff(h handler) http.Handler {
 			c.finish(w, rq, errForbidden)
 			return
 		}
-		c.finish(w, rq, h(w, rq))
+		if !allows(sess.Role, need) {
+			c.log.Warn("console: role may not do this", "role", sess.Role, "path", r.URL.Path)
+			if r.Method == http.MethodPost {
+				c.audit(rq, store.AuditEvent{Action: strings.TrimPrefix(route, "console_"), Target: r.URL.Path, Outcome: http.StatusForbidden})
+			}
+			c.finish(w, rq, errRole)
+			return
+		}
+		if r.Method != http.MethodPost || route == "console_logout" {
+			c.finish(w, rq, h(w, rq))
+			return
+		}
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		c.finish(rec, rq, h(rec, rq))
+		target := r.URL.Path
+		if loc := rec.Header().Get("Location"); loc != "" && rec.code < 400 {
+			target = loc // where the change led: the new broadcast, the opportunity…
+		}
+		c.audit(rq, store.AuditEvent{Action: strings.TrimPrefix(route, "console_"), Target: target, Outcome: rec.code})
 	})
+}
+
+// allows tells whether role may do what needs the role need.
+func allows(role, need string) bool {
+	rank := map[string]int{store.RoleViewer: 1, store.RoleStaff: 2, store.RoleAdmin: 3}
+	return rank[role] > 0 && rank[role] >= rank[need]
+}
+
+// statusRecorder remembers the status a handler answered.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.code = code
+	r.ResponseWriter.WriteHeader(code)
 }
 
 // finish turns a handler's error into an error page.
@@ -200,6 +247,10 @@ type view struct {
 	Other     string // the other language
 	Refresh   int    // seconds before the page reloads itself (0: never)
 	Zone      string // TAMKEEN_TIMEZONE, in which times are shown and typed
+	User      string // the signed-in username ("" for the admin token)
+	Role      string
+	CanChange bool // the role may change things (not a viewer)
+	IsAdmin   bool
 	Data      any
 }
 
@@ -237,6 +288,8 @@ func (c *Console) view(rq *request, section string, data any) view {
 	}
 	if rq.sess != nil {
 		v.LoggedIn, v.CSRF = true, c.csrfToken(rq.sess)
+		v.User, v.Role = rq.sess.User, rq.sess.Role
+		v.CanChange, v.IsAdmin = allows(rq.sess.Role, store.RoleStaff), allows(rq.sess.Role, store.RoleAdmin)
 	}
 	return v
 }

@@ -1,4 +1,4 @@
-// Command tamkeen is the one binary of the service: serve, chat, migrate, version.
+// Command tamkeen is the one binary of the service: serve, chat, migrate, staff, version.
 package main
 
 import (
@@ -30,6 +30,7 @@ Usage:
   tamkeen serve [--chat]                    run HTTP, the dispatcher and every channel whose credentials are set
   tamkeen chat [--phone N] [--lang ar|en]   chat with the bot in this terminal (reads stdin line by line)
   tamkeen migrate                           apply database migrations and exit
+  tamkeen staff add|list|disable|enable|reset   manage web console accounts (tamkeen staff for help)
   tamkeen version                           print the version
 
 Configuration comes from environment variables; see README.md.
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = serve(ctx, args[1:], stdin, stdout, stderr, env)
 	case "chat":
 		err = chat(ctx, args[1:], stdin, stdout, stderr, env)
+	case "staff":
+		err = staff(ctx, args[1:], stdin, stdout, stderr, env)
 	case "migrate":
 		err = migrate(ctx, args[1:], stderr, env)
 	case "version", "--version", "-v":
