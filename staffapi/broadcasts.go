@@ -109,15 +109,18 @@ func (a *API) listBroadcasts(w http.ResponseWriter, r *http.Request) error {
 			return badRequest("before: %q is not a whole number", v)
 		}
 	}
+	if r.URL.Query().Has("after") {
+		return badRequest("after: broadcasts are listed newest first; page with ?before=<next_before>")
+	}
 	_, limit, err := page(r)
 	if err != nil {
 		return err
 	}
-	reps, err := a.broadcasts.List(r.Context(), before, limit)
+	reps, err := a.broadcasts.List(r.Context(), before, limit+1)
 	if err != nil {
 		return err
 	}
-	return table(w, r, reps, func(rp notifier.Report) int64 { return rp.ID },
+	return table(w, r, reps, limit, "next_before", func(rp notifier.Report) int64 { return rp.ID },
 		[]string{"id", "status", "send_at", "created_at", "targeted", "queued", "sent", "delivered", "failed", "cancelled",
 			"skipped_opted_out", "skipped_no_consent", "skipped_unreachable", "text_ar"},
 		func(rp notifier.Report) []string {

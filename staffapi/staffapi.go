@@ -207,7 +207,14 @@ func page(r *http.Request) (after int64, limit int, err error) {
 func wantCSV(r *http.Request) bool { return r.URL.Query().Get("format") == "csv" }
 
 // table answers rows as JSON ({"items": [...], "next_after": id}) or CSV.
-func table[T any](w http.ResponseWriter, r *http.Request, items []T, lastID func(T) int64, header []string, row func(T) []string) error {
+// items were fetched with one row more than limit: that extra row only
+// tells that there is a next page, and next_after (or next_before, as
+// cursor says) is set only then, so a client paging through stops.
+func table[T any](w http.ResponseWriter, r *http.Request, items []T, limit int, cursor string, lastID func(T) int64, header []string, row func(T) []string) error {
+	more := len(items) > limit
+	if more {
+		items = items[:limit]
+	}
 	switch f := r.URL.Query().Get("format"); f {
 	case "", "json":
 	case "csv":
@@ -222,8 +229,8 @@ func table[T any](w http.ResponseWriter, r *http.Request, items []T, lastID func
 		return badRequest("format: %q: allowed values are json, csv", f)
 	}
 	out := map[string]any{"items": items}
-	if len(items) > 0 {
-		out["next_after"] = lastID(items[len(items)-1])
+	if more {
+		out[cursor] = lastID(items[len(items)-1])
 	}
 	if items == nil {
 		out["items"] = []T{}

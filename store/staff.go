@@ -11,7 +11,9 @@ type ContactFilter struct {
 	Phone          string // E.164
 	TelegramChatID int64
 	Governorate    string
-	After          int64 // ids above this (paging)
+	Search         string // part of a name or of a phone number
+	SearchE164     string // Search read as a phone number, when it is one
+	After          int64  // ids above this (paging)
 	Limit          int
 }
 
@@ -27,6 +29,7 @@ func (s *Store) ListContacts(ctx context.Context, f ContactFilter) ([]Contact, e
 	if f.Governorate != "" {
 		q = q.Where("governorate = ?", f.Governorate)
 	}
+	q = searchContacts(q, f.Search, f.SearchE164)
 	var out []Contact
 	if err := q.Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("store: list contacts: %w", err)
