@@ -1,5 +1,6 @@
 // Package webconsole is the staff web console under /console/: log in with
-// the admin token, an impact dashboard, broadcasts, opportunities and their
+// a staff account (or the admin token), roles and an audit log, an impact
+// dashboard, contacts and their profiles, broadcasts, opportunities and their
 // sign-ups, and a simulator to chat with the bot as a beneficiary would.
 // Pages are rendered on the server from embedded templates; every word comes
 // from the console catalogs (locales/messages/console.*.toml), Arabic first.
@@ -18,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/bot/web"
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/locales"
@@ -34,6 +36,7 @@ type Config struct {
 	Token      string         // TAMKEEN_ADMIN_TOKEN; empty switches the console off
 	Location   *time.Location // TAMKEEN_TIMEZONE: times are shown and read in it
 	SessionTTL time.Duration  // how long a login lasts (default 12 h)
+	Region     string         // TAMKEEN_DEFAULT_REGION: reads phone numbers typed in local form (default OM)
 }
 
 // Console serves the staff pages.
@@ -41,6 +44,7 @@ type Console struct {
 	store      *store.Store
 	broadcasts *notifier.Broadcasts
 	sim        *web.Simulator
+	renderer   *bot.Renderer // shows the replies sent to a person as text
 	bundle     *locales.Bundle
 	clock      clock.Clock
 	log        *slog.Logger
@@ -62,12 +66,15 @@ func New(s *store.Store, b *notifier.Broadcasts, sim *web.Simulator, bundle *loc
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
-	c := &Console{store: s, broadcasts: b, sim: sim, bundle: bundle, clock: clk, log: log, cfg: cfg,
+	if cfg.Region == "" {
+		cfg.Region = "OM"
+	}
+	c := &Console{store: s, broadcasts: b, sim: sim, renderer: bot.NewRenderer(bundle, cfg.Location), bundle: bundle, clock: clk, log: log, cfg: cfg,
 		keys: deriveKeys(cfg.Token), pages: map[string]map[string]*template.Template{}, throttle: signinlimit.New(clk),
 		accountThrottle: signinlimit.New(clk)}
 	// Each page is a template under templates/, rendered inside layout.html.
 	pageNames := []string{"login", "error", "dashboard", "broadcasts", "broadcast_form", "broadcast",
-		"opportunities", "opportunity_form", "simulator", "audit"}
+		"opportunities", "opportunity_form", "simulator", "audit", "contacts", "contact"}
 	for _, lang := range bundle.Languages() {
 		c.pages[lang] = map[string]*template.Template{}
 		for _, name := range pageNames {
@@ -110,6 +117,8 @@ func (c *Console) Mount(m Mounter) {
 		{"GET /console/opportunities/{id}", "console_opportunity", c.showOpportunity},
 		{"POST /console/opportunities/{id}", "console_opportunity_update", c.updateOpportunity},
 		{"GET /console/opportunities/{id}/signups.csv", "console_signups_csv", c.signupsCSV},
+		{"GET /console/contacts", "console_contacts", c.contacts},
+		{"GET /console/contacts/{id}", "console_contact", c.contact},
 		{"GET /console/simulator", "console_simulator", c.simulator},
 		{"GET /console/simulator/messages", "console_simulator_messages", c.simulatorMessages},
 		{"POST /console/simulator", "console_simulator_say", c.simulatorSay},

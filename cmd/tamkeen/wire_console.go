@@ -24,7 +24,7 @@ func wireConsole(ctx context.Context, w *wiring) error {
 	})
 	w.senders = append(w.senders, web.NewSender())
 	c, err := webconsole.New(a.store, b, sim, a.bundle, a.clock, a.log, webconsole.Config{
-		Token: a.cfg.AdminToken, Location: a.cfg.Location,
+		Token: a.cfg.AdminToken, Location: a.cfg.Location, Region: a.cfg.DefaultRegion,
 	})
 	if err != nil {
 		return err
