@@ -37,6 +37,11 @@ type Config struct {
 	Location   *time.Location // TAMKEEN_TIMEZONE: times are shown and read in it
 	SessionTTL time.Duration  // how long a login lasts (default 12 h)
 	Region     string         // TAMKEEN_DEFAULT_REGION: reads phone numbers typed in local form (default OM)
+	// Channels are the broadcast channels whose provider is configured; the
+	// composer warns about any other, and refuses a broadcast with none.
+	Channels    []string
+	SMSPrice    float64 // TAMKEEN_SMS_SEGMENT_PRICE: one SMS segment's price (0: no estimate)
+	SMSCurrency string
 }
 
 // Console serves the staff pages.
@@ -109,6 +114,7 @@ func (c *Console) Mount(m Mounter) {
 		{"GET /console/broadcasts", "console_broadcasts", c.listBroadcasts},
 		{"GET /console/broadcasts/new", "console_broadcast_new", c.newBroadcast},
 		{"POST /console/broadcasts", "console_broadcast_create", c.createBroadcast},
+		{"POST /console/broadcasts/preview", "console_broadcast_preview", c.previewBroadcast},
 		{"GET /console/broadcasts/{id}", "console_broadcast", c.showBroadcast},
 		{"POST /console/broadcasts/{id}/cancel", "console_broadcast_cancel", c.cancelBroadcast},
 		{"GET /console/opportunities", "console_opportunities", c.listOpportunities},
@@ -195,7 +201,7 @@ func (c *Console) staff(route, need string, h handler) http.Handler {
 			c.finish(w, rq, errRole)
 			return
 		}
-		if r.Method != http.MethodPost || route == "console_logout" {
+		if r.Method != http.MethodPost || unaudited[route] {
 			c.finish(w, rq, h(w, rq))
 			return
 		}
@@ -208,6 +214,10 @@ func (c *Console) staff(route, need string, h handler) http.Handler {
 		c.audit(rq, store.AuditEvent{Action: strings.TrimPrefix(route, "console_"), Target: target, Outcome: rec.code})
 	})
 }
+
+// unaudited are the POST routes that change nothing worth recording (or
+// record themselves).
+var unaudited = map[string]bool{"console_logout": true, "console_broadcast_preview": true}
 
 // allows tells whether role may do what needs the role need.
 func allows(role, need string) bool {

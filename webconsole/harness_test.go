@@ -40,11 +40,17 @@ type env struct {
 }
 
 func newEnv(t *testing.T, s *store.Store, clk *clock.Manual, tok string) *env {
+	return newEnvWith(t, s, clk, webconsole.Config{Token: tok, Channels: []string{"telegram", "sms"}, SMSPrice: 0.012, SMSCurrency: "OMR"})
+}
+
+// newEnvWith is the console with cfg (its Location is Muscat's).
+func newEnvWith(t *testing.T, s *store.Store, clk *clock.Manual, cfg webconsole.Config) *env {
 	t.Helper()
 	p := pipelinetest.New(t, s, clk)
 	bs := notifier.NewBroadcasts(s, clk, p.Log, nil, notifier.BroadcastConfig{})
 	sim := web.NewSimulator(s, p.Inbox, p.Renderer)
-	c, err := webconsole.New(s, bs, sim, p.Bundle, clk, p.Log, webconsole.Config{Token: tok, Location: p.Location})
+	cfg.Location = p.Location
+	c, err := webconsole.New(s, bs, sim, p.Bundle, clk, p.Log, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
