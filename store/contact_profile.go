@@ -26,7 +26,7 @@ func (s *Store) ContactProfile(ctx context.Context, id int64) (*ContactProfile, 
 	}
 	err := db.Table("signups s").
 		Select(`s.id, s.contact_id, c.name, c.phone, c.telegram_chat_id, s.opportunity_id,
-			o.title AS opportunity, s.status, s.created_at, s.updated_at`).
+			o.title AS opportunity, s.status, s.attended_at, s.created_at, s.updated_at`).
 		Joins("JOIN contacts c ON c.id = s.contact_id").
 		Joins("JOIN opportunities o ON o.id = s.opportunity_id").
 		Where("s.contact_id = ?", id).Order("s.id DESC").Limit(profileRows).Scan(&p.Signups).Error

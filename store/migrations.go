@@ -229,6 +229,10 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_at ON audit_events (at);
 `},
+	{21, "staff close and archive opportunities; sign-ups record attendance", `
+ALTER TABLE opportunities ADD COLUMN archived_at {{ts}};
+ALTER TABLE signups ADD COLUMN attended_at {{ts}};
+`},
 }
 
 // dialectTypes are the column types that differ between the two databases.

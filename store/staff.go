@@ -55,6 +55,7 @@ type SignupRow struct {
 	OpportunityID  int64
 	Opportunity    map[string]string `gorm:"serializer:json"` // title by language
 	Status         string
+	AttendedAt     *time.Time // marked attended by staff
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }
@@ -63,7 +64,7 @@ type SignupRow struct {
 func (s *Store) ListSignups(ctx context.Context, f SignupFilter) ([]SignupRow, error) {
 	q := s.db.WithContext(ctx).Table("signups s").
 		Select(`s.id, s.contact_id, c.name, c.phone, c.telegram_chat_id, s.opportunity_id,
-			o.title AS opportunity, s.status, s.created_at, s.updated_at`).
+			o.title AS opportunity, s.status, s.attended_at, s.created_at, s.updated_at`).
 		Joins("JOIN contacts c ON c.id = s.contact_id").
 		Joins("JOIN opportunities o ON o.id = s.opportunity_id").
 		Where("s.id > ?", f.After).Order("s.id").Limit(f.Limit)

@@ -65,6 +65,10 @@ func TestAccountsRolesAndAudit(t *testing.T) {
 			}
 		}
 		before, _ := e.store.Opportunities(t.Context())
+		if strings.Contains(viewer.get(t, "/console/opportunities").body, `href="/console/opportunities/new"`) ||
+			!strings.Contains(mona.get(t, "/console/opportunities").body, `href="/console/opportunities/new"`) {
+			t.Fatal("the new-opportunity button is offered to a viewer, or not to staff")
+		}
 		opportunity := []string{"kind", "job", "track", "job", "governorate", "muscat", "title_ar", "وظيفة", "title_en", "Job",
 			"starts_at", "2026-12-10T09:30", "capacity", "5"}
 		for _, p := range []string{"/console/opportunities", "/console/broadcasts", "/console/simulator/reset", "/console/opportunities/1"} {

@@ -46,17 +46,18 @@ type Config struct {
 
 // Console serves the staff pages.
 type Console struct {
-	store      *store.Store
-	broadcasts *notifier.Broadcasts
-	sim        *web.Simulator
-	renderer   *bot.Renderer // shows the replies sent to a person as text
-	bundle     *locales.Bundle
-	clock      clock.Clock
-	log        *slog.Logger
-	cfg        Config
-	keys       keys
-	pages      map[string]map[string]*template.Template // language → page → template
-	throttle   *signinlimit.Limiter                     // failed sign-ins per address
+	store       *store.Store
+	broadcasts  *notifier.Broadcasts
+	sim         *web.Simulator
+	renderer    *bot.Renderer // shows the replies sent to a person as text
+	bundle      *locales.Bundle
+	clock       clock.Clock
+	log         *slog.Logger
+	cfg         Config
+	keys        keys
+	pages       map[string]map[string]*template.Template // language → page → template
+	placesFreed func()                                   // after staff cancel a registered sign-up (may be nil)
+	throttle    *signinlimit.Limiter                     // failed sign-ins per address
 	// accountThrottle counts failed sign-ins per username, so guessing one
 	// person's password from many addresses stays slow too.
 	accountThrottle *signinlimit.Limiter
@@ -123,6 +124,10 @@ func (c *Console) Mount(m Mounter) {
 		{"GET /console/opportunities/{id}", "console_opportunity", c.showOpportunity},
 		{"POST /console/opportunities/{id}", "console_opportunity_update", c.updateOpportunity},
 		{"GET /console/opportunities/{id}/signups.csv", "console_signups_csv", c.signupsCSV},
+		{"POST /console/opportunities/{id}/close", "console_opportunity_close", c.closeOpportunity},
+		{"POST /console/opportunities/{id}/archive", "console_opportunity_archive", c.archiveOpportunity},
+		{"POST /console/opportunities/{id}/signups/{sid}/cancel", "console_signup_cancel", c.cancelSignup},
+		{"POST /console/opportunities/{id}/signups/{sid}/attended", "console_signup_attended", c.markAttended},
 		{"GET /console/contacts", "console_contacts", c.contacts},
 		{"GET /console/contacts/{id}", "console_contact", c.contact},
 		{"GET /console/simulator", "console_simulator", c.simulator},

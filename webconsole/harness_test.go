@@ -37,6 +37,7 @@ type env struct {
 	broadcasts *notifier.Broadcasts
 	dispatcher *notifier.Dispatcher
 	client     *http.Client
+	console    *webconsole.Console
 }
 
 func newEnv(t *testing.T, s *store.Store, clk *clock.Manual, tok string) *env {
@@ -60,7 +61,7 @@ func newEnvWith(t *testing.T, s *store.Store, clk *clock.Manual, cfg webconsole.
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
 	return &env{
-		srv: srv, store: s, clk: clk, broadcasts: bs,
+		srv: srv, store: s, clk: clk, broadcasts: bs, console: c,
 		dispatcher: notifier.NewDispatcher(s, []bot.Sender{web.NewSender()}, clk, p.Log, metrics.New(), notifier.DispatcherConfig{}),
 		client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse

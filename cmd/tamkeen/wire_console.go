@@ -31,6 +31,11 @@ func wireConsole(ctx context.Context, w *wiring) error {
 	if err != nil {
 		return err
 	}
+	c.OnPlacesFreed(func() {
+		if w.placesFreed != nil {
+			w.placesFreed()
+		}
+	})
 	c.Mount(w.server)
 	if a.cfg.AdminToken == "" {
 		a.log.Info("web console off", "why", "TAMKEEN_ADMIN_TOKEN is not set")
