@@ -69,6 +69,9 @@ func (c *Console) funcs(lang string) template.FuncMap {
 			return c.bundle.Text(lang, prefix+code, nil)
 		},
 		"add": func(a, b int) int { return a + b },
-		"in":  func(list []string, v string) bool { return slices.Contains(list, v) },
+		// add16 and addf place SVG text beside a bar.
+		"add16": func(y float64) float64 { return y + 14 },
+		"addf":  func(a int, b float64) float64 { return float64(a) + b },
+		"in":    func(list []string, v string) bool { return slices.Contains(list, v) },
 	}
 }
