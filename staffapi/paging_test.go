@@ -133,3 +133,22 @@ func TestContactSearch(t *testing.T) {
 }
 
 func urlQuery(s string) string { return url.QueryEscape(s) }
+
+// Changes made with the bearer token are in the audit log with the console's.
+func TestAPIChangesAreAudited(t *testing.T) {
+	e := newEnv(t, token)
+	if code, _ := e.do(t, "POST", "/api/v1/broadcasts", token, `{"texts": {"ar": "مرحبا"}, "audience": {"all": true}}`); code != 202 {
+		t.Fatalf("broadcast: %d", code)
+	}
+	if code, _ := e.do(t, "POST", "/api/v1/broadcasts", token, `{"texts": {}}`); code != 400 {
+		t.Fatalf("bad broadcast: %d", code)
+	}
+	e.do(t, "GET", "/api/v1/broadcasts", token, "")
+	log, err := e.store.AuditLog(context.Background(), 0, 10)
+	if err != nil || len(log) != 2 {
+		t.Fatalf("audit log: %+v %v", log, err)
+	}
+	if log[1].Actor != "api" || log[1].Action != "api POST" || log[1].Target != "/api/v1/broadcasts" || log[1].Outcome != 202 || log[0].Outcome != 400 {
+		t.Fatalf("audit log: %+v", log)
+	}
+}
