@@ -80,7 +80,7 @@ func New(s *store.Store, b *notifier.Broadcasts, sim *web.Simulator, bundle *loc
 		accountThrottle: signinlimit.New(clk)}
 	// Each page is a template under templates/, rendered inside layout.html.
 	pageNames := []string{"login", "error", "dashboard", "broadcasts", "broadcast_form", "broadcast",
-		"opportunities", "opportunity_form", "simulator", "audit", "contacts", "contact", "impact", "orders"}
+		"opportunities", "opportunity_form", "simulator", "audit", "contacts", "contact", "impact", "orders", "content"}
 	for _, lang := range bundle.Languages() {
 		c.pages[lang] = map[string]*template.Template{}
 		for _, name := range pageNames {
@@ -130,6 +130,7 @@ func (c *Console) Mount(m Mounter) {
 		{"POST /console/opportunities/{id}/signups/{sid}/attended", "console_signup_attended", c.markAttended},
 		{"GET /console/impact", "console_impact", c.impact},
 		{"GET /console/orders", "console_orders", c.orders},
+		{"GET /console/content", "console_content", c.content},
 		{"GET /console/contacts", "console_contacts", c.contacts},
 		{"GET /console/contacts/{id}", "console_contact", c.contact},
 		{"GET /console/simulator", "console_simulator", c.simulator},

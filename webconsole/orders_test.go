@@ -32,3 +32,12 @@ func TestOrdersPage(t *testing.T) {
 		mustContain(t, e.get(t, "/console/orders?lang=en").body, "Latest order events received", "notice queued")
 	})
 }
+
+func TestContentPage(t *testing.T) {
+	e := sqlite(t, token)
+	e.login(t)
+	a := e.get(t, "/console/content?lang=en")
+	mustContain(t, a.body, `id="module-empowerment"`, "What is empowerment?", "Empowerment rests on three personal capacities",
+		"SMS version: segments 2", `id="question-education"`)
+	mustContain(t, e.get(t, "/console/content?lang=ar").body, `id="module-empowerment"`, "دروس التوعية")
+}
