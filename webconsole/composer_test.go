@@ -122,3 +122,27 @@ func TestComposerWarnsAboutUnconfiguredChannels(t *testing.T) {
 	}
 	mustContain(t, e.get(t, a.location).body, `id="unconfigured"`)
 }
+
+// Each problem is shown next to its field (and in the summary at the top).
+func TestProblemsNextToTheirFields(t *testing.T) {
+	e := sqlite(t, token)
+	e.login(t)
+	between := func(body, problem, after, before string) {
+		t.Helper()
+		p := strings.Index(body, `<p class="field-problem" role="alert">`+problem)
+		a, b := strings.Index(body, after), strings.Index(body, before)
+		if p < 0 || a < 0 || b < 0 || p < a || p > b {
+			t.Errorf("%q is not shown between %q and %q (at %d, %d, %d)", problem, after, before, p, a, b)
+		}
+	}
+	a := e.post(t, "/console/broadcasts", e.form(t, "text_en", "Hello", "audience", "filtered"))
+	if a.code != http.StatusUnprocessableEntity {
+		t.Fatalf("bad broadcast: %d", a.code)
+	}
+	between(a.body, "النص العربي مطلوب", `name="text_ar"`, `name="governorate"`)
+	between(a.body, "اختر محافظة أو لغة", `name="audience"`, `name="channel"`)
+	between(a.body, "اختر قناة واحدة على الأقل", `name="channel"`, `name="send_at"`)
+	a = e.post(t, "/console/opportunities", e.form(t, "kind", "training", "title_en", "Sewing", "starts_at", "2026-12-10T09:30", "capacity", "-3"))
+	between(a.body, "العنوان العربي مطلوب", `name="title_ar"`, `name="title_en"`)
+	between(a.body, "يجب أن يكون عدد المقاعد", `name="capacity"`, `>حفظ</button>`)
+}
