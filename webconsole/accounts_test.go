@@ -3,6 +3,7 @@ package webconsole_test
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -106,9 +107,20 @@ func TestAccountsRolesAndAudit(t *testing.T) {
 			`<td dir="ltr">manager</td><td>administrator</td>`+"\n      <td>signed in</td>",
 		)
 
-		// Disabling an account ends its sessions at once and refuses its password.
-		if err := e.store.SetStaffAccountDisabled(t.Context(), "mona", true); err != nil {
-			t.Fatal(err)
+		// An admin disables an account from the accounts page: its sessions end
+		// at once and its password is refused. Others may not; nobody disables themself.
+		if a := mona.get(t, "/console/staff"); a.code != http.StatusForbidden {
+			t.Fatalf("accounts page for staff: %d", a.code)
+		}
+		if a := mona.post(t, "/console/staff/data/disabled", mona.form(t, "disabled", "1")); a.code != http.StatusForbidden {
+			t.Fatalf("staff disabling an account: %d", a.code)
+		}
+		mustContain(t, admin.get(t, "/console/staff").body, `id="account-mona"`, `id="account-data"`, "<td>viewer</td>")
+		if a := admin.post(t, "/console/staff/manager/disabled", admin.form(t, "disabled", "1")); a.code != http.StatusConflict {
+			t.Fatalf("an admin disabling themself: %d", a.code)
+		}
+		if a := admin.post(t, "/console/staff/mona/disabled", admin.form(t, "disabled", "1")); a.code != http.StatusSeeOther {
+			t.Fatalf("disable mona: %d", a.code)
 		}
 		if a := mona.get(t, "/console/"); a.code != http.StatusSeeOther || a.location != "/console/login" {
 			t.Fatalf("a disabled account's session still works: %d %q", a.code, a.location)
@@ -133,7 +145,10 @@ func TestAccountsRolesAndAudit(t *testing.T) {
 			t.Fatalf("still signed in after logout: %d", a.code)
 		}
 		log, _ := e.store.AuditLog(t.Context(), 0, 100)
-		if log[0].Action != "signout" || log[0].Actor != "manager" || log[1].Action != "signin" || log[1].Actor != "data" {
+		if log[0].Action != "signout" || log[0].Actor != "manager" || log[1].Action != "signin" || log[1].Actor != "data" ||
+			!slices.ContainsFunc(log, func(ev store.AuditEvent) bool {
+				return ev.Action == "staff_disabled" && ev.Actor == "manager" && ev.Target == "/console/staff" && ev.Outcome == 303
+			}) {
 			t.Fatalf("audit log ends with %+v", log[:3])
 		}
 	})

@@ -170,7 +170,7 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 	for _, lang := range []string{"ar", "en"} {
 		for _, p := range []string{"/console/", "/console/broadcasts", "/console/broadcasts/new", "/console/opportunities",
 			"/console/opportunities/new", "/console/opportunities/1", "/console/simulator", "/console/simulator/messages",
-			"/console/contacts", "/console/contacts?q=9", "/console/audit", "/console/impact", "/console/opportunities?archived=1", "/console/orders", "/console/content"} {
+			"/console/contacts", "/console/contacts?q=9", "/console/audit", "/console/impact", "/console/opportunities?archived=1", "/console/orders", "/console/content", "/console/staff"} {
 			if a := e.get(t, p+"?lang="+lang); a.code != 200 || strings.Contains(a.body, "<no value>") {
 				t.Errorf("%s in %s: %d\n%s", p, lang, a.code, a.body)
 			}

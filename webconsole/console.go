@@ -80,7 +80,7 @@ func New(s *store.Store, b *notifier.Broadcasts, sim *web.Simulator, bundle *loc
 		accountThrottle: signinlimit.New(clk)}
 	// Each page is a template under templates/, rendered inside layout.html.
 	pageNames := []string{"login", "error", "dashboard", "broadcasts", "broadcast_form", "broadcast",
-		"opportunities", "opportunity_form", "simulator", "audit", "contacts", "contact", "impact", "orders", "content"}
+		"opportunities", "opportunity_form", "simulator", "audit", "contacts", "contact", "impact", "orders", "content", "staff"}
 	for _, lang := range bundle.Languages() {
 		c.pages[lang] = map[string]*template.Template{}
 		for _, name := range pageNames {
@@ -146,6 +146,8 @@ func (c *Console) Mount(m Mounter) {
 		m.Handle(r.pattern, r.route, c.staff(r.route, need, r.h))
 	}
 	m.Handle("GET /console/audit", "console_audit", c.staff("console_audit", store.RoleAdmin, c.auditLog))
+	m.Handle("GET /console/staff", "console_staff", c.staff("console_staff", store.RoleAdmin, c.staffAccounts))
+	m.Handle("POST /console/staff/{name}/disabled", "console_staff_disabled", c.staff("console_staff_disabled", store.RoleAdmin, c.setAccountDisabled))
 }
 
 // request is one request with what the console knows about it.
