@@ -2,6 +2,7 @@ package staffapi
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +48,10 @@ func (a *API) validBroadcast(r *http.Request, in broadcastIn) (*store.Broadcast,
 	b := &store.Broadcast{Texts: in.Texts, Audience: *in.Audience, Channels: chans, CreatedBy: "staff-api"}
 	if ps := a.rules().Broadcast(b); len(ps) > 0 {
 		return nil, problem(ps[0])
+	}
+	if a.cfg.CheckChannels && !slices.ContainsFunc(chans, func(ch string) bool { return slices.Contains(a.cfg.Configured, ch) }) {
+		return nil, badRequest("channels: none of %s is configured on this server (configured: %s); nothing would be sent",
+			strings.Join(chans, ", "), strings.Join(append([]string{}, a.cfg.Configured...), ", "))
 	}
 	if id := b.Audience.OpportunityID; id > 0 {
 		if _, err := a.store.Opportunity(r.Context(), id); err != nil {

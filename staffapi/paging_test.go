@@ -4,11 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/tamkeen/tamkeen/clock"
+	"github.com/tamkeen/tamkeen/httpapi"
+	"github.com/tamkeen/tamkeen/metrics"
+	"github.com/tamkeen/tamkeen/notifier"
+	"github.com/tamkeen/tamkeen/staffapi"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/store/storetest"
 )
 
 type listPage struct {
@@ -150,5 +159,29 @@ func TestAPIChangesAreAudited(t *testing.T) {
 	}
 	if log[1].Actor != "api" || log[1].Action != "api POST" || log[1].Target != "/api/v1/broadcasts" || log[1].Outcome != 202 || log[0].Outcome != 400 {
 		t.Fatalf("audit log: %+v", log)
+	}
+}
+
+// A broadcast none of whose channels is configured is refused, saying so.
+func TestAPIBroadcastOnUnconfiguredChannels(t *testing.T) {
+	clk := clock.NewManual(t0)
+	s := storetest.SQLite(t, clk)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	bs := notifier.NewBroadcasts(s, clk, log, nil, notifier.BroadcastConfig{})
+	h := httpapi.New("127.0.0.1:0", s, metrics.New(), log)
+	staffapi.New(s, bs, clk, log, staffapi.Config{Token: token, Region: "OM", Languages: []string{"ar", "en"},
+		Configured: []string{"telegram"}, CheckChannels: true}).Mount(h)
+	srv := httptest.NewServer(h.Handler())
+	t.Cleanup(srv.Close)
+	e := env{srv: srv, store: s, bs: bs}
+	code, body := e.do(t, "POST", "/api/v1/broadcasts", token, `{"texts": {"ar": "مرحبا"}, "audience": {"all": true}, "channels": ["sms"]}`)
+	if code != 400 || !strings.Contains(body, "none of sms is configured") {
+		t.Fatalf("SMS-only broadcast with only Telegram configured: %d %s", code, body)
+	}
+	if list, _ := bs.List(context.Background(), 0, 10); len(list) != 0 {
+		t.Fatal("the refused broadcast was saved")
+	}
+	if code, body := e.do(t, "POST", "/api/v1/broadcasts", token, `{"texts": {"ar": "مرحبا"}, "audience": {"all": true}}`); code != 202 {
+		t.Fatalf("broadcast on both channels, one configured: %d %s", code, body)
 	}
 }

@@ -34,6 +34,11 @@ type Config struct {
 	// Governorates and Tracks are the content's ids an opportunity or an
 	// audience may name (nil: not checked).
 	Governorates, Tracks []string
+	// Configured are the broadcast channels whose provider is set; when
+	// CheckChannels is on, a broadcast none of whose channels is among them
+	// is refused (400) rather than ending "done" with 0 sent.
+	Configured    []string
+	CheckChannels bool
 }
 
 // rules are the checks shared with the web console.
