@@ -2,9 +2,13 @@ package webconsole
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/bot/sms"
@@ -59,7 +63,7 @@ func (c *Console) buildPreview(ctx context.Context, lang string, b *store.Broadc
 			p.Opportunity = o
 		}
 	}
-	est, err := c.store.EstimateAudience(ctx, b)
+	est, err := c.audience.estimate(ctx, c, b)
 	if err != nil {
 		return nil, err
 	}
@@ -111,4 +115,43 @@ func (c *Console) previewBroadcast(w http.ResponseWriter, rq *request) error {
 	data["Choices"], data["Opportunities"] = c.choices(), opps
 	c.render(w, rq, http.StatusOK, "broadcast_form", "broadcasts", data)
 	return nil
+}
+
+// audienceTTL is how long an audience count is reused while someone types:
+// the text changes with every key, the audience rarely.
+const audienceTTL = 10 * time.Second
+
+// audienceCache keeps recent audience estimates by audience, channels and
+// the languages that have a text (what decides who gets what).
+type audienceCache struct {
+	mu      sync.Mutex
+	entries map[string]audienceEntry
+}
+
+type audienceEntry struct {
+	at  time.Time
+	est store.AudienceEstimate
+}
+
+func (a *audienceCache) estimate(ctx context.Context, c *Console, b *store.Broadcast) (store.AudienceEstimate, error) {
+	langs := slices.Sorted(maps.Keys(b.Texts))
+	k, _ := json.Marshal([]any{b.Audience, b.Channels, langs})
+	key, now := string(k), c.clock.Now()
+	a.mu.Lock()
+	e, ok := a.entries[key]
+	a.mu.Unlock()
+	if ok && now.Sub(e.at) < audienceTTL {
+		return e.est, nil
+	}
+	est, err := c.store.EstimateAudience(ctx, b)
+	if err != nil {
+		return est, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.entries == nil || len(a.entries) >= 200 {
+		a.entries = map[string]audienceEntry{}
+	}
+	a.entries[key] = audienceEntry{at: now, est: est}
+	return est, nil
 }

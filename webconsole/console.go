@@ -57,6 +57,7 @@ type Console struct {
 	keys        keys
 	pages       map[string]map[string]*template.Template // language → page → template
 	placesFreed func()                                   // after staff cancel a registered sign-up (may be nil)
+	audience    audienceCache                            // recent audience counts for the composer
 	throttle    *signinlimit.Limiter                     // failed sign-ins per address
 	// accountThrottle counts failed sign-ins per username, so guessing one
 	// person's password from many addresses stays slow too.
