@@ -100,6 +100,8 @@ func TestBrowserSignInComposeAndSend(t *testing.T) {
 	shoot("dashboard-ar.png")
 	run("English", chromedp.Navigate(url+"/console/?lang=en"), chromedp.WaitVisible(`span.who`, chromedp.ByQuery))
 	shoot("dashboard-en.png")
+	run("impact over time", chromedp.Navigate(url+"/console/impact"), chromedp.WaitVisible(`#funnel-chart`, chromedp.ByQuery))
+	shoot("impact-en.png")
 
 	var loc string
 	run("create an opportunity",
