@@ -185,3 +185,25 @@ func TestAPIBroadcastOnUnconfiguredChannels(t *testing.T) {
 		t.Fatalf("broadcast on both channels, one configured: %d %s", code, body)
 	}
 }
+
+func TestSignupsShowAttendance(t *testing.T) {
+	e := newEnv(t, token)
+	ctx := context.Background()
+	c := addContact(t, e.store, "+96891234567", 7, "muscat")
+	o := &store.Opportunity{Kind: "training", Title: map[string]string{"ar": "دورة"}, Description: map[string]string{}, StartsAt: t0.AddDate(0, 0, 3)}
+	if err := e.store.CreateOpportunity(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.InTx(ctx, func(tx *store.Tx) error { return tx.SetSignup(c.ID, o.ID, store.SignupRegistered) }); err != nil {
+		t.Fatal(err)
+	}
+	if p := e.list(t, "/api/v1/signups"); len(p.Items) != 1 || p.Items[0]["attended_at"] != nil {
+		t.Fatalf("before attendance: %+v", p.Items)
+	}
+	if err := e.store.SetAttended(ctx, o.ID, 1, true); err != nil {
+		t.Fatal(err)
+	}
+	if p := e.list(t, "/api/v1/signups"); p.Items[0]["attended_at"] != "2026-11-23T10:00:00Z" {
+		t.Fatalf("after attendance: %+v", p.Items)
+	}
+}

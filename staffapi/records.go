@@ -83,6 +83,7 @@ type signupOut struct {
 	OpportunityID  int64             `json:"opportunity_id"`
 	Opportunity    map[string]string `json:"opportunity"`
 	Status         string            `json:"status"`
+	AttendedAt     *time.Time        `json:"attended_at"`
 	CreatedAt      time.Time         `json:"created_at"`
 	UpdatedAt      time.Time         `json:"updated_at"`
 }
@@ -113,7 +114,7 @@ func (a *API) listSignups(w http.ResponseWriter, r *http.Request) error {
 	out := make([]signupOut, len(list))
 	for i, s := range list {
 		out[i] = signupOut{ID: s.ID, ContactID: s.ContactID, Name: s.Name, Phone: s.Phone, TelegramChatID: s.TelegramChatID,
-			OpportunityID: s.OpportunityID, Opportunity: s.Opportunity, Status: s.Status, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+			OpportunityID: s.OpportunityID, Opportunity: s.Opportunity, Status: s.Status, AttendedAt: s.AttendedAt, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 	}
 	return table(w, r, out, limit, "next_after", func(s signupOut) int64 { return s.ID }, nil, nil)
 }
