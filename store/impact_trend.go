@@ -81,3 +81,30 @@ func (s *Store) ImpactTrend(ctx context.Context, f TrendFilter, since time.Time)
 	}
 	return t, nil
 }
+
+// FunnelRow is the funnel's totals for one governorate or track.
+type FunnelRow struct {
+	Key                                    string
+	Reached, Consented, Assessed, SignedUp int
+}
+
+// FunnelBy totals the funnel's events at or after since for people not
+// erased, grouped by "governorate" or "track" (the person's current one).
+func (s *Store) FunnelBy(ctx context.Context, group string, since time.Time) ([]FunnelRow, error) {
+	if group != "governorate" && group != "track" {
+		return nil, fmt.Errorf("store: funnel by %q: group by governorate or track", group)
+	}
+	since = since.UTC().Truncate(time.Microsecond)
+	col := "c." + group
+	q := `SELECT ` + col + ` AS key,
+		COALESCE(SUM(CASE WHEN c.created_at >= @since THEN 1 ELSE 0 END), 0) AS reached,
+		COALESCE(SUM(CASE WHEN c.consent_at >= @since THEN 1 ELSE 0 END), 0) AS consented,
+		COALESCE(SUM((SELECT COUNT(*) FROM assessments a WHERE a.contact_id = c.id AND a.completed_at >= @since)), 0) AS assessed,
+		COALESCE(SUM((SELECT COUNT(*) FROM signups s WHERE s.contact_id = c.id AND s.created_at >= @since)), 0) AS signed_up
+		FROM contacts c WHERE c.erased_at IS NULL GROUP BY ` + col + ` ORDER BY ` + col
+	var out []FunnelRow
+	if err := s.db.WithContext(ctx).Raw(q, map[string]any{"since": since}).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: funnel by %s: %w", group, err)
+	}
+	return out, nil
+}

@@ -69,6 +69,21 @@ func (c *Console) funcs(lang string) template.FuncMap {
 			return c.bundle.Text(lang, prefix+code, nil)
 		},
 		"add": func(a, b int) int { return a + b },
+		// dict passes several values to a template: dict "Name" value ….
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: arguments must come in name, value pairs")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				name, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: argument %d is not a name", i)
+				}
+				m[name] = kv[i+1]
+			}
+			return m, nil
+		},
 		// problemsFor picks the problems that belong next to one field.
 		"problemsFor": func(problems []string, field string) []string {
 			var out []string

@@ -93,10 +93,18 @@ func (c *Console) impact(w http.ResponseWriter, rq *request) error {
 			}
 		}
 	}
+	byGov, err := c.store.FunnelBy(rq.Context(), "governorate", first)
+	if err != nil {
+		return err
+	}
+	byTrack, err := c.store.FunnelBy(rq.Context(), "track", first)
+	if err != nil {
+		return err
+	}
 	lines, yLabels, xLabels := drawFunnel(weeks)
 	c.render(w, rq, http.StatusOK, "impact", "impact", map[string]any{
 		"Filter": f, "Weeks": n, "Choices": ch, "Lines": lines, "YLabels": yLabels, "XLabels": xLabels,
-		"Table": weeks, "Orders": drawOrders(t.Orders), "OrdersH": len(t.Orders)*orderBarH + 4,
+		"Table": weeks, "ByGovernorate": byGov, "ByTrack": byTrack, "Orders": drawOrders(t.Orders), "OrdersH": len(t.Orders)*orderBarH + 4,
 		"W": chartW, "H": chartH, "Left": chartL, "Bottom": chartH - chartB, "Right": chartW - chartR,
 		"OrderW": orderChartW + orderLabelW, "OrderLabelW": orderLabelW,
 	})

@@ -51,6 +51,10 @@ func TestImpactOverTime(t *testing.T) {
 			strings.Contains(a.body, `id="orders-chart"`) {
 			t.Fatalf("Muscat only:\n%s", a.body)
 		}
-		mustContain(t, e.get(t, "/console/impact?lang=en").body, "Impact over time", "signed up")
+		// Totals per governorate in the weeks shown: Muscat 1 reached, 1 consented, 1 signed up; Dhofar 2, 1, 0.
+		mustContain(t, a.body, `<td>مسقط</td><td class="num">1</td><td class="num">1</td><td class="num">0</td><td class="num">1</td>`)
+		a = e.get(t, "/console/impact?weeks=4")
+		mustContain(t, a.body, `<td>ظفار</td><td class="num">2</td><td class="num">1</td><td class="num">0</td><td class="num">0</td>`)
+		mustContain(t, e.get(t, "/console/impact?lang=en").body, "Impact over time", "signed up", "By governorate")
 	})
 }
