@@ -31,9 +31,28 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 // AuditLog lists events newest first, those with ids below before (0: from
 // the newest), at most limit.
 func (s *Store) AuditLog(ctx context.Context, before int64, limit int) ([]AuditEvent, error) {
-	q := s.db.WithContext(ctx).Order("id DESC").Limit(limit)
-	if before > 0 {
-		q = q.Where("id < ?", before)
+	return s.AuditSearch(ctx, AuditFilter{Before: before, Limit: limit})
+}
+
+// AuditFilter narrows AuditSearch; zero fields do not filter.
+type AuditFilter struct {
+	Actor  string // exactly this actor
+	Action string // exactly this action
+	Before int64  // ids below this (paging back)
+	Limit  int
+}
+
+// AuditSearch lists the events f matches, newest first.
+func (s *Store) AuditSearch(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
+	q := s.db.WithContext(ctx).Order("id DESC").Limit(f.Limit)
+	if f.Before > 0 {
+		q = q.Where("id < ?", f.Before)
+	}
+	if f.Actor != "" {
+		q = q.Where("actor = ?", f.Actor)
+	}
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
 	}
 	var out []AuditEvent
 	if err := q.Find(&out).Error; err != nil {

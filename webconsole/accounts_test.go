@@ -107,6 +107,16 @@ func TestAccountsRolesAndAudit(t *testing.T) {
 			`<td dir="ltr">manager</td><td>administrator</td>`+"\n      <td>signed in</td>",
 		)
 
+		// The log narrows to one person or one kind of event.
+		a = admin.get(t, "/console/audit?actor=nobody")
+		if !strings.Contains(a.body, `<td dir="ltr">nobody</td>`) || strings.Contains(a.body, `<td dir="ltr">mona</td>`) {
+			t.Fatalf("audit log of one actor:\n%s", a.body)
+		}
+		a = admin.get(t, "/console/audit?action=signin_refused")
+		if strings.Count(a.body, "<td>sign-in refused</td>") != 3 || strings.Contains(a.body, "<td>signed in</td>") {
+			t.Fatalf("audit log of refused sign-ins:\n%s", a.body)
+		}
+
 		// An admin disables an account from the accounts page: its sessions end
 		// at once and its password is refused. Others may not; nobody disables themself.
 		if a := mona.get(t, "/console/staff"); a.code != http.StatusForbidden {

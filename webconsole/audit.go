@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/tamkeen/tamkeen/signinlimit"
 	"github.com/tamkeen/tamkeen/store"
@@ -29,8 +30,11 @@ func (c *Console) audit(rq *request, e store.AuditEvent) {
 
 // auditLog is the audit page, newest first, ?before= pages back.
 func (c *Console) auditLog(w http.ResponseWriter, rq *request) error {
-	before, _ := strconv.ParseInt(rq.URL.Query().Get("before"), 10, 64)
-	events, err := c.store.AuditLog(rq.Context(), max(before, 0), auditPage+1)
+	q := rq.URL.Query()
+	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
+	f := store.AuditFilter{Actor: strings.TrimSpace(q.Get("actor")), Action: strings.TrimSpace(q.Get("action")),
+		Before: max(before, 0), Limit: auditPage + 1}
+	events, err := c.store.AuditSearch(rq.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -39,6 +43,6 @@ func (c *Console) auditLog(w http.ResponseWriter, rq *request) error {
 		events = events[:auditPage]
 		older = events[len(events)-1].ID
 	}
-	c.render(w, rq, http.StatusOK, "audit", "audit", map[string]any{"Events": events, "Older": older})
+	c.render(w, rq, http.StatusOK, "audit", "audit", map[string]any{"Events": events, "Older": older, "Filter": f})
 	return nil
 }
