@@ -91,14 +91,6 @@ func Load(lookupEnv LookupEnv) (Config, error) {
 		LogLevel:      strings.ToLower(get("TAMKEEN_LOG_LEVEL", "info")),
 	}
 
-	if v := get("TAMKEEN_SMS_SEGMENT_PRICE", ""); v != "" {
-		p, err := ParseSMSPrice(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("TAMKEEN_SMS_SEGMENT_PRICE=%q: %w", v, err))
-		}
-		c.SMSPrice = p
-	}
-
 	tz := get("TAMKEEN_TIMEZONE", "Asia/Muscat")
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
@@ -128,6 +120,14 @@ func Load(lookupEnv LookupEnv) (Config, error) {
 		errs = append(errs, fmt.Errorf("TAMKEEN_QUIET_HOURS: %w", err))
 	}
 	c.QuietHours = qh
+
+	if v := get("TAMKEEN_SMS_SEGMENT_PRICE", ""); v != "" {
+		p, err := ParseSMSPrice(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TAMKEEN_SMS_SEGMENT_PRICE=%q: %w", v, err))
+		}
+		c.SMSPrice = p
+	}
 
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

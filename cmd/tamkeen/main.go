@@ -1,4 +1,4 @@
-// Command tamkeen is the one binary of the service: serve, chat, migrate, staff, version.
+// Command tamkeen is the one binary of the service: serve, chat, migrate, version.
 package main
 
 import (
@@ -29,8 +29,8 @@ const usage = `tamkeen: the Tamkeen empowerment chat service
 Usage:
   tamkeen serve [--chat]                    run HTTP, the dispatcher and every channel whose credentials are set
   tamkeen chat [--phone N] [--lang ar|en]   chat with the bot in this terminal (reads stdin line by line)
-  tamkeen migrate                           apply database migrations and exit
   tamkeen staff add|list|disable|enable|reset   manage web console accounts (tamkeen staff for help)
+  tamkeen migrate                           apply database migrations and exit
   tamkeen version                           print the version
 
 Configuration comes from environment variables; see README.md.
