@@ -17,6 +17,7 @@ import (
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/httpapi"
 	"github.com/tamkeen/tamkeen/internal/pipelinetest"
+	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/metrics"
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/store"
@@ -38,6 +39,7 @@ type env struct {
 	dispatcher *notifier.Dispatcher
 	client     *http.Client
 	console    *webconsole.Console
+	bundle     *locales.Bundle
 }
 
 func newEnv(t *testing.T, s *store.Store, clk *clock.Manual, tok string) *env {
@@ -61,7 +63,7 @@ func newEnvWith(t *testing.T, s *store.Store, clk *clock.Manual, cfg webconsole.
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
 	return &env{
-		srv: srv, store: s, clk: clk, broadcasts: bs, console: c,
+		srv: srv, store: s, clk: clk, broadcasts: bs, console: c, bundle: p.Bundle,
 		dispatcher: notifier.NewDispatcher(s, []bot.Sender{web.NewSender()}, clk, p.Log, metrics.New(), notifier.DispatcherConfig{}),
 		client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse

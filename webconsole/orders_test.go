@@ -2,6 +2,7 @@ package webconsole_test
 
 import (
 	"context"
+	"html/template"
 	"strings"
 	"testing"
 
@@ -36,8 +37,28 @@ func TestOrdersPage(t *testing.T) {
 func TestContentPage(t *testing.T) {
 	e := sqlite(t, token)
 	e.login(t)
-	a := e.get(t, "/console/content?lang=en")
-	mustContain(t, a.body, `id="module-empowerment"`, "What is empowerment?", "Empowerment rests on three personal capacities",
-		"SMS version: segments 2", `id="question-education"`)
-	mustContain(t, e.get(t, "/console/content?lang=ar").body, `id="module-empowerment"`, "دروس التوعية")
+	// Every lesson and question of the loaded content is there, in the page's language.
+	c := e.bundle.Content
+	if len(c.Modules) == 0 || len(c.Questions) == 0 {
+		t.Fatal("the test content has no lessons or no questions")
+	}
+	text := func(lang, key string) string {
+		s, err := e.bundle.Text(lang, key, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return template.HTMLEscapeString(s)
+	}
+	for _, lang := range []string{"ar", "en"} {
+		a := e.get(t, "/console/content?lang="+lang)
+		for _, m := range c.Modules {
+			mustContain(t, a.body, `id="module-`+m.ID+`"`, "<h3>"+text(lang, "module."+m.ID+".title")+"</h3>",
+				text(lang, "module."+m.ID+".page.1"))
+		}
+		for _, q := range c.Questions {
+			mustContain(t, a.body, `id="question-`+q.ID+`"`, text(lang, "question."+q.ID+".text"),
+				text(lang, "question."+q.ID+".option."+q.Options[0].ID))
+		}
+	}
+	mustContain(t, e.get(t, "/console/content?lang=en").body, "SMS version: segments ")
 }
