@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -32,6 +33,9 @@ type Config struct {
 	Reminders     []time.Duration // TAMKEEN_REMINDERS: how long before an opportunity starts to remind
 	DebugAddr     string          // TAMKEEN_DEBUG_ADDR: where pprof listens (off when empty; keep it private)
 	OutboxLease   time.Duration   // TAMKEEN_OUTBOX_LEASE: how long a message being sent is held before another process may take it over
+	// SMSPrice is TAMKEEN_SMS_SEGMENT_PRICE ("0.012 OMR"): what one SMS
+	// segment costs, for the broadcast composer's estimate (zero: not shown).
+	SMSPrice SMSPrice
 
 	Telegram Telegram
 	Twilio   Twilio
@@ -128,6 +132,14 @@ func Load(lookupEnv LookupEnv) (Config, error) {
 		errs = append(errs, fmt.Errorf("TAMKEEN_QUIET_HOURS: %w", err))
 	}
 	c.QuietHours = qh
+
+	if v := get("TAMKEEN_SMS_SEGMENT_PRICE", ""); v != "" {
+		p, err := ParseSMSPrice(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TAMKEEN_SMS_SEGMENT_PRICE=%q: %w", v, err))
+		}
+		c.SMSPrice = p
+	}
 
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -243,4 +255,35 @@ func validWebhookSecret(s string) bool {
 // IsPostgres reports whether the database is PostgreSQL.
 func (c Config) IsPostgres() bool {
 	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
+}
+
+// SMSPrice is the price of one SMS segment.
+type SMSPrice struct {
+	Amount   float64
+	Currency string // ISO 4217 code such as OMR, or ""
+}
+
+// ParseSMSPrice reads "0.012" or "0.012 OMR".
+func ParseSMSPrice(v string) (SMSPrice, error) {
+	f := strings.Fields(v)
+	if len(f) == 0 || len(f) > 2 {
+		return SMSPrice{}, errors.New(`want an amount and an optional currency, such as "0.012 OMR"`)
+	}
+	amount, err := strconv.ParseFloat(f[0], 64)
+	if err != nil || amount < 0 || math.IsInf(amount, 0) || math.IsNaN(amount) {
+		return SMSPrice{}, errors.New(`the amount must be a number of at least 0, such as 0.012`)
+	}
+	p := SMSPrice{Amount: amount}
+	if len(f) == 2 {
+		p.Currency = strings.ToUpper(f[1])
+		for _, r := range p.Currency {
+			if r < 'A' || r > 'Z' {
+				return SMSPrice{}, errors.New("the currency must be a three-letter code such as OMR")
+			}
+		}
+		if len(p.Currency) != 3 {
+			return SMSPrice{}, errors.New("the currency must be a three-letter code such as OMR")
+		}
+	}
+	return p, nil
 }

@@ -42,7 +42,11 @@ func TestSignups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	// Excel reads the file as UTF-8 only after a byte-order mark.
+	if !strings.HasPrefix(b.String(), "\xEF\xBB\xBFid,") {
+		t.Fatalf("csv does not start with the UTF-8 byte-order mark: %q", b.String())
+	}
+	lines := strings.Split(strings.TrimSpace(strings.TrimPrefix(b.String(), BOM)), "\n")
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], "id,contact_id,name,phone") {
 		t.Fatalf("csv = %q", b.String())
 	}

@@ -1,6 +1,7 @@
-// Package signinlimit slows down token guessing: it counts wrong tokens per
-// client address and makes an address that failed too often wait. The web
-// console's sign-in and the staff API share the admin token, so both use it.
+// Package signinlimit slows down guessing: it counts failed sign-ins per key
+// (a client address, or an account's name) and makes a key that failed too
+// often wait. The staff API counts wrong tokens per address; the web
+// console counts wrong passwords and tokens per address and per account.
 package signinlimit
 
 import (

@@ -2,6 +2,7 @@ package staffapi
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +48,10 @@ func (a *API) validBroadcast(r *http.Request, in broadcastIn) (*store.Broadcast,
 	b := &store.Broadcast{Texts: in.Texts, Audience: *in.Audience, Channels: chans, CreatedBy: "staff-api"}
 	if ps := a.rules().Broadcast(b); len(ps) > 0 {
 		return nil, problem(ps[0])
+	}
+	if a.cfg.CheckChannels && !slices.ContainsFunc(chans, func(ch string) bool { return slices.Contains(a.cfg.Configured, ch) }) {
+		return nil, badRequest("channels: none of %s is configured on this server (configured: %s); nothing would be sent",
+			strings.Join(chans, ", "), strings.Join(append([]string{}, a.cfg.Configured...), ", "))
 	}
 	if id := b.Audience.OpportunityID; id > 0 {
 		if _, err := a.store.Opportunity(r.Context(), id); err != nil {
@@ -109,15 +114,18 @@ func (a *API) listBroadcasts(w http.ResponseWriter, r *http.Request) error {
 			return badRequest("before: %q is not a whole number", v)
 		}
 	}
+	if r.URL.Query().Has("after") {
+		return badRequest("after: broadcasts are listed newest first; page with ?before=<next_before>")
+	}
 	_, limit, err := page(r)
 	if err != nil {
 		return err
 	}
-	reps, err := a.broadcasts.List(r.Context(), before, limit)
+	reps, err := a.broadcasts.List(r.Context(), before, limit+1)
 	if err != nil {
 		return err
 	}
-	return table(w, r, reps, func(rp notifier.Report) int64 { return rp.ID },
+	return table(w, r, reps, limit, "next_before", func(rp notifier.Report) int64 { return rp.ID },
 		[]string{"id", "status", "send_at", "created_at", "targeted", "queued", "sent", "delivered", "failed", "cancelled",
 			"skipped_opted_out", "skipped_no_consent", "skipped_unreachable", "text_ar"},
 		func(rp notifier.Report) []string {

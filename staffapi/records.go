@@ -1,6 +1,7 @@
 package staffapi
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 	"strconv"
@@ -34,7 +35,13 @@ func (a *API) listContacts(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	f := store.ContactFilter{After: after, Limit: limit, Governorate: q.Get("governorate")}
+	f := store.ContactFilter{After: after, Limit: limit + 1, Governorate: q.Get("governorate"), Search: q.Get("q")}
+	if len([]rune(f.Search)) > 100 {
+		return badRequest("q: at most 100 characters")
+	}
+	if f.Search != "" {
+		f.SearchE164, _ = phone.Normalize(f.Search, a.cfg.Region) // a whole number in local form matches too
+	}
 	if v := q.Get("phone"); v != "" {
 		if f.Phone, err = phone.Normalize(v, a.cfg.Region); err != nil {
 			return badRequest("phone: %q is not a valid number for region %s", v, a.cfg.Region)
@@ -57,7 +64,7 @@ func (a *API) listContacts(w http.ResponseWriter, r *http.Request) error {
 			TelegramBlocked: c.TelegramBlocked, SMSUnreachable: c.SMSUnreachable, ErasedAt: c.ErasedAt, CreatedAt: c.CreatedAt,
 		}
 	}
-	return table(w, r, out, func(c contactOut) int64 { return c.ID },
+	return table(w, r, out, limit, "next_after", func(c contactOut) int64 { return c.ID },
 		[]string{"id", "name", "phone", "telegram_chat_id", "language", "governorate", "track", "consent_at", "opted_out_at",
 			"telegram_blocked", "sms_unreachable", "erased_at", "created_at"},
 		func(c contactOut) []string {
@@ -76,6 +83,7 @@ type signupOut struct {
 	OpportunityID  int64             `json:"opportunity_id"`
 	Opportunity    map[string]string `json:"opportunity"`
 	Status         string            `json:"status"`
+	AttendedAt     *time.Time        `json:"attended_at"`
 	CreatedAt      time.Time         `json:"created_at"`
 	UpdatedAt      time.Time         `json:"updated_at"`
 }
@@ -86,7 +94,7 @@ func (a *API) listSignups(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	f := store.SignupFilter{After: after, Limit: limit, Status: q.Get("status")}
+	f := store.SignupFilter{After: after, Limit: limit + 1, Status: q.Get("status")}
 	if v := q.Get("opportunity_id"); v != "" {
 		if f.OpportunityID, err = strconv.ParseInt(v, 10, 64); err != nil || f.OpportunityID <= 0 {
 			return badRequest("opportunity_id: %q is not an opportunity id", v)
@@ -101,14 +109,14 @@ func (a *API) listSignups(w http.ResponseWriter, r *http.Request) error {
 	}
 	if wantCSV(r) {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		return export.Signups(w, list)
+		return export.Signups(w, list[:min(len(list), limit)])
 	}
 	out := make([]signupOut, len(list))
 	for i, s := range list {
 		out[i] = signupOut{ID: s.ID, ContactID: s.ContactID, Name: s.Name, Phone: s.Phone, TelegramChatID: s.TelegramChatID,
-			OpportunityID: s.OpportunityID, Opportunity: s.Opportunity, Status: s.Status, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+			OpportunityID: s.OpportunityID, Opportunity: s.Opportunity, Status: s.Status, AttendedAt: s.AttendedAt, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 	}
-	return table(w, r, out, func(s signupOut) int64 { return s.ID }, nil, nil)
+	return table(w, r, out, limit, "next_after", func(s signupOut) int64 { return s.ID }, nil, nil)
 }
 
 type opportunityIO struct {
@@ -139,15 +147,23 @@ func opportunityOut(o store.OpportunityView) opportunityIO {
 }
 
 func (a *API) listOpportunities(w http.ResponseWriter, r *http.Request) error {
+	after, limit, err := page(r)
+	if err != nil {
+		return err
+	}
 	list, err := a.store.Opportunities(r.Context())
 	if err != nil {
 		return err
 	}
-	out := make([]opportunityIO, len(list))
-	for i, o := range list {
-		out[i] = opportunityOut(o)
+	// Pages go by id, like every other list, whatever order the store keeps.
+	slices.SortFunc(list, func(x, y store.OpportunityView) int { return cmp.Compare(x.ID, y.ID) })
+	out := make([]opportunityIO, 0, min(len(list), limit+1))
+	for _, o := range list {
+		if o.ID > after && len(out) <= limit {
+			out = append(out, opportunityOut(o))
+		}
 	}
-	return table(w, r, out, func(o opportunityIO) int64 { return o.ID },
+	return table(w, r, out, limit, "next_after", func(o opportunityIO) int64 { return o.ID },
 		[]string{"id", "kind", "track", "governorate", "title_ar", "title_en", "starts_at", "signup_deadline", "capacity", "registered"},
 		func(o opportunityIO) []string {
 			return []string{itoa(o.ID), o.Kind, o.Track, o.Governorate, o.Title["ar"], o.Title["en"], o.StartsAt,

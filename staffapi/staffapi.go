@@ -5,6 +5,7 @@
 package staffapi
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -33,6 +34,11 @@ type Config struct {
 	// Governorates and Tracks are the content's ids an opportunity or an
 	// audience may name (nil: not checked).
 	Governorates, Tracks []string
+	// Configured are the broadcast channels whose provider is set; when
+	// CheckChannels is on, a broadcast none of whose channels is among them
+	// is refused (400) rather than ending "done" with 0 sent.
+	Configured    []string
+	CheckChannels bool
 }
 
 // rules are the checks shared with the web console.
@@ -123,6 +129,18 @@ func (a *API) guard(h func(w http.ResponseWriter, r *http.Request) error) http.H
 			return
 		}
 		a.limiter.Succeeded(addr)
+		if r.Method != http.MethodGet {
+			// Every change through the API is on record, next to the console's.
+			rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+			w = rec
+			defer func() {
+				e := store.AuditEvent{Actor: "api", Role: store.RoleAdmin, Action: "api " + r.Method, Target: r.URL.Path,
+					Outcome: rec.code, Address: addr}
+				if err := a.store.Audit(context.WithoutCancel(r.Context()), e); err != nil {
+					a.log.Error("staff api: audit failed", "err", err)
+				}
+			}()
+		}
 		err := h(w, r)
 		if err == nil {
 			return
@@ -207,7 +225,14 @@ func page(r *http.Request) (after int64, limit int, err error) {
 func wantCSV(r *http.Request) bool { return r.URL.Query().Get("format") == "csv" }
 
 // table answers rows as JSON ({"items": [...], "next_after": id}) or CSV.
-func table[T any](w http.ResponseWriter, r *http.Request, items []T, lastID func(T) int64, header []string, row func(T) []string) error {
+// items were fetched with one row more than limit: that extra row only
+// tells that there is a next page, and next_after (or next_before, as
+// cursor says) is set only then, so a client paging through stops.
+func table[T any](w http.ResponseWriter, r *http.Request, items []T, limit int, cursor string, lastID func(T) int64, header []string, row func(T) []string) error {
+	more := len(items) > limit
+	if more {
+		items = items[:limit]
+	}
 	switch f := r.URL.Query().Get("format"); f {
 	case "", "json":
 	case "csv":
@@ -222,12 +247,23 @@ func table[T any](w http.ResponseWriter, r *http.Request, items []T, lastID func
 		return badRequest("format: %q: allowed values are json, csv", f)
 	}
 	out := map[string]any{"items": items}
-	if len(items) > 0 {
-		out["next_after"] = lastID(items[len(items)-1])
+	if more {
+		out[cursor] = lastID(items[len(items)-1])
 	}
 	if items == nil {
 		out["items"] = []T{}
 	}
 	httpapi.WriteJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// statusRecorder remembers the status a handler answered.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.code = code
+	r.ResponseWriter.WriteHeader(code)
 }

@@ -159,7 +159,7 @@ func TestBroadcastLifecycleAndReads(t *testing.T) {
 	if code, _ := e.do(t, "GET", "/api/v1/broadcasts/999", token, ""); code != 404 {
 		t.Fatalf("missing broadcast: %d", code)
 	}
-	if code, body := e.do(t, "GET", "/api/v1/broadcasts?format=csv", token, ""); code != 200 || !strings.HasPrefix(body, "id,status") {
+	if code, body := e.do(t, "GET", "/api/v1/broadcasts?format=csv", token, ""); code != 200 || !strings.HasPrefix(body, "\uFEFFid,status") {
 		t.Fatalf("list csv: %d %s", code, body)
 	}
 

@@ -283,6 +283,9 @@ func newExpansionQuery(b *Broadcast) expansionQuery {
 	ch.WriteString(" ELSE NULL END)")
 	rc.WriteString(" ELSE NULL END)")
 	q.channel, q.recipient = ch.String(), rc.String()
+	if !strings.Contains(q.channel, "WHEN") { // no channel it knows: nobody is reachable
+		q.channel, q.recipient = "CAST(NULL AS TEXT)", "CAST(NULL AS TEXT)"
+	}
 
 	langs := make([]string, 0, len(b.Texts))
 	for l := range b.Texts {

@@ -205,6 +205,34 @@ CREATE TABLE console_sessions (
 	expires_at {{ts}} NOT NULL
 );
 `},
+	{20, "staff accounts with roles; console sessions name their account; the audit log", `
+CREATE TABLE staff_accounts (
+	id {{id}},
+	username TEXT NOT NULL UNIQUE,
+	role TEXT NOT NULL,
+	password_hash TEXT NOT NULL,
+	disabled_at {{ts}},
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL
+);
+ALTER TABLE console_sessions ADD COLUMN account_id {{bigint}} REFERENCES staff_accounts (id);
+CREATE INDEX console_sessions_account ON console_sessions (account_id);
+CREATE TABLE audit_events (
+	id {{id}},
+	at {{ts}} NOT NULL,
+	actor TEXT NOT NULL,
+	role TEXT NOT NULL DEFAULT '',
+	action TEXT NOT NULL,
+	target TEXT NOT NULL DEFAULT '',
+	outcome INTEGER NOT NULL DEFAULT 0,
+	address TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_events_at ON audit_events (at);
+`},
+	{21, "staff close and archive opportunities; sign-ups record attendance", `
+ALTER TABLE opportunities ADD COLUMN archived_at {{ts}};
+ALTER TABLE signups ADD COLUMN attended_at {{ts}};
+`},
 }
 
 // dialectTypes are the column types that differ between the two databases.

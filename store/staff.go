@@ -11,7 +11,9 @@ type ContactFilter struct {
 	Phone          string // E.164
 	TelegramChatID int64
 	Governorate    string
-	After          int64 // ids above this (paging)
+	Search         string // part of a name or of a phone number
+	SearchE164     string // Search read as a phone number, when it is one
+	After          int64  // ids above this (paging)
 	Limit          int
 }
 
@@ -27,6 +29,7 @@ func (s *Store) ListContacts(ctx context.Context, f ContactFilter) ([]Contact, e
 	if f.Governorate != "" {
 		q = q.Where("governorate = ?", f.Governorate)
 	}
+	q = searchContacts(q, f.Search, f.SearchE164)
 	var out []Contact
 	if err := q.Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("store: list contacts: %w", err)
@@ -52,6 +55,7 @@ type SignupRow struct {
 	OpportunityID  int64
 	Opportunity    map[string]string `gorm:"serializer:json"` // title by language
 	Status         string
+	AttendedAt     *time.Time // marked attended by staff
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }
@@ -60,7 +64,7 @@ type SignupRow struct {
 func (s *Store) ListSignups(ctx context.Context, f SignupFilter) ([]SignupRow, error) {
 	q := s.db.WithContext(ctx).Table("signups s").
 		Select(`s.id, s.contact_id, c.name, c.phone, c.telegram_chat_id, s.opportunity_id,
-			o.title AS opportunity, s.status, s.created_at, s.updated_at`).
+			o.title AS opportunity, s.status, s.attended_at, s.created_at, s.updated_at`).
 		Joins("JOIN contacts c ON c.id = s.contact_id").
 		Joins("JOIN opportunities o ON o.id = s.opportunity_id").
 		Where("s.id > ?", f.After).Order("s.id").Limit(f.Limit)

@@ -7,12 +7,14 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tamkeen/tamkeen/signinlimit"
+	"github.com/tamkeen/tamkeen/store"
 )
 
 // Cookie names.
@@ -36,10 +38,23 @@ func deriveKeys(token string) keys {
 
 // session is what the signed cookie carries.
 type session struct {
-	Role    string `json:"r"` // "admin" (the only role so far)
+	Account int64  `json:"a"` // staff account id; 0: signed in with the admin token
 	Expires int64  `json:"e"` // Unix seconds
 	Sim     string `json:"s"` // the bot simulator's session id
-	Nonce   string `json:"n"` // makes each login's CSRF token its own
+	Nonce   string `json:"n"` // the server-side session id; makes each login's CSRF token its own
+
+	// Read from the database on every request, never from the cookie, so a
+	// disabled account or a changed role takes effect at once.
+	Role string `json:"-"`
+	User string `json:"-"` // username; "" for the admin token
+}
+
+// actor names the session's person in the audit log.
+func (s *session) actor() string {
+	if s.User == "" {
+		return "token"
+	}
+	return s.User
 }
 
 func (c *Console) sign(payload []byte) []byte {
@@ -68,22 +83,26 @@ func (c *Console) readSession(r *http.Request) (*session, bool) {
 		return nil, false
 	}
 	var s session
-	if err := json.Unmarshal(payload, &s); err != nil || s.Role != "admin" || s.Sim == "" {
+	if err := json.Unmarshal(payload, &s); err != nil || s.Sim == "" || s.Nonce == "" {
 		return nil, false
 	}
 	if !c.clock.Now().Before(time.Unix(s.Expires, 0)) {
 		return nil, false
 	}
-	// The session must still be on record: signing out ends it for every
-	// copy of the cookie.
-	live, err := c.store.ConsoleSessionLive(r.Context(), s.Nonce)
+	// The session must still be on record: signing out, disabling the
+	// account or resetting its password ends it for every copy of the cookie.
+	live, err := c.store.LiveStaffSession(r.Context(), s.Nonce)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, false
+	}
 	if err != nil {
 		c.log.Error("console: session check failed", "err", err)
 		return nil, false
 	}
-	if !live {
+	if live.AccountID != s.Account {
 		return nil, false
 	}
+	s.Role, s.User = live.Role, live.Username
 	return &s, true
 }
 
@@ -142,33 +161,72 @@ func (c *Console) loginPage(w http.ResponseWriter, rq *request) error {
 	return nil
 }
 
+// login signs a person in with their account (username and password) or,
+// for the first admin and machines' owners, with the admin token.
 func (c *Console) login(w http.ResponseWriter, rq *request) error {
 	if c.cfg.Token == "" {
 		c.render(w, rq, http.StatusServiceUnavailable, "login", "", map[string]any{"Off": true})
 		return nil
 	}
 	addr := signinlimit.ClientAddress(rq.Request)
-	if wait := c.throttle.Wait(addr); wait > 0 {
+	username := strings.TrimSpace(rq.PostFormValue("username"))
+	byToken := username == "" && rq.PostFormValue("token") != ""
+	actor := username
+	if byToken {
+		actor = "token"
+	}
+	account, _ := store.NormalizeUsername(username)
+	wait := c.throttle.Wait(addr)
+	if account != "" {
+		wait = max(wait, c.accountThrottle.Wait(account))
+	}
+	if wait > 0 {
 		// Not even compared: guessing stays slow however fast the guesses come.
-		c.log.Warn("console: login refused: too many wrong tokens from this address", "wait", wait.Round(time.Second))
+		c.log.Warn("console: sign-in refused: too many failures from this address or for this account", "wait", wait.Round(time.Second))
+		c.audit(rq, store.AuditEvent{Actor: actor, Action: "signin_throttled", Outcome: http.StatusTooManyRequests})
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		c.render(w, rq, http.StatusTooManyRequests, "login", "", map[string]any{"Throttled": true})
+		c.render(w, rq, http.StatusTooManyRequests, "login", "", map[string]any{"Throttled": true, "Username": username})
 		return nil
 	}
-	if !c.rightToken(rq.PostFormValue("token")) {
-		c.throttle.Failed(addr)
-		c.log.Warn("console: login refused: wrong token")
-		c.render(w, rq, http.StatusUnauthorized, "login", "", map[string]any{"Wrong": true})
-		return nil
+	s := &session{Expires: c.clock.Now().Add(c.cfg.SessionTTL).Unix(), Sim: rand.Text(), Nonce: rand.Text()}
+	if byToken {
+		if !c.rightToken(rq.PostFormValue("token")) {
+			return c.refuse(w, rq, addr, "", actor)
+		}
+		s.Role = store.RoleAdmin
+	} else {
+		a, err := c.store.CheckStaffPassword(rq.Context(), username, rq.PostFormValue("password"))
+		if errors.Is(err, store.ErrNotFound) {
+			return c.refuse(w, rq, addr, account, actor)
+		}
+		if err != nil {
+			return err
+		}
+		s.Account, s.Role, s.User = a.ID, a.Role, a.Username
+		c.accountThrottle.Succeeded(account)
 	}
 	c.throttle.Succeeded(addr)
-	s := &session{Role: "admin", Expires: c.clock.Now().Add(c.cfg.SessionTTL).Unix(), Sim: rand.Text(), Nonce: rand.Text()}
-	if err := c.store.StartConsoleSession(rq.Context(), s.Nonce, time.Unix(s.Expires, 0)); err != nil {
+	if err := c.store.StartStaffSession(rq.Context(), s.Nonce, s.Account, time.Unix(s.Expires, 0)); err != nil {
 		return err
 	}
 	c.setSession(w, rq.Request, s)
-	c.log.Info("console: staff logged in", "role", s.Role)
+	rq.sess = s
+	c.audit(rq, store.AuditEvent{Action: "signin", Outcome: http.StatusSeeOther})
+	c.log.Info("console: staff signed in", "role", s.Role)
 	return seeOther(w, rq, "/console/")
+}
+
+// refuse answers a wrong password or token, counting it against the
+// address and the account.
+func (c *Console) refuse(w http.ResponseWriter, rq *request, addr, account, actor string) error {
+	c.throttle.Failed(addr)
+	if account != "" {
+		c.accountThrottle.Failed(account)
+	}
+	c.log.Warn("console: sign-in refused: wrong username, password or token")
+	c.audit(rq, store.AuditEvent{Actor: actor, Action: "signin_refused", Outcome: http.StatusUnauthorized})
+	c.render(w, rq, http.StatusUnauthorized, "login", "", map[string]any{"Wrong": true, "Username": rq.PostFormValue("username")})
+	return nil
 }
 
 func (c *Console) logout(w http.ResponseWriter, rq *request) error {
@@ -176,6 +234,7 @@ func (c *Console) logout(w http.ResponseWriter, rq *request) error {
 		if err := c.store.EndConsoleSession(rq.Context(), rq.sess.Nonce); err != nil {
 			return err
 		}
+		c.audit(rq, store.AuditEvent{Action: "signout", Outcome: http.StatusSeeOther})
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/console/", MaxAge: -1,
 		HttpOnly: true, Secure: isHTTPS(rq.Request), SameSite: http.SameSiteStrictMode})

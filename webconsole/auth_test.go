@@ -37,7 +37,7 @@ func TestLogin(t *testing.T) {
 		if a.code != http.StatusUnauthorized || len(a.cookies) != 0 {
 			t.Fatalf("wrong token %q: %d, cookies %v", wrong, a.code, a.cookies)
 		}
-		mustContain(t, a.body, "هذا الرمز غير صحيح")
+		mustContain(t, a.body, "اسم المستخدم أو كلمة المرور أو الرمز غير صحيح")
 	}
 	a := e.post(t, "/console/login", url.Values{"token": {token}})
 	if a.code != http.StatusSeeOther || len(a.cookies) != 1 {
@@ -169,7 +169,8 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 	e.login(t)
 	for _, lang := range []string{"ar", "en"} {
 		for _, p := range []string{"/console/", "/console/broadcasts", "/console/broadcasts/new", "/console/opportunities",
-			"/console/opportunities/new", "/console/opportunities/1", "/console/simulator", "/console/simulator/messages"} {
+			"/console/opportunities/new", "/console/opportunities/1", "/console/simulator", "/console/simulator/messages",
+			"/console/contacts", "/console/contacts?q=9", "/console/audit", "/console/impact", "/console/opportunities?archived=1", "/console/orders", "/console/content", "/console/staff"} {
 			if a := e.get(t, p+"?lang="+lang); a.code != 200 || strings.Contains(a.body, "<no value>") {
 				t.Errorf("%s in %s: %d\n%s", p, lang, a.code, a.body)
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/staffinput"
 	"github.com/tamkeen/tamkeen/store"
 )
@@ -24,6 +25,7 @@ type broadcastForm struct {
 	Reach          []string // audience: people with an address on any of these channels
 	Channels       []string // channels the broadcast may use
 	SendAt         string   // datetime-local in TAMKEEN_TIMEZONE, "" for now
+	Opportunity    string   // id of the opportunity whose registrants it goes to, "" for none
 	Problems       []string // catalog keys
 }
 
@@ -48,24 +50,53 @@ func (c *Console) listBroadcasts(w http.ResponseWriter, rq *request) error {
 	return nil
 }
 
+// newBroadcast is the composer; ?opportunity= starts it aimed at that
+// opportunity's registrants.
 func (c *Console) newBroadcast(w http.ResponseWriter, rq *request) error {
 	f := broadcastForm{Everyone: true, Channels: broadcastChannels()}
-	c.render(w, rq, http.StatusOK, "broadcast_form", "broadcasts", map[string]any{"Form": f, "Choices": c.choices()})
+	if id, err := strconv.ParseInt(rq.URL.Query().Get("opportunity"), 10, 64); err == nil && id > 0 {
+		f.Everyone, f.Opportunity = false, strconv.FormatInt(id, 10)
+	}
+	return c.composer(w, rq, http.StatusOK, f)
+}
+
+// composer renders the compose form with its preview.
+func (c *Console) composer(w http.ResponseWriter, rq *request, code int, f broadcastForm) error {
+	b := c.broadcastOf(&f)
+	p, err := c.buildPreview(rq.Context(), rq.lang, b)
+	if err != nil {
+		return err
+	}
+	opps, err := c.store.Opportunities(rq.Context())
+	if err != nil {
+		return err
+	}
+	c.render(w, rq, code, "broadcast_form", "broadcasts", map[string]any{"Form": f, "Choices": c.choices(), "Preview": p, "Opportunities": opps})
 	return nil
 }
 
-func (c *Console) createBroadcast(w http.ResponseWriter, rq *request) error {
-	f := broadcastForm{
+// readBroadcastForm reads the compose form as typed.
+func readBroadcastForm(rq *request) broadcastForm {
+	return broadcastForm{
 		TextAR: rq.PostFormValue("text_ar"), TextEN: rq.PostFormValue("text_en"),
 		Everyone:     rq.PostFormValue("audience") != "filtered",
 		Governorates: rq.PostForm["governorate"], Languages: rq.PostForm["language"], Tracks: rq.PostForm["track"],
 		Reach: rq.PostForm["reach"], Channels: rq.PostForm["channel"], SendAt: strings.TrimSpace(rq.PostFormValue("send_at")),
+		Opportunity: strings.TrimSpace(rq.PostFormValue("opportunity")),
 	}
+}
+
+func (c *Console) createBroadcast(w http.ResponseWriter, rq *request) error {
+	f := readBroadcastForm(rq)
 	b := c.validBroadcast(&f)
-	if len(f.Problems) > 0 {
-		c.render(w, rq, http.StatusUnprocessableEntity, "broadcast_form", "broadcasts", map[string]any{"Form": f, "Choices": c.choices()})
-		return nil
+	if len(f.Problems) == 0 && len(b.Channels) > 0 && !slices.ContainsFunc(b.Channels, func(ch string) bool { return slices.Contains(c.cfg.Channels, ch) }) {
+		// Nothing could be sent: say so now rather than report "done" with 0 sent.
+		f.Problems = append(f.Problems, "console.problem.no_channel_configured")
 	}
+	if len(f.Problems) > 0 {
+		return c.composer(w, rq, http.StatusUnprocessableEntity, f)
+	}
+	b.CreatedBy = "console:" + rq.sess.actor()
 	rep, err := c.broadcasts.Create(rq.Context(), b)
 	if err != nil {
 		return err
@@ -75,6 +106,19 @@ func (c *Console) createBroadcast(w http.ResponseWriter, rq *request) error {
 
 // validBroadcast checks the form, noting each problem, and returns the broadcast it describes.
 func (c *Console) validBroadcast(f *broadcastForm) *store.Broadcast {
+	b := c.broadcastOf(f)
+	f.Problems = append(f.Problems, problemKeys(c.rules().Broadcast(b))...)
+	if f.SendAt != "" && b.SendAt.IsZero() {
+		f.Problems = append(f.Problems, "console.problem.bad_time")
+	}
+	if f.Opportunity != "" && b.Audience.OpportunityID <= 0 {
+		f.Problems = append(f.Problems, "console.problem.unknown_choice")
+	}
+	return b
+}
+
+// broadcastOf is the broadcast the form describes, checked or not.
+func (c *Console) broadcastOf(f *broadcastForm) *store.Broadcast {
 	texts := map[string]string{}
 	for lang, text := range map[string]string{"ar": f.TextAR, "en": f.TextEN} {
 		if strings.TrimSpace(text) != "" {
@@ -85,14 +129,14 @@ func (c *Console) validBroadcast(f *broadcastForm) *store.Broadcast {
 	if !f.Everyone {
 		au.Governorates, au.Languages, au.Tracks, au.Channels = f.Governorates, f.Languages, f.Tracks, f.Reach
 	}
+	if !f.Everyone && f.Opportunity != "" {
+		au.OpportunityID, _ = strconv.ParseInt(f.Opportunity, 10, 64)
+	}
 	b := &store.Broadcast{Texts: texts, Audience: au, Channels: f.Channels, CreatedBy: "web-console"}
-	f.Problems = append(f.Problems, problemKeys(c.rules().Broadcast(b))...)
 	if f.SendAt != "" {
-		t, err := time.ParseInLocation(localInput, f.SendAt, c.cfg.Location)
-		if err != nil {
-			f.Problems = append(f.Problems, "console.problem.bad_time")
+		if t, err := time.ParseInLocation(localInput, f.SendAt, c.cfg.Location); err == nil {
+			b.SendAt = t
 		}
-		b.SendAt = t
 	}
 	return b
 }
@@ -152,7 +196,13 @@ func (c *Console) showBroadcast(w http.ResponseWriter, rq *request) error {
 	if err != nil {
 		return err
 	}
-	v := c.view(rq, "broadcasts", rep)
+	page := broadcastPage{Report: rep}
+	for _, ch := range rep.Channels {
+		if !slices.Contains(c.cfg.Channels, ch) {
+			page.Unconfigured = append(page.Unconfigured, ch)
+		}
+	}
+	v := c.view(rq, "broadcasts", page)
 	if rep.Status != "done" && rep.Status != store.BroadcastCancelled && rep.Status != store.BroadcastFailed {
 		v.Refresh = 3 // live counts while it goes out
 	}
@@ -170,4 +220,31 @@ func (c *Console) cancelBroadcast(w http.ResponseWriter, rq *request) error {
 	}
 	c.log.Info("console: broadcast cancelled", "broadcast", id)
 	return seeOther(w, rq, "/console/broadcasts/"+strconv.FormatInt(id, 10))
+}
+
+// broadcastPage is a broadcast's report with the channels it cannot use here.
+type broadcastPage struct {
+	notifier.Report
+	Unconfigured []string
+}
+
+// Rows are the messages made for the broadcast so far; Finished those no
+// longer waiting (sent, failed or cancelled).
+func (p broadcastPage) Rows() int {
+	c := p.Counts
+	return c.Queued + c.Sent + c.Failed + c.Cancelled
+}
+
+// Finished counts the rows no longer waiting.
+func (p broadcastPage) Finished() int {
+	c := p.Counts
+	return c.Sent + c.Failed + c.Cancelled
+}
+
+// Percent is how far the sending has gone, 0 to 100.
+func (p broadcastPage) Percent() int {
+	if p.Rows() == 0 {
+		return 0
+	}
+	return p.Finished() * 100 / p.Rows()
 }

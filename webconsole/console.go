@@ -1,5 +1,6 @@
 // Package webconsole is the staff web console under /console/: log in with
-// the admin token, an impact dashboard, broadcasts, opportunities and their
+// a staff account (or the admin token), roles and an audit log, an impact
+// dashboard, contacts and their profiles, broadcasts, opportunities and their
 // sign-ups, and a simulator to chat with the bot as a beneficiary would.
 // Pages are rendered on the server from embedded templates; every word comes
 // from the console catalogs (locales/messages/console.*.toml), Arabic first.
@@ -18,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/bot/web"
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/locales"
@@ -34,20 +36,32 @@ type Config struct {
 	Token      string         // TAMKEEN_ADMIN_TOKEN; empty switches the console off
 	Location   *time.Location // TAMKEEN_TIMEZONE: times are shown and read in it
 	SessionTTL time.Duration  // how long a login lasts (default 12 h)
+	Region     string         // TAMKEEN_DEFAULT_REGION: reads phone numbers typed in local form (default OM)
+	// Channels are the broadcast channels whose provider is configured; the
+	// composer warns about any other, and refuses a broadcast with none.
+	Channels    []string
+	SMSPrice    float64 // TAMKEEN_SMS_SEGMENT_PRICE: one SMS segment's price (0: no estimate)
+	SMSCurrency string
 }
 
 // Console serves the staff pages.
 type Console struct {
-	store      *store.Store
-	broadcasts *notifier.Broadcasts
-	sim        *web.Simulator
-	bundle     *locales.Bundle
-	clock      clock.Clock
-	log        *slog.Logger
-	cfg        Config
-	keys       keys
-	pages      map[string]map[string]*template.Template // language → page → template
-	throttle   *signinlimit.Limiter
+	store       *store.Store
+	broadcasts  *notifier.Broadcasts
+	sim         *web.Simulator
+	renderer    *bot.Renderer // shows the replies sent to a person as text
+	bundle      *locales.Bundle
+	clock       clock.Clock
+	log         *slog.Logger
+	cfg         Config
+	keys        keys
+	pages       map[string]map[string]*template.Template // language → page → template
+	placesFreed func()                                   // after staff cancel a registered sign-up (may be nil)
+	audience    audienceCache                            // recent audience counts for the composer
+	throttle    *signinlimit.Limiter                     // failed sign-ins per address
+	// accountThrottle counts failed sign-ins per username, so guessing one
+	// person's password from many addresses stays slow too.
+	accountThrottle *signinlimit.Limiter
 }
 
 // New returns the console. bundle gives its words and the governorates and
@@ -59,11 +73,15 @@ func New(s *store.Store, b *notifier.Broadcasts, sim *web.Simulator, bundle *loc
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
-	c := &Console{store: s, broadcasts: b, sim: sim, bundle: bundle, clock: clk, log: log, cfg: cfg,
-		keys: deriveKeys(cfg.Token), pages: map[string]map[string]*template.Template{}, throttle: signinlimit.New(clk)}
+	if cfg.Region == "" {
+		cfg.Region = "OM"
+	}
+	c := &Console{store: s, broadcasts: b, sim: sim, renderer: bot.NewRenderer(bundle, cfg.Location), bundle: bundle, clock: clk, log: log, cfg: cfg,
+		keys: deriveKeys(cfg.Token), pages: map[string]map[string]*template.Template{}, throttle: signinlimit.New(clk),
+		accountThrottle: signinlimit.New(clk)}
 	// Each page is a template under templates/, rendered inside layout.html.
 	pageNames := []string{"login", "error", "dashboard", "broadcasts", "broadcast_form", "broadcast",
-		"opportunities", "opportunity_form", "simulator"}
+		"opportunities", "opportunity_form", "simulator", "audit", "contacts", "contact", "impact", "orders", "content", "staff"}
 	for _, lang := range bundle.Languages() {
 		c.pages[lang] = map[string]*template.Template{}
 		for _, name := range pageNames {
@@ -89,15 +107,16 @@ func (c *Console) Mount(m Mounter) {
 	m.Handle("GET /console/static/", "console_static", http.StripPrefix("/console/static/", noListing(cacheFor(http.FileServerFS(static)))))
 	m.Handle("GET /console/login", "console_login", c.public(c.loginPage))
 	m.Handle("POST /console/login", "console_login", c.public(c.login))
+	m.Handle("POST /console/logout", "console_logout", c.staff("console_logout", store.RoleViewer, c.logout))
 	for _, r := range []struct {
 		pattern, route string
 		h              handler
 	}{
-		{"POST /console/logout", "console_logout", c.logout},
 		{"GET /console/{$}", "console_dashboard", c.dashboard},
 		{"GET /console/broadcasts", "console_broadcasts", c.listBroadcasts},
 		{"GET /console/broadcasts/new", "console_broadcast_new", c.newBroadcast},
 		{"POST /console/broadcasts", "console_broadcast_create", c.createBroadcast},
+		{"POST /console/broadcasts/preview", "console_broadcast_preview", c.previewBroadcast},
 		{"GET /console/broadcasts/{id}", "console_broadcast", c.showBroadcast},
 		{"POST /console/broadcasts/{id}/cancel", "console_broadcast_cancel", c.cancelBroadcast},
 		{"GET /console/opportunities", "console_opportunities", c.listOpportunities},
@@ -106,13 +125,30 @@ func (c *Console) Mount(m Mounter) {
 		{"GET /console/opportunities/{id}", "console_opportunity", c.showOpportunity},
 		{"POST /console/opportunities/{id}", "console_opportunity_update", c.updateOpportunity},
 		{"GET /console/opportunities/{id}/signups.csv", "console_signups_csv", c.signupsCSV},
+		{"POST /console/opportunities/{id}/close", "console_opportunity_close", c.closeOpportunity},
+		{"POST /console/opportunities/{id}/archive", "console_opportunity_archive", c.archiveOpportunity},
+		{"POST /console/opportunities/{id}/signups/{sid}/cancel", "console_signup_cancel", c.cancelSignup},
+		{"POST /console/opportunities/{id}/signups/{sid}/attended", "console_signup_attended", c.markAttended},
+		{"GET /console/impact", "console_impact", c.impact},
+		{"GET /console/orders", "console_orders", c.orders},
+		{"GET /console/content", "console_content", c.content},
+		{"GET /console/contacts", "console_contacts", c.contacts},
+		{"GET /console/contacts/{id}", "console_contact", c.contact},
 		{"GET /console/simulator", "console_simulator", c.simulator},
 		{"GET /console/simulator/messages", "console_simulator_messages", c.simulatorMessages},
 		{"POST /console/simulator", "console_simulator_say", c.simulatorSay},
 		{"POST /console/simulator/reset", "console_simulator_reset", c.simulatorReset},
 	} {
-		m.Handle(r.pattern, r.route, c.staff(r.h))
+		// Anyone signed in reads; changes need the staff role at least.
+		need := store.RoleViewer
+		if strings.HasPrefix(r.pattern, "POST ") {
+			need = store.RoleStaff
+		}
+		m.Handle(r.pattern, r.route, c.staff(r.route, need, r.h))
 	}
+	m.Handle("GET /console/audit", "console_audit", c.staff("console_audit", store.RoleAdmin, c.auditLog))
+	m.Handle("GET /console/staff", "console_staff", c.staff("console_staff", store.RoleAdmin, c.staffAccounts))
+	m.Handle("POST /console/staff/{name}/disabled", "console_staff_disabled", c.staff("console_staff_disabled", store.RoleAdmin, c.setAccountDisabled))
 }
 
 // request is one request with what the console knows about it.
@@ -135,6 +171,7 @@ func (e *pageError) Error() string { return fmt.Sprintf("%d %s", e.code, e.key) 
 var (
 	errNotFound  = &pageError{http.StatusNotFound, "console.error.not_found"}
 	errForbidden = &pageError{http.StatusForbidden, "console.error.csrf"}
+	errRole      = &pageError{http.StatusForbidden, "console.error.role"}
 )
 
 // public serves a page that needs no login.
@@ -146,9 +183,10 @@ func (c *Console) public(h handler) http.Handler {
 	})
 }
 
-// staff serves a page for logged-in staff: others go to the login page, and
-// every POST must carry the session's CSRF token.
-func (c *Console) staff(h handler) http.Handler {
+// staff serves a page for signed-in staff whose role is at least need:
+// others go to the login page, a lesser role gets 403, every POST must carry
+// the session's CSRF token, and every POST lands in the audit log.
+func (c *Console) staff(route, need string, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rq := &request{Request: r, lang: c.language(w, r)}
 		sess, ok := c.readSession(r)
@@ -166,8 +204,47 @@ func (c *Console) staff(h handler) http.Handler {
 			c.finish(w, rq, errForbidden)
 			return
 		}
-		c.finish(w, rq, h(w, rq))
+		if !allows(sess.Role, need) {
+			c.log.Warn("console: role may not do this", "role", sess.Role, "path", r.URL.Path)
+			if r.Method == http.MethodPost {
+				c.audit(rq, store.AuditEvent{Action: strings.TrimPrefix(route, "console_"), Target: r.URL.Path, Outcome: http.StatusForbidden})
+			}
+			c.finish(w, rq, errRole)
+			return
+		}
+		if r.Method != http.MethodPost || unaudited[route] {
+			c.finish(w, rq, h(w, rq))
+			return
+		}
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		c.finish(rec, rq, h(rec, rq))
+		target := r.URL.Path
+		if loc := rec.Header().Get("Location"); loc != "" && rec.code < 400 {
+			target = loc // where the change led: the new broadcast, the opportunity…
+		}
+		c.audit(rq, store.AuditEvent{Action: strings.TrimPrefix(route, "console_"), Target: target, Outcome: rec.code})
 	})
+}
+
+// unaudited are the POST routes that change nothing worth recording (or
+// record themselves).
+var unaudited = map[string]bool{"console_logout": true, "console_broadcast_preview": true}
+
+// allows tells whether role may do what needs the role need.
+func allows(role, need string) bool {
+	rank := map[string]int{store.RoleViewer: 1, store.RoleStaff: 2, store.RoleAdmin: 3}
+	return rank[role] > 0 && rank[role] >= rank[need]
+}
+
+// statusRecorder remembers the status a handler answered.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.code = code
+	r.ResponseWriter.WriteHeader(code)
 }
 
 // finish turns a handler's error into an error page.
@@ -200,6 +277,10 @@ type view struct {
 	Other     string // the other language
 	Refresh   int    // seconds before the page reloads itself (0: never)
 	Zone      string // TAMKEEN_TIMEZONE, in which times are shown and typed
+	User      string // the signed-in username ("" for the admin token)
+	Role      string
+	CanChange bool // the role may change things (not a viewer)
+	IsAdmin   bool
 	Data      any
 }
 
@@ -237,6 +318,8 @@ func (c *Console) view(rq *request, section string, data any) view {
 	}
 	if rq.sess != nil {
 		v.LoggedIn, v.CSRF = true, c.csrfToken(rq.sess)
+		v.User, v.Role = rq.sess.User, rq.sess.Role
+		v.CanChange, v.IsAdmin = allows(rq.sess.Role, store.RoleStaff), allows(rq.sess.Role, store.RoleAdmin)
 	}
 	return v
 }

@@ -69,6 +69,52 @@ func (c *Console) funcs(lang string) template.FuncMap {
 			return c.bundle.Text(lang, prefix+code, nil)
 		},
 		"add": func(a, b int) int { return a + b },
-		"in":  func(list []string, v string) bool { return slices.Contains(list, v) },
+		// dict passes several values to a template: dict "Name" value ….
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: arguments must come in name, value pairs")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				name, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: argument %d is not a name", i)
+				}
+				m[name] = kv[i+1]
+			}
+			return m, nil
+		},
+		// problemsFor picks the problems that belong next to one field.
+		"problemsFor": func(problems []string, field string) []string {
+			var out []string
+			for _, p := range problems {
+				if problemField[p] == field {
+					out = append(out, p)
+				}
+			}
+			return out
+		},
+		// add16 and addf place SVG text beside a bar.
+		"add16": func(y float64) float64 { return y + 14 },
+		"addf":  func(a int, b float64) float64 { return float64(a) + b },
+		"in":    func(list []string, v string) bool { return slices.Contains(list, v) },
 	}
+}
+
+// problemField is the form field each problem is shown next to.
+var problemField = map[string]string{
+	"console.problem.text_ar_required":      "text",
+	"console.problem.text_too_long":         "text",
+	"console.problem.unsafe_text":           "text",
+	"console.problem.audience_empty":        "audience",
+	"console.problem.unknown_choice":        "audience",
+	"console.problem.channels_required":     "channels",
+	"console.problem.no_channel_configured": "channels",
+	"console.problem.bad_time":              "send_at",
+	"console.problem.kind":                  "kind",
+	"console.problem.title_ar_required":     "title_ar",
+	"console.problem.capacity":              "capacity",
+	"console.problem.starts_at":             "starts_at",
+	"console.problem.deadline":              "signup_deadline",
+	"console.problem.deadline_after_start":  "signup_deadline",
 }

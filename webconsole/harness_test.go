@@ -17,6 +17,7 @@ import (
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/httpapi"
 	"github.com/tamkeen/tamkeen/internal/pipelinetest"
+	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/metrics"
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/store"
@@ -37,14 +38,22 @@ type env struct {
 	broadcasts *notifier.Broadcasts
 	dispatcher *notifier.Dispatcher
 	client     *http.Client
+	console    *webconsole.Console
+	bundle     *locales.Bundle
 }
 
 func newEnv(t *testing.T, s *store.Store, clk *clock.Manual, tok string) *env {
+	return newEnvWith(t, s, clk, webconsole.Config{Token: tok, Channels: []string{"telegram", "sms"}, SMSPrice: 0.012, SMSCurrency: "OMR"})
+}
+
+// newEnvWith is the console with cfg (its Location is Muscat's).
+func newEnvWith(t *testing.T, s *store.Store, clk *clock.Manual, cfg webconsole.Config) *env {
 	t.Helper()
 	p := pipelinetest.New(t, s, clk)
 	bs := notifier.NewBroadcasts(s, clk, p.Log, nil, notifier.BroadcastConfig{})
 	sim := web.NewSimulator(s, p.Inbox, p.Renderer)
-	c, err := webconsole.New(s, bs, sim, p.Bundle, clk, p.Log, webconsole.Config{Token: tok, Location: p.Location})
+	cfg.Location = p.Location
+	c, err := webconsole.New(s, bs, sim, p.Bundle, clk, p.Log, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +63,7 @@ func newEnv(t *testing.T, s *store.Store, clk *clock.Manual, tok string) *env {
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
 	return &env{
-		srv: srv, store: s, clk: clk, broadcasts: bs,
+		srv: srv, store: s, clk: clk, broadcasts: bs, console: c, bundle: p.Bundle,
 		dispatcher: notifier.NewDispatcher(s, []bot.Sender{web.NewSender()}, clk, p.Log, metrics.New(), notifier.DispatcherConfig{}),
 		client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse

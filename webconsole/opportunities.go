@@ -27,13 +27,33 @@ func (c *Console) listOpportunities(w http.ResponseWriter, rq *request) error {
 	if err != nil {
 		return err
 	}
-	c.render(w, rq, http.StatusOK, "opportunities", "opportunities", list)
+	archived, err := c.store.ArchivedOpportunities(rq.Context())
+	if err != nil {
+		return err
+	}
+	showArchived := rq.URL.Query().Get("archived") == "1"
+	shown := list[:0:0]
+	for _, o := range list {
+		if archived[o.ID] == showArchived {
+			shown = append(shown, o)
+		}
+	}
+	c.render(w, rq, http.StatusOK, "opportunities", "opportunities", map[string]any{"List": shown, "Archived": showArchived})
 	return nil
 }
 
 func (c *Console) formPage(w http.ResponseWriter, rq *request, code int, f opportunityForm, signups []store.SignupRow) {
-	c.render(w, rq, code, "opportunity_form", "opportunities",
-		map[string]any{"Form": f, "Choices": c.choices(), "Signups": signups})
+	data := map[string]any{"Form": f, "Choices": c.choices(), "Signups": signups}
+	if f.ID != 0 {
+		if o, err := c.store.Opportunity(rq.Context(), f.ID); err == nil {
+			now := c.clock.Now()
+			data["Closed"] = o.SignupDeadline != nil && !o.SignupDeadline.After(now) || !o.StartsAt.After(now)
+		}
+		if archived, err := c.store.ArchivedOpportunities(rq.Context()); err == nil {
+			data["Archived"] = archived[f.ID]
+		}
+	}
+	c.render(w, rq, code, "opportunity_form", "opportunities", data)
 }
 
 func (c *Console) newOpportunity(w http.ResponseWriter, rq *request) error {

@@ -99,7 +99,7 @@ func TestBroadcasts(t *testing.T) {
 		mustContain(t, a.body, "لم يُحفظ شيء", "النص العربي مطلوب", "اختر محافظة أو لغة", `>Hello</textarea>`)
 		a = e.post(t, "/console/broadcasts", e.form(t, "text_ar", "مرحبا", "audience", "all", "channel", "fax"))
 		if a.code != http.StatusUnprocessableEntity {
-			t.Fatalf("unknown channel: %d", a.code)
+			t.Fatalf("unknown channel: %d\n%s", a.code, a.body)
 		}
 		if list, _ := e.broadcasts.List(ctx, 0, 10); len(list) != 0 {
 			t.Fatalf("a bad form saved a broadcast: %+v", list)
@@ -114,7 +114,7 @@ func TestBroadcasts(t *testing.T) {
 			t.Fatal(err)
 		}
 		rep, err := e.broadcasts.Report(ctx, 1)
-		if err != nil || rep.Counts.Targeted != 1 || rep.Counts.Queued != 1 || rep.CreatedBy != "web-console" {
+		if err != nil || rep.Counts.Targeted != 1 || rep.Counts.Queued != 1 || rep.CreatedBy != "console:token" {
 			t.Fatalf("report: %+v %v", rep, err)
 		}
 		page := e.get(t, "/console/broadcasts/1").body
@@ -201,7 +201,7 @@ func TestOpportunities(t *testing.T) {
 		}
 		mustContain(t, e.get(t, path).body, "Person &#43;96890000009", "مسجّل", path+"/signups.csv")
 		csv := e.get(t, path+"/signups.csv")
-		if csv.code != 200 || !strings.HasPrefix(csv.body, "id,contact_id,name,phone,") ||
+		if csv.code != 200 || !strings.HasPrefix(csv.body, "\uFEFFid,contact_id,name,phone,") ||
 			!strings.Contains(csv.body, "Person +96890000009,+96890000009,,") || !strings.Contains(csv.body, ",registered,") {
 			t.Fatalf("CSV: %d\n%s", csv.code, csv.body)
 		}

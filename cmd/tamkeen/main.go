@@ -29,6 +29,7 @@ const usage = `tamkeen: the Tamkeen empowerment chat service
 Usage:
   tamkeen serve [--chat]                    run HTTP, the dispatcher and every channel whose credentials are set
   tamkeen chat [--phone N] [--lang ar|en]   chat with the bot in this terminal (reads stdin line by line)
+  tamkeen staff add|list|disable|enable|reset   manage web console accounts (tamkeen staff for help)
   tamkeen migrate                           apply database migrations and exit
   tamkeen content [--lang ar|en]            show the country pack (TAMKEEN_COUNTRY): regions, currency, lessons and their sources
   tamkeen version                           print the version
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = serve(ctx, args[1:], stdin, stdout, stderr, env)
 	case "chat":
 		err = chat(ctx, args[1:], stdin, stdout, stderr, env)
+	case "staff":
+		err = staff(ctx, args[1:], stdin, stdout, stderr, env)
 	case "migrate":
 		err = migrate(ctx, args[1:], stderr, env)
 	case "content":

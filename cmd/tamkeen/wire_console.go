@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/bot/web"
 	"github.com/tamkeen/tamkeen/webconsole"
 )
@@ -24,14 +25,32 @@ func wireConsole(ctx context.Context, w *wiring) error {
 	})
 	w.senders = append(w.senders, web.NewSender())
 	c, err := webconsole.New(a.store, b, sim, a.bundle, a.clock, a.log, webconsole.Config{
-		Token: a.cfg.AdminToken, Location: a.cfg.Location,
+		Token: a.cfg.AdminToken, Location: a.cfg.Location, Region: a.cfg.DefaultRegion,
+		Channels: broadcastChannels(w.senders), SMSPrice: a.cfg.SMSPrice.Amount, SMSCurrency: a.cfg.SMSPrice.Currency,
 	})
 	if err != nil {
 		return err
 	}
+	c.OnPlacesFreed(func() {
+		if w.placesFreed != nil {
+			w.placesFreed()
+		}
+	})
 	c.Mount(w.server)
 	if a.cfg.AdminToken == "" {
 		a.log.Info("web console off", "why", "TAMKEEN_ADMIN_TOKEN is not set")
 	}
 	return nil
+}
+
+// broadcastChannels are the channels of the configured senders a broadcast
+// can go out on (wireTelegram and wireSMS run first).
+func broadcastChannels(senders []bot.Sender) []string {
+	var out []string
+	for _, s := range senders {
+		if ch := s.Channel(); ch == bot.Telegram || ch == bot.SMS {
+			out = append(out, ch)
+		}
+	}
+	return out
 }

@@ -43,3 +43,33 @@
   box.scrollTop = box.scrollHeight;
   setInterval(refresh, 1000);
 })();
+
+// The broadcast composer: the preview (Telegram bubble, SMS pages and their
+// segments, audience and cost) follows the form as you type.
+(function () {
+  "use strict";
+  var form = document.getElementById("compose");
+  var box = document.getElementById("preview");
+  if (!form || !box) { return; }
+  var timer = null;
+  var seq = 0;
+  function update() {
+    var mine = ++seq;
+    fetch(form.dataset.preview, {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch" },
+      body: new URLSearchParams(new FormData(form))
+    }).then(function (r) {
+      if (!r.ok) { throw new Error("status " + r.status); }
+      return r.text();
+    }).then(function (html) {
+      if (mine === seq) { box.innerHTML = html; }
+    }).catch(function () {});
+  }
+  function soon() {
+    if (timer) { clearTimeout(timer); }
+    timer = setTimeout(update, 250);
+  }
+  form.addEventListener("input", soon);
+  form.addEventListener("change", soon);
+})();

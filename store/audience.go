@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// AudienceEstimate is what a broadcast would reach if it were sent now.
+type AudienceEstimate struct {
+	// Reach counts the people a message would go to, by channel and by the
+	// language of the text they would get.
+	Reach                            map[string]map[string]int
+	Targeted                         int // the audience matched, before the skips below
+	OptedOut, NoConsent, Unreachable int
+}
+
+// Total is how many people the broadcast would reach.
+func (e AudienceEstimate) Total() int {
+	n := 0
+	for _, byLang := range e.Reach {
+		for _, k := range byLang {
+			n += k
+		}
+	}
+	return n
+}
+
+// EstimateAudience counts whom b would reach now, with the same rules the
+// expansion applies when it is sent (consent, opt-out, usable address on
+// one of b's channels in order of preference).
+func (s *Store) EstimateAudience(ctx context.Context, b *Broadcast) (AudienceEstimate, error) {
+	q := newExpansionQuery(b)
+	est := AudienceEstimate{Reach: map[string]map[string]int{}}
+	var rows []struct {
+		Channel, Language string
+		N                 int
+	}
+	sql, args := named(`SELECT channel, language, COUNT(*) AS n FROM (
+			SELECT `+q.channel+` AS channel, `+q.language+` AS language FROM contacts c
+			WHERE c.erased_at IS NULL AND c.opted_out_at IS NULL AND c.consent_at IS NOT NULL AND `+q.audience+`
+		) t WHERE channel IS NOT NULL GROUP BY channel, language`, q.args)
+	err := s.db.WithContext(ctx).Raw(sql, args...).Scan(&rows).Error
+	if err != nil {
+		return est, fmt.Errorf("store: estimate audience: %w", err)
+	}
+	for _, r := range rows {
+		if est.Reach[r.Channel] == nil {
+			est.Reach[r.Channel] = map[string]int{}
+		}
+		est.Reach[r.Channel][r.Language] += r.N
+	}
+	var c struct{ Targeted, OptedOut, NoConsent, Unreachable int }
+	sql, args = named(`SELECT COUNT(*) AS targeted,
+			COALESCE(SUM(CASE WHEN c.opted_out_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS opted_out,
+			COALESCE(SUM(CASE WHEN c.opted_out_at IS NULL AND c.consent_at IS NULL THEN 1 ELSE 0 END), 0) AS no_consent,
+			COALESCE(SUM(CASE WHEN c.opted_out_at IS NULL AND c.consent_at IS NOT NULL AND `+q.channel+` IS NULL THEN 1 ELSE 0 END), 0) AS unreachable
+		FROM contacts c WHERE c.erased_at IS NULL AND `+q.audience, q.args)
+	err = s.db.WithContext(ctx).Raw(sql, args...).Scan(&c).Error
+	if err != nil {
+		return est, fmt.Errorf("store: estimate audience: %w", err)
+	}
+	est.Targeted, est.OptedOut, est.NoConsent, est.Unreachable = c.Targeted, c.OptedOut, c.NoConsent, c.Unreachable
+	return est, nil
+}
+
+// named passes args as named parameters only when sql names one: gorm reads
+// a lone map as a positional argument otherwise.
+func named(sql string, args map[string]any) (string, []any) {
+	if strings.Contains(sql, "@") {
+		return sql, []any{args}
+	}
+	return sql, nil
+}

@@ -1,0 +1,116 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// ErrNotRegistered is returned when attendance is marked on a sign-up that
+// is not a registration.
+var ErrNotRegistered = errors.New("store: the sign-up is not registered")
+
+// CloseOpportunity ends sign-ups now: the deadline becomes now unless it
+// has already passed. Those signed up keep their places.
+func (s *Store) CloseOpportunity(ctx context.Context, id int64) error {
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var o Opportunity
+		if err := tx.First(&o, id).Error; err != nil {
+			return notFound(err)
+		}
+		if o.SignupDeadline != nil && !o.SignupDeadline.After(now) {
+			return nil
+		}
+		return tx.Model(&Opportunity{}).Where("id = ?", id).
+			Updates(map[string]any{"signup_deadline": now, "updated_at": now}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("store: close opportunity %d: %w", id, err)
+	}
+	return nil
+}
+
+// SetOpportunityArchived archives an opportunity (closing it first) or
+// brings it back to the staff's list.
+func (s *Store) SetOpportunityArchived(ctx context.Context, id int64, archived bool) error {
+	if archived {
+		if err := s.CloseOpportunity(ctx, id); err != nil {
+			return err
+		}
+	}
+	var at *time.Time
+	if archived {
+		now := s.now()
+		at = &now
+	}
+	res := s.db.WithContext(ctx).Table("opportunities").Where("id = ?", id).
+		Updates(map[string]any{"archived_at": at, "updated_at": s.now()})
+	if res.Error != nil {
+		return fmt.Errorf("store: archive opportunity %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("store: archive opportunity %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// ArchivedOpportunities returns the ids of archived opportunities.
+func (s *Store) ArchivedOpportunities(ctx context.Context) (map[int64]bool, error) {
+	var ids []int64
+	if err := s.db.WithContext(ctx).Table("opportunities").Where("archived_at IS NOT NULL").Pluck("id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("store: archived opportunities: %w", err)
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// CancelSignupByStaff cancels one sign-up of an opportunity. freed reports
+// whether it held a place (so the first person waiting may get it).
+func (s *Store) CancelSignupByStaff(ctx context.Context, opportunityID, signupID int64) (freed bool, err error) {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var su Signup
+		if err := tx.Where("id = ? AND opportunity_id = ?", signupID, opportunityID).First(&su).Error; err != nil {
+			return notFound(err)
+		}
+		if su.Status == SignupCancelled {
+			return nil
+		}
+		freed = su.Status == SignupRegistered
+		return tx.Model(&Signup{}).Where("id = ?", signupID).
+			Updates(map[string]any{"status": SignupCancelled, "updated_at": s.now()}).Error
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: cancel sign-up %d: %w", signupID, err)
+	}
+	return freed, nil
+}
+
+// SetAttended marks (or unmarks) that a registered person came.
+func (s *Store) SetAttended(ctx context.Context, opportunityID, signupID int64, attended bool) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var su Signup
+		if err := tx.Where("id = ? AND opportunity_id = ?", signupID, opportunityID).First(&su).Error; err != nil {
+			return notFound(err)
+		}
+		if su.Status != SignupRegistered {
+			return ErrNotRegistered
+		}
+		var at *time.Time
+		if attended {
+			now := s.now()
+			at = &now
+		}
+		return tx.Table("signups").Where("id = ?", signupID).Update("attended_at", at).Error
+	})
+	if err != nil {
+		return fmt.Errorf("store: attendance of sign-up %d: %w", signupID, err)
+	}
+	return nil
+}

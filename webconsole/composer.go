@@ -1,0 +1,157 @@
+package webconsole
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/tamkeen/tamkeen/bot"
+	"github.com/tamkeen/tamkeen/bot/sms"
+	"github.com/tamkeen/tamkeen/bot/sms/segment"
+	"github.com/tamkeen/tamkeen/store"
+)
+
+// smsPage is one SMS page of a broadcast text and what it costs.
+type smsPage struct {
+	Text     string
+	Segments int
+	Encoding string
+	Units    int
+}
+
+// languagePreview is a broadcast text as each channel shows it.
+type languagePreview struct {
+	Lang       string
+	Text       string    // the Telegram bubble
+	Pages      []smsPage // the SMS pages; only the first is sent at once
+	FirstPage  int       // segments of the first page
+	Telegram   int       // people who get it on Telegram
+	SMS        int       // people who get it by SMS
+	SMSSegment int       // SMS segments it costs: SMS × FirstPage
+}
+
+// preview is what the composer shows beside the form.
+type preview struct {
+	Languages     []languagePreview
+	Audience      store.AudienceEstimate
+	Total         int
+	Segments      int    // SMS segments in all
+	Cost          string // "" when no price is set
+	Currency      string
+	Unconfigured  []string // chosen channels that are not configured
+	NoneAvailable bool     // no chosen channel is configured: nothing would be sent
+	Opportunity   *store.OpportunityView
+}
+
+// buildPreview computes the preview of the broadcast b.
+func (c *Console) buildPreview(ctx context.Context, lang string, b *store.Broadcast) (*preview, error) {
+	p := &preview{Currency: c.cfg.SMSCurrency}
+	for _, ch := range b.Channels {
+		if !slices.Contains(c.cfg.Channels, ch) {
+			p.Unconfigured = append(p.Unconfigured, ch)
+		}
+	}
+	p.NoneAvailable = len(b.Channels) > 0 && len(p.Unconfigured) == len(b.Channels)
+	if b.Audience.OpportunityID > 0 {
+		o, err := c.store.Opportunity(ctx, b.Audience.OpportunityID)
+		if err == nil {
+			p.Opportunity = o
+		}
+	}
+	est, err := c.audience.estimate(ctx, c, b)
+	if err != nil {
+		return nil, err
+	}
+	p.Audience, p.Total = est, est.Total()
+	for _, l := range c.bundle.Languages() {
+		text := b.Texts[l]
+		if text == "" {
+			continue
+		}
+		lp := languagePreview{Lang: l, Text: text, Telegram: est.Reach["telegram"][l], SMS: est.Reach["sms"][l]}
+		more, err := c.renderer.Text(l, "sms.more", map[string]any{"N": sms.MoreDigit})
+		if err != nil {
+			return nil, err
+		}
+		for _, page := range sms.Layout(bot.Message{Text: text}, more) {
+			info := segment.Count(page)
+			lp.Pages = append(lp.Pages, smsPage{Text: page, Segments: info.Segments, Encoding: info.Encoding.String(), Units: info.Units})
+		}
+		if len(lp.Pages) > 0 {
+			lp.FirstPage = lp.Pages[0].Segments
+		}
+		lp.SMSSegment = lp.SMS * lp.FirstPage
+		p.Segments += lp.SMSSegment
+		p.Languages = append(p.Languages, lp)
+	}
+	if c.cfg.SMSPrice > 0 {
+		p.Cost = strconv.FormatFloat(float64(p.Segments)*c.cfg.SMSPrice, 'f', 3, 64)
+	}
+	return p, nil
+}
+
+// previewBroadcast shows the composer's preview: the fragment alone for the
+// page's script (as you type), else the whole form with it.
+func (c *Console) previewBroadcast(w http.ResponseWriter, rq *request) error {
+	f := readBroadcastForm(rq)
+	b := c.validBroadcast(&f)
+	p, err := c.buildPreview(rq.Context(), rq.lang, b)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"Form": f, "Preview": p}
+	if rq.Header.Get("X-Requested-With") == "fetch" {
+		return c.renderPart(w, rq, "broadcast_form", "preview", data)
+	}
+	opps, err := c.store.Opportunities(rq.Context())
+	if err != nil {
+		return err
+	}
+	data["Choices"], data["Opportunities"] = c.choices(), opps
+	c.render(w, rq, http.StatusOK, "broadcast_form", "broadcasts", data)
+	return nil
+}
+
+// audienceTTL is how long an audience count is reused while someone types:
+// the text changes with every key, the audience rarely.
+const audienceTTL = 10 * time.Second
+
+// audienceCache keeps recent audience estimates by audience, channels and
+// the languages that have a text (what decides who gets what).
+type audienceCache struct {
+	mu      sync.Mutex
+	entries map[string]audienceEntry
+}
+
+type audienceEntry struct {
+	at  time.Time
+	est store.AudienceEstimate
+}
+
+func (a *audienceCache) estimate(ctx context.Context, c *Console, b *store.Broadcast) (store.AudienceEstimate, error) {
+	langs := slices.Sorted(maps.Keys(b.Texts))
+	k, _ := json.Marshal([]any{b.Audience, b.Channels, langs})
+	key, now := string(k), c.clock.Now()
+	a.mu.Lock()
+	e, ok := a.entries[key]
+	a.mu.Unlock()
+	if ok && now.Sub(e.at) < audienceTTL {
+		return e.est, nil
+	}
+	est, err := c.store.EstimateAudience(ctx, b)
+	if err != nil {
+		return est, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.entries == nil || len(a.entries) >= 200 {
+		a.entries = map[string]audienceEntry{}
+	}
+	a.entries[key] = audienceEntry{at: now, est: est}
+	return est, nil
+}

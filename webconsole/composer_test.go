@@ -1,0 +1,148 @@
+package webconsole_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tamkeen/tamkeen/clock"
+	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/webconsole"
+)
+
+// previewOf asks for the composer's preview as the page's script does.
+func (e *env) previewOf(t *testing.T, form url.Values) answer {
+	t.Helper()
+	req, _ := http.NewRequest("POST", e.srv.URL+"/console/broadcasts/preview", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Requested-With", "fetch")
+	return e.do(t, req)
+}
+
+func TestComposerPreviewAudienceAndCost(t *testing.T) {
+	each(t, token, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		var chat int64 = 500
+		tg := func(lang string) int64 {
+			chat++
+			c := chat
+			return contact(t, e.store, store.Address{TelegramChatID: c}, func(ct *store.Contact) { ct.Language, ct.ConsentAt = lang, &t0 })
+		}
+		tg("ar")
+		tg("ar")
+		smsAr := phoneContact(t, e.store, "+96890000001", "muscat", "ar", true)
+		phoneContact(t, e.store, "+96890000002", "muscat", "en", true)
+		phoneContact(t, e.store, "+96890000003", "muscat", "ar", false) // no consent
+		contact(t, e.store, store.Address{Phone: "+96890000004"}, func(c *store.Contact) { c.ConsentAt, c.OptedOutAt = &t0, &t0 })
+		e.login(t)
+
+		seventy := strings.Repeat("ب", 70)
+		a := e.previewOf(t, e.form(t, "text_ar", seventy, "text_en", "Hello", "audience", "all", "channel", "telegram", "channel", "sms"))
+		if a.code != 200 || strings.Contains(a.body, "<html") {
+			t.Fatalf("preview fragment: %d\n%s", a.code, a.body)
+		}
+		mustContain(t, a.body,
+			`<p class="audience" id="audience-count"><b>4</b>`, // 2 on Telegram, 2 by SMS
+			`<p class="bubble" dir="auto">`+seventy+`</p>`,     // the Telegram bubble
+			"الصفحة 1: الشرائح 1 · UCS-2 · 70 وحدة",            // 70 Arabic characters: one segment
+			"الصفحة 1: الشرائح 1 · GSM-7 · 5 وحدة",
+			"مجموع شرائح الرسائل القصيرة: 2", "0.024 OMR", // 2 segments × 0.012
+			"من أوقفوا الرسائل 1، ومن لم يوافقوا بعد 1")
+		// One more Arabic letter: two segments, and the cost follows.
+		a = e.previewOf(t, e.form(t, "text_ar", seventy+"ب", "text_en", "Hello", "audience", "all", "channel", "telegram", "channel", "sms"))
+		mustContain(t, a.body, "الصفحة 1: الشرائح 2 · UCS-2 · 71 وحدة", "مجموع شرائح الرسائل القصيرة: 3", "0.036 OMR")
+		// SMS only: the Telegram people fall out of the count.
+		a = e.previewOf(t, e.form(t, "text_ar", "مرحبا", "audience", "all", "channel", "sms"))
+		mustContain(t, a.body, `id="audience-count"><b>2</b>`, "ومن لا عنوان لهم على القنوات المختارة 2")
+
+		// An opportunity's registrants.
+		opps, _ := e.store.Opportunities(ctx)
+		if err := e.store.InTx(ctx, func(tx *store.Tx) error { return tx.SetSignup(smsAr, opps[0].ID, store.SignupRegistered) }); err != nil {
+			t.Fatal(err)
+		}
+		opp := strconv.FormatInt(opps[0].ID, 10)
+		a = e.previewOf(t, e.form(t, "text_ar", "تذكير بالموعد", "audience", "filtered", "opportunity", opp, "channel", "telegram", "channel", "sms"))
+		mustContain(t, a.body, `id="audience-count"><b>1</b>`, "المسجلون في «"+opps[0].Title["ar"]+"»")
+		if a := e.get(t, "/console/broadcasts/new?opportunity="+opp); a.code != 200 || !strings.Contains(a.body, `<option value="`+opp+`" selected>`) {
+			t.Fatalf("composer aimed at an opportunity: %d", a.code)
+		}
+		a = e.post(t, "/console/broadcasts", e.form(t, "text_ar", "تذكير بالموعد", "audience", "filtered", "opportunity", opp, "channel", "sms"))
+		if a.code != http.StatusSeeOther {
+			t.Fatalf("broadcast to registrants: %d\n%s", a.code, a.body)
+		}
+		if err := e.broadcasts.Expand(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rep, _ := e.broadcasts.Report(ctx, 1)
+		if rep.Audience.OpportunityID != opps[0].ID || rep.Counts.Targeted != 1 || rep.Counts.Queued != 1 {
+			t.Fatalf("broadcast to registrants: %+v", rep)
+		}
+
+		// Without a script, the Preview button shows the whole form with the
+		// preview, saves nothing and leaves no trace in the audit log.
+		a = e.post(t, "/console/broadcasts/preview", e.form(t, "text_ar", "مرحبا", "audience", "all", "channel", "sms"))
+		mustContain(t, a.body, "<html", `name="text_ar"`, ">مرحبا</textarea>", `id="audience-count"><b>2</b>`)
+		if list, _ := e.broadcasts.List(ctx, 0, 10); len(list) != 1 {
+			t.Fatalf("a preview saved a broadcast: %d", len(list))
+		}
+		if log, _ := e.store.AuditLog(ctx, 0, 1); log[0].Action != "broadcast_create" {
+			t.Fatalf("last audit event: %+v", log[0])
+		}
+		mustContain(t, e.get(t, "/console/broadcasts/new?lang=en").body, "Preview before sending")
+	})
+}
+
+// A channel that is not configured is named before sending; a broadcast
+// whose channels are all unconfigured is refused instead of ending "done"
+// with 0 sent.
+func TestComposerWarnsAboutUnconfiguredChannels(t *testing.T) {
+	clk := clock.NewManual(t0)
+	e := newEnvWith(t, storetest.SQLite(t, clk), clk, webconsole.Config{Token: token, Channels: []string{"telegram"}})
+	phoneContact(t, e.store, "+96890000001", "muscat", "ar", true)
+	e.login(t)
+	a := e.previewOf(t, e.form(t, "text_ar", "مرحبا", "audience", "all", "channel", "sms"))
+	mustContain(t, a.body, `id="no-channel"`, "فلن تصل الرسالة إلى أحد", "اضبط TAMKEEN_SMS_SEGMENT_PRICE")
+	a = e.post(t, "/console/broadcasts", e.form(t, "text_ar", "مرحبا", "audience", "all", "channel", "sms"))
+	if a.code != http.StatusUnprocessableEntity {
+		t.Fatalf("a broadcast on no configured channel: %d", a.code)
+	}
+	mustContain(t, a.body, "فلم تُرسل الرسالة")
+	if list, _ := e.broadcasts.List(t.Context(), 0, 10); len(list) != 0 {
+		t.Fatal("a broadcast on no configured channel was saved")
+	}
+	a = e.previewOf(t, e.form(t, "text_ar", "مرحبا", "audience", "all", "channel", "telegram", "channel", "sms"))
+	mustContain(t, a.body, `id="unconfigured"`, "رسائل قصيرة")
+	a = e.post(t, "/console/broadcasts", e.form(t, "text_ar", "مرحبا", "audience", "all", "channel", "telegram", "channel", "sms"))
+	if a.code != http.StatusSeeOther {
+		t.Fatalf("a broadcast with one configured channel: %d", a.code)
+	}
+	mustContain(t, e.get(t, a.location).body, `id="unconfigured"`)
+}
+
+// Each problem is shown next to its field (and in the summary at the top).
+func TestProblemsNextToTheirFields(t *testing.T) {
+	e := sqlite(t, token)
+	e.login(t)
+	between := func(body, problem, after, before string) {
+		t.Helper()
+		p := strings.Index(body, `<p class="field-problem" role="alert">`+problem)
+		a, b := strings.Index(body, after), strings.Index(body, before)
+		if p < 0 || a < 0 || b < 0 || p < a || p > b {
+			t.Errorf("%q is not shown between %q and %q (at %d, %d, %d)", problem, after, before, p, a, b)
+		}
+	}
+	a := e.post(t, "/console/broadcasts", e.form(t, "text_en", "Hello", "audience", "filtered"))
+	if a.code != http.StatusUnprocessableEntity {
+		t.Fatalf("bad broadcast: %d", a.code)
+	}
+	between(a.body, "النص العربي مطلوب", `name="text_ar"`, `name="governorate"`)
+	between(a.body, "اختر محافظة أو لغة", `name="audience"`, `name="channel"`)
+	between(a.body, "اختر قناة واحدة على الأقل", `name="channel"`, `name="send_at"`)
+	a = e.post(t, "/console/opportunities", e.form(t, "kind", "training", "title_en", "Sewing", "starts_at", "2026-12-10T09:30", "capacity", "-3"))
+	between(a.body, "العنوان العربي مطلوب", `name="title_ar"`, `name="title_en"`)
+	between(a.body, "يجب أن يكون عدد المقاعد", `name="capacity"`, `>حفظ</button>`)
+}

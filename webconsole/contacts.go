@@ -1,0 +1,79 @@
+package webconsole
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/tamkeen/tamkeen/flows"
+	"github.com/tamkeen/tamkeen/phone"
+	"github.com/tamkeen/tamkeen/store"
+)
+
+// contactsShown bounds the search results on one page.
+const contactsShown = 50
+
+// contacts finds people by part of a name or of a phone number, in any form.
+func (c *Console) contacts(w http.ResponseWriter, rq *request) error {
+	q := strings.TrimSpace(rq.URL.Query().Get("q"))
+	data := map[string]any{"Q": q}
+	if len([]rune(q)) > 100 {
+		data["TooLong"] = true
+		c.render(w, rq, http.StatusUnprocessableEntity, "contacts", "contacts", data)
+		return nil
+	}
+	if q != "" {
+		e164, _ := phone.Normalize(q, c.cfg.Region)
+		list, err := c.store.ListContacts(rq.Context(), store.ContactFilter{Search: q, SearchE164: e164, Limit: contactsShown + 1})
+		if err != nil {
+			return err
+		}
+		if len(list) > contactsShown {
+			list, data["More"] = list[:contactsShown], true
+		}
+		data["Contacts"] = list
+	}
+	c.render(w, rq, http.StatusOK, "contacts", "contacts", data)
+	return nil
+}
+
+// sentMessage is one message sent to a person, as its text.
+type sentMessage struct {
+	store.OutboxMessage
+	Text string
+}
+
+// contact is one person's profile.
+func (c *Console) contact(w http.ResponseWriter, rq *request) error {
+	id, err := pathID(rq)
+	if err != nil {
+		return err
+	}
+	p, err := c.store.ContactProfile(rq.Context(), id)
+	if err != nil {
+		return err
+	}
+	msgs := make([]sentMessage, len(p.Messages))
+	for i, m := range p.Messages {
+		msgs[i] = sentMessage{OutboxMessage: m, Text: c.messageText(m)}
+	}
+	c.render(w, rq, http.StatusOK, "contact", "contacts", map[string]any{"P": p, "Messages": msgs})
+	return nil
+}
+
+// messageText is what a sent message said: a broadcast's text, or a
+// conversation reply rendered in the person's language.
+func (c *Console) messageText(m store.OutboxMessage) string {
+	if m.Body != "" || m.Payload == "" {
+		return m.Body
+	}
+	var reply flows.Reply
+	if err := json.Unmarshal([]byte(m.Payload), &reply); err != nil {
+		return ""
+	}
+	msg, err := c.renderer.Render(m.Language, reply, m.Channel == "sms")
+	if err != nil {
+		return reply.Key
+	}
+	return msg.Text
+}
