@@ -198,9 +198,9 @@ func (c *Contact) Reachable(channel string, always bool) (bool, string) {
 		return false, "erased"
 	case !always && c.OptedOutAt != nil:
 		return false, "opted_out"
-	case channel == "telegram" && c.TelegramBlocked:
+	case channel == channelTelegram && c.TelegramBlocked:
 		return false, "unreachable"
-	case channel == "sms" && c.SMSUnreachable:
+	case channel == channelSMS && c.SMSUnreachable:
 		return false, "unreachable"
 	}
 	return true, ""
@@ -211,9 +211,9 @@ func (c *Contact) Reachable(channel string, always bool) (bool, string) {
 func (s *Store) MarkUnreachable(ctx context.Context, contactID int64, channel string, unreachable bool) error {
 	col := ""
 	switch channel {
-	case "telegram":
+	case channelTelegram:
 		col = "telegram_blocked"
-	case "sms":
+	case channelSMS:
 		col = "sms_unreachable"
 	default:
 		return nil

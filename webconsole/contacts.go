@@ -8,6 +8,7 @@ import (
 	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/phone"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // contactsShown bounds the search results on one page.
@@ -71,7 +72,7 @@ func (c *Console) messageText(m store.OutboxMessage) string {
 	if err := json.Unmarshal([]byte(m.Payload), &reply); err != nil {
 		return ""
 	}
-	msg, err := c.renderer.Render(m.Language, reply, m.Channel == "sms")
+	msg, err := c.renderer.Render(m.Language, reply, m.Channel == vocab.SMS)
 	if err != nil {
 		return reply.Key
 	}
