@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/phone"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/vocab"
@@ -68,7 +67,7 @@ func (c *Console) messageText(m store.OutboxMessage) string {
 	if m.Body != "" || m.Payload == "" {
 		return m.Body
 	}
-	var reply flows.Reply
+	var reply vocab.Reply
 	if err := json.Unmarshal([]byte(m.Payload), &reply); err != nil {
 		return ""
 	}
