@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/tamkeen/tamkeen/config"
-	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/vocab"
 )
@@ -216,7 +215,7 @@ func (sw *Sweeper) Nudges(ctx context.Context, now time.Time) (Report, error) {
 		return Report{}, err
 	}
 	return sw.batched(ctx, "nudges", func(tx *store.Tx, after int64) (int64, int, bool, error) {
-		rows, err := tx.StalledAt(flows.StepAssessment, now.Add(-sw.cfg.NudgeWithin), now.Add(-sw.cfg.NudgeAfter), after, sw.cfg.Batch)
+		rows, err := tx.StalledAt(vocab.StepAssessment, now.Add(-sw.cfg.NudgeWithin), now.Add(-sw.cfg.NudgeAfter), after, sw.cfg.Batch)
 		if err != nil || len(rows) == 0 {
 			return after, 0, true, err
 		}

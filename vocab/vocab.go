@@ -3,7 +3,8 @@
 // so that none of them has to import another to agree. It holds who a person
 // is on a channel (Address), the outbound reply format that flows writes, the
 // outbox carries and every channel renders (Reply, Option and the typed
-// values inside Reply.Data), and the channel names stored on outbox rows.
+// values inside Reply.Data), the channel names stored on outbox rows, and
+// the few step names read outside the conversation.
 //
 // It is called vocab, not msg, because it holds more than messages: an
 // address and a channel name are words every part shares, not messages. It
@@ -19,6 +20,14 @@ const (
 	Telegram = "telegram" // a Telegram chat
 	SMS      = "sms"      // plain SMS through Twilio
 	Web      = "web"      // the web console's bot simulator
+)
+
+// Step names that parts other than the conversation read from a person's
+// saved state. The conversation's other steps stay private to flows.
+const (
+	// StepAssessment: in the middle of the skills check; reminders nudge
+	// those who stop there.
+	StepAssessment = "assessment.question"
 )
 
 // Address says who a contact is on one channel; exactly one field is set.
