@@ -11,22 +11,23 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tamkeen/tamkeen/flows"
-	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
-// Channel names, as stored on outbox rows and inbound records.
+// Channel names, as stored on outbox rows and inbound records: the shared
+// words of package vocab, repeated here so a channel reads bot.SMS.
 const (
-	Console  = "console"
-	Telegram = "telegram"
-	SMS      = "sms"
+	Console  = vocab.Console
+	Telegram = vocab.Telegram
+	SMS      = vocab.SMS
+	Web      = vocab.Web
 )
 
 // Input is one inbound message, whatever channel it came on.
 type Input struct {
 	Channel    string
 	ExternalID string        // the provider's unique id: update_id, MessageSid, …
-	From       store.Address // who sent it
+	From       vocab.Address // who sent it
 	Text       string
 	Payload    string // a tapped button's payload
 	Language   string // a hint for a new contact ("" for none)
@@ -38,7 +39,7 @@ type Outgoing struct {
 	ContactID int64
 	Recipient string // chat id, E.164 phone or console user
 	Language  string
-	Reply     *flows.Reply // a conversation reply to render, or nil
+	Reply     *vocab.Reply // a conversation reply to render, or nil
 	Body      string       // ready text (a staff broadcast) when Reply is nil
 }
 

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/locales"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // Renderer turns channel-neutral replies into text and option labels in a language.
@@ -39,7 +39,7 @@ type Option struct {
 
 // Render resolves a reply in lang. short picks the reply's shorter text for
 // costly channels when it has one.
-func (r *Renderer) Render(lang string, reply flows.Reply, short bool) (Message, error) {
+func (r *Renderer) Render(lang string, reply vocab.Reply, short bool) (Message, error) {
 	if !r.bundle.Supported(lang) {
 		lang = locales.Default
 	}
@@ -68,7 +68,7 @@ func (r *Renderer) Render(lang string, reply flows.Reply, short bool) (Message, 
 // every channel) and of its hidden synonyms ("<key>.words", such as a
 // governorate's towns), then the same in the other languages (a person
 // writing in Arabic may type "Sohar"). "" for an option that cannot be rendered.
-func (r *Renderer) OptionLabels(lang string, opts []flows.Option) []string {
+func (r *Renderer) OptionLabels(lang string, opts []vocab.Option) []string {
 	if !r.bundle.Supported(lang) {
 		lang = locales.Default
 	}
@@ -116,7 +116,7 @@ func (r *Renderer) text(lang, key string, data map[string]any) (string, error) {
 	return r.bundle.Text(lang, key, resolved)
 }
 
-// value resolves the markers flows.T, TD, L, List, Money and Date; other
+// value resolves the markers written by vocab.T, TD, L, List, Money and Date; other
 // values pass through. Strings from people (names, staff titles) are left as
 // they are.
 func (r *Renderer) value(lang string, v any) (any, error) {
@@ -124,11 +124,11 @@ func (r *Renderer) value(lang string, v any) (any, error) {
 	if !ok {
 		return v, nil
 	}
-	if key, ok := m["$t"].(string); ok {
-		sub, _ := m["$d"].(map[string]any)
+	if key, ok := m[vocab.MarkText].(string); ok {
+		sub, _ := m[vocab.MarkTextData].(map[string]any)
 		return r.text(lang, key, sub)
 	}
-	if byLang, ok := m["$l"].(map[string]any); ok {
+	if byLang, ok := m[vocab.MarkByLang].(map[string]any); ok {
 		for _, l := range []string{lang, locales.Default, "en"} {
 			if s, ok := byLang[l].(string); ok && s != "" {
 				return s, nil
@@ -136,7 +136,7 @@ func (r *Renderer) value(lang string, v any) (any, error) {
 		}
 		return "", nil
 	}
-	if list, ok := m["$list"].([]any); ok {
+	if list, ok := m[vocab.MarkList].([]any); ok {
 		parts := make([]string, 0, len(list))
 		for _, k := range list {
 			key, _ := k.(string)
@@ -152,8 +152,8 @@ func (r *Renderer) value(lang string, v any) (any, error) {
 		}
 		return strings.Join(parts, sep), nil
 	}
-	if amount, ok := m["$money"].(string); ok {
-		cur, _ := m["$cur"].(string)
+	if amount, ok := m[vocab.MarkMoney].(string); ok {
+		cur, _ := m[vocab.MarkCurrency].(string)
 		if cur == "" {
 			return amount, nil
 		}
@@ -167,7 +167,7 @@ func (r *Renderer) value(lang string, v any) (any, error) {
 		}
 		return r.text(lang, "format.money", map[string]any{"Amount": amount, "Currency": name})
 	}
-	if s, ok := m["$date"].(string); ok {
+	if s, ok := m[vocab.MarkDate].(string); ok {
 		t, err := time.Parse(time.RFC3339, s)
 		if err != nil {
 			return nil, fmt.Errorf("bad date %q: %w", s, err)

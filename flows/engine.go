@@ -5,6 +5,7 @@ import (
 
 	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/textnorm"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // Engine runs conversations. It is safe for concurrent use: it keeps no
@@ -175,7 +176,7 @@ func (t *turn) handle(in Input) {
 	}
 	// On SMS the provider itself treats some everyday words (CANCEL, END) as
 	// an opt-out and refuses to deliver anything after them: there they stop at once.
-	if cmd == "cancel" && t.snap.Channel == "sms" && t.e.content.Keywords.Is(locales.SMSStop, norm) {
+	if cmd == "cancel" && t.snap.Channel == vocab.SMS && t.e.content.Keywords.Is(locales.SMSStop, norm) {
 		cmd = "stop"
 	}
 
@@ -186,7 +187,7 @@ func (t *turn) handle(in Input) {
 			t.resume()
 			return
 		}
-		if t.snap.Channel != "sms" { // an SMS number that said STOP hears nothing more
+		if t.snap.Channel != vocab.SMS { // an SMS number that said STOP hears nothing more
 			t.say(Reply{Key: "stop.hint", Always: true})
 		}
 		return

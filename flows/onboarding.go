@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // Step names, as saved in the conversation state.
@@ -28,8 +30,8 @@ const (
 )
 
 // StepAssessment is the step of a person in the middle of the skills check:
-// the reminders nudge those who leave it there.
-const StepAssessment = "assessment.question"
+// the reminders nudge those who leave it there, so its name is shared (vocab).
+const StepAssessment = vocab.StepAssessment
 
 // languageStep asks which language to use.
 type languageStep struct{ noText }

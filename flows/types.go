@@ -5,7 +5,11 @@
 // no I/O and holds no words: replies are message keys resolved by locales.
 package flows
 
-import "time"
+import (
+	"time"
+
+	"github.com/tamkeen/tamkeen/vocab"
+)
 
 // Sign-up statuses.
 const (
@@ -91,24 +95,12 @@ type Snapshot struct {
 	Orders        []Order // a producer's latest marketplace orders, latest first
 }
 
-// Reply is one message to send: a catalog key, its data and the options offered.
-type Reply struct {
-	Key      string         `json:"key"`
-	ShortKey string         `json:"short_key,omitempty"` // a shorter text for costly channels (SMS)
-	Data     map[string]any `json:"data,omitempty"`
-	Options  []Option       `json:"options,omitempty"`
-	// Always means send even to a person who opted out or erased their data:
-	// the confirmation of that very act.
-	Always bool `json:"always,omitempty"`
-}
+// Reply is one message to send; the format lives in package vocab, which
+// the outbox and the channels read without importing the conversation.
+type Reply = vocab.Reply
 
-// Option is a choice offered with a reply. Payload is what a button sends back
-// (short and stable); the label is Key rendered with Data.
-type Option struct {
-	Payload string         `json:"p"`
-	Key     string         `json:"k"`
-	Data    map[string]any `json:"d,omitempty"`
-}
+// Option is a choice offered with a reply (see vocab.Option).
+type Option = vocab.Option
 
 // AssessmentResult is a finished skills self-assessment.
 type AssessmentResult struct {
@@ -137,39 +129,23 @@ type Result struct {
 	Erase      bool // forget the person's personal data
 }
 
-// Values inside Reply.Data that the renderer resolves per language.
+// Values inside Reply.Data that the renderer resolves per language; the
+// markers are defined in package vocab, these are shorthands for the flows.
 
 // T is a catalog text used as a value.
-func T(key string) map[string]any { return map[string]any{"$t": key} }
+func T(key string) map[string]any { return vocab.T(key) }
 
 // L is a text stored per language (a title written by staff).
-func L(byLang map[string]string) map[string]any {
-	m := make(map[string]any, len(byLang))
-	for k, v := range byLang {
-		m[k] = v
-	}
-	return map[string]any{"$l": m}
-}
+func L(byLang map[string]string) map[string]any { return vocab.L(byLang) }
 
 // List is catalog texts joined the language's way.
-func List(keys ...string) map[string]any {
-	l := make([]any, len(keys))
-	for i, k := range keys {
-		l[i] = k
-	}
-	return map[string]any{"$list": l}
-}
+func List(keys ...string) map[string]any { return vocab.List(keys...) }
 
 // Date is a moment shown in the person's language and the service's time zone.
-func Date(t time.Time) map[string]any { return map[string]any{"$date": t.UTC().Format(time.RFC3339)} }
-
-// Money is an amount in a currency (ISO 4217, such as OMR), shown the way
-// the language writes money, with the currency's name when the catalog has one.
-func Money(amount, currency string) map[string]any {
-	return map[string]any{"$money": amount, "$cur": currency}
-}
+func Date(t time.Time) map[string]any { return vocab.Date(t) }
 
 // TD is a catalog text with its own data (for example a plural count).
-func TD(key string, data map[string]any) map[string]any {
-	return map[string]any{"$t": key, "$d": data}
-}
+func TD(key string, data map[string]any) map[string]any { return vocab.TD(key, data) }
+
+// Money is an amount in a currency, shown the way the language writes money.
+func Money(amount, currency string) map[string]any { return vocab.Money(amount, currency) }

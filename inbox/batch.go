@@ -12,6 +12,7 @@ import (
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // Group commit. Handle puts its input in a queue and waits. A writer takes
@@ -205,7 +206,7 @@ func (ib *Inbox) handleBatch(ctx context.Context, batch []*pending) ([]Outcome, 
 		}()
 		clear(outs)
 		now := ib.clock.Now()
-		addrs := make([]store.Address, len(batch))
+		addrs := make([]vocab.Address, len(batch))
 		langs := make([]string, len(batch))
 		for i, p := range batch {
 			addrs[i], langs[i] = p.in.From, p.in.Language

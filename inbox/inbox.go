@@ -20,6 +20,7 @@ import (
 	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/metrics"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // maxConflictRetries bounds how often a turn is replayed after another
@@ -124,7 +125,7 @@ func profileOf(c *store.Contact) flows.Profile {
 }
 
 // recipientOf is how a channel addresses the person who wrote.
-func recipientOf(a store.Address) string {
+func recipientOf(a vocab.Address) string {
 	switch {
 	case a.TelegramChatID != 0:
 		return strconv.FormatInt(a.TelegramChatID, 10)

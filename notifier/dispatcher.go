@@ -19,9 +19,9 @@ import (
 
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/clock"
-	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/metrics"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // DispatcherConfig tunes the dispatcher; zero fields take the defaults.
@@ -716,7 +716,7 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 func outgoing(row store.OutboxMessage) (bot.Outgoing, error) {
 	out := bot.Outgoing{ID: row.ID, ContactID: row.ContactID, Recipient: row.Recipient, Language: row.Language, Body: row.Body}
 	if row.Payload != "" {
-		var r flows.Reply
+		var r vocab.Reply
 		if err := json.Unmarshal([]byte(row.Payload), &r); err != nil {
 			return out, fmt.Errorf("unreadable payload: %w", err)
 		}

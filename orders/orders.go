@@ -21,12 +21,12 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/httpapi"
 	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/phone"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/textnorm"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // Path is where the marketplace posts order events.
@@ -296,13 +296,13 @@ func ShortRef(ref string) string {
 
 // Notice is the message telling a producer their order's status: on
 // Telegram with the details known, on SMS one line that fits one segment.
-func Notice(o store.Order) flows.Reply {
-	line := flows.TD("notice.order."+o.Status, map[string]any{"Ref": ShortRef(o.OrderRef)})
+func Notice(o store.Order) vocab.Reply {
+	line := vocab.TD("notice.order."+o.Status, map[string]any{"Ref": ShortRef(o.OrderRef)})
 	var total any = ""
 	if o.Total != "" {
-		total = flows.Money(o.Total, o.Currency)
+		total = vocab.Money(o.Total, o.Currency)
 	}
-	return flows.Reply{
+	return vocab.Reply{
 		Key:      "notice.order",
 		ShortKey: "notice.order.sms",
 		Data: map[string]any{

@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/tamkeen/tamkeen/config"
-	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // Config tunes the sweeps; zero fields take the defaults.
@@ -123,9 +123,9 @@ func (sw *Sweeper) Reminders(ctx context.Context, now time.Time) (Report, error)
 					rep.Dropped++
 					continue
 				}
-				payload, err := json.Marshal(flows.Reply{
+				payload, err := json.Marshal(vocab.Reply{
 					Key: "notice.reminder", ShortKey: "notice.reminder.sms",
-					Data: map[string]any{"Title": flows.L(o.Title), "Date": flows.Date(o.StartsAt)},
+					Data: map[string]any{"Title": vocab.L(o.Title), "Date": vocab.Date(o.StartsAt)},
 				})
 				if err != nil {
 					return fmt.Errorf("encode reminder: %w", err)
@@ -210,12 +210,12 @@ func (sw *Sweeper) batched(ctx context.Context, name string, step func(tx *store
 // stops again may hear once more, never twice for one pause.
 func (sw *Sweeper) Nudges(ctx context.Context, now time.Time) (Report, error) {
 	sendAt := sw.cfg.quietUntil(now)
-	payload, err := json.Marshal(flows.Reply{Key: "notice.nudge", ShortKey: "notice.nudge.sms"})
+	payload, err := json.Marshal(vocab.Reply{Key: "notice.nudge", ShortKey: "notice.nudge.sms"})
 	if err != nil {
 		return Report{}, err
 	}
 	return sw.batched(ctx, "nudges", func(tx *store.Tx, after int64) (int64, int, bool, error) {
-		rows, err := tx.StalledAt(flows.StepAssessment, now.Add(-sw.cfg.NudgeWithin), now.Add(-sw.cfg.NudgeAfter), after, sw.cfg.Batch)
+		rows, err := tx.StalledAt(vocab.StepAssessment, now.Add(-sw.cfg.NudgeWithin), now.Add(-sw.cfg.NudgeAfter), after, sw.cfg.Batch)
 		if err != nil || len(rows) == 0 {
 			return after, 0, true, err
 		}
@@ -292,14 +292,14 @@ func (sw *Sweeper) Digest(ctx context.Context, now time.Time) (Report, error) {
 	})
 }
 
-func digestReply(match []store.Opportunity, max int) flows.Reply {
+func digestReply(match []store.Opportunity, max int) vocab.Reply {
 	first := match[0]
-	data := map[string]any{"Title": flows.L(first.Title), "Date": flows.Date(first.StartsAt)}
+	data := map[string]any{"Title": vocab.L(first.Title), "Date": vocab.Date(first.StartsAt)}
 	if len(match) == 1 {
-		return flows.Reply{Key: "notice.digest.one", Data: data}
+		return vocab.Reply{Key: "notice.digest.one", Data: data}
 	}
-	data["Headline"] = flows.TD("notice.digest.count", map[string]any{"Count": min(len(match), max)})
-	return flows.Reply{Key: "notice.digest.many", Data: data}
+	data["Headline"] = vocab.TD("notice.digest.count", map[string]any{"Count": min(len(match), max)})
+	return vocab.Reply{Key: "notice.digest.many", Data: data}
 }
 
 // Promotions gives freed places to the longest-waiting people on each
@@ -315,9 +315,9 @@ func (sw *Sweeper) Promotions(ctx context.Context, now time.Time) (Report, error
 		sendAt := sw.cfg.quietUntil(now)
 		var msgs []*store.OutboxMessage
 		for _, p := range promoted {
-			payload, err := json.Marshal(flows.Reply{
+			payload, err := json.Marshal(vocab.Reply{
 				Key:  "notice.promoted",
-				Data: map[string]any{"Title": flows.L(p.Opportunity.Title), "Date": flows.Date(p.Opportunity.StartsAt)},
+				Data: map[string]any{"Title": vocab.L(p.Opportunity.Title), "Date": vocab.Date(p.Opportunity.StartsAt)},
 			})
 			if err != nil {
 				return err

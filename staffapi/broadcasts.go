@@ -11,6 +11,7 @@ import (
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/staffinput"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 type broadcastIn struct {
@@ -43,7 +44,7 @@ func (a *API) validBroadcast(r *http.Request, in broadcastIn) (*store.Broadcast,
 	}
 	chans := in.Channels
 	if len(chans) == 0 {
-		chans = []string{"telegram", "sms"}
+		chans = []string{vocab.Telegram, vocab.SMS}
 	}
 	b := &store.Broadcast{Texts: in.Texts, Audience: *in.Audience, Channels: chans, CreatedBy: "staff-api"}
 	if ps := a.rules().Broadcast(b); len(ps) > 0 {

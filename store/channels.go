@@ -3,14 +3,16 @@ package store
 import (
 	"strconv"
 	"strings"
+
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
-// Channel names as stored on outbox rows (the same words as package bot uses).
+// Channel names as stored on outbox rows: the shared words of package vocab.
 const (
-	channelTelegram = "telegram"
-	channelSMS      = "sms"
-	channelConsole  = "console"
-	channelWeb      = "web"
+	channelTelegram = vocab.Telegram
+	channelSMS      = vocab.SMS
+	channelConsole  = vocab.Console
+	channelWeb      = vocab.Web
 )
 
 // WebUserPrefix marks the console users of the web console's bot simulator
@@ -59,10 +61,10 @@ func reachSQL(channel string) (cond, address string, ok bool) {
 
 // The same choice as PreferredChannel in SQL, for set-based sweeps.
 const (
-	preferredChannelSQL = `CASE WHEN ` + telegramReachSQL + ` THEN 'telegram'
-		WHEN ` + smsReachSQL + ` THEN 'sms'
-		WHEN c.console_user LIKE 'web:%' THEN 'web'
-		ELSE 'console' END`
+	preferredChannelSQL = `CASE WHEN ` + telegramReachSQL + ` THEN '` + channelTelegram + `'
+		WHEN ` + smsReachSQL + ` THEN '` + channelSMS + `'
+		WHEN c.console_user LIKE '` + WebUserPrefix + `%' THEN '` + channelWeb + `'
+		ELSE '` + channelConsole + `' END`
 	preferredRecipientSQL = `CASE WHEN ` + telegramReachSQL + ` THEN CAST(c.telegram_chat_id AS TEXT)
 		WHEN ` + smsReachSQL + ` THEN c.phone
 		ELSE c.console_user END`

@@ -10,16 +10,16 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // Address says who a contact is on one channel; exactly one field is set.
-type Address struct {
-	TelegramChatID int64
-	Phone          string // E.164
-	ConsoleUser    string
-}
+// It is the shared vocab.Address, kept under this name for the store's callers.
+type Address = vocab.Address
 
-func (a Address) where() (string, any, error) {
+// addressWhere returns the condition that finds the contact at a.
+func addressWhere(a Address) (string, any, error) {
 	switch {
 	case a.TelegramChatID != 0:
 		return "telegram_chat_id = ?", a.TelegramChatID, nil
@@ -36,7 +36,7 @@ func (a Address) where() (string, any, error) {
 // row stays locked until the transaction ends, so one contact's messages are
 // handled one at a time.
 func (tx *Tx) ContactByAddress(addr Address, lang string) (c *Contact, created bool, err error) {
-	cond, arg, err := addr.where()
+	cond, arg, err := addressWhere(addr)
 	if err != nil {
 		return nil, false, err
 	}
@@ -198,9 +198,9 @@ func (c *Contact) Reachable(channel string, always bool) (bool, string) {
 		return false, "erased"
 	case !always && c.OptedOutAt != nil:
 		return false, "opted_out"
-	case channel == "telegram" && c.TelegramBlocked:
+	case channel == channelTelegram && c.TelegramBlocked:
 		return false, "unreachable"
-	case channel == "sms" && c.SMSUnreachable:
+	case channel == channelSMS && c.SMSUnreachable:
 		return false, "unreachable"
 	}
 	return true, ""
@@ -211,9 +211,9 @@ func (c *Contact) Reachable(channel string, always bool) (bool, string) {
 func (s *Store) MarkUnreachable(ctx context.Context, contactID int64, channel string, unreachable bool) error {
 	col := ""
 	switch channel {
-	case "telegram":
+	case channelTelegram:
 		col = "telegram_blocked"
-	case "sms":
+	case channelSMS:
 		col = "sms_unreachable"
 	default:
 		return nil

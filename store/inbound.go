@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,17 +14,6 @@ import (
 // The inbound batch path: the inbox handles the messages that arrive
 // together in one transaction, and reads and writes them with a few
 // statements for the whole batch instead of a dozen for each message.
-
-// Key names an address uniquely across channels ("t:123", "p:+968…", "c:name").
-func (a Address) Key() string {
-	switch {
-	case a.TelegramChatID != 0:
-		return "t:" + strconv.FormatInt(a.TelegramChatID, 10)
-	case a.Phone != "":
-		return "p:" + a.Phone
-	}
-	return "c:" + a.ConsoleUser
-}
 
 func (c *Contact) addressKeys() []string {
 	var keys []string
@@ -57,7 +45,7 @@ func (tx *Tx) ContactsByAddresses(addrs []Address, langs []string) (map[string]*
 		if out[k] != nil || seen[k] {
 			continue
 		}
-		if _, _, err := a.where(); err != nil {
+		if _, _, err := addressWhere(a); err != nil {
 			return nil, err
 		}
 		seen[k] = true

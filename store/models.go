@@ -101,7 +101,7 @@ type OutboxMessage struct {
 	Recipient     string
 	Language      string
 	Priority      int
-	Payload       string // a flows.Reply as JSON, or "" when Body is set
+	Payload       string // a vocab.Reply as JSON, or "" when Body is set
 	Body          string // a ready text (broadcasts written by staff)
 	Always        bool   // send even after opt-out or erasure (the confirmation of that act)
 	Status        string

@@ -89,7 +89,7 @@ var errDuplicateEvent = errors.New("store: duplicate order event")
 // RecordOrderEvent stores one order event and, when it moves the order
 // forward, queues (or updates, while still waiting) the producer's notice on
 // their preferred channel, all in one transaction. payload builds the
-// notice (a flows.Reply as JSON) from the contact and the order as they are
+// notice (a vocab.Reply as JSON) from the contact and the order as they are
 // after the event. A repeated event id changes nothing.
 func (s *Store) RecordOrderEvent(ctx context.Context, ev OrderEventInput, payload func(c *Contact, o *Order) (string, error)) (OrderEventResult, error) {
 	var res OrderEventResult

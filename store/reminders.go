@@ -58,7 +58,7 @@ type ReminderBatch struct {
 	Label            string    // the offset as written in the dedupe key, e.g. "24h"
 	RegisteredBefore time.Time // sign-ups made or changed later are left out (they just heard)
 	SendAt           time.Time // NextAttemptAt: now, or when quiet hours end
-	Payload          string    // a flows.Reply as JSON, the same for everyone
+	Payload          string    // a vocab.Reply as JSON, the same for everyone
 }
 
 // EnqueueSignupReminders queues b for each registered sign-up of the

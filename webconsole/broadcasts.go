@@ -10,10 +10,11 @@ import (
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/staffinput"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // broadcastChannels are the channels a broadcast may go on.
-func broadcastChannels() []string { return []string{"telegram", "sms"} }
+func broadcastChannels() []string { return []string{vocab.Telegram, vocab.SMS} }
 
 // broadcastForm is the compose form as typed, with what is wrong with it.
 type broadcastForm struct {

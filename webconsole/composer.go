@@ -14,6 +14,7 @@ import (
 	"github.com/tamkeen/tamkeen/bot/sms"
 	"github.com/tamkeen/tamkeen/bot/sms/segment"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // smsPage is one SMS page of a broadcast text and what it costs.
@@ -73,7 +74,7 @@ func (c *Console) buildPreview(ctx context.Context, lang string, b *store.Broadc
 		if text == "" {
 			continue
 		}
-		lp := languagePreview{Lang: l, Text: text, Telegram: est.Reach["telegram"][l], SMS: est.Reach["sms"][l]}
+		lp := languagePreview{Lang: l, Text: text, Telegram: est.Reach[vocab.Telegram][l], SMS: est.Reach[vocab.SMS][l]}
 		more, err := c.renderer.Text(l, "sms.more", map[string]any{"N": sms.MoreDigit})
 		if err != nil {
 			return nil, err

@@ -5,9 +5,9 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/phone"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // contactsShown bounds the search results on one page.
@@ -67,11 +67,11 @@ func (c *Console) messageText(m store.OutboxMessage) string {
 	if m.Body != "" || m.Payload == "" {
 		return m.Body
 	}
-	var reply flows.Reply
+	var reply vocab.Reply
 	if err := json.Unmarshal([]byte(m.Payload), &reply); err != nil {
 		return ""
 	}
-	msg, err := c.renderer.Render(m.Language, reply, m.Channel == "sms")
+	msg, err := c.renderer.Render(m.Language, reply, m.Channel == vocab.SMS)
 	if err != nil {
 		return reply.Key
 	}

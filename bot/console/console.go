@@ -16,7 +16,7 @@ import (
 
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/inbox"
-	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // MaxLineRunes bounds one typed line; the rest is dropped.
@@ -81,7 +81,7 @@ type Drainer interface {
 
 // Session is one person chatting at the terminal.
 type Session struct {
-	From     store.Address
+	From     vocab.Address
 	Language string       // a language to start in ("" asks)
 	Prompt   func() error // called before each line is read (prints "> " on a terminal); may be nil
 }

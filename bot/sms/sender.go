@@ -23,9 +23,9 @@ import (
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/bot/sms/segment"
 	"github.com/tamkeen/tamkeen/config"
-	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/phone"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // Webhook paths, relative to the public URL.
@@ -123,12 +123,12 @@ func (s *Sender) Pages(m bot.Outgoing) ([]string, error) {
 // short swaps each option label for its SMS version ("<key>.sms") where the
 // catalog has one: a label that would turn a whole English text into UCS-2,
 // for instance, costs twice the segments.
-func (s *Sender) short(lang string, r flows.Reply) flows.Reply {
+func (s *Sender) short(lang string, r vocab.Reply) vocab.Reply {
 	b := s.renderer.Bundle()
 	if !b.Supported(lang) {
 		lang = locales.Default
 	}
-	opts := make([]flows.Option, len(r.Options))
+	opts := make([]vocab.Option, len(r.Options))
 	for i, o := range r.Options {
 		if b.Has(lang, o.Key+".sms") {
 			o.Key += ".sms"

@@ -16,6 +16,7 @@ import (
 	"github.com/tamkeen/tamkeen/phone"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/textnorm"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // UnreachableAfter is how many delivery failures in a row that mean "no such
@@ -133,7 +134,7 @@ func (wh *Webhooks) inbound(ctx context.Context, sid, from, body string) error {
 			return nil
 		}
 	}
-	out, err := wh.o.Inbox.Handle(ctx, bot.Input{Channel: bot.SMS, ExternalID: sid, From: store.Address{Phone: from}, Text: body})
+	out, err := wh.o.Inbox.Handle(ctx, bot.Input{Channel: bot.SMS, ExternalID: sid, From: vocab.Address{Phone: from}, Text: body})
 	if err != nil {
 		return err
 	}

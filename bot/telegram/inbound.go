@@ -14,9 +14,9 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/tamkeen/tamkeen/bot"
-	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/phone"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // answerTimeout bounds answerCallbackQuery: the spinner on the person's
@@ -133,7 +133,7 @@ func (c *Bot) handleUpdate(ctx context.Context, u tgbotapi.Update) error {
 	id := strconv.Itoa(u.UpdateID)
 	switch {
 	case u.CallbackQuery != nil:
-		return c.input(ctx, bot.Input{ExternalID: id, From: store.Address{TelegramChatID: chat}, Payload: u.CallbackQuery.Data})
+		return c.input(ctx, bot.Input{ExternalID: id, From: vocab.Address{TelegramChatID: chat}, Payload: u.CallbackQuery.Data})
 	case u.MyChatMember != nil:
 		return c.memberChanged(ctx, chat, u.MyChatMember.NewChatMember.Status)
 	case u.EditedMessage != nil:
@@ -141,13 +141,13 @@ func (c *Bot) handleUpdate(ctx context.Context, u tgbotapi.Update) error {
 	case u.Message != nil && u.Message.Contact != nil:
 		return c.contactShared(ctx, chat, id, u.Message)
 	case u.Message != nil && u.Message.Text != "":
-		return c.input(ctx, bot.Input{ExternalID: id, From: store.Address{TelegramChatID: chat}, Text: commandText(u.Message)})
+		return c.input(ctx, bot.Input{ExternalID: id, From: vocab.Address{TelegramChatID: chat}, Text: commandText(u.Message)})
 	case u.Message != nil:
 		// A photo, sticker, voice note, location, file…: say what the bot reads, then where the person is.
 		if err := c.enqueueNote(ctx, chat, id, "telegram.unsupported"); err != nil {
 			return err
 		}
-		return c.input(ctx, bot.Input{ExternalID: id, From: store.Address{TelegramChatID: chat}})
+		return c.input(ctx, bot.Input{ExternalID: id, From: vocab.Address{TelegramChatID: chat}})
 	}
 	return nil
 }
@@ -238,7 +238,7 @@ func (c *Bot) memberChanged(ctx context.Context, chat int64, status string) erro
 // update queue nothing new.
 func (c *Bot) enqueueNote(ctx context.Context, chat int64, updateID, key string) error {
 	err := c.store.InTx(ctx, func(tx *store.Tx) error {
-		ct, _, err := tx.ContactByAddress(store.Address{TelegramChatID: chat}, "")
+		ct, _, err := tx.ContactByAddress(vocab.Address{TelegramChatID: chat}, "")
 		if err != nil {
 			return err
 		}
@@ -252,7 +252,7 @@ func (c *Bot) enqueueNote(ctx context.Context, chat int64, updateID, key string)
 }
 
 func enqueueReply(tx *store.Tx, ct *store.Contact, chat int64, updateID, key string) error {
-	payload, err := json.Marshal(flows.Reply{Key: key})
+	payload, err := json.Marshal(vocab.Reply{Key: key})
 	if err != nil {
 		return fmt.Errorf("encode reply: %w", err)
 	}
@@ -277,7 +277,7 @@ func (c *Bot) contactShared(ctx context.Context, chat int64, updateID string, m 
 		if err := c.enqueueNote(ctx, chat, updateID, "telegram.contact_not_own"); err != nil {
 			return err
 		}
-		return c.input(ctx, bot.Input{ExternalID: updateID, From: store.Address{TelegramChatID: chat}})
+		return c.input(ctx, bot.Input{ExternalID: updateID, From: vocab.Address{TelegramChatID: chat}})
 	}
 	e164, err := phone.Normalize(ct.PhoneNumber, c.cfg.DefaultRegion)
 	if err != nil {
@@ -289,7 +289,7 @@ func (c *Bot) contactShared(ctx context.Context, chat int64, updateID string, m 
 		if err := c.enqueueNote(ctx, chat, updateID, "telegram.contact_invalid"); err != nil {
 			return err
 		}
-		return c.input(ctx, bot.Input{ExternalID: updateID, From: store.Address{TelegramChatID: chat}})
+		return c.input(ctx, bot.Input{ExternalID: updateID, From: vocab.Address{TelegramChatID: chat}})
 	}
 	text := ""
 	err = c.store.InTx(ctx, func(tx *store.Tx) error {
@@ -314,5 +314,5 @@ func (c *Bot) contactShared(ctx context.Context, chat int64, updateID string, m 
 		return fmt.Errorf("telegram: update %s: link phone: %w", updateID, err)
 	}
 	c.notify()
-	return c.input(ctx, bot.Input{ExternalID: updateID, From: store.Address{TelegramChatID: chat}, Text: text})
+	return c.input(ctx, bot.Input{ExternalID: updateID, From: vocab.Address{TelegramChatID: chat}, Text: text})
 }

@@ -14,13 +14,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/tamkeen/tamkeen/bot"
-	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/inbox"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // Channel is the name of the browser channel on outbox rows and inputs.
-const Channel = "web"
+const Channel = vocab.Web
 
 // UserPrefix starts the console-user address of every simulator contact.
 const UserPrefix = store.WebUserPrefix
@@ -72,7 +72,7 @@ func NewSimulator(s *store.Store, h Handler, r *bot.Renderer) *Simulator {
 }
 
 // Address is where the simulator session id lives as a contact.
-func Address(id string) store.Address { return store.Address{ConsoleUser: UserPrefix + id} }
+func Address(id string) vocab.Address { return vocab.Address{ConsoleUser: UserPrefix + id} }
 
 // Say hands one message from simulator session id to the inbox: typed text,
 // or the payload of a tapped option. An empty text opens the conversation as
@@ -106,7 +106,7 @@ func (s *Simulator) Conversation(ctx context.Context, id string) ([]Message, err
 	for _, row := range rows {
 		m := Message{ID: row.ID, Text: row.Body}
 		if row.Payload != "" {
-			var r flows.Reply
+			var r vocab.Reply
 			if err := json.Unmarshal([]byte(row.Payload), &r); err != nil {
 				return nil, fmt.Errorf("web: message %d: %w", row.ID, err)
 			}

@@ -14,7 +14,7 @@ import (
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/phone"
 	"github.com/tamkeen/tamkeen/reminders"
-	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 type chatFlags struct {
@@ -39,9 +39,9 @@ func (f *chatFlags) session(a *app) (console.Session, error) {
 		if err != nil {
 			return s, usageError{fmt.Errorf("--phone=%q: not a valid number for region %s (TAMKEEN_DEFAULT_REGION): %w", f.phone, a.cfg.DefaultRegion, err)}
 		}
-		s.From = store.Address{Phone: p}
+		s.From = vocab.Address{Phone: p}
 	default:
-		s.From = store.Address{ConsoleUser: f.user}
+		s.From = vocab.Address{ConsoleUser: f.user}
 	}
 	return s, nil
 }

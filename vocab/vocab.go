@@ -1,0 +1,49 @@
+// Package vocab is the shared vocabulary of Tamkeen: the few types and names
+// that the conversation, the store, the channels and the senders all speak,
+// so that none of them has to import another to agree. It holds who a person
+// is on a channel (Address), the outbound reply format that flows writes, the
+// outbox carries and every channel renders (Reply, Option and the typed
+// values inside Reply.Data), the channel names stored on outbox rows, and
+// the few step names read outside the conversation.
+//
+// It is called vocab, not msg, because it holds more than messages: an
+// address and a channel name are words every part shares, not messages. It
+// depends on nothing of ours, and must stay that way: a channel package
+// imports vocab and never needs the store or the conversation rules.
+package vocab
+
+import "strconv"
+
+// Channel names, as stored on outbox rows and inbound records.
+const (
+	Console  = "console"  // a local terminal session
+	Telegram = "telegram" // a Telegram chat
+	SMS      = "sms"      // plain SMS through Twilio
+	Web      = "web"      // the web console's bot simulator
+)
+
+// Step names that parts other than the conversation read from a person's
+// saved state. The conversation's other steps stay private to flows.
+const (
+	// StepAssessment: in the middle of the skills check; reminders nudge
+	// those who stop there.
+	StepAssessment = "assessment.question"
+)
+
+// Address says who a contact is on one channel; exactly one field is set.
+type Address struct {
+	TelegramChatID int64
+	Phone          string // E.164
+	ConsoleUser    string
+}
+
+// Key names an address uniquely across channels ("t:123", "p:+968…", "c:name").
+func (a Address) Key() string {
+	switch {
+	case a.TelegramChatID != 0:
+		return "t:" + strconv.FormatInt(a.TelegramChatID, 10)
+	case a.Phone != "":
+		return "p:" + a.Phone
+	}
+	return "c:" + a.ConsoleUser
+}
