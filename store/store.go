@@ -83,8 +83,10 @@ const sqliteBusyTimeout = 10 * time.Second
 // lock at BEGIN (deferred ones fail with "database is locked" under load).
 func sqliteDSN(path string) string {
 	q := url.Values{}
-	q.Add("_pragma", "journal_mode(WAL)")
+	// The busy timeout first: switching a new file to WAL takes a lock that
+	// another process opening it at the same moment may hold.
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
