@@ -6,7 +6,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -46,10 +45,7 @@ func Open(ctx context.Context, dsn string, clk clock.Clock) (*Store, error) {
 		s.db, err = gorm.Open(postgres.Open(dsn), cfg)
 	} else {
 		s.dialect = "sqlite"
-		var conn *sql.DB
-		if conn, err = openGatedSQLite(sqliteDSN(dsn), newWriteGate(sqliteBusyTimeout)); err == nil {
-			s.db, err = gorm.Open(sqlite.Dialector{Conn: conn}, cfg)
-		}
+		s.db, err = openSQLite(ctx, dsn, cfg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", s.dialect, err)
@@ -73,6 +69,32 @@ func Open(ctx context.Context, dsn string, clk clock.Clock) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// openSQLite opens the file at path. Processes opening a new file at the
+// same moment race to switch it to WAL, and SQLite may answer "busy" to the
+// loser without waiting: it tries again for a few seconds.
+func openSQLite(ctx context.Context, path string, cfg *gorm.Config) (*gorm.DB, error) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		conn, err := openGatedSQLite(sqliteDSN(path), newWriteGate(sqliteBusyTimeout))
+		if err != nil {
+			return nil, err
+		}
+		db, err := gorm.Open(sqlite.Dialector{Conn: conn}, cfg)
+		if err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			if err != nil {
+				_ = conn.Close()
+			}
+			return db, err
+		}
+		_ = conn.Close()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // sqliteBusyTimeout is how long a SQLite writer waits for the write lock.
