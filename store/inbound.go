@@ -97,18 +97,13 @@ const contactColumns = `id, telegram_chat_id, phone, console_user, language, nam
 // to out (one that exists already is left out).
 func (tx *Tx) createContacts(list []*Contact, out map[string]*Contact) error {
 	now := tx.store.now()
-	var sb strings.Builder
-	sb.WriteString("INSERT INTO contacts (telegram_chat_id, phone, console_user, language, created_at, updated_at) VALUES ")
 	args := make([]any, 0, 6*len(list))
-	for i, c := range list {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString("(?, ?, ?, ?, ?, ?)")
+	for _, c := range list {
 		args = append(args, c.TelegramChatID, c.Phone, c.ConsoleUser, c.Language, now, now)
 	}
-	sb.WriteString(" ON CONFLICT DO NOTHING RETURNING " + contactColumns)
-	rows, err := tx.db.Raw(sb.String(), args...).Rows()
+	q := "INSERT INTO contacts (telegram_chat_id, phone, console_user, language, created_at, updated_at) VALUES " +
+		valueRows(len(list), 6) + " ON CONFLICT DO NOTHING RETURNING " + contactColumns
+	rows, err := tx.db.Raw(q, args...).Rows()
 	if err != nil {
 		return fmt.Errorf("store: create contacts: %w", err)
 	}
@@ -204,18 +199,13 @@ func (tx *Tx) ClaimInbounds(claims []InboundClaim) (fresh []bool, err error) {
 		return fresh, nil
 	}
 	now := tx.store.now()
-	var sb strings.Builder
-	sb.WriteString("INSERT INTO inbound_messages (channel, external_id, contact_id, received_at) VALUES ")
 	args := make([]any, 0, 4*len(claims))
-	for i, c := range claims {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString("(?, ?, ?, ?)")
+	for _, c := range claims {
 		args = append(args, c.Channel, c.ExternalID, c.ContactID, now)
 	}
-	sb.WriteString(" ON CONFLICT (channel, external_id) DO NOTHING RETURNING channel, external_id")
-	rows, err := tx.db.Raw(sb.String(), args...).Rows()
+	q := "INSERT INTO inbound_messages (channel, external_id, contact_id, received_at) VALUES " +
+		valueRows(len(claims), 4) + " ON CONFLICT (channel, external_id) DO NOTHING RETURNING channel, external_id"
+	rows, err := tx.db.Raw(q, args...).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("store: record inbound: %w", err)
 	}
@@ -401,30 +391,32 @@ func (tx *Tx) EnqueueReplies(msgs []*OutboxMessage) (int, error) {
 	now := tx.store.now()
 	added := 0
 	for chunk := range slices.Chunk(msgs, 500) {
-		var sb strings.Builder
-		sb.WriteString(`INSERT INTO outbox (contact_id, channel, recipient, language, priority, payload, body, always,
-			status, next_attempt_at, dedupe_key, broadcast_id, created_at, updated_at) VALUES `)
 		args := make([]any, 0, 14*len(chunk))
-		for i, m := range chunk {
+		for _, m := range chunk {
 			if m.Status == "" {
 				m.Status = OutboxPending
 			}
 			if m.NextAttemptAt.IsZero() {
 				m.NextAttemptAt = now
 			}
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 			args = append(args, m.ContactID, m.Channel, m.Recipient, m.Language, m.Priority, m.Payload, m.Body, m.Always,
 				m.Status, m.NextAttemptAt, m.DedupeKey, m.BroadcastID, now, now)
 		}
-		sb.WriteString(" ON CONFLICT DO NOTHING")
-		res := tx.db.Exec(sb.String(), args...)
+		q := `INSERT INTO outbox (contact_id, channel, recipient, language, priority, payload, body, always,
+			status, next_attempt_at, dedupe_key, broadcast_id, created_at, updated_at) VALUES ` +
+			valueRows(len(chunk), 14) + " ON CONFLICT DO NOTHING"
+		res := tx.db.Exec(q, args...)
 		if res.Error != nil {
 			return added, fmt.Errorf("store: enqueue: %w", res.Error)
 		}
 		added += int(res.RowsAffected)
 	}
 	return added, nil
+}
+
+// valueRows is the VALUES list of a multi-row insert: rows groups of cols
+// placeholders, "(?, ?), (?, ?)".
+func valueRows(rows, cols int) string {
+	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	return strings.Repeat(row+", ", rows-1) + row
 }
