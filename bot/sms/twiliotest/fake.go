@@ -17,6 +17,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -116,22 +117,38 @@ func (f *Fake) SegmentsPerSecond() float64 {
 	return float64(segs) / f.accepted[len(f.accepted)-1].at.Sub(f.accepted[0].at).Seconds()
 }
 
-// overRate says whether a message of segs arriving at exceeds the rate;
-// callers hold f.mu.
+// overRate says whether accepting a message of segs segments that arrived
+// at would put more than the rate in some rolling second. Requests are
+// handled concurrently, so one may be checked after a later arrival was
+// accepted: every second that would hold it is counted. A message longer
+// than the rate goes only into an empty second. Callers hold f.mu.
 func (f *Fake) overRate(at time.Time, segs int) bool {
 	if f.rate <= 0 {
 		return false
 	}
-	i := 0
-	for i < len(f.window) && at.Sub(f.window[i].at) >= time.Second {
-		i++
+	drop := 0
+	for drop < len(f.window) && at.Sub(f.window[drop].at) >= 2*time.Second {
+		drop++
 	}
-	f.window = f.window[i:]
-	inWindow := 0
+	f.window = f.window[drop:]
+	ends := []time.Time{at}
 	for _, w := range f.window {
-		inWindow += w.segments
+		if !w.at.Before(at) && w.at.Sub(at) < time.Second {
+			ends = append(ends, w.at)
+		}
 	}
-	return inWindow > 0 && inWindow+segs > f.rate
+	for _, end := range ends {
+		inWindow := 0
+		for _, w := range f.window {
+			if end.Sub(w.at) < time.Second && !w.at.After(end) {
+				inWindow += w.segments
+			}
+		}
+		if inWindow > 0 && inWindow+segs > f.rate {
+			return true
+		}
+	}
+	return false
 }
 
 // New starts a fake Twilio, closed when the test ends.
@@ -245,7 +262,8 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		f.throttled++
 		writeError(w, Failure{HTTPStatus: http.StatusTooManyRequests, Code: 20429, Message: "Too Many Requests"})
 	default:
-		f.window = append(f.window, sent{arrived, segment.Segments(body)})
+		i, _ := slices.BinarySearchFunc(f.window, arrived, func(w sent, t time.Time) int { return w.at.Compare(t) })
+		f.window = slices.Insert(f.window, i, sent{arrived, segment.Segments(body)})
 		f.accepted = append(f.accepted, sent{arrived, segment.Segments(body)})
 		f.seq++
 		m := Message{
