@@ -23,14 +23,109 @@ const (
 	Web      = vocab.Web
 )
 
-// Input is one inbound message, whatever channel it came on.
+// Kind says what an input is. A channel only says what arrived; the inbox
+// and the conversation decide what it means and what to answer.
+type Kind int
+
+// The kinds of input a channel hands to the inbox.
+const (
+	// KindMessage: text the person typed, or the payload of a button they tapped.
+	KindMessage Kind = iota
+	// KindUnreadable: something the channel cannot read as text (a photo, a
+	// voice note, a sticker, a location).
+	KindUnreadable
+	// KindEdited: the person edited a message they had sent.
+	KindEdited
+	// KindSharedContact: the person shared a contact card (Contact is set).
+	KindSharedContact
+	// KindBlocked: the person blocked the bot or left the chat; nothing can reach them there.
+	KindBlocked
+	// KindUnblocked: the person allowed the bot again.
+	KindUnblocked
+	// KindMorePlease: the person asked for the rest of a long message (an SMS
+	// "9"); Text keeps what they typed, for when nothing is waiting.
+	KindMorePlease
+)
+
+var kindNames = [...]string{"message", "unreadable", "edited", "shared_contact", "blocked", "unblocked", "more_please"}
+
+func (k Kind) String() string {
+	if k >= 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", int(k))
+}
+
+// Input is one thing that arrived on a channel, whatever channel it came on.
 type Input struct {
+	Kind       Kind
 	Channel    string
 	ExternalID string        // the provider's unique id: update_id, MessageSid, …
 	From       vocab.Address // who sent it
 	Text       string
-	Payload    string // a tapped button's payload
-	Language   string // a hint for a new contact ("" for none)
+	Payload    string   // a tapped button's payload
+	Language   string   // a hint for a new contact ("" for none)
+	Contact    *Contact // for KindSharedContact
+}
+
+// Contact is a contact card a person shared.
+type Contact struct {
+	// Phone is the card's number in E.164; "" when the channel could not read one.
+	Phone string
+	// Name is the name on the card ("" for none).
+	Name string
+	// Own says the provider vouches the card is the sender's own (Telegram
+	// checks the number of the account that shares it).
+	Own bool
+}
+
+// Outcome says what the inbox did with an input.
+type Outcome struct {
+	Duplicate bool  // the input was handled before; nothing was done
+	ContactID int64 // the contact it belongs to (0 when none was found or made)
+	Replies   int   // outbox rows added
+	Cancelled bool  // a sign-up was cancelled: a place may be free
+}
+
+// Handler takes inputs: the inbox. Each channel hands what arrives to one
+// and answers its provider only after Handle returned nil (the input and
+// whatever it produced are then stored).
+type Handler interface {
+	Handle(ctx context.Context, in Input) (Outcome, error)
+}
+
+// Receipt is a provider's report on a message we sent (Twilio's status callback).
+type Receipt struct {
+	Channel    string
+	ProviderID string // the id the provider gave the message when it was sent
+	Status     DeliveryStatus
+	Failure    Failure // for Undelivered: what the failure says about the recipient
+	Detail     string  // the provider's words, kept on the message ("twilio undelivered, error 30003")
+}
+
+// DeliveryStatus is what became of a sent message.
+type DeliveryStatus int
+
+// Delivery statuses.
+const (
+	InTransit   DeliveryStatus = iota // accepted, queued, sent: nothing new to record
+	Delivered                         // the handset has it
+	Undelivered                       // it will not arrive
+)
+
+// Failure says what an undelivered message tells about its recipient.
+type Failure int
+
+// Failures.
+const (
+	FailureOther     Failure = iota // nothing about the recipient (a carrier fault, a filter)
+	FailureNoHandset                // no handset answers at that address (dead, unknown or landline number)
+	FailureOptedOut                 // the recipient unsubscribed at the carrier
+)
+
+// ReceiptHandler takes providers' delivery reports: the inbox.
+type ReceiptHandler interface {
+	HandleReceipt(ctx context.Context, r Receipt) error
 }
 
 // Outgoing is one message for a channel to deliver.

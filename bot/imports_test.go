@@ -12,36 +12,42 @@ import (
 
 const module = "github.com/tamkeen/tamkeen"
 
-// TestBotNeedsNoDatabaseOrConversation keeps bot channel-neutral: every
-// channel imports it, so whatever it pulls in, every channel drags along.
-// It walks bot's imports inside this module, transitively, by parsing the
-// non-test Go files, and fails when the store (gorm and both drivers) or
-// the conversation rules (flows) are reached.
-func TestBotNeedsNoDatabaseOrConversation(t *testing.T) {
-	forbidden := map[string]bool{module + "/store": true, module + "/flows": true}
+// TestChannelsNeedNoDatabaseOrConversation keeps bot and every channel
+// neutral: a channel turns provider payloads into inputs and sends outputs,
+// and the inbox and flows decide the rest. bot is imported by every
+// channel, so whatever it pulls in, every channel drags along. The test
+// walks each package's imports inside this module, transitively, by
+// parsing the non-test Go files, and fails when the store (gorm and both
+// drivers), the inbox or the conversation rules (flows) are reached.
+func TestChannelsNeedNoDatabaseOrConversation(t *testing.T) {
+	forbidden := map[string]bool{module + "/store": true, module + "/flows": true, module + "/inbox": true}
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	via := map[string]string{module + "/bot": ""} // package → the package that imported it
-	queue := []string{module + "/bot"}
-	for len(queue) > 0 {
-		pkg := queue[0]
-		queue = queue[1:]
-		for _, imp := range moduleImports(t, root, pkg) {
-			if _, seen := via[imp]; seen {
-				continue
+	for _, start := range []string{"bot", "bot/console", "bot/sms", "bot/telegram", "bot/web"} {
+		t.Run(start, func(t *testing.T) {
+			via := map[string]string{module + "/" + start: ""} // package → the package that imported it
+			queue := []string{module + "/" + start}
+			for len(queue) > 0 {
+				pkg := queue[0]
+				queue = queue[1:]
+				for _, imp := range moduleImports(t, root, pkg) {
+					if _, seen := via[imp]; seen {
+						continue
+					}
+					via[imp] = pkg
+					if forbidden[imp] {
+						t.Errorf("%s depends on %s: %s", start, imp, chain(via, imp))
+						continue
+					}
+					queue = append(queue, imp)
+				}
 			}
-			via[imp] = pkg
-			if forbidden[imp] {
-				t.Errorf("bot depends on %s: %s", imp, chain(via, imp))
-				continue
+			if len(via) < 3 {
+				t.Fatalf("walked only %v: the walk did not find %s's imports", via, start)
 			}
-			queue = append(queue, imp)
-		}
-	}
-	if len(via) < 3 {
-		t.Fatalf("walked only %v: the walk did not find bot's imports", via)
+		})
 	}
 }
 
@@ -77,7 +83,7 @@ func moduleImports(t *testing.T, root, pkg string) []string {
 	return out
 }
 
-// chain shows how pkg was reached from bot: "bot → locales → store".
+// chain shows how pkg was reached: "bot → locales → store".
 func chain(via map[string]string, pkg string) string {
 	var names []string
 	for p := pkg; p != ""; p = via[p] {

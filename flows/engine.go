@@ -150,6 +150,19 @@ func (t *turn) reprompt() {
 
 var ungated = map[string]bool{stepLanguage: true, stepConsent: true, stepName: true, stepGovernorate: true, stepHelp: true, stepStopConfirm: true}
 
+// sharedContact says what became of a shared card's number, and returns
+// the input the card stands for: its name when the name is the question
+// registration is asking now (so a person can register by buttons alone),
+// else nothing (the question is shown again).
+func (t *turn) sharedContact(c SharedContact) Input {
+	t.say(Reply{Key: "contact." + string(c.Outcome), Settles: c.Outcome != ContactNotOwn})
+	taken := c.Outcome == ContactLinked || c.Outcome == ContactMerged
+	if taken && t.res.State.Step == stepName && t.gate() == stepName {
+		return Input{Text: c.Name}
+	}
+	return Input{}
+}
+
 func (t *turn) gate() string {
 	p := t.res.Profile
 	switch {
@@ -166,6 +179,16 @@ func (t *turn) gate() string {
 }
 
 func (t *turn) handle(in Input) {
+	switch {
+	case in.Edited:
+		t.say(Reply{Key: "input.edited"})
+		return
+	case in.Unreadable:
+		t.say(Reply{Key: "input.unreadable"})
+		in = Input{} // then show where the person is
+	case in.Contact != nil:
+		in = t.sharedContact(*in.Contact)
+	}
 	norm := textnorm.Normalize(in.Text)
 	cmd := ""
 	if in.Payload == "" {

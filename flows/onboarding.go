@@ -92,7 +92,9 @@ const (
 	maxNameRunes = 60
 )
 
-func (nameStep) prompt(t *turn) Reply { return Reply{Key: "reg.name"} }
+// The name prompt asks for a contact card too: its name answers, and the
+// number it carries links the person's phone.
+func (nameStep) prompt(t *turn) Reply { return Reply{Key: "reg.name", Asks: vocab.AskContact} }
 
 func (nameStep) choose(t *turn, payload string) {}
 
@@ -165,7 +167,7 @@ func (governorateStep) choose(t *turn, payload string) {
 	first := t.res.Profile.Governorate == ""
 	t.res.Profile.Governorate = strings.TrimPrefix(payload, "g:")
 	if first {
-		t.say(Reply{Key: "reg.done", Data: map[string]any{"Name": t.res.Profile.Name}})
+		t.say(Reply{Key: "reg.done", Data: map[string]any{"Name": t.res.Profile.Name}, Settles: true})
 		t.home()
 		return
 	}

@@ -25,11 +25,36 @@ const (
 	KindEvent    = "event"
 )
 
-// Input is one thing a person sent: typed text, or the payload of a button they tapped.
+// Input is one thing a person sent: typed text, the payload of a button
+// they tapped, or one of the few other things a channel can report.
 type Input struct {
 	Text    string
 	Payload string
+	// Unreadable: something the channel cannot read as text (a photo, a voice note).
+	Unreadable bool
+	// Edited: an edit of an earlier message (edits are not read).
+	Edited bool
+	// Contact: a contact card the person shared, and what became of it.
+	Contact *SharedContact
 }
+
+// SharedContact is a contact card a person shared, as the inbox took it.
+type SharedContact struct {
+	Outcome ContactOutcome
+	Name    string // the name on the card ("" for none)
+}
+
+// ContactOutcome is what became of a shared contact card's number.
+type ContactOutcome string
+
+// What a shared card's number led to.
+const (
+	ContactLinked   ContactOutcome = "linked"   // the number is now the person's
+	ContactMerged   ContactOutcome = "merged"   // an earlier profile with this number joined this one
+	ContactConflict ContactOutcome = "conflict" // the number belongs to another account: nothing changed
+	ContactNotOwn   ContactOutcome = "not_own"  // someone else's card: nothing changed
+	ContactInvalid  ContactOutcome = "invalid"  // no phone number could be read from it
+)
 
 // Profile is what the conversation knows about a person and may change.
 type Profile struct {

@@ -40,7 +40,8 @@ const (
 // pending is one input waiting for its batch.
 type pending struct {
 	in   bot.Input
-	key  string // in.From.Key(): one batch holds one input per address
+	card *flows.SharedContact // a shared contact card, as linked before the turn
+	key  string               // in.From.Key(): one batch holds one input per address
 	done chan struct{}
 	out  Outcome
 	err  error
@@ -187,6 +188,7 @@ func (ib *Inbox) handleAlone(ctx context.Context, p *pending) {
 // turn is one input of a batch on its way through.
 type turn struct {
 	in      bot.Input
+	card    *flows.SharedContact
 	contact *store.Contact
 	fresh   bool
 }
@@ -219,7 +221,7 @@ func (ib *Inbox) handleBatch(ctx context.Context, batch []*pending) ([]Outcome, 
 		turns := make([]turn, len(batch))
 		for i, p := range batch {
 			c := contacts[p.key]
-			turns[i] = turn{in: p.in, contact: c}
+			turns[i] = turn{in: p.in, card: p.card, contact: c}
 			claims[i] = store.InboundClaim{Channel: p.in.Channel, ExternalID: p.in.ExternalID, ContactID: c.ID}
 			outs[i].ContactID = c.ID
 		}
@@ -254,7 +256,7 @@ func (ib *Inbox) handleBatch(ctx context.Context, batch []*pending) ([]Outcome, 
 			if err != nil {
 				return err
 			}
-			res := ib.engine.Handle(now, snap, flows.Input{Text: t.in.Text, Payload: t.in.Payload})
+			res := ib.engine.Handle(now, snap, flowsInput(t.in, t.card))
 			for _, sc := range res.Signups {
 				outs[i].Cancelled = outs[i].Cancelled || sc.Status == flows.SignupCancelled
 			}

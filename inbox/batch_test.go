@@ -71,7 +71,7 @@ func payloads(t *testing.T, w *world, user string) []string {
 	if err := w.dispatcher.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := w.store.ConversationMessages(ctx, bot.Console, user, 1000)
+	rows, err := w.store.ConversationMessages(ctx, bot.Console, store.Address{ConsoleUser: user}, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}

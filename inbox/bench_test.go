@@ -50,7 +50,7 @@ func benchWebhook(b *testing.B, s *store.Store, clk clock.Clock) {
 	api := telegramtest.New(b)
 	const secret = "bench-secret"
 	tg := telegram.New(telegram.Config{Token: "42:bench", APIEndpoint: api.Endpoint(), WebhookSecret: secret},
-		p.Renderer, s, p.Inbox, clk, p.Log, nil)
+		p.Renderer, p.Inbox, clk, p.Log)
 	srv := httptest.NewServer(tg.WebhookHandler())
 	b.Cleanup(srv.Close)
 	client := loadgen.Client(clients)

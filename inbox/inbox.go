@@ -76,24 +76,45 @@ func New(s *store.Store, e *flows.Engine, clk clock.Clock, log *slog.Logger, not
 	return &Inbox{store: s, engine: e, clock: clk, log: log, notify: notify, busy: map[string]bool{}, maxWriters: writers}
 }
 
-// Outcome says what happened to an input.
-type Outcome struct {
-	Duplicate bool  // the input was handled before; nothing was done
-	ContactID int64 // the contact it belongs to
-	Replies   int   // outbox rows added
-	Cancelled bool  // a sign-up was cancelled: a place may be free
-}
+// Outcome says what happened to an input (see bot.Outcome).
+type Outcome = bot.Outcome
 
 // Handle processes one input. It returns once what the input produced is
 // committed (or failed); a cancelled ctx returns at once with its error,
 // and the input may or may not be stored (a repeat is then a duplicate).
+//
+// Messages, unreadable and edited ones and shared contact cards go through
+// the conversation; "blocked" and "unblocked" only change whether the
+// channel reaches the person; "more please" sends the next waiting page,
+// or is an ordinary message when none waits.
 func (ib *Inbox) Handle(ctx context.Context, in bot.Input) (Outcome, error) {
 	if in.ExternalID == "" {
 		// A channel without provider ids (the console): a random id of our
 		// own keeps each input's replies apart in the outbox.
 		in.ExternalID = "local-" + rand.Text()
 	}
-	p := &pending{in: in, key: in.From.Key(), done: make(chan struct{})}
+	if in.From.Phone != "" {
+		// A text from a number proves it works; the pages of a long message
+		// are dropped unless the person asks for them.
+		if err := ib.store.SMSHeardFrom(ctx, in.From.Phone, in.Kind != bot.KindMorePlease); err != nil {
+			return Outcome{}, fmt.Errorf("inbox: %s message: %w", in.Channel, err)
+		}
+	}
+	var card *flows.SharedContact
+	switch in.Kind {
+	case bot.KindBlocked, bot.KindUnblocked:
+		return ib.reachability(ctx, in)
+	case bot.KindMorePlease:
+		if out, sent, err := ib.nextPage(ctx, in); err != nil || sent {
+			return out, err
+		}
+	case bot.KindSharedContact:
+		var err error
+		if card, err = ib.linkContact(ctx, in); err != nil {
+			return Outcome{}, fmt.Errorf("inbox: %s contact card: %w", in.Channel, err)
+		}
+	}
+	p := &pending{in: in, card: card, key: in.From.Key(), done: make(chan struct{})}
 	ib.submit(p)
 	select {
 	case <-p.done:
@@ -111,6 +132,15 @@ func (ib *Inbox) Handle(ctx context.Context, in bot.Input) (Outcome, error) {
 		return Outcome{}, fmt.Errorf("inbox: %s message: %w", in.Channel, p.err)
 	}
 	return p.out, nil
+}
+
+// flowsInput is what the conversation reads of an input.
+func flowsInput(in bot.Input, card *flows.SharedContact) flows.Input {
+	return flows.Input{
+		Text: in.Text, Payload: in.Payload,
+		Unreadable: in.Kind == bot.KindUnreadable, Edited: in.Kind == bot.KindEdited,
+		Contact: card,
+	}
 }
 
 func profileOf(c *store.Contact) flows.Profile {
@@ -131,6 +161,8 @@ func recipientOf(a vocab.Address) string {
 		return strconv.FormatInt(a.TelegramChatID, 10)
 	case a.Phone != "":
 		return a.Phone
+	case a.WebSession != "":
+		return a.WebSession
 	}
 	return a.ConsoleUser
 }

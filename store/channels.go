@@ -2,7 +2,6 @@ package store
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/tamkeen/tamkeen/vocab"
 )
@@ -15,14 +14,11 @@ const (
 	channelWeb      = vocab.Web
 )
 
-// WebUserPrefix marks the console users of the web console's bot simulator
-// (ConsoleUser "web:<id>"): their notices go to the web channel.
-const WebUserPrefix = "web:"
-
 // PreferredChannel is where a notice nobody asked for in that moment goes:
 // Telegram when the contact has a chat that has not blocked the bot, else
-// SMS when it has a number not known to be dead, else the console user (a
-// local test session, or the web console's simulator). ok is false when the contact cannot be reached at all.
+// SMS when it has a number not known to be dead, else the web console's
+// simulator session, else the console user (a local test session). ok is
+// false when the contact cannot be reached at all.
 // Opt-out and erasure are not judged here; see Reachable.
 func (c *Contact) PreferredChannel() (channel, recipient string, ok bool) {
 	switch {
@@ -30,8 +26,8 @@ func (c *Contact) PreferredChannel() (channel, recipient string, ok bool) {
 		return channelTelegram, strconv.FormatInt(*c.TelegramChatID, 10), true
 	case c.Phone != nil && *c.Phone != "" && !c.SMSUnreachable:
 		return channelSMS, *c.Phone, true
-	case c.ConsoleUser != nil && strings.HasPrefix(*c.ConsoleUser, WebUserPrefix):
-		return channelWeb, *c.ConsoleUser, true
+	case c.WebSession != nil && *c.WebSession != "":
+		return channelWeb, *c.WebSession, true
 	case c.ConsoleUser != nil && *c.ConsoleUser != "":
 		return channelConsole, *c.ConsoleUser, true
 	}
@@ -43,6 +39,7 @@ func (c *Contact) PreferredChannel() (channel, recipient string, ok bool) {
 const (
 	telegramReachSQL = `c.telegram_chat_id IS NOT NULL AND NOT c.telegram_blocked`
 	smsReachSQL      = `c.phone IS NOT NULL AND c.phone <> '' AND NOT c.sms_unreachable`
+	webReachSQL      = `c.web_session IS NOT NULL AND c.web_session <> ''`
 	consoleReachSQL  = `c.console_user IS NOT NULL AND c.console_user <> ''`
 )
 
@@ -53,6 +50,8 @@ func reachSQL(channel string) (cond, address string, ok bool) {
 		return telegramReachSQL, "CAST(c.telegram_chat_id AS TEXT)", true
 	case channelSMS:
 		return smsReachSQL, "c.phone", true
+	case channelWeb:
+		return webReachSQL, "c.web_session", true
 	case channelConsole:
 		return consoleReachSQL, "c.console_user", true
 	}
@@ -63,15 +62,17 @@ func reachSQL(channel string) (cond, address string, ok bool) {
 const (
 	preferredChannelSQL = `CASE WHEN ` + telegramReachSQL + ` THEN '` + channelTelegram + `'
 		WHEN ` + smsReachSQL + ` THEN '` + channelSMS + `'
-		WHEN c.console_user LIKE '` + WebUserPrefix + `%' THEN '` + channelWeb + `'
+		WHEN ` + webReachSQL + ` THEN '` + channelWeb + `'
 		ELSE '` + channelConsole + `' END`
 	preferredRecipientSQL = `CASE WHEN ` + telegramReachSQL + ` THEN CAST(c.telegram_chat_id AS TEXT)
 		WHEN ` + smsReachSQL + ` THEN c.phone
+		WHEN ` + webReachSQL + ` THEN c.web_session
 		ELSE c.console_user END`
 	// noticeableSQL: the contact may get notices (not opted out, not erased)
 	// and has a channel that reaches them.
 	noticeableSQL = `c.opted_out_at IS NULL AND c.erased_at IS NULL AND (
 		` + telegramReachSQL + `
 		OR ` + smsReachSQL + `
+		OR ` + webReachSQL + `
 		OR ` + consoleReachSQL + `)`
 )

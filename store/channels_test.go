@@ -3,7 +3,7 @@ package store
 import "testing"
 
 func TestPreferredChannel(t *testing.T) {
-	chat, phone, local, web := int64(42), "+96891234567", "local", "web:abc"
+	chat, phone, local, web, oldWeb := int64(42), "+96891234567", "local", "abc", "web:abc"
 	cases := []struct {
 		name          string
 		c             Contact
@@ -14,7 +14,8 @@ func TestPreferredChannel(t *testing.T) {
 		{"sms when the bot is blocked", Contact{TelegramChatID: &chat, TelegramBlocked: true, Phone: &phone}, "sms", phone, true},
 		{"nothing when both are dead", Contact{TelegramChatID: &chat, TelegramBlocked: true, Phone: &phone, SMSUnreachable: true}, "", "", false},
 		{"the terminal's user", Contact{ConsoleUser: &local}, "console", local, true},
-		{"the web simulator's user", Contact{ConsoleUser: &web}, "web", web, true},
+		{"the web simulator's session", Contact{WebSession: &web}, "web", web, true},
+		{"a console user named like an old web one stays on the console", Contact{ConsoleUser: &oldWeb}, "console", oldWeb, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

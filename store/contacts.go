@@ -25,6 +25,8 @@ func addressWhere(a Address) (string, any, error) {
 		return "telegram_chat_id = ?", a.TelegramChatID, nil
 	case a.Phone != "":
 		return "phone = ?", a.Phone, nil
+	case a.WebSession != "":
+		return "web_session = ?", a.WebSession, nil
 	case a.ConsoleUser != "":
 		return "console_user = ?", a.ConsoleUser, nil
 	}
@@ -54,6 +56,8 @@ func (tx *Tx) ContactByAddress(addr Address, lang string) (c *Contact, created b
 		c.TelegramChatID = &addr.TelegramChatID
 	case addr.Phone != "":
 		c.Phone = &addr.Phone
+	case addr.WebSession != "":
+		c.WebSession = &addr.WebSession
 	default:
 		c.ConsoleUser = &addr.ConsoleUser
 	}
@@ -143,7 +147,7 @@ func (tx *Tx) Erase(contactID int64) error {
 		}
 	}
 	err := tx.db.Model(&Contact{}).Where("id = ?", contactID).Updates(map[string]any{
-		"name": "", "phone": nil, "telegram_chat_id": nil, "console_user": nil,
+		"name": "", "phone": nil, "telegram_chat_id": nil, "console_user": nil, "web_session": nil,
 		"consent_at": nil, "erased_at": now, "updated_at": now,
 	}).Error
 	if err != nil {

@@ -23,6 +23,9 @@ func (c *Contact) addressKeys() []string {
 	if c.Phone != nil {
 		keys = append(keys, Address{Phone: *c.Phone}.Key())
 	}
+	if c.WebSession != nil {
+		keys = append(keys, Address{WebSession: *c.WebSession}.Key())
+	}
 	if c.ConsoleUser != nil {
 		keys = append(keys, Address{ConsoleUser: *c.ConsoleUser}.Key())
 	}
@@ -57,6 +60,9 @@ func (tx *Tx) ContactsByAddresses(addrs []Address, langs []string) (map[string]*
 		case a.Phone != "":
 			p := a.Phone
 			c.Phone = &p
+		case a.WebSession != "":
+			w := a.WebSession
+			c.WebSession = &w
 		default:
 			u := a.ConsoleUser
 			c.ConsoleUser = &u
@@ -90,19 +96,19 @@ func (tx *Tx) ContactsByAddresses(addrs []Address, langs []string) (map[string]*
 	return out, nil
 }
 
-const contactColumns = `id, telegram_chat_id, phone, console_user, language, name, governorate, track,
+const contactColumns = `id, telegram_chat_id, phone, console_user, web_session, language, name, governorate, track,
 	consent_at, opted_out_at, telegram_blocked, sms_unreachable, erased_at, created_at, updated_at`
 
 // createContacts inserts contacts in one statement and adds those it created
 // to out (one that exists already is left out).
 func (tx *Tx) createContacts(list []*Contact, out map[string]*Contact) error {
 	now := tx.store.now()
-	args := make([]any, 0, 6*len(list))
+	args := make([]any, 0, 7*len(list))
 	for _, c := range list {
-		args = append(args, c.TelegramChatID, c.Phone, c.ConsoleUser, c.Language, now, now)
+		args = append(args, c.TelegramChatID, c.Phone, c.ConsoleUser, c.WebSession, c.Language, now, now)
 	}
-	q := "INSERT INTO contacts (telegram_chat_id, phone, console_user, language, created_at, updated_at) VALUES " +
-		valueRows(len(list), 6) + " ON CONFLICT DO NOTHING RETURNING " + contactColumns
+	q := "INSERT INTO contacts (telegram_chat_id, phone, console_user, web_session, language, created_at, updated_at) VALUES " +
+		valueRows(len(list), 7) + " ON CONFLICT DO NOTHING RETURNING " + contactColumns
 	rows, err := tx.db.Raw(q, args...).Rows()
 	if err != nil {
 		return fmt.Errorf("store: create contacts: %w", err)
@@ -123,13 +129,15 @@ func (tx *Tx) createContacts(list []*Contact, out map[string]*Contact) error {
 // findContacts adds the contacts at addrs to out, keyed by address.
 func (tx *Tx) findContacts(addrs []Address, out map[string]*Contact) error {
 	var chats []int64
-	var phones, users []string
+	var phones, sessions, users []string
 	for _, a := range addrs {
 		switch {
 		case a.TelegramChatID != 0:
 			chats = append(chats, a.TelegramChatID)
 		case a.Phone != "":
 			phones = append(phones, a.Phone)
+		case a.WebSession != "":
+			sessions = append(sessions, a.WebSession)
 		case a.ConsoleUser != "":
 			users = append(users, a.ConsoleUser)
 		}
@@ -141,6 +149,9 @@ func (tx *Tx) findContacts(addrs []Address, out map[string]*Contact) error {
 	}
 	if len(phones) > 0 {
 		conds, args = append(conds, "phone IN ?"), append(args, phones)
+	}
+	if len(sessions) > 0 {
+		conds, args = append(conds, "web_session IN ?"), append(args, sessions)
 	}
 	if len(users) > 0 {
 		conds, args = append(conds, "console_user IN ?"), append(args, users)
@@ -174,7 +185,7 @@ func scanContacts(rows *sql.Rows) ([]*Contact, error) {
 	var list []*Contact
 	for rows.Next() {
 		c := &Contact{}
-		if err := rows.Scan(&c.ID, &c.TelegramChatID, &c.Phone, &c.ConsoleUser, &c.Language, &c.Name, &c.Governorate,
+		if err := rows.Scan(&c.ID, &c.TelegramChatID, &c.Phone, &c.ConsoleUser, &c.WebSession, &c.Language, &c.Name, &c.Governorate,
 			&c.Track, &c.ConsentAt, &c.OptedOutAt, &c.TelegramBlocked, &c.SMSUnreachable, &c.ErasedAt,
 			&c.CreatedAt, &c.UpdatedAt); err != nil {
 			return nil, err

@@ -61,7 +61,7 @@ func (tx *Tx) LinkTelegramPhone(chatID int64, phone, lang string) (*Contact, Lin
 func (tx *Tx) merge(from, into *Contact) error {
 	now := tx.store.now()
 	// The chat id is unique: free it before giving it to the survivor.
-	if err := tx.db.Exec("UPDATE contacts SET telegram_chat_id = NULL, phone = NULL, console_user = NULL, name = '', consent_at = NULL, erased_at = ?, merged_into = ?, updated_at = ? WHERE id = ?",
+	if err := tx.db.Exec("UPDATE contacts SET telegram_chat_id = NULL, phone = NULL, console_user = NULL, web_session = NULL, name = '', consent_at = NULL, erased_at = ?, merged_into = ?, updated_at = ? WHERE id = ?",
 		now, into.ID, now, from.ID).Error; err != nil {
 		return fmt.Errorf("empty old contact: %w", err)
 	}

@@ -233,6 +233,12 @@ CREATE INDEX audit_events_at ON audit_events (at);
 ALTER TABLE opportunities ADD COLUMN archived_at {{ts}};
 ALTER TABLE signups ADD COLUMN attended_at {{ts}};
 `},
+	{23, "web simulator sessions get an address of their own instead of a console-user prefix", `
+ALTER TABLE contacts ADD COLUMN web_session TEXT;
+CREATE UNIQUE INDEX contacts_web_session ON contacts (web_session);
+UPDATE contacts SET web_session = substr(console_user, 5), console_user = NULL WHERE console_user LIKE 'web:%';
+UPDATE outbox SET recipient = substr(recipient, 5) WHERE channel = 'web' AND recipient LIKE 'web:%';
+`},
 }
 
 // dialectTypes are the column types that differ between the two databases.

@@ -7,7 +7,8 @@ type Contact struct {
 	ID              int64
 	TelegramChatID  *int64
 	Phone           *string // E.164
-	ConsoleUser     *string
+	ConsoleUser     *string // a terminal session
+	WebSession      *string // a session of the web console's bot simulator
 	Language        string
 	Name            string
 	Governorate     string

@@ -6,13 +6,17 @@ import (
 	"slices"
 )
 
-// ConversationMessages returns the last limit messages sent on channel to the
-// contact whose console user is user (the web simulator's address), oldest
+// ConversationMessages returns the last limit messages sent on channel to
+// the contact at addr (the web simulator's session, a console user), oldest
 // first. Pending and failed rows are left out: this is what the person saw.
-func (s *Store) ConversationMessages(ctx context.Context, channel, user string, limit int) ([]OutboxMessage, error) {
+func (s *Store) ConversationMessages(ctx context.Context, channel string, addr Address, limit int) ([]OutboxMessage, error) {
+	cond, arg, err := addressWhere(addr)
+	if err != nil {
+		return nil, err
+	}
 	var out []OutboxMessage
-	err := s.db.WithContext(ctx).Model(&OutboxMessage{}).
-		Where("contact_id = (SELECT id FROM contacts WHERE console_user = ?)", user).
+	err = s.db.WithContext(ctx).Model(&OutboxMessage{}).
+		Where("contact_id = (SELECT id FROM contacts WHERE "+cond+")", arg).
 		Where("channel = ? AND status IN ?", channel, []string{OutboxSent, OutboxDelivered}).
 		Order("id DESC").Limit(limit).Find(&out).Error
 	if err != nil {
@@ -22,13 +26,13 @@ func (s *Store) ConversationMessages(ctx context.Context, channel, user string, 
 	return out, nil
 }
 
-// EraseConsoleUser forgets the contact whose console user is user, as "delete
+// EraseWebSession forgets the contact of web simulator session, as "delete
 // my data" does (Erase), after cancelling their sign-ups so that a test
 // conversation holds no place. found is false when there is no such contact.
-func (s *Store) EraseConsoleUser(ctx context.Context, user string) (found bool, err error) {
+func (s *Store) EraseWebSession(ctx context.Context, session string) (found bool, err error) {
 	err = s.InTx(ctx, func(tx *Tx) error {
 		var c Contact
-		q := tx.db.Where("console_user = ?", user).Limit(1).Find(&c)
+		q := tx.db.Where("web_session = ?", session).Limit(1).Find(&c)
 		if q.Error != nil || q.RowsAffected == 0 {
 			return q.Error
 		}
@@ -41,7 +45,7 @@ func (s *Store) EraseConsoleUser(ctx context.Context, user string) (found bool, 
 		return tx.Erase(c.ID)
 	})
 	if err != nil {
-		return false, fmt.Errorf("store: erase console user: %w", err)
+		return false, fmt.Errorf("store: erase web session: %w", err)
 	}
 	return found, nil
 }

@@ -13,7 +13,20 @@ type Reply struct {
 	// Always means send even to a person who opted out or erased their data:
 	// the confirmation of that very act.
 	Always bool `json:"always,omitempty"`
+	// Asks names what the reply asks for that a channel may offer its own
+	// way to give (AskContact: Telegram shows a "share my number" button);
+	// "" when text and options are all.
+	Asks string `json:"asks,omitempty"`
+	// Settles says the question a channel offered its own way to answer is
+	// over (Telegram takes its "share my number" button away).
+	Settles bool `json:"settles,omitempty"`
 }
+
+// What a reply may ask for beyond text and options (Reply.Asks).
+const (
+	// AskContact: a contact card with the person's own phone number and name answers.
+	AskContact = "contact"
+)
 
 // Option is a choice offered with a reply. Payload is what a button sends back
 // (short and stable); the label is Key rendered with Data.

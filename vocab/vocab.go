@@ -34,16 +34,19 @@ const (
 type Address struct {
 	TelegramChatID int64
 	Phone          string // E.164
-	ConsoleUser    string
+	ConsoleUser    string // a terminal session (tamkeen chat)
+	WebSession     string // a session of the web console's bot simulator
 }
 
-// Key names an address uniquely across channels ("t:123", "p:+968…", "c:name").
+// Key names an address uniquely across channels ("t:123", "p:+968…", "w:ab12", "c:name").
 func (a Address) Key() string {
 	switch {
 	case a.TelegramChatID != 0:
 		return "t:" + strconv.FormatInt(a.TelegramChatID, 10)
 	case a.Phone != "":
 		return "p:" + a.Phone
+	case a.WebSession != "":
+		return "w:" + a.WebSession
 	}
 	return "c:" + a.ConsoleUser
 }

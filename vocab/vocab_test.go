@@ -21,6 +21,7 @@ func TestAddressKeyTellsChannelsApart(t *testing.T) {
 		{Address{ConsoleUser: "968"}, "c:968"},
 		{Address{Phone: "+96891234567"}, "p:+96891234567"},
 		{Address{ConsoleUser: "web:ab12"}, "c:web:ab12"},
+		{Address{WebSession: "ab12"}, "w:ab12"},
 	}
 	for _, tt := range tests {
 		if got := tt.addr.Key(); got != tt.want {

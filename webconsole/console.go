@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/tamkeen/tamkeen/bot"
-	"github.com/tamkeen/tamkeen/bot/web"
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/notifier"
@@ -48,7 +47,7 @@ type Config struct {
 type Console struct {
 	store       *store.Store
 	broadcasts  *notifier.Broadcasts
-	sim         *web.Simulator
+	sim         *Simulator
 	renderer    *bot.Renderer // shows the replies sent to a person as text
 	bundle      *locales.Bundle
 	clock       clock.Clock
@@ -66,7 +65,7 @@ type Console struct {
 
 // New returns the console. bundle gives its words and the governorates and
 // tracks it offers; sim is the bot simulator.
-func New(s *store.Store, b *notifier.Broadcasts, sim *web.Simulator, bundle *locales.Bundle, clk clock.Clock, log *slog.Logger, cfg Config) (*Console, error) {
+func New(s *store.Store, b *notifier.Broadcasts, sim *Simulator, bundle *locales.Bundle, clk clock.Clock, log *slog.Logger, cfg Config) (*Console, error) {
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 12 * time.Hour
 	}

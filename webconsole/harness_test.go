@@ -51,7 +51,7 @@ func newEnvWith(t *testing.T, s *store.Store, clk *clock.Manual, cfg webconsole.
 	t.Helper()
 	p := pipelinetest.New(t, s, clk)
 	bs := notifier.NewBroadcasts(s, clk, p.Log, nil, notifier.BroadcastConfig{})
-	sim := web.NewSimulator(s, p.Inbox, p.Renderer)
+	sim := webconsole.NewSimulator(s, p.Inbox, p.Renderer)
 	cfg.Location = p.Location
 	c, err := webconsole.New(s, bs, sim, p.Bundle, clk, p.Log, cfg)
 	if err != nil {

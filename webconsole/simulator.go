@@ -3,14 +3,12 @@ package webconsole
 import (
 	"crypto/rand"
 	"net/http"
-
-	"github.com/tamkeen/tamkeen/bot/web"
 )
 
 // transcript is the simulated conversation; only the last message's options
 // are live buttons.
 type transcript struct {
-	Messages []web.Message
+	Messages []SimMessage
 	Last     int
 }
 

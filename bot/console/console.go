@@ -15,7 +15,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/tamkeen/tamkeen/bot"
-	"github.com/tamkeen/tamkeen/inbox"
 	"github.com/tamkeen/tamkeen/vocab"
 )
 
@@ -69,11 +68,6 @@ func (s *Sender) Send(ctx context.Context, m bot.Outgoing) (string, error) {
 	return "console:" + strconv.FormatInt(m.ID, 10), nil
 }
 
-// Handler takes an input; inbox.Inbox fits.
-type Handler interface {
-	Handle(ctx context.Context, in bot.Input) (inbox.Outcome, error)
-}
-
 // Drainer sends what is due; notifier.Dispatcher fits.
 type Drainer interface {
 	Drain(ctx context.Context) error
@@ -91,7 +85,7 @@ type Session struct {
 // greets: the session opens with a hello as a new chat would. Run returns as
 // soon as ctx is done, even while waiting for a line (a terminal's read
 // cannot be interrupted: the reader is left to end with the process).
-func Run(ctx context.Context, s Session, in io.Reader, h Handler, d Drainer) error {
+func Run(ctx context.Context, s Session, in io.Reader, h bot.Handler, d Drainer) error {
 	if err := turn(ctx, s, "", h, d); err != nil {
 		return err
 	}
@@ -160,7 +154,7 @@ func readLines(in io.Reader, lines chan<- read, next <-chan struct{}) {
 	}
 }
 
-func turn(ctx context.Context, s Session, text string, h Handler, d Drainer) error {
+func turn(ctx context.Context, s Session, text string, h bot.Handler, d Drainer) error {
 	if _, err := h.Handle(ctx, bot.Input{Channel: bot.Console, From: s.From, Text: text, Language: s.Language}); err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func FuzzTwilioWebhooks(f *testing.F) {
 	var apps []app
 	for _, s := range fuzzStores(f, clk) {
 		p := pipelinetest.New(f, s, clk)
-		wh, err := sms.NewWebhooks(sms.WebhookOptions{AuthToken: token, PublicURL: publicURL, Region: "OM", Store: s, Inbox: p.Inbox, Log: p.Log})
+		wh, err := sms.NewWebhooks(sms.WebhookOptions{AuthToken: token, PublicURL: publicURL, Region: "OM", Inbox: p.Inbox, Receipts: p.Inbox, Log: p.Log})
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -67,7 +67,7 @@ func newWorldIn(t *testing.T, s *store.Store, clk *clock.Manual, country string)
 	w.dispatcher = notifier.NewDispatcher(s, []bot.Sender{w.sender}, clk, log, nil, notifier.DispatcherConfig{})
 	w.inbox = p.Inbox
 	wh, err := sms.NewWebhooks(sms.WebhookOptions{
-		AuthToken: token, PublicURL: publicURL, Region: p.Bundle.Content.Pack.PhoneRegion, Store: s, Inbox: w.inbox, Log: log,
+		AuthToken: token, PublicURL: publicURL, Region: p.Bundle.Content.Pack.PhoneRegion, Inbox: w.inbox, Receipts: w.inbox, Log: log,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/bot/sms"
 	"github.com/tamkeen/tamkeen/bot/sms/twiliotest"
+	"github.com/tamkeen/tamkeen/inbox"
 	"github.com/tamkeen/tamkeen/store"
 )
 
@@ -30,7 +31,7 @@ func TestRepeatedStatusCallbacksCountOnce(t *testing.T) {
 		}
 		w.drain()
 		m, _ := w.lastRow()
-		for range sms.UnreachableAfter {
+		for range inbox.UnreachableAfter {
 			w.status(m.SID, "undelivered", 30003)
 		}
 		if w.contact(from).SMSUnreachable {

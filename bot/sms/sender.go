@@ -37,7 +37,7 @@ const (
 // DefaultTimeout bounds one call to Twilio.
 const DefaultTimeout = 15 * time.Second
 
-// Pages keeps what is left of a long message; store.Store fits.
+// Pages keeps what is left of a long message until the person asks for more.
 type Pages interface {
 	SetSMSMore(ctx context.Context, contactID int64, pages []string) error
 }

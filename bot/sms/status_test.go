@@ -13,6 +13,7 @@ import (
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/bot/sms"
 	"github.com/tamkeen/tamkeen/bot/sms/twiliotest"
+	"github.com/tamkeen/tamkeen/inbox"
 	"github.com/tamkeen/tamkeen/store"
 )
 
@@ -90,7 +91,7 @@ func TestStatusCallbacks(t *testing.T) {
 			if _, row := w.lastRow(); row.Status != store.OutboxFailed || row.Error == "" {
 				t.Errorf("undelivered row: %s %q", row.Status, row.Error)
 			}
-			if got, want := w.contact(from).SMSUnreachable, i+1 >= sms.UnreachableAfter; got != want {
+			if got, want := w.contact(from).SMSUnreachable, i+1 >= inbox.UnreachableAfter; got != want {
 				t.Errorf("after %d failures unreachable=%v, want %v", i+1, got, want)
 			}
 		}

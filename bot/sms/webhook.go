@@ -12,30 +12,18 @@ import (
 	"github.com/twilio/twilio-go/client"
 
 	"github.com/tamkeen/tamkeen/bot"
-	"github.com/tamkeen/tamkeen/inbox"
 	"github.com/tamkeen/tamkeen/phone"
-	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/textnorm"
 	"github.com/tamkeen/tamkeen/vocab"
 )
 
-// UnreachableAfter is how many delivery failures in a row that mean "no such
-// handset" (30003, 30005, 30006) mark a number unreachable.
-const UnreachableAfter = 3
-
-// Handler takes an input; inbox.Inbox fits.
-type Handler interface {
-	Handle(ctx context.Context, in bot.Input) (inbox.Outcome, error)
-}
-
 // WebhookOptions configure the webhooks.
 type WebhookOptions struct {
-	AuthToken string // TWILIO_AUTH_TOKEN: the key Twilio signs with
-	PublicURL string // TAMKEEN_PUBLIC_URL: the address Twilio calls (and signs), not the listener's
-	Region    string // default phone number region
-	Store     *store.Store
-	Inbox     Handler
-	Notify    func() // wakes the dispatcher after a page was enqueued (may be nil)
+	AuthToken string             // TWILIO_AUTH_TOKEN: the key Twilio signs with
+	PublicURL string             // TAMKEEN_PUBLIC_URL: the address Twilio calls (and signs), not the listener's
+	Region    string             // default phone number region
+	Inbox     bot.Handler        // takes inbound texts
+	Receipts  bot.ReceiptHandler // takes delivery reports
 	Log       *slog.Logger
 }
 
@@ -50,11 +38,8 @@ func NewWebhooks(o WebhookOptions) (*Webhooks, error) {
 	if o.AuthToken == "" || o.PublicURL == "" {
 		return nil, errors.New("sms: webhooks need TWILIO_AUTH_TOKEN and TAMKEEN_PUBLIC_URL (Twilio signs each call for that address)")
 	}
-	if o.Store == nil || o.Inbox == nil || o.Log == nil {
-		return nil, errors.New("sms: webhooks need a store, an inbox and a logger")
-	}
-	if o.Notify == nil {
-		o.Notify = func() {}
+	if o.Inbox == nil || o.Receipts == nil || o.Log == nil {
+		return nil, errors.New("sms: webhooks need an inbox, a receipt handler and a logger")
 	}
 	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
 	return &Webhooks{validator: client.NewRequestValidator(o.AuthToken), o: o}, nil
@@ -116,29 +101,15 @@ func (wh *Webhooks) Inbound() http.Handler {
 }
 
 func (wh *Webhooks) inbound(ctx context.Context, sid, from, body string) error {
-	wantsMore := textnorm.Normalize(body) == strconv.Itoa(MoreDigit)
-	if err := wh.o.Store.SMSHeardFrom(ctx, from, !wantsMore); err != nil {
-		return err
+	in := bot.Input{Channel: bot.SMS, ExternalID: sid, From: vocab.Address{Phone: from}, Text: body}
+	if textnorm.Normalize(body) == strconv.Itoa(MoreDigit) {
+		in.Kind = bot.KindMorePlease
 	}
-	if wantsMore {
-		out, err := wh.o.Store.TakeSMSMore(ctx, bot.SMS, from, sid)
-		if err != nil {
-			return err
-		}
-		switch out {
-		case store.MoreQueued:
-			wh.o.Log.Info("sms: next page queued", "from", phone.Mask(from), "sid", sid)
-			wh.o.Notify()
-			return nil
-		case store.MoreDuplicate:
-			return nil
-		}
-	}
-	out, err := wh.o.Inbox.Handle(ctx, bot.Input{Channel: bot.SMS, ExternalID: sid, From: vocab.Address{Phone: from}, Text: body})
+	out, err := wh.o.Inbox.Handle(ctx, in)
 	if err != nil {
 		return err
 	}
-	wh.o.Log.Info("sms: inbound", "from", phone.Mask(from), "sid", sid, "contact", out.ContactID, "duplicate", out.Duplicate, "replies", out.Replies)
+	wh.o.Log.Info("sms: inbound", "from", phone.Mask(from), "sid", sid, "kind", in.Kind, "contact", out.ContactID, "duplicate", out.Duplicate, "replies", out.Replies)
 	return nil
 }
 
@@ -163,7 +134,7 @@ func (wh *Webhooks) Status() http.Handler {
 	})
 }
 
-// Twilio delivery error codes.
+// Twilio delivery error codes that say something about the recipient.
 const (
 	codeUnreachableHandset = 30003
 	codeUnknownDestination = 30005
@@ -171,56 +142,27 @@ const (
 )
 
 func (wh *Webhooks) status(ctx context.Context, sid, status string, code int) error {
-	row, err := wh.o.Store.OutboxByProvider(ctx, bot.SMS, sid)
-	if errors.Is(err, store.ErrNotFound) {
-		wh.o.Log.Debug("sms: status for a message we do not know", "sid", sid, "status", status)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	log := wh.o.Log.With("sid", sid, "outbox_id", row.ID, "contact", row.ContactID, "status", status)
-	// Each message's outcome counts once: a report repeated by Twilio or
-	// replayed by anyone who captured it finds the row no longer "sent" and
-	// changes nothing (three copies of one 30003 are one failure, an old
-	// 21610 does not opt out again someone who came back with START).
+	return wh.o.Receipts.HandleReceipt(ctx, receiptOf(sid, status, code))
+}
+
+// receiptOf reads a Twilio status callback.
+func receiptOf(sid, status string, code int) bot.Receipt {
+	r := bot.Receipt{Channel: bot.SMS, ProviderID: sid, Detail: fmt.Sprintf("twilio %s, error %d", status, code)}
 	switch status {
 	case "delivered":
-		changed, err := wh.o.Store.MarkDelivered(ctx, row.ID)
-		if err != nil || !changed {
-			return err
-		}
-		return wh.o.Store.ResetSMSFailures(ctx, row.ContactID)
+		r.Status = bot.Delivered
 	case "undelivered", "failed":
-	default: // accepted, queued, sending, sent, scheduled, read: nothing to record beyond "sent"
-		return nil
-	}
-	changed, err := wh.o.Store.MarkUndelivered(ctx, row.ID, fmt.Sprintf("twilio %s, error %d", status, code))
-	if err != nil {
-		return err
-	}
-	if !changed {
-		log.Debug("sms: repeated delivery report ignored", "code", code)
-		return nil
+		r.Status = bot.Undelivered
+	default: // accepted, queued, sending, sent, scheduled, read: still on its way
+		r.Status = bot.InTransit
 	}
 	switch code {
 	case codeUnsubscribed:
-		log.Info("sms: carrier reports the number unsubscribed; opted out")
-		return wh.o.Store.MarkOptedOut(ctx, row.ContactID)
+		r.Failure = bot.FailureOptedOut
 	case codeUnreachableHandset, codeUnknownDestination, codeLandline:
-		n, err := wh.o.Store.AddSMSFailure(ctx, row.ContactID)
-		if err != nil {
-			return err
-		}
-		if n >= UnreachableAfter {
-			log.Info("sms: number unreachable after repeated failures", "failures", n, "code", code)
-			return wh.o.Store.MarkUnreachable(ctx, row.ContactID, bot.SMS, true)
-		}
-		log.Info("sms: delivery failed", "failures", n, "code", code)
-		return nil
+		r.Failure = bot.FailureNoHandset
 	}
-	log.Info("sms: delivery failed", "code", code)
-	return nil
+	return r
 }
 
 // messageSid is the id Twilio gives the message a webhook is about (older

@@ -37,7 +37,7 @@ func TestOKWithAnUnreadableBodyIsASend(t *testing.T) {
 	s := storetest.SQLite(t, clock.System{})
 	p := pipelinetest.New(t, s, clock.System{})
 	tg := telegram.New(telegram.Config{Token: telegramtest.Token, APIEndpoint: api.URL + "/bot%s/%s", Rate: 30},
-		p.Renderer, s, p.Inbox, clock.System{}, p.Log, nil)
+		p.Renderer, p.Inbox, clock.System{}, p.Log)
 	id, err := tg.Send(context.Background(), bot.Outgoing{ID: 1, Recipient: "7001", Language: "ar", Body: "مرحبا"})
 	if err != nil {
 		t.Fatalf("a 200 is a send, got %v", err)

@@ -49,7 +49,7 @@ func FuzzTelegramUpdate(f *testing.F) {
 		b := telegram.New(telegram.Config{
 			Token: telegramtest.Token, APIEndpoint: fake.Endpoint(), Rate: 30, DefaultRegion: "OM", WebhookSecret: secret,
 			MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond,
-		}, p.Renderer, s, p.Inbox, clk, p.Log, nil)
+		}, p.Renderer, p.Inbox, clk, p.Log)
 		hooks = append(hooks, b.WebhookHandler())
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {

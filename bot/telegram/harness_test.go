@@ -48,7 +48,7 @@ func newWorld(t *testing.T, s *store.Store, clk *clock.Manual) *world {
 		Token: telegramtest.Token, APIEndpoint: w.fake.Endpoint(), Rate: 30,
 		WebhookURL: "https://tamkeen.example/webhooks/telegram", WebhookSecret: secret, DefaultRegion: "OM",
 		PollTimeout: 5 * time.Second, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
-	}, w.renderer, s, w.inbox, clk, log, nil)
+	}, w.renderer, w.inbox, clk, log)
 	// The dispatcher's pacing is its own tests' business: here it sees a
 	// sender without limits, so a conversation drains at once.
 	w.dispatcher = notifier.NewDispatcher(s, []bot.Sender{unpaced{w.bot}}, clk, log, nil, notifier.DispatcherConfig{})

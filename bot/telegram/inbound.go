@@ -2,7 +2,6 @@ package telegram
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/phone"
-	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/vocab"
 )
 
@@ -125,31 +123,54 @@ func (c *Bot) handleUpdate(ctx context.Context, u tgbotapi.Update) error {
 		// too), before waiting for the chat's turn.
 		c.answer(ctx, u.CallbackQuery.ID)
 	}
+	in, ok := c.inputOf(u, chat)
+	if !ok {
+		return nil
+	}
 	unlock, err := c.lockChat(ctx, chat)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	id := strconv.Itoa(u.UpdateID)
-	switch {
-	case u.CallbackQuery != nil:
-		return c.input(ctx, bot.Input{ExternalID: id, From: vocab.Address{TelegramChatID: chat}, Payload: u.CallbackQuery.Data})
-	case u.MyChatMember != nil:
-		return c.memberChanged(ctx, chat, u.MyChatMember.NewChatMember.Status)
-	case u.EditedMessage != nil:
-		return c.enqueueNote(ctx, chat, id, "telegram.edited")
-	case u.Message != nil && u.Message.Contact != nil:
-		return c.contactShared(ctx, chat, id, u.Message)
-	case u.Message != nil && u.Message.Text != "":
-		return c.input(ctx, bot.Input{ExternalID: id, From: vocab.Address{TelegramChatID: chat}, Text: commandText(u.Message)})
-	case u.Message != nil:
-		// A photo, sticker, voice note, location, file…: say what the bot reads, then where the person is.
-		if err := c.enqueueNote(ctx, chat, id, "telegram.unsupported"); err != nil {
-			return err
-		}
-		return c.input(ctx, bot.Input{ExternalID: id, From: vocab.Address{TelegramChatID: chat}})
+	// No language hint from the Telegram app: many Arabic speakers run their
+	// phone in English, so the person chooses on the first screen.
+	if _, err := c.inbox.Handle(ctx, in); err != nil {
+		return fmt.Errorf("telegram: update %s: %w", in.ExternalID, err)
 	}
 	return nil
+}
+
+// inputOf turns an update from a private chat into what the inbox takes;
+// false for an update that means nothing (a chat member status other than
+// member, kicked or left).
+func (c *Bot) inputOf(u tgbotapi.Update, chat int64) (bot.Input, bool) {
+	in := bot.Input{Channel: bot.Telegram, ExternalID: strconv.Itoa(u.UpdateID), From: vocab.Address{TelegramChatID: chat}}
+	switch {
+	case u.CallbackQuery != nil:
+		in.Payload = u.CallbackQuery.Data
+	case u.MyChatMember != nil:
+		switch u.MyChatMember.NewChatMember.Status {
+		case "kicked", "left":
+			in.Kind = bot.KindBlocked
+		case "member":
+			in.Kind = bot.KindUnblocked
+		default:
+			return in, false
+		}
+	case u.EditedMessage != nil:
+		in.Kind = bot.KindEdited
+	case u.Message != nil && u.Message.Contact != nil:
+		in.Kind = bot.KindSharedContact
+		in.Contact = c.card(u.Message)
+	case u.Message != nil && u.Message.Text != "":
+		in.Text = commandText(u.Message)
+	case u.Message != nil:
+		// A photo, sticker, voice note, location, file…
+		in.Kind = bot.KindUnreadable
+	default:
+		return in, false
+	}
+	return in, true
 }
 
 // chatOf is the private chat an update belongs to (0 for none).
@@ -192,16 +213,6 @@ func commandText(m *tgbotapi.Message) string {
 	return m.Text
 }
 
-func (c *Bot) input(ctx context.Context, in bot.Input) error {
-	in.Channel = bot.Telegram
-	// No language hint from the Telegram app: many Arabic speakers run their
-	// phone in English, so the person chooses on the first screen.
-	if _, err := c.inbox.Handle(ctx, in); err != nil {
-		return fmt.Errorf("telegram: update %s: %w", in.ExternalID, err)
-	}
-	return nil
-}
-
 // answer acknowledges a tapped button. A failure is only logged: Telegram
 // refuses a second answer to the same query (after a re-read), and the tap
 // itself is handled anyway.
@@ -213,106 +224,19 @@ func (c *Bot) answer(ctx context.Context, queryID string) {
 	}
 }
 
-func (c *Bot) memberChanged(ctx context.Context, chat int64, status string) error {
-	var blocked bool
-	switch status {
-	case "kicked", "left":
-		blocked = true
-	case "member":
-		blocked = false
-	default:
-		return nil
-	}
-	found, err := c.store.SetTelegramBlocked(ctx, chat, blocked)
-	if err != nil {
-		return fmt.Errorf("telegram: chat member update: %w", err)
-	}
-	if found {
-		c.log.Info("telegram: chat reachability changed", "blocked", blocked)
-	}
-	return nil
-}
-
-// enqueueNote queues a reply of the Telegram channel's own (not the
-// conversation's) for the chat's contact. Its dedupe key makes a re-read
-// update queue nothing new.
-func (c *Bot) enqueueNote(ctx context.Context, chat int64, updateID, key string) error {
-	err := c.store.InTx(ctx, func(tx *store.Tx) error {
-		ct, _, err := tx.ContactByAddress(vocab.Address{TelegramChatID: chat}, "")
-		if err != nil {
-			return err
-		}
-		return enqueueReply(tx, ct, chat, updateID, key)
-	})
-	if err != nil {
-		return fmt.Errorf("telegram: update %s: %w", updateID, err)
-	}
-	c.notify()
-	return nil
-}
-
-func enqueueReply(tx *store.Tx, ct *store.Contact, chat int64, updateID, key string) error {
-	payload, err := json.Marshal(vocab.Reply{Key: key})
-	if err != nil {
-		return fmt.Errorf("encode reply: %w", err)
-	}
-	_, err = tx.Enqueue(&store.OutboxMessage{
-		ContactID: ct.ID, Channel: bot.Telegram, Recipient: strconv.FormatInt(chat, 10), Language: ct.Language,
-		Priority: store.PriorityReply, Payload: string(payload), DedupeKey: "reply:telegram:" + updateID + ":" + key,
-	})
-	return err
-}
-
-// contactShared links a phone number the person shared with the
-// request_contact button. Only their own number is taken (Telegram verified
-// it). When the name is what registration asks next, the name on the
-// contact card answers it, so a person can register by buttons only.
-func (c *Bot) contactShared(ctx context.Context, chat int64, updateID string, m *tgbotapi.Message) error {
+// card reads a shared contact card. Telegram vouches for the number only
+// when the card is the sender's own account; Telegram sends it as digits
+// that may lack the "+" of the country code.
+func (c *Bot) card(m *tgbotapi.Message) *bot.Contact {
 	ct := m.Contact
-	from := int64(0)
-	if m.From != nil {
-		from = m.From.ID
-	}
-	if ct.UserID == 0 || ct.UserID != from {
-		if err := c.enqueueNote(ctx, chat, updateID, "telegram.contact_not_own"); err != nil {
-			return err
-		}
-		return c.input(ctx, bot.Input{ExternalID: updateID, From: vocab.Address{TelegramChatID: chat}})
-	}
+	card := &bot.Contact{Name: strings.TrimSpace(ct.FirstName + " " + ct.LastName)}
+	card.Own = m.From != nil && ct.UserID != 0 && ct.UserID == m.From.ID
 	e164, err := phone.Normalize(ct.PhoneNumber, c.cfg.DefaultRegion)
-	if err != nil {
-		if !strings.HasPrefix(ct.PhoneNumber, "+") { // Telegram sends digits without "+": they carry the country code
-			e164, err = phone.Normalize("+"+ct.PhoneNumber, c.cfg.DefaultRegion)
-		}
+	if err != nil && !strings.HasPrefix(ct.PhoneNumber, "+") {
+		e164, err = phone.Normalize("+"+ct.PhoneNumber, c.cfg.DefaultRegion)
 	}
-	if err != nil {
-		if err := c.enqueueNote(ctx, chat, updateID, "telegram.contact_invalid"); err != nil {
-			return err
-		}
-		return c.input(ctx, bot.Input{ExternalID: updateID, From: vocab.Address{TelegramChatID: chat}})
+	if err == nil {
+		card.Phone = e164
 	}
-	text := ""
-	err = c.store.InTx(ctx, func(tx *store.Tx) error {
-		contact, outcome, err := tx.LinkTelegramPhone(chat, e164, "")
-		if err != nil {
-			return err
-		}
-		key := "telegram.contact_linked"
-		switch outcome {
-		case store.LinkMerged:
-			key = "telegram.contact_merged"
-		case store.LinkConflict:
-			key = "telegram.contact_conflict"
-		}
-		c.log.Info("telegram: phone shared", "contact", contact.ID, "phone", phone.Mask(e164), "reply", key)
-		if contact.Language != "" && contact.ConsentAt != nil && contact.Name == "" {
-			text = strings.TrimSpace(ct.FirstName + " " + ct.LastName)
-		}
-		return enqueueReply(tx, contact, chat, updateID, key)
-	})
-	if err != nil {
-		return fmt.Errorf("telegram: update %s: link phone: %w", updateID, err)
-	}
-	c.notify()
-	return c.input(ctx, bot.Input{ExternalID: updateID, From: vocab.Address{TelegramChatID: chat}, Text: text})
+	return card
 }

@@ -47,7 +47,7 @@ type panickingInbox struct {
 	booms   int
 }
 
-func (p *panickingInbox) Handle(ctx context.Context, in bot.Input) (inbox.Outcome, error) {
+func (p *panickingInbox) Handle(ctx context.Context, in bot.Input) (bot.Outcome, error) {
 	p.mu.Lock()
 	if in.Text == "boom" {
 		p.booms++
@@ -93,7 +93,7 @@ func TestWebhookSkipsAPanickingUpdateAfterThreeTries(t *testing.T) {
 		ib := &panickingInbox{next: w.inbox}
 		b := telegram.New(telegram.Config{
 			Token: telegramtest.Token, APIEndpoint: w.fake.Endpoint(), Rate: 30, DefaultRegion: "OM", WebhookSecret: secret,
-		}, w.renderer, w.store, ib, w.clock, discard(), nil)
+		}, w.renderer, ib, w.clock, discard())
 		raw := w.fake.Push(telegramtest.Message(telegramtest.User{ID: 7420, FirstName: "Mona"}, "boom"))
 		var codes []int
 		for range 3 {
@@ -156,7 +156,7 @@ func pollUntilHandled(t *testing.T, w *world, ib *panickingInbox, want string) {
 	b := telegram.New(telegram.Config{
 		Token: telegramtest.Token, APIEndpoint: w.fake.Endpoint(), Rate: 30, DefaultRegion: "OM",
 		PollTimeout: time.Second, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
-	}, w.renderer, w.store, ib, w.clock, discard(), nil)
+	}, w.renderer, ib, w.clock, discard())
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() {

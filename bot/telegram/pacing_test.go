@@ -45,7 +45,7 @@ func TestThreeHundredChatsAtTelegramsLimitsWithoutA429(t *testing.T) {
 	ib := inbox.New(s, flows.New(p.Bundle.Content), clk, p.Log, func() { d.Notify() })
 	tg := telegram.New(telegram.Config{
 		Token: telegramtest.Token, APIEndpoint: fake.Endpoint(), Rate: rate, DefaultRegion: "OM",
-	}, p.Renderer, s, ib, clk, p.Log, func() { d.Notify() })
+	}, p.Renderer, ib, clk, p.Log)
 	d = notifier.NewDispatcher(s, []bot.Sender{tg}, clk, p.Log, nil, notifier.DispatcherConfig{})
 	broadcasts := notifier.NewBroadcasts(s, clk, p.Log, d.Notify, notifier.BroadcastConfig{PollInterval: 50 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -28,12 +28,12 @@ type crashingInbox struct {
 	want       int
 }
 
-func (c *crashingInbox) Handle(ctx context.Context, in bot.Input) (inbox.Outcome, error) {
+func (c *crashingInbox) Handle(ctx context.Context, in bot.Input) (bot.Outcome, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if in.ExternalID == c.failOnce {
 		c.failOnce = ""
-		return inbox.Outcome{}, errors.New("database went away")
+		return bot.Outcome{}, errors.New("database went away")
 	}
 	out, err := c.next.Handle(ctx, in)
 	if err != nil {
@@ -58,7 +58,6 @@ func (c *crashingInbox) Handle(ctx context.Context, in bot.Input) (inbox.Outcome
 // failed update is read again after a pause rather than skipped.
 func TestPollingRestartLosesNothing(t *testing.T) {
 	each(t, func(t *testing.T, w *world) {
-		s := w.store
 		u := telegramtest.User{ID: 7201, FirstName: "Omar"}
 		var ids []string
 		for _, text := range []string{"one", "two", "three", "four"} {
@@ -71,7 +70,7 @@ func TestPollingRestartLosesNothing(t *testing.T) {
 			return telegram.New(telegram.Config{
 				Token: telegramtest.Token, APIEndpoint: w.fake.Endpoint(), Rate: 30, DefaultRegion: "OM",
 				PollTimeout: 5e9, MinBackoff: 1e6, MaxBackoff: 5e6,
-			}, w.renderer, s, ib, w.clock, discard(), nil)
+			}, w.renderer, ib, w.clock, discard())
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		ib.cancel = cancel
@@ -123,7 +122,7 @@ type recordingInbox struct {
 	done      chan struct{}
 }
 
-func (r *recordingInbox) Handle(ctx context.Context, in bot.Input) (inbox.Outcome, error) {
+func (r *recordingInbox) Handle(ctx context.Context, in bot.Input) (bot.Outcome, error) {
 	r.mu.Lock()
 	r.inFlight++
 	r.maxAtOnce = max(r.maxAtOnce, r.inFlight)
@@ -156,7 +155,7 @@ func TestPollingHandlesChatsTogetherAndEachInOrder(t *testing.T) {
 		b := telegram.New(telegram.Config{
 			Token: telegramtest.Token, APIEndpoint: w.fake.Endpoint(), Rate: 30, DefaultRegion: "OM",
 			PollTimeout: 5e9, MinBackoff: 1e6, MaxBackoff: 5e6,
-		}, w.renderer, w.store, ib, w.clock, discard(), nil)
+		}, w.renderer, ib, w.clock, discard())
 		ctx, cancel := context.WithCancel(context.Background())
 		stopped := make(chan struct{})
 		go func() {

@@ -55,7 +55,7 @@ func TestTokenNeverInErrorsOrLogs(t *testing.T) {
 		Token: telegramtest.Token, APIEndpoint: endpoint, Rate: 30, DefaultRegion: "OM",
 		WebhookURL: "https://tamkeen.example/webhooks/telegram", WebhookSecret: secret,
 		PollTimeout: time.Second, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
-	}, pipelinetest.New(t, s, clk).Renderer, s, nil, clk, log, nil)
+	}, pipelinetest.New(t, s, clk).Renderer, nil, clk, log)
 
 	_, err := b.Send(context.Background(), bot.Outgoing{Recipient: "42", Body: "hi"})
 	var se *bot.SendError

@@ -11,6 +11,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/tamkeen/tamkeen/bot"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // Telegram's limits on what one message may carry.
@@ -22,20 +23,8 @@ const (
 // sendTimeout bounds one call to Telegram.
 const sendTimeout = 15 * time.Second
 
-// Reply keys that change the reply keyboard under the text field.
-const (
-	keyAskName      = "reg.name" // offer "share my number" while the name is asked
-	keyShareContact = "telegram.share_contact"
-)
-
-// removesKeyboard are reply keys after which the share button is no longer needed.
-var removesKeyboard = map[string]bool{
-	"reg.done":                  true,
-	"telegram.contact_linked":   true,
-	"telegram.contact_merged":   true,
-	"telegram.contact_conflict": true,
-	"telegram.contact_invalid":  true,
-}
+// keyShareContact labels the button that shares the person's own contact card.
+const keyShareContact = "telegram.share_contact"
 
 // Channel is "telegram".
 func (c *Bot) Channel() string { return bot.Telegram }
@@ -121,7 +110,7 @@ func (c *Bot) render(m bot.Outgoing) (string, any, error) {
 		// A payload too long for a button: offer numbered lines the person can type.
 		c.log.Warn("telegram: option payload over 64 bytes, sending numbered lines", "key", m.Reply.Key)
 		return bot.Lines(msg), nil, nil
-	case m.Reply.Key == keyAskName:
+	case m.Reply.Asks == vocab.AskContact:
 		label, err := c.renderer.Text(m.Language, keyShareContact, nil)
 		if err != nil {
 			return "", nil, err
@@ -129,7 +118,7 @@ func (c *Bot) render(m bot.Outgoing) (string, any, error) {
 		kb := tgbotapi.NewReplyKeyboard(tgbotapi.NewKeyboardButtonRow(tgbotapi.NewKeyboardButtonContact(label)))
 		kb.OneTimeKeyboard = true
 		return msg.Text, kb, nil
-	case removesKeyboard[m.Reply.Key]:
+	case m.Reply.Settles:
 		return msg.Text, tgbotapi.NewRemoveKeyboard(false), nil
 	}
 	return msg.Text, nil, nil

@@ -101,7 +101,7 @@ func TestSend(t *testing.T) {
 		})
 	}
 	t.Run("network down", func(t *testing.T) {
-		down := telegram.New(telegram.Config{Token: telegramtest.Token, APIEndpoint: "http://127.0.0.1:1/bot%s/%s"}, w.renderer, w.store, w.inbox, w.clock, discard(), nil)
+		down := telegram.New(telegram.Config{Token: telegramtest.Token, APIEndpoint: "http://127.0.0.1:1/bot%s/%s"}, w.renderer, w.inbox, w.clock, discard())
 		_, err := down.Send(context.Background(), bot.Outgoing{Recipient: "1", Body: "hi"})
 		if k, _ := bot.KindOf(err); k != bot.RetryLater {
 			t.Fatalf("kind %v, want retry later", k)

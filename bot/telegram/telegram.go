@@ -1,7 +1,8 @@
 // Package telegram is the Telegram channel: it reads updates (long polling or
-// a webhook), turns them into bot.Input for the inbox, links a phone number
-// a person shares to their contact, and sends rendered replies with inline
-// buttons. It is the only package that knows the Telegram Bot API.
+// a webhook) and turns them into bot.Input for the inbox (messages, taps,
+// shared contact cards, "blocked"), and sends rendered replies with inline
+// buttons. It decides nothing about the conversation and stores nothing
+// itself. It is the only package that knows the Telegram Bot API.
 package telegram
 
 import (
@@ -14,8 +15,6 @@ import (
 
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/clock"
-	"github.com/tamkeen/tamkeen/inbox"
-	"github.com/tamkeen/tamkeen/store"
 )
 
 // Config is what the channel needs to run.
@@ -46,40 +45,29 @@ func (c *Config) defaults() {
 // AllowedUpdates are the update kinds the bot asks for.
 var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member"}
 
-// Inbox handles an input; inbox.Inbox fits.
-type Inbox interface {
-	Handle(ctx context.Context, in bot.Input) (inbox.Outcome, error)
-}
-
 // Bot is the Telegram channel: sender, update handler, poller and webhook.
 type Bot struct {
 	cfg      Config
 	api      *tgbotapi.BotAPI // never used directly: call client(ctx)
 	http     *http.Client
 	renderer *bot.Renderer
-	store    *store.Store
-	inbox    Inbox
+	inbox    bot.Handler
 	clock    clock.Clock
 	log      *slog.Logger
-	notify   func()
 	chats    [4096]chatLock // serialises the updates of one chat (webhook requests run in parallel); many, so that distinct chats seldom share one
 	panics   panicCounts    // updates whose handling panicked, by update_id
 }
 
 type chatLock struct{ ch chan struct{} }
 
-// New returns the channel. No call is made to Telegram yet. notify wakes the
-// dispatcher after rows were enqueued outside the inbox (may be nil).
-func New(cfg Config, r *bot.Renderer, s *store.Store, ib Inbox, clk clock.Clock, log *slog.Logger, notify func()) *Bot {
+// New returns the channel, handing what arrives to ib. No call is made to Telegram yet.
+func New(cfg Config, r *bot.Renderer, ib bot.Handler, clk clock.Clock, log *slog.Logger) *Bot {
 	cfg.defaults()
-	if notify == nil {
-		notify = func() {}
-	}
 	api := &tgbotapi.BotAPI{Token: cfg.Token, Buffer: 0}
 	api.SetAPIEndpoint(cfg.APIEndpoint)
 	c := &Bot{
-		cfg: cfg, api: api, http: &http.Client{Transport: transport()}, renderer: r, store: s, inbox: ib, clock: clk,
-		log: log.With("channel", bot.Telegram), notify: notify,
+		cfg: cfg, api: api, http: &http.Client{Transport: transport()}, renderer: r, inbox: ib, clock: clk,
+		log: log.With("channel", bot.Telegram),
 	}
 	for i := range c.chats {
 		c.chats[i].ch = make(chan struct{}, 1)

@@ -18,7 +18,7 @@ func wireConsole(ctx context.Context, w *wiring) error {
 		return errors.New("wireConsole needs wireStaff first (the broadcast service)")
 	}
 	// wireSchedule runs later and sets placesFreed: ask for it when a reset happens.
-	sim := web.NewSimulator(a.store, w.inbox, a.renderer).OnPlacesFreed(func() {
+	sim := webconsole.NewSimulator(a.store, w.inbox, a.renderer).OnPlacesFreed(func() {
 		if w.placesFreed != nil {
 			w.placesFreed()
 		}

@@ -23,7 +23,7 @@ func wireSMS(ctx context.Context, w *wiring) error {
 	}
 	hooks, err := sms.NewWebhooks(sms.WebhookOptions{
 		AuthToken: cfg.Twilio.AuthToken, PublicURL: cfg.PublicURL, Region: cfg.DefaultRegion,
-		Store: w.app.store, Inbox: w.inbox, Notify: w.notify, Log: w.app.log,
+		Inbox: w.inbox, Receipts: w.inbox, Log: w.app.log,
 	})
 	if err != nil {
 		return err

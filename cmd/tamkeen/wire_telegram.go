@@ -25,7 +25,7 @@ func wireTelegram(ctx context.Context, w *wiring) error {
 		WebhookURL:    cfg.PublicURL + webhookPath,
 		WebhookSecret: cfg.Telegram.WebhookSecret,
 		DefaultRegion: cfg.DefaultRegion,
-	}, w.app.renderer, w.app.store, w.inbox, w.app.clock, w.app.log, w.notify)
+	}, w.app.renderer, w.inbox, w.app.clock, w.app.log)
 	w.senders = append(w.senders, tg)
 	w.addJob("telegram-commands", func(ctx context.Context) error {
 		if err := tg.SetCommands(ctx); err != nil && ctx.Err() == nil {

@@ -1,0 +1,68 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tamkeen/tamkeen/bot"
+	"github.com/tamkeen/tamkeen/store"
+)
+
+// UnreachableAfter is how many failed deliveries in a row that say no
+// handset answers (a dead, unknown or landline number) mark a number unreachable.
+const UnreachableAfter = 3
+
+// HandleReceipt records a provider's report on a message we sent. Each
+// message's outcome counts once: a report repeated by the provider, or
+// replayed by anyone who captured it, finds the message no longer "sent"
+// and changes nothing (three copies of one failure are one failure; an old
+// opt-out does not opt out again someone who came back with START).
+func (ib *Inbox) HandleReceipt(ctx context.Context, r bot.Receipt) error {
+	row, err := ib.store.OutboxByProvider(ctx, r.Channel, r.ProviderID)
+	if errors.Is(err, store.ErrNotFound) {
+		ib.log.Debug("inbox: delivery report for a message we do not know", "channel", r.Channel, "provider_id", r.ProviderID)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("inbox: delivery report: %w", err)
+	}
+	log := ib.log.With("channel", r.Channel, "provider_id", r.ProviderID, "outbox_id", row.ID, "contact", row.ContactID)
+	switch r.Status {
+	case bot.Delivered:
+		changed, err := ib.store.MarkDelivered(ctx, row.ID)
+		if err != nil || !changed {
+			return err
+		}
+		return ib.store.ResetSMSFailures(ctx, row.ContactID)
+	case bot.Undelivered:
+	default: // still on its way: nothing to record beyond "sent"
+		return nil
+	}
+	changed, err := ib.store.MarkUndelivered(ctx, row.ID, r.Detail)
+	if err != nil {
+		return err
+	}
+	if !changed {
+		log.Debug("inbox: repeated delivery report ignored", "detail", r.Detail)
+		return nil
+	}
+	switch r.Failure {
+	case bot.FailureOptedOut:
+		log.Info("inbox: the carrier reports the number unsubscribed; opted out")
+		return ib.store.MarkOptedOut(ctx, row.ContactID)
+	case bot.FailureNoHandset:
+		n, err := ib.store.AddSMSFailure(ctx, row.ContactID)
+		if err != nil {
+			return err
+		}
+		if n >= UnreachableAfter {
+			log.Info("inbox: number unreachable after repeated failures", "failures", n, "detail", r.Detail)
+			return ib.store.MarkUnreachable(ctx, row.ContactID, r.Channel, true)
+		}
+		log.Info("inbox: delivery failed", "failures", n, "detail", r.Detail)
+		return nil
+	}
+	log.Info("inbox: delivery failed", "detail", r.Detail)
+	return nil
+}
