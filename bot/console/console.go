@@ -43,6 +43,14 @@ func (s *Sender) For(recipient string) *Sender {
 // Channel is "console".
 func (s *Sender) Channel() string { return bot.Console }
 
+var _ bot.Channel = (*Sender)(nil)
+
+// Routes: none; the terminal is read by Run.
+func (s *Sender) Routes() []bot.Route { return nil }
+
+// Jobs: none; Run is the terminal's loop.
+func (s *Sender) Jobs() []bot.Job { return nil }
+
 // Send prints one message.
 func (s *Sender) Send(ctx context.Context, m bot.Outgoing) (string, error) {
 	text := m.Body

@@ -22,6 +22,7 @@ type Config struct {
 	Token         string
 	APIEndpoint   string  // the library's format: "https://api.telegram.org/bot%s/%s"
 	Rate          float64 // messages per second over the whole bot
+	Mode          string  // how updates arrive: ModePolling (the default) or ModeWebhook
 	WebhookURL    string  // where Telegram posts updates in webhook mode
 	WebhookSecret string  // the secret_token Telegram sends back in X-Telegram-Bot-Api-Secret-Token
 	DefaultRegion string  // for phone numbers shared without a country code
@@ -30,7 +31,19 @@ type Config struct {
 	MinBackoff    time.Duration // first wait after a failed poll (default 500ms)
 }
 
+// How updates arrive.
+const (
+	ModePolling = "polling" // long polling: one process reads the updates
+	ModeWebhook = "webhook" // Telegram posts them to WebhookURL: any number of replicas
+)
+
+// WebhookPath is where Telegram posts updates in webhook mode, relative to the public URL.
+const WebhookPath = "/webhooks/telegram"
+
 func (c *Config) defaults() {
+	if c.Mode == "" {
+		c.Mode = ModePolling
+	}
 	if c.PollTimeout <= 0 {
 		c.PollTimeout = 30 * time.Second
 	}

@@ -32,6 +32,14 @@ func NewSender() *Sender { return &Sender{} }
 // Channel is "web".
 func (*Sender) Channel() string { return Channel }
 
+var _ bot.Channel = (*Sender)(nil)
+
+// Routes: none; the staff console serves the simulator's page.
+func (*Sender) Routes() []bot.Route { return nil }
+
+// Jobs: none.
+func (*Sender) Jobs() []bot.Job { return nil }
+
 // Send accepts m; its outbox row, marked sent, is what the browser shows.
 func (*Sender) Send(ctx context.Context, m bot.Outgoing) (string, error) {
 	return "web:" + strconv.FormatInt(m.ID, 10), nil

@@ -40,6 +40,18 @@ func (w *wiring) addJob(name string, run func(ctx context.Context) error) {
 	w.jobs = append(w.jobs, job{name: name, run: run})
 }
 
+// addChannel switches a channel on: its sender joins the dispatcher, its
+// routes the HTTP server, its jobs the rest of serve.
+func (w *wiring) addChannel(ch bot.Channel) {
+	w.senders = append(w.senders, ch)
+	for _, r := range ch.Routes() {
+		w.server.Handle(r.Pattern, r.Name, r.Handler)
+	}
+	for _, j := range ch.Jobs() {
+		w.addJob(j.Name, j.Run)
+	}
+}
+
 func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) (string, bool)) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -23,7 +23,7 @@ func wireConsole(ctx context.Context, w *wiring) error {
 			w.placesFreed()
 		}
 	})
-	w.senders = append(w.senders, web.NewSender())
+	w.addChannel(web.NewSender())
 	c, err := webconsole.New(a.store, b, sim, a.bundle, a.clock, a.log, webconsole.Config{
 		Token: a.cfg.AdminToken, Location: a.cfg.Location, Region: a.cfg.DefaultRegion,
 		Channels: broadcastChannels(w.senders), SMSPrice: a.cfg.SMSPrice.Amount, SMSCurrency: a.cfg.SMSPrice.Currency,

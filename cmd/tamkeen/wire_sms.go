@@ -6,31 +6,24 @@ import (
 	"github.com/tamkeen/tamkeen/bot/sms"
 )
 
-// wireSMS switches the SMS channel on when the Twilio credentials are set:
-// its sender joins the dispatcher, and Twilio's signed webhooks (inbound
-// texts and delivery reports) are mounted on the HTTP server.
+// wireSMS switches the SMS channel on when the Twilio credentials are set;
+// Twilio's signed webhooks bring inbound texts and delivery reports.
 func wireSMS(ctx context.Context, w *wiring) error {
 	cfg := w.app.cfg
 	if !cfg.Twilio.Enabled() {
 		w.app.log.Info("channel off: sms", "why", "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM (or TWILIO_MESSAGING_SERVICE_SID) are not set")
 		return nil
 	}
-	sender, err := sms.NewSender(cfg.Twilio, sms.Options{
+	ch, err := sms.New(cfg.Twilio, sms.Options{
 		PublicURL: cfg.PublicURL, Renderer: w.app.renderer, Pages: w.app.store, Log: w.app.log,
-	})
-	if err != nil {
-		return err
-	}
-	hooks, err := sms.NewWebhooks(sms.WebhookOptions{
+	}, sms.WebhookOptions{
 		AuthToken: cfg.Twilio.AuthToken, PublicURL: cfg.PublicURL, Region: cfg.DefaultRegion,
 		Inbox: w.inbox, Receipts: w.inbox, Log: w.app.log,
 	})
 	if err != nil {
 		return err
 	}
-	w.senders = append(w.senders, sender)
-	w.server.Handle("POST "+sms.InboundPath, "twilio-sms", hooks.Inbound())
-	w.server.Handle("POST "+sms.StatusPath, "twilio-status", hooks.Status())
+	w.addChannel(ch)
 	from := cfg.Twilio.From
 	if cfg.Twilio.MessagingServiceSID != "" {
 		from = cfg.Twilio.MessagingServiceSID
