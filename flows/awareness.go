@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/tamkeen/tamkeen/locales"
-	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // modulesStep lists the awareness modules.
@@ -53,7 +52,7 @@ func (s modulePageStep) prompt(t *turn) Reply {
 		return modulesStep{}.prompt(t)
 	}
 	var opts []Option
-	if page < pages && t.snap.Channel != vocab.SMS { // on SMS the short text sums up the whole module
+	if page < pages && !t.traits().Paid { // where messages cost, the short text sums up the whole module
 		opts = append(opts, Option{Payload: "next", Key: "nav.next"})
 	}
 	opts = append(opts, Option{Payload: "list", Key: "awareness.other_modules"}, navMenu())

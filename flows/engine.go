@@ -117,6 +117,9 @@ type turn struct {
 	res  Result
 }
 
+// traits are what the conversation must know about the input's channel.
+func (t *turn) traits() vocab.Traits { return vocab.TraitsOf(t.snap.Channel) }
+
 func (t *turn) say(r Reply) { t.res.Replies = append(t.res.Replies, r) }
 
 func (t *turn) current() (step, bool) {
@@ -197,9 +200,9 @@ func (t *turn) handle(in Input) {
 			cmd = t.e.content.Keywords.Match(textnorm.Bare(norm))
 		}
 	}
-	// On SMS the provider itself treats some everyday words (CANCEL, END) as
-	// an opt-out and refuses to deliver anything after them: there they stop at once.
-	if cmd == "cancel" && t.snap.Channel == vocab.SMS && t.e.content.Keywords.Is(locales.SMSStop, norm) {
+	// Where the provider itself treats some everyday words (CANCEL, END) as
+	// an opt-out and refuses to deliver anything after them, they stop at once.
+	if cmd == "cancel" && t.traits().CarrierStops && t.e.content.Keywords.Is(locales.SMSStop, norm) {
 		cmd = "stop"
 	}
 
@@ -210,7 +213,7 @@ func (t *turn) handle(in Input) {
 			t.resume()
 			return
 		}
-		if t.snap.Channel != vocab.SMS { // an SMS number that said STOP hears nothing more
+		if !t.traits().Paid { // where messages cost, a person who said STOP hears nothing more
 			t.say(Reply{Key: "stop.hint", Always: true})
 		}
 		return

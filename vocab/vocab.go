@@ -22,6 +22,28 @@ const (
 	Web      = "web"      // the web console's bot simulator
 )
 
+// Traits are what the conversation must know about a channel, named, so
+// that no rule of the conversation is written as "if the channel is SMS".
+type Traits struct {
+	// Paid: every message costs money (SMS). A lesson is sent as one short
+	// text rather than page by page, and a person who said STOP hears
+	// nothing more, not even how to come back.
+	Paid bool
+	// CarrierStops: the provider itself opts a number out on everyday words
+	// (Twilio on CANCEL and END) and delivers nothing after them, so those
+	// words stop at once instead of asking first.
+	CarrierStops bool
+}
+
+// TraitsOf returns the traits of a channel.
+func TraitsOf(channel string) Traits {
+	switch channel {
+	case SMS:
+		return Traits{Paid: true, CarrierStops: true}
+	}
+	return Traits{}
+}
+
 // Step names that parts other than the conversation read from a person's
 // saved state. The conversation's other steps stay private to flows.
 const (

@@ -92,3 +92,23 @@ func TestVocabImportsNothingOfOurs(t *testing.T) {
 		}
 	}
 }
+
+// Only SMS costs per message and has carrier stop words; the conversation
+// reads these traits, never the channel's name.
+func TestTraitsOf(t *testing.T) {
+	tests := []struct {
+		channel string
+		want    Traits
+	}{
+		{SMS, Traits{Paid: true, CarrierStops: true}},
+		{Telegram, Traits{}},
+		{Console, Traits{}},
+		{Web, Traits{}},
+		{"whatsapp", Traits{}},
+	}
+	for _, tt := range tests {
+		if got := TraitsOf(tt.channel); got != tt.want {
+			t.Errorf("TraitsOf(%q) = %+v, want %+v", tt.channel, got, tt.want)
+		}
+	}
+}
