@@ -235,6 +235,28 @@ CREATE INDEX audit_events_at ON audit_events (at);
 ALTER TABLE opportunities ADD COLUMN archived_at {{ts}};
 ALTER TABLE signups ADD COLUMN attended_at {{ts}};
 `, nil},
+	{22, "conversation states keep their step in a column: reminders find people by it, not by text inside the JSON", `
+ALTER TABLE conversation_states ADD COLUMN step TEXT NOT NULL DEFAULT '';
+CREATE INDEX conversation_states_step ON conversation_states (step, updated_at);
+`, map[string]string{
+		// A state that is not JSON keeps step '' (the inbox starts such a conversation over).
+		"sqlite": `
+UPDATE conversation_states SET step = COALESCE(CAST(json_extract(data, '$.step') AS TEXT), '')
+WHERE json_valid(data) AND json_type(data) = 'object';
+`,
+		// PostgreSQL 15 cannot test text for JSON without trying: a function that tries.
+		"postgres": `
+CREATE FUNCTION pg_temp.tamkeen_state_step(data TEXT) RETURNS TEXT LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN CAST(data AS jsonb) ->> 'step';
+EXCEPTION WHEN others THEN
+	RETURN NULL; -- not JSON, or not an object: no step
+END
+$$;
+UPDATE conversation_states SET step = COALESCE(pg_temp.tamkeen_state_step(data), '');
+DROP FUNCTION pg_temp.tamkeen_state_step(TEXT);
+`,
+	}},
 }
 
 // dialectTypes are the column types that differ between the two databases.

@@ -53,4 +53,7 @@ func TestReleasedMigrationsSplit(t *testing.T) {
 			}
 		}
 	}
+	if got := splitStatements(migrations[len(migrations)-1].only["postgres"]); len(got) != 3 {
+		t.Errorf("step 22 on PostgreSQL splits into %d statements, want 3 (the function body is one): %q", len(got), got)
+	}
 }
