@@ -38,13 +38,33 @@ func (c *Contact) PreferredChannel() (channel, recipient string, ok bool) {
 	return "", "", false
 }
 
-// Whether a contacts row aliased c can be reached on a channel, in SQL: the
-// one definition that the set-based choices below and broadcast expansion use.
+// Whether a contacts row aliased c has an address on a channel, live or
+// not (a broadcast audience's "on these channels"), and whether it can be
+// reached there (the address is not known to be dead), in SQL: the one
+// definition that the set-based choices below, broadcast audiences and
+// broadcast expansion use.
 const (
-	telegramReachSQL = `c.telegram_chat_id IS NOT NULL AND NOT c.telegram_blocked`
-	smsReachSQL      = `c.phone IS NOT NULL AND c.phone <> '' AND NOT c.sms_unreachable`
-	consoleReachSQL  = `c.console_user IS NOT NULL AND c.console_user <> ''`
+	telegramAddressSQL = `c.telegram_chat_id IS NOT NULL`
+	smsAddressSQL      = `c.phone IS NOT NULL AND c.phone <> ''`
+	consoleAddressSQL  = `c.console_user IS NOT NULL AND c.console_user <> ''`
+
+	telegramReachSQL = telegramAddressSQL + ` AND NOT c.telegram_blocked`
+	smsReachSQL      = smsAddressSQL + ` AND NOT c.sms_unreachable`
+	consoleReachSQL  = consoleAddressSQL
 )
+
+// addressSQL returns a channel's "has an address there" condition.
+func addressSQL(channel string) (cond string, ok bool) {
+	switch channel {
+	case channelTelegram:
+		return telegramAddressSQL, true
+	case channelSMS:
+		return smsAddressSQL, true
+	case channelConsole:
+		return consoleAddressSQL, true
+	}
+	return "", false
+}
 
 // reachSQL returns a channel's reach condition and address expression.
 func reachSQL(channel string) (cond, address string, ok bool) {

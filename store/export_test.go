@@ -39,3 +39,19 @@ func (s *Store) Strings(ctx context.Context, sql string, args ...any) ([]string,
 	err := s.db.WithContext(ctx).Raw(sql, args...).Scan(&out).Error
 	return out, err
 }
+
+// ChannelChoiceInSQL is what the SQL definitions say of one contact: the
+// channel and address PreferredChannel would choose ("" when none reaches
+// it), and whether the contact may get notices (noticeableSQL).
+func (s *Store) ChannelChoiceInSQL(ctx context.Context, id int64) (channel, recipient string, noticeable bool, err error) {
+	var row struct {
+		Channel, Recipient string
+		Noticeable         int
+	}
+	err = s.db.WithContext(ctx).Raw(`SELECT
+		CASE WHEN `+telegramReachSQL+` OR `+smsReachSQL+` OR `+consoleReachSQL+` THEN `+preferredChannelSQL+` ELSE '' END AS channel,
+		CASE WHEN `+telegramReachSQL+` OR `+smsReachSQL+` OR `+consoleReachSQL+` THEN `+preferredRecipientSQL+` ELSE '' END AS recipient,
+		CASE WHEN `+noticeableSQL+` THEN 1 ELSE 0 END AS noticeable
+		FROM contacts c WHERE c.id = ?`, id).Scan(&row).Error
+	return row.Channel, row.Recipient, row.Noticeable == 1, err
+}
