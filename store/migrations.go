@@ -242,7 +242,7 @@ CREATE INDEX conversation_states_step ON conversation_states (step, updated_at);
 		// A state that is not JSON keeps step '' (the inbox starts such a conversation over).
 		"sqlite": `
 UPDATE conversation_states SET step = COALESCE(CAST(json_extract(data, '$.step') AS TEXT), '')
-WHERE json_valid(data) AND json_type(data) = 'object';
+WHERE CASE WHEN json_valid(data) THEN json_type(data) = 'object' ELSE FALSE END;
 `,
 		// PostgreSQL 15 cannot test text for JSON without trying: a function that tries.
 		"postgres": `
