@@ -281,7 +281,7 @@ func (ib *Inbox) handleBatch(ctx context.Context, batch []*pending) ([]Outcome, 
 
 // batchData is what the conversations of one batch read, loaded once.
 type batchData struct {
-	states  map[int64]string // in: saved states; out: the states to save
+	states  map[int64]store.SavedState // in: saved states; out: the states to save
 	signups map[int64][]store.Signup
 	orders  map[int64][]store.Order
 	// open are the opportunities open to sign-ups with their counts, the same
@@ -290,7 +290,7 @@ type batchData struct {
 }
 
 func (ib *Inbox) loadBatch(tx *store.Tx, ids []int64) (*batchData, error) {
-	d := &batchData{states: map[int64]string{}, signups: map[int64][]store.Signup{}}
+	d := &batchData{states: map[int64]store.SavedState{}, signups: map[int64][]store.Signup{}}
 	if len(ids) == 0 {
 		return d, nil
 	}
@@ -309,7 +309,7 @@ func (ib *Inbox) loadBatch(tx *store.Tx, ids []int64) (*batchData, error) {
 
 func (ib *Inbox) snapshot(tx *store.Tx, d *batchData, c *store.Contact, channel string, now time.Time) (flows.Snapshot, error) {
 	snap := flows.Snapshot{Channel: channel, Profile: profileOf(c)}
-	if raw := d.states[c.ID]; raw != "" {
+	if raw := d.states[c.ID].Data; raw != "" {
 		if err := json.Unmarshal([]byte(raw), &snap.State); err != nil {
 			// A state this version cannot read: start the conversation over rather than fail forever.
 			ib.log.Warn("inbox: unreadable conversation state, starting over", "contact", c.ID, "err", err)
@@ -424,7 +424,7 @@ func (ib *Inbox) save(tx *store.Tx, d *batchData, c *store.Contact, in bot.Input
 		if err != nil {
 			return nil, fmt.Errorf("encode state: %w", err)
 		}
-		d.states[c.ID] = string(state)
+		d.states[c.ID] = store.SavedState{Step: res.State.Step, Data: string(state)}
 	}
 	msgs := make([]*store.OutboxMessage, 0, len(res.Replies))
 	for i, r := range res.Replies {

@@ -51,9 +51,15 @@ const (
 	MaxItems = 1_000_000
 )
 
+// Store is what the handler needs of the database (*store.Store): recording
+// an order event, with its notice, in one transaction.
+type Store interface {
+	RecordOrderEvent(ctx context.Context, ev store.OrderEventInput, payload func(c *store.Contact, o *store.Order) (string, error)) (store.OrderEventResult, error)
+}
+
 // Options configure the handler.
 type Options struct {
-	Store  *store.Store
+	Store  Store
 	Secret string // TAMKEEN_ORDERS_SECRET; empty switches the API off (503)
 	Region string // default phone region for local numbers
 	// Currency is the country pack's currency (ISO 4217): a total sent

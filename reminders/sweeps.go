@@ -39,14 +39,21 @@ type Config struct {
 	quietUntil  func(time.Time) time.Time
 }
 
+// Store is what the sweeps need of the database (*store.Store): a locked
+// transaction for each sweep, and scrubbing what erased people left.
+type Store interface {
+	SweepLocked(ctx context.Context, name string, fn func(tx *store.Tx) error) (ran bool, err error)
+	ScrubErased(ctx context.Context) (int, error)
+}
+
 // Sweeper holds what the sweeps share.
 type Sweeper struct {
-	store *store.Store
+	store Store
 	cfg   Config
 }
 
 // New returns a sweeper.
-func New(s *store.Store, cfg Config) *Sweeper {
+func New(s Store, cfg Config) *Sweeper {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}

@@ -305,7 +305,7 @@ func TestNudgeForAStalledAssessment(t *testing.T) {
 			t.Helper()
 			f.clock.Set(at)
 			err := f.store.InTx(f.ctx, func(tx *store.Tx) error {
-				return tx.SaveState(c.ID, `{"step":"`+step+`","answers":{"q1":"a"}}`)
+				return tx.SaveState(c.ID, store.SavedState{Step: step, Data: `{"step":"` + step + `","answers":{"q1":"a"}}`})
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -325,13 +325,8 @@ func newExpansionQuery(b *Broadcast) expansionQuery {
 	if len(a.Channels) > 0 {
 		var ors []string
 		for _, name := range a.Channels {
-			switch name {
-			case channelTelegram:
-				ors = append(ors, "c.telegram_chat_id IS NOT NULL")
-			case channelSMS:
-				ors = append(ors, "c.phone IS NOT NULL AND c.phone <> ''")
-			case channelConsole:
-				ors = append(ors, "c.console_user IS NOT NULL AND c.console_user <> ''")
+			if cond, ok := addressSQL(name); ok {
+				ors = append(ors, "("+cond+")")
 			}
 		}
 		if len(ors) == 0 {

@@ -34,14 +34,37 @@ func (c *Contact) PreferredChannel() (channel, recipient string, ok bool) {
 	return "", "", false
 }
 
-// Whether a contacts row aliased c can be reached on a channel, in SQL: the
-// one definition that the set-based choices below and broadcast expansion use.
+// Whether a contacts row aliased c has an address on a channel, live or
+// not (a broadcast audience's "on these channels"), and whether it can be
+// reached there (the address is not known to be dead), in SQL: the one
+// definition that the set-based choices below, broadcast audiences and
+// broadcast expansion use.
 const (
-	telegramReachSQL = `c.telegram_chat_id IS NOT NULL AND NOT c.telegram_blocked`
-	smsReachSQL      = `c.phone IS NOT NULL AND c.phone <> '' AND NOT c.sms_unreachable`
-	webReachSQL      = `c.web_session IS NOT NULL AND c.web_session <> ''`
-	consoleReachSQL  = `c.console_user IS NOT NULL AND c.console_user <> ''`
+	telegramAddressSQL = `c.telegram_chat_id IS NOT NULL`
+	smsAddressSQL      = `c.phone IS NOT NULL AND c.phone <> ''`
+	webAddressSQL      = `c.web_session IS NOT NULL AND c.web_session <> ''`
+	consoleAddressSQL  = `c.console_user IS NOT NULL AND c.console_user <> ''`
+
+	telegramReachSQL = telegramAddressSQL + ` AND NOT c.telegram_blocked`
+	smsReachSQL      = smsAddressSQL + ` AND NOT c.sms_unreachable`
+	webReachSQL      = webAddressSQL
+	consoleReachSQL  = consoleAddressSQL
 )
+
+// addressSQL returns a channel's "has an address there" condition.
+func addressSQL(channel string) (cond string, ok bool) {
+	switch channel {
+	case channelTelegram:
+		return telegramAddressSQL, true
+	case channelSMS:
+		return smsAddressSQL, true
+	case channelWeb:
+		return webAddressSQL, true
+	case channelConsole:
+		return consoleAddressSQL, true
+	}
+	return "", false
+}
 
 // reachSQL returns a channel's reach condition and address expression.
 func reachSQL(channel string) (cond, address string, ok bool) {
@@ -70,9 +93,10 @@ const (
 		ELSE c.console_user END`
 	// noticeableSQL: the contact may get notices (not opted out, not erased)
 	// and has a channel that reaches them.
-	noticeableSQL = `c.opted_out_at IS NULL AND c.erased_at IS NULL AND (
-		` + telegramReachSQL + `
+	// reachableSQL: some channel reaches the contact.
+	reachableSQL = `(` + telegramReachSQL + `
 		OR ` + smsReachSQL + `
 		OR ` + webReachSQL + `
 		OR ` + consoleReachSQL + `)`
+	noticeableSQL = `c.opted_out_at IS NULL AND c.erased_at IS NULL AND ` + reachableSQL
 )

@@ -104,13 +104,9 @@ func (tx *Tx) State(contactID int64) (string, error) {
 	return st.Data, nil
 }
 
-// SaveState replaces the conversation state of a contact.
-func (tx *Tx) SaveState(contactID int64, data string) error {
-	err := tx.db.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "contact_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"data", "updated_at"}),
-	}).Create(&ConversationState{ContactID: contactID, Data: data}).Error
-	if err != nil {
+// SaveState replaces the conversation state of a contact, as SaveStates does.
+func (tx *Tx) SaveState(contactID int64, st SavedState) error {
+	if err := tx.SaveStates(map[int64]SavedState{contactID: st}); err != nil {
 		return fmt.Errorf("store: save state: %w", err)
 	}
 	return nil

@@ -101,7 +101,7 @@ func (tx *Tx) merge(from, into *Contact) error {
 		return fmt.Errorf("load state: %w", q.Error)
 	}
 	if q.RowsAffected == 1 {
-		if err := tx.SaveState(into.ID, st.Data); err != nil {
+		if err := tx.SaveState(into.ID, SavedState{Step: st.Step, Data: st.Data}); err != nil {
 			return err
 		}
 		if err := tx.db.Where("contact_id = ?", from.ID).Delete(&ConversationState{}).Error; err != nil {

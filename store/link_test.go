@@ -57,7 +57,7 @@ func TestLinkTelegramPhoneMerges(t *testing.T) {
 			if err := tx.AddAssessment(&store.Assessment{ContactID: tg.ID, Answers: map[string]string{"q": "a"}, Scores: map[string]int{"crafts": 1}, Strengths: []string{"crafts"}, Track: "crafts", CompletedAt: t0}); err != nil {
 				return err
 			}
-			if err := tx.SaveState(tg.ID, `{"step":"menu"}`); err != nil {
+			if err := tx.SaveState(tg.ID, store.SavedState{Step: "menu", Data: `{"step":"menu"}`}); err != nil {
 				return err
 			}
 			_, err = tx.Enqueue(&store.OutboxMessage{ContactID: tg.ID, Channel: "telegram", Recipient: "5551", Body: "hi", DedupeKey: "link-test"})
@@ -90,8 +90,8 @@ func TestLinkTelegramPhoneMerges(t *testing.T) {
 					t.Errorf("opportunity %d: %q, want %q", id, got[id], st)
 				}
 			}
-			if st, err := tx.State(merged.ID); err != nil || st != `{"step":"menu"}` {
-				t.Errorf("state = %q, %v: want the chat's live conversation", st, err)
+			if st, err := tx.States([]int64{merged.ID}); err != nil || st[merged.ID] != (store.SavedState{Step: "menu", Data: `{"step":"menu"}`}) {
+				t.Errorf("state = %+v, %v: want the chat's live conversation, step and all", st, err)
 			}
 			return nil
 		})

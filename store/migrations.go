@@ -5,17 +5,19 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 )
 
 // migration is one numbered schema step. Its SQL is written once for both
 // databases; {{id}}, {{ts}} and {{bigint}} become each dialect's types.
+// What only one database can say goes in only, keyed by dialect, and runs
+// after sql in the same transaction.
 type migration struct {
 	version int
 	name    string
 	sql     string
+	only    map[string]string
 }
 
 // migrations are applied in order and never edited once released: add a step.
@@ -118,7 +120,7 @@ CREATE TABLE inbound_messages (
 	received_at {{ts}} NOT NULL,
 	UNIQUE (channel, external_id)
 );
-`},
+`, nil},
 	{2, "broadcasts, and outbox lanes for the dispatcher", `
 CREATE TABLE broadcasts (
 	id {{id}},
@@ -142,10 +144,10 @@ ALTER TABLE outbox ADD COLUMN broadcast_id {{bigint}};
 CREATE INDEX outbox_broadcast ON outbox (broadcast_id, status);
 CREATE INDEX outbox_lane ON outbox (status, channel, priority, id);
 CREATE INDEX outbox_lease ON outbox (status, lease_until);
-`},
+`, nil},
 	{4, "contacts merged into another (a Telegram chat that shared an SMS contact's number)", `
 ALTER TABLE contacts ADD COLUMN merged_into {{bigint}};
-`},
+`, nil},
 	{3, "sms: delivery failures per number and pages waiting for \"more\"", `
 CREATE TABLE sms_contacts (
 	contact_id {{bigint}} PRIMARY KEY REFERENCES contacts (id),
@@ -153,7 +155,7 @@ CREATE TABLE sms_contacts (
 	more TEXT NOT NULL DEFAULT '',
 	updated_at {{ts}} NOT NULL
 );
-`},
+`, nil},
 	{5, "marketplace orders and their status events; indexes for reminder sweeps", `
 CREATE TABLE orders (
 	id {{id}},
@@ -182,16 +184,16 @@ CREATE TABLE order_events (
 );
 CREATE INDEX order_events_order ON order_events (order_id, occurred_at);
 CREATE INDEX conversation_states_updated ON conversation_states (updated_at);
-`},
+`, nil},
 	{6, "dispatcher replicas, so that they share each provider's rate", `
 CREATE TABLE dispatcher_replicas (
 	instance TEXT PRIMARY KEY,
 	seen_at {{ts}} NOT NULL
 );
-`},
+`, nil},
 	{7, "outbox rows name the dispatcher that holds them, so a dead one's rows are taken over in seconds", `
 ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
-`},
+`, nil},
 	{8, "hardening: why a broadcast failed; what an order event said; numbers erased on request; console sessions", `
 ALTER TABLE broadcasts ADD COLUMN failure TEXT NOT NULL DEFAULT '';
 ALTER TABLE order_events ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
@@ -204,7 +206,7 @@ CREATE TABLE console_sessions (
 	id TEXT PRIMARY KEY,
 	expires_at {{ts}} NOT NULL
 );
-`},
+`, nil},
 	{20, "staff accounts with roles; console sessions name their account; the audit log", `
 CREATE TABLE staff_accounts (
 	id {{id}},
@@ -228,17 +230,39 @@ CREATE TABLE audit_events (
 	address TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX audit_events_at ON audit_events (at);
-`},
+`, nil},
 	{21, "staff close and archive opportunities; sign-ups record attendance", `
 ALTER TABLE opportunities ADD COLUMN archived_at {{ts}};
 ALTER TABLE signups ADD COLUMN attended_at {{ts}};
-`},
+`, nil},
+	{22, "conversation states keep their step in a column: reminders find people by it, not by text inside the JSON", `
+ALTER TABLE conversation_states ADD COLUMN step TEXT NOT NULL DEFAULT '';
+CREATE INDEX conversation_states_step ON conversation_states (step, updated_at);
+`, map[string]string{
+		// A state that is not JSON keeps step '' (the inbox starts such a conversation over).
+		"sqlite": `
+UPDATE conversation_states SET step = COALESCE(CAST(json_extract(data, '$.step') AS TEXT), '')
+WHERE CASE WHEN json_valid(data) THEN json_type(data) = 'object' ELSE FALSE END;
+`,
+		// PostgreSQL 15 cannot test text for JSON without trying: a function that tries.
+		"postgres": `
+CREATE FUNCTION pg_temp.tamkeen_state_step(data TEXT) RETURNS TEXT LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN CAST(data AS jsonb) ->> 'step';
+EXCEPTION WHEN others THEN
+	RETURN NULL; -- not JSON, or not an object: no step
+END
+$$;
+UPDATE conversation_states SET step = COALESCE(pg_temp.tamkeen_state_step(data), '');
+DROP FUNCTION pg_temp.tamkeen_state_step(TEXT);
+`,
+	}},
 	{23, "web simulator sessions get an address of their own instead of a console-user prefix", `
 ALTER TABLE contacts ADD COLUMN web_session TEXT;
 CREATE UNIQUE INDEX contacts_web_session ON contacts (web_session);
 UPDATE contacts SET web_session = substr(console_user, 5), console_user = NULL WHERE console_user LIKE 'web:%';
 UPDATE outbox SET recipient = substr(recipient, 5) WHERE channel = 'web' AND recipient LIKE 'web:%';
-`},
+`, nil},
 }
 
 // dialectTypes are the column types that differ between the two databases.
@@ -251,59 +275,203 @@ var dialectTypes = map[string]*strings.Replacer{
 const migrationLockID = 7_400_100
 
 // Migrate applies every step the database has not seen, in one transaction
-// per step. Replicas starting together take turns: PostgreSQL by an advisory
-// lock, SQLite by its write lock (transactions begin IMMEDIATE).
+// per step that also records it: a step that fails leaves the steps before
+// it applied and recorded, and itself neither. Replicas starting together
+// take turns: PostgreSQL by an advisory lock, SQLite by its write lock
+// (transactions begin IMMEDIATE); each step is looked up again under the
+// lock, so it is applied once.
 func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if s.dialect == "postgres" {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockID).Error; err != nil {
-				return fmt.Errorf("lock: %w", err)
-			}
+	return s.migrate(ctx, migrations)
+}
+
+func (s *Store) migrate(ctx context.Context, steps []migration) (applied []int, err error) {
+	db := s.db.WithContext(ctx)
+	err = db.Transaction(func(tx *gorm.DB) error {
+		if err := s.lockMigrations(tx); err != nil {
+			return err
 		}
-		if err := tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ` +
-			dialectTypes[s.dialect].Replace("{{ts}}") + ` NOT NULL)`).Error; err != nil {
+		err := tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ` +
+			dialectTypes[s.dialect].Replace("{{ts}}") + ` NOT NULL)`).Error
+		if err != nil {
 			return fmt.Errorf("create schema_migrations: %w", err)
-		}
-		var done []int
-		if err := tx.Raw("SELECT version FROM schema_migrations").Scan(&done).Error; err != nil {
-			return fmt.Errorf("read schema_migrations: %w", err)
-		}
-		have := map[int]bool{}
-		for _, v := range done {
-			have[v] = true
-		}
-		steps := slices.SortedFunc(slices.Values(migrations), func(a, b migration) int { return a.version - b.version })
-		for _, m := range steps {
-			if have[m.version] {
-				continue
-			}
-			for _, stmt := range splitStatements(dialectTypes[s.dialect].Replace(m.sql)) {
-				if err := tx.Exec(stmt).Error; err != nil {
-					return fmt.Errorf("step %d (%s): %w", m.version, m.name, err)
-				}
-			}
-			if err := tx.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-				m.version, m.name, s.clock.Now().UTC().Truncate(time.Microsecond)).Error; err != nil {
-				return fmt.Errorf("record step %d: %w", m.version, err)
-			}
-			applied = append(applied, m.version)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: migrate: %w", err)
 	}
+	var done []int
+	if err := db.Raw("SELECT version FROM schema_migrations").Scan(&done).Error; err != nil {
+		return nil, fmt.Errorf("store: migrate: read schema_migrations: %w", err)
+	}
+	steps = slices.SortedFunc(slices.Values(steps), func(a, b migration) int { return a.version - b.version })
+	for _, m := range steps {
+		if slices.Contains(done, m.version) {
+			continue
+		}
+		ran, err := s.migrateStep(db, m)
+		if err != nil {
+			return applied, fmt.Errorf("store: migrate: step %d (%s): %w", m.version, m.name, err)
+		}
+		if ran {
+			applied = append(applied, m.version)
+		}
+	}
 	return applied, nil
 }
 
-func splitStatements(sql string) []string {
-	var out []string
-	for _, s := range strings.Split(sql, ";") {
-		if strings.TrimSpace(s) != "" {
-			out = append(out, s)
+// migrateStep applies and records m in one transaction, unless another
+// replica did so since the versions were read (ran is false then).
+func (s *Store) migrateStep(db *gorm.DB, m migration) (ran bool, err error) {
+	err = db.Transaction(func(tx *gorm.DB) error {
+		if err := s.lockMigrations(tx); err != nil {
+			return err
 		}
+		var seen int64
+		if err := tx.Raw("SELECT COUNT(*) FROM schema_migrations WHERE version = ?", m.version).Scan(&seen).Error; err != nil {
+			return fmt.Errorf("read schema_migrations: %w", err)
+		}
+		if seen > 0 {
+			return nil
+		}
+		stmts := splitStatements(dialectTypes[s.dialect].Replace(m.sql))
+		stmts = append(stmts, splitStatements(m.only[s.dialect])...)
+		for _, stmt := range stmts {
+			if err := tx.Exec(stmt).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+			m.version, m.name, s.now()).Error; err != nil {
+			return fmt.Errorf("record: %w", err)
+		}
+		ran = true
+		return nil
+	})
+	return ran, err
+}
+
+// lockMigrations makes replicas take turns (PostgreSQL; SQLite's write lock already does).
+func (s *Store) lockMigrations(tx *gorm.DB) error {
+	if s.dialect != "postgres" {
+		return nil
+	}
+	if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockID).Error; err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	return nil
+}
+
+// splitStatements cuts a script into statements at each ";" that is SQL,
+// not inside a 'string', a "quoted name", a -- or /* comment */ or a
+// PostgreSQL $tag$ dollar-quoted body $tag$. Pieces holding nothing but
+// blanks and comments are dropped.
+func splitStatements(script string) []string {
+	var out []string
+	start, body := 0, false // body: the current piece holds more than blanks and comments
+	for i := 0; i < len(script); {
+		c := script[i]
+		next := i + 1
+		switch {
+		case c == ';':
+			if body {
+				out = append(out, strings.TrimSpace(script[start:i]))
+			}
+			start, body = i+1, false
+		case c == '-' && strings.HasPrefix(script[i:], "--"):
+			next = skipPast(script, i+2, "\n")
+		case c == '/' && strings.HasPrefix(script[i:], "/*"):
+			next = skipBlockComment(script, i)
+		case c == '\'' || c == '"':
+			next = skipQuoted(script, i, isEscapeString(script, i))
+			body = true
+		case c == '$':
+			if tag := dollarTag(script[i:]); tag != "" && (i == 0 || !isIdentByte(script[i-1])) {
+				next = skipPast(script, i+len(tag), tag)
+			}
+			body = true
+		case c != ' ' && c != '\t' && c != '\n' && c != '\r':
+			body = true
+		}
+		i = next
+	}
+	if body {
+		out = append(out, strings.TrimSpace(script[start:]))
 	}
 	return out
+}
+
+// skipPast returns the index just after the first end at or after from (len(s) when there is none).
+func skipPast(s string, from int, end string) int {
+	if j := strings.Index(s[from:], end); j >= 0 {
+		return from + j + len(end)
+	}
+	return len(s)
+}
+
+// skipBlockComment returns the index after the comment opening at i; PostgreSQL nests them.
+func skipBlockComment(s string, i int) int {
+	depth := 0
+	for i < len(s) {
+		switch {
+		case strings.HasPrefix(s[i:], "/*"):
+			depth++
+			i += 2
+		case strings.HasPrefix(s[i:], "*/"):
+			depth--
+			i += 2
+			if depth == 0 {
+				return i
+			}
+		default:
+			i++
+		}
+	}
+	return len(s)
+}
+
+// skipQuoted returns the index after the quoted text opening at i: a doubled
+// quote stands for itself, and in an E'...' string so does a backslashed character.
+func skipQuoted(s string, i int, backslashes bool) int {
+	q := s[i]
+	for j := i + 1; j < len(s); j++ {
+		switch {
+		case backslashes && s[j] == '\\':
+			j++
+		case s[j] == q && j+1 < len(s) && s[j+1] == q:
+			j++
+		case s[j] == q:
+			return j + 1
+		}
+	}
+	return len(s)
+}
+
+// isEscapeString reports whether the quote at i opens a PostgreSQL E'...' string.
+func isEscapeString(s string, i int) bool {
+	if s[i] != '\'' || i == 0 || (s[i-1] != 'E' && s[i-1] != 'e') {
+		return false
+	}
+	return i == 1 || !isIdentByte(s[i-2])
+}
+
+// dollarTag returns the $tag$ that opens a dollar-quoted body at the start
+// of s, or "" (a $1 parameter, or a $ inside a name, is none).
+func dollarTag(s string) string {
+	for j := 1; j < len(s); j++ {
+		switch {
+		case s[j] == '$':
+			return s[:j+1]
+		case isIdentByte(s[j]) && !(j == 1 && s[j] >= '0' && s[j] <= '9'):
+		default:
+			return ""
+		}
+	}
+	return ""
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 }
 
 // SchemaVersions lists the migration steps applied to the database.

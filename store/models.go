@@ -30,9 +30,17 @@ func (c *Contact) New() bool { return c.created }
 
 // ConversationState is where a contact is in the conversation (flows.State as JSON).
 type ConversationState struct {
-	ContactID int64 `gorm:"primaryKey;autoIncrement:false"`
+	ContactID int64  `gorm:"primaryKey;autoIncrement:false"`
+	Step      string // the step of Data, stored on its own so that queries need not read the JSON
 	Data      string
 	UpdatedAt time.Time
+}
+
+// SavedState is a conversation state as saved: the step it rests at, and
+// the whole state (flows.State as JSON) that holds it.
+type SavedState struct {
+	Step string
+	Data string
 }
 
 // Assessment is one finished skills self-assessment.

@@ -102,15 +102,15 @@ type StalledContact struct {
 }
 
 // StalledAt lists contacts that may be messaged whose conversation state
-// is at step and was last changed in (from, to], oldest id first, at most
-// limit after afterID.
+// is at step (the step column, not text inside the JSON) and was last
+// changed in (from, to], oldest id first, at most limit after afterID.
 func (tx *Tx) StalledAt(step string, from, to time.Time, afterID int64, limit int) ([]StalledContact, error) {
 	var rows []StalledContact
 	err := tx.db.Table("conversation_states st").
 		Select("c.*, st.updated_at AS since").
 		Joins("JOIN contacts c ON c.id = st.contact_id").
-		Where("st.updated_at > ? AND st.updated_at <= ? AND st.data LIKE ? AND c.id > ? AND c.consent_at IS NOT NULL AND "+noticeableSQL,
-			from.UTC(), to.UTC(), `%"step":"`+step+`"%`, afterID).
+		Where("st.step = ? AND st.updated_at > ? AND st.updated_at <= ? AND c.id > ? AND c.consent_at IS NOT NULL AND "+noticeableSQL,
+			step, from.UTC(), to.UTC(), afterID).
 		Order("c.id").Limit(limit).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: stalled conversations: %w", err)
