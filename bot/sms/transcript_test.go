@@ -1,0 +1,165 @@
+package sms_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tamkeen/tamkeen/bot"
+	"github.com/tamkeen/tamkeen/bot/sms"
+	"github.com/tamkeen/tamkeen/bot/sms/segment"
+	"github.com/tamkeen/tamkeen/clock"
+	"github.com/tamkeen/tamkeen/internal/pipelinetest"
+	"github.com/tamkeen/tamkeen/notifier"
+	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/store/storetest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/transcripts")
+
+// maxInbound is the longest text Twilio hands a webhook (a concatenated SMS).
+const maxInbound = 1600
+
+// newTranscriptChannel is the SMS channel a transcript plays through: the
+// harness's world in country's pack, its dispatcher sending through a
+// recorder so that every reply can be checked afterwards.
+func newTranscriptChannel(t *testing.T, s *store.Store, clk *clock.Manual, country string) (*world, *pipelinetest.Recorder) {
+	t.Helper()
+	w := newWorldIn(t, s, clk, country)
+	rec := &pipelinetest.Recorder{Next: w.sender}
+	w.dispatcher = notifier.NewDispatcher(s, []bot.Sender{rec}, clk, pipelinetest.Discard(), nil, notifier.DispatcherConfig{})
+	return w, rec
+}
+
+// TestTranscripts plays each conversation script of the console's golden
+// tests through the SMS channel: each line is a signed inbound webhook from
+// the person's number, and the person reads every page, replying 9 while an
+// SMS ends with the "more" line. The transcript (each SMS as sent, with its
+// segments and encoding) must match testdata/transcripts/<script>.golden
+// (rerun with -update after an intended change). Every reply is also
+// rendered again in each language, in full and short, and must show no
+// "<no value>", no catalog key and no template error.
+func TestTranscripts(t *testing.T) {
+	for _, sc := range pipelinetest.LoadScripts(t, filepath.Join("..", "..", pipelinetest.Scripts)) {
+		t.Run(sc.Name, func(t *testing.T) {
+			storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
+				got := playTranscript(t, s, clock.NewManual(t0), sc)
+				pipelinetest.Golden(t, filepath.Join("testdata", "transcripts", sc.Name+".golden"), got, *update && s.Dialect() == "sqlite")
+			})
+		})
+	}
+}
+
+func playTranscript(t *testing.T, s *store.Store, clk *clock.Manual, sc pipelinetest.Script) string {
+	w, rec := newTranscriptChannel(t, s, clk, sc.Country)
+	phones := map[string]string{}
+	for i, name := range sc.Users() {
+		phones[name] = fmt.Sprintf("+9689100%04d", i+1)
+	}
+	var mores []string
+	for _, lang := range w.bundle.Languages() {
+		mores = append(mores, "\n"+w.moreLine(lang))
+	}
+	endsWithMore := func(texts []string) bool {
+		if len(texts) == 0 {
+			return false
+		}
+		for _, m := range mores {
+			if strings.HasSuffix(texts[len(texts)-1], m) {
+				return true
+			}
+		}
+		return false
+	}
+	var b strings.Builder
+	for _, line := range sc.Lines {
+		text := line.Text
+		switch text {
+		case "":
+			fmt.Fprintf(&b, "# %s> (an empty line: a new console session; a person cannot send an empty SMS, not sent)\n\n", line.User)
+			continue
+		case pipelinetest.LongText:
+			text = strings.Repeat("ب", maxInbound)
+			fmt.Fprintf(&b, "%s> <long>\n# (%d characters, the longest SMS Twilio passes on)\n", line.User, maxInbound)
+		default:
+			fmt.Fprintf(&b, "%s> %s\n", line.User, text)
+		}
+		got := w.textAll(phones, line.User, text, &b)
+		// The person reads on while the last SMS offers more.
+		for pages := 0; endsWithMore(got); pages++ {
+			if pages == 20 {
+				t.Fatalf("%s> %s: still more pages after 20", line.User, line.Text)
+			}
+			more := strconv.Itoa(sms.MoreDigit)
+			fmt.Fprintf(&b, "%s> %s\n", line.User, more)
+			got = w.textAll(phones, line.User, more, &b)
+		}
+	}
+	checkAllSent(t, w, rec)
+	return b.String()
+}
+
+// textAll sends body from user's number, writes every SMS that went out
+// meanwhile (to anyone) to b, and returns those that reached user.
+func (w *world) textAll(phones map[string]string, user, body string, b *strings.Builder) []string {
+	w.t.Helper()
+	before := len(w.fake.Messages())
+	w.text(phones[user], body)
+	var mine []string
+	for _, m := range w.fake.Messages()[before:] {
+		if m.To != phones[user] {
+			fmt.Fprintf(b, "(to %s)\n", nameOf(phones, m.To))
+		} else {
+			mine = append(mine, m.Body)
+		}
+		info := segment.Count(m.Body)
+		budget := ""
+		if info.Segments > sms.MaxSegments {
+			budget = fmt.Sprintf(", over the %d-segment budget", sms.MaxSegments)
+		}
+		fmt.Fprintf(b, "[%d segment%s, %s%s]\n%s\n\n", info.Segments, plural(info.Segments), info.Encoding, budget, m.Body)
+	}
+	return mine
+}
+
+func nameOf(phones map[string]string, number string) string {
+	for name, p := range phones {
+		if p == number {
+			return name
+		}
+	}
+	return number
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// checkAllSent fails t unless every reply went out and every reply renders
+// cleanly in every language.
+func checkAllSent(t *testing.T, w *world, rec *pipelinetest.Recorder) {
+	t.Helper()
+	counts, err := w.store.OutboxCounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts[store.OutboxFailed] != 0 || counts[store.OutboxPending] != 0 || counts[store.OutboxSending] != 0 {
+		t.Errorf("every reply must be sent, outbox: %v", counts)
+	}
+	check := (&pipelinetest.Pipeline{Bundle: w.bundle, Renderer: w.renderer}).Checker()
+	for _, m := range w.fake.Messages() {
+		if err := check.CheckText(m.Body); err != nil {
+			t.Errorf("sent to %s: %v", m.To, err)
+		}
+	}
+	for _, err := range check.CheckReplies(rec.Messages()) {
+		t.Errorf("renderer check: %v", err)
+	}
+}
