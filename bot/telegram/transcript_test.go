@@ -4,7 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,7 +43,8 @@ func newTranscriptChannel(t *testing.T, s *store.Store, clk *clock.Manual, count
 // keyboard) must match testdata/transcripts/<script>.golden (rerun with
 // -update after an intended change). Every reply is also rendered again in
 // each language, in full and short, and must show no "<no value>", no
-// catalog key and no template error.
+// catalog key and no template error. And the words must be the console's
+// for the same script: a tap leads where typing does.
 func TestTranscripts(t *testing.T) {
 	for _, sc := range pipelinetest.LoadScripts(t, filepath.Join("..", "..", pipelinetest.Scripts)) {
 		t.Run(sc.Name, func(t *testing.T) {
@@ -50,6 +53,7 @@ func TestTranscripts(t *testing.T) {
 			storetest.Each(t, newClock, func(t *testing.T, s *store.Store) {
 				got := playTranscript(t, s, clk, sc)
 				pipelinetest.Golden(t, filepath.Join("testdata", "transcripts", sc.Name+".golden"), got, *update && s.Dialect() == "sqlite")
+				sameWordsAsConsole(t, sc, got)
 			})
 		})
 	}
@@ -170,5 +174,40 @@ func checkAllSent(t *testing.T, w *world, rec *pipelinetest.Recorder) {
 	}
 	for _, err := range check.CheckReplies(rec.Messages()) {
 		t.Errorf("renderer check: %v", err)
+	}
+}
+
+// sameWordsAsConsole fails t unless the texts of the Telegram transcript,
+// without buttons, are the console golden's texts without option lines:
+// tapping a button leads where typing its number or label does. Scripts
+// with lines Telegram cannot send are left out.
+func sameWordsAsConsole(t *testing.T, sc pipelinetest.Script, telegramTranscript string) {
+	t.Helper()
+	for _, l := range sc.Lines {
+		if l.Text == "" {
+			return
+		}
+	}
+	console, err := os.ReadFile(filepath.Join("..", "..", pipelinetest.Scripts, sc.Name+".golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	option := regexp.MustCompile(`^\d+\. `)
+	turn := regexp.MustCompile(`^[^ >]+(> | taps \[)`)
+	words := func(transcript string, drop func(string) bool) string {
+		var keep []string
+		for _, l := range strings.Split(transcript, "\n") {
+			if strings.TrimSpace(l) != "" && !strings.HasPrefix(l, "# ") && !turn.MatchString(l) && !drop(l) {
+				keep = append(keep, l)
+			}
+		}
+		return strings.Join(keep, "\n")
+	}
+	want := words(string(console), option.MatchString)
+	got := words(telegramTranscript, func(l string) bool {
+		return strings.HasPrefix(l, "[") || strings.HasPrefix(l, "(keyboard")
+	})
+	if got != want {
+		t.Errorf("Telegram's words differ from the console's for the same script:\n%s", pipelinetest.Diff(want, got))
 	}
 }
