@@ -4,7 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,6 +26,22 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts in testd
 // maxInbound is the longest text Twilio hands a webhook (a concatenated SMS).
 const maxInbound = 1600
 
+// ownWays are the scripts whose conversation takes another path by SMS
+// than on the console, on purpose, and why. Their transcripts show what a
+// person typing the script's words by SMS gets; the test checks that they
+// still differ, so that an entry does not outlive its reason.
+var ownWays = map[string]string{
+	"country_eg_signup":      lessonInOne,
+	"country_jo_signup":      lessonInOne,
+	"country_om_maksab":      lessonInOne,
+	"country_sa_signup":      lessonInOne,
+	"en_learn_assess_signup": lessonInOne,
+	"keywords_by_context":    "CANCEL and END are the carrier's own stop words by SMS: they stop at once instead of asking (flows/engine.go)",
+	"garbage_everywhere":     "a number that sent STOP hears nothing more by SMS, where the console says it is stopped (flows/engine.go)",
+}
+
+const lessonInOne = "by SMS a lesson is summed up in one text without Next (flows/awareness.go), so the script's next number picks another option and the conversation drifts from the console's"
+
 // newTranscriptChannel is the SMS channel a transcript plays through: the
 // harness's world in country's pack, its dispatcher sending through a
 // recorder so that every reply can be checked afterwards.
@@ -42,20 +60,23 @@ func newTranscriptChannel(t *testing.T, s *store.Store, clk *clock.Manual, count
 // segments and encoding) must match testdata/transcripts/<script>.golden
 // (rerun with -update after an intended change). Every reply is also
 // rendered again in each language, in full and short, and must show no
-// "<no value>", no catalog key and no template error.
+// "<no value>", no catalog key and no template error. And the replies, shown
+// in full, must be the console golden's for the same script: SMS leads the
+// person through the same conversation, only in shorter words.
 func TestTranscripts(t *testing.T) {
 	for _, sc := range pipelinetest.LoadScripts(t, filepath.Join("..", "..", pipelinetest.Scripts)) {
 		t.Run(sc.Name, func(t *testing.T) {
 			storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
-				got := playTranscript(t, s, clock.NewManual(t0), sc)
+				w, rec := newTranscriptChannel(t, s, clock.NewManual(t0), sc.Country)
+				got := playTranscript(t, w, rec, sc)
 				pipelinetest.Golden(t, filepath.Join("testdata", "transcripts", sc.Name+".golden"), got, *update && s.Dialect() == "sqlite")
+				sameRepliesAsConsole(t, w, sc, rec.Messages())
 			})
 		})
 	}
 }
 
-func playTranscript(t *testing.T, s *store.Store, clk *clock.Manual, sc pipelinetest.Script) string {
-	w, rec := newTranscriptChannel(t, s, clk, sc.Country)
+func playTranscript(t *testing.T, w *world, rec *pipelinetest.Recorder, sc pipelinetest.Script) string {
 	phones := map[string]string{}
 	for i, name := range sc.Users() {
 		phones[name] = fmt.Sprintf("+9689100%04d", i+1)
@@ -76,6 +97,9 @@ func playTranscript(t *testing.T, s *store.Store, clk *clock.Manual, sc pipeline
 		return false
 	}
 	var b strings.Builder
+	if why, ok := ownWays[sc.Name]; ok {
+		fmt.Fprintf(&b, "# Not the console's conversation: %s.\n\n", why)
+	}
 	for _, line := range sc.Lines {
 		text := line.Text
 		switch text {
@@ -161,5 +185,53 @@ func checkAllSent(t *testing.T, w *world, rec *pipelinetest.Recorder) {
 	}
 	for _, err := range check.CheckReplies(rec.Messages()) {
 		t.Errorf("renderer check: %v", err)
+	}
+}
+
+// sameRepliesAsConsole fails t unless the replies sent by SMS, rendered in
+// full as the console shows them, are the console golden's for the same
+// script; for the scripts of ownWays, unless they differ. Scripts with lines
+// SMS cannot send (an empty line) are left out.
+func sameRepliesAsConsole(t *testing.T, w *world, sc pipelinetest.Script, sent []bot.Outgoing) {
+	t.Helper()
+	for _, l := range sc.Lines {
+		if l.Text == "" {
+			return
+		}
+	}
+	console, err := os.ReadFile(filepath.Join("..", "..", pipelinetest.Scripts, sc.Name+".golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var full strings.Builder
+	for _, m := range sent {
+		if m.Reply == nil {
+			continue // a page after the first, which the console never cuts
+		}
+		msg, err := w.renderer.Render(m.Language, *m.Reply, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		full.WriteString(bot.Lines(msg) + "\n")
+	}
+	turn := regexp.MustCompile(`^[^ >]+> `)
+	lines := func(transcript string) string {
+		var keep []string
+		for _, l := range strings.Split(transcript, "\n") {
+			if strings.TrimSpace(l) != "" && !strings.HasPrefix(l, "# ") && !turn.MatchString(l) {
+				keep = append(keep, l)
+			}
+		}
+		return strings.Join(keep, "\n")
+	}
+	want, got := lines(string(console)), lines(full.String())
+	if why, ok := ownWays[sc.Name]; ok {
+		if got == want {
+			t.Errorf("SMS now leads through the console's conversation; remove %s from ownWays (%s)", sc.Name, why)
+		}
+		return
+	}
+	if got != want {
+		t.Errorf("SMS replies, shown in full, differ from the console's for the same script:\n%s", pipelinetest.Diff(want, got))
 	}
 }
