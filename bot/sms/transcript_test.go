@@ -66,8 +66,10 @@ func newTranscriptChannel(t *testing.T, s *store.Store, clk *clock.Manual, count
 func TestTranscripts(t *testing.T) {
 	for _, sc := range pipelinetest.LoadScripts(t, filepath.Join("..", "..", pipelinetest.Scripts)) {
 		t.Run(sc.Name, func(t *testing.T) {
-			storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
-				w, rec := newTranscriptChannel(t, s, clock.NewManual(t0), sc.Country)
+			var clk *clock.Manual // the store's and the world's
+			newClock := func() clock.Clock { clk = clock.NewManual(t0); return clk }
+			storetest.Each(t, newClock, func(t *testing.T, s *store.Store) {
+				w, rec := newTranscriptChannel(t, s, clk, sc.Country)
 				got := playTranscript(t, w, rec, sc)
 				pipelinetest.Golden(t, filepath.Join("testdata", "transcripts", sc.Name+".golden"), got, *update && s.Dialect() == "sqlite")
 				sameRepliesAsConsole(t, w, sc, rec.Messages())
