@@ -35,6 +35,8 @@ type world struct {
 	dispatcher *notifier.Dispatcher
 	clock      *clock.Manual
 	transcript bytes.Buffer
+	sent       *pipelinetest.Recorder // every reply the console was asked to show
+	check      *pipelinetest.Checker
 }
 
 func newWorld(t *testing.T, s *store.Store, clk *clock.Manual) *world {
@@ -46,9 +48,9 @@ func newWorld(t *testing.T, s *store.Store, clk *clock.Manual) *world {
 func newWorldIn(t *testing.T, s *store.Store, clk *clock.Manual, country string) *world {
 	t.Helper()
 	p := pipelinetest.NewFor(t, s, clk, country)
-	w := &world{store: s, clock: clk, inbox: p.Inbox}
-	sender := console.NewSender(&w.transcript, p.Renderer)
-	w.dispatcher = notifier.NewDispatcher(s, []bot.Sender{sender}, clk, p.Log, nil, notifier.DispatcherConfig{})
+	w := &world{store: s, clock: clk, inbox: p.Inbox, check: p.Checker()}
+	w.sent = &pipelinetest.Recorder{Next: console.NewSender(&w.transcript, p.Renderer)}
+	w.dispatcher = notifier.NewDispatcher(s, []bot.Sender{w.sent}, clk, p.Log, nil, notifier.DispatcherConfig{})
 	return w
 }
 
@@ -124,6 +126,10 @@ func runScript(t *testing.T, s *store.Store, script string) {
 	}
 	if counts[store.OutboxFailed] != 0 || counts[store.OutboxPending] != 0 || counts[store.OutboxSending] != 0 {
 		t.Errorf("every reply must be sent, outbox: %v", counts)
+	}
+	// Every reply, in every language, in full and short: no "<no value>", no catalog key, no template error.
+	for _, err := range w.check.CheckReplies(w.sent.Messages()) {
+		t.Errorf("renderer check: %v", err)
 	}
 	golden := strings.TrimSuffix(script, ".txt") + ".golden"
 	got := strings.ReplaceAll(w.transcript.String(), strings.Repeat("ب", 10000), "<long>")

@@ -41,7 +41,13 @@ type world struct {
 // newWorld builds the pieces on s, whose clock must be clk.
 func newWorld(t *testing.T, s *store.Store, clk *clock.Manual) *world {
 	t.Helper()
-	p := pipelinetest.New(t, s, clk)
+	return newWorldIn(t, s, clk, "")
+}
+
+// newWorldIn is newWorld with the pack of country ("" for the default, Oman).
+func newWorldIn(t *testing.T, s *store.Store, clk *clock.Manual, country string) *world {
+	t.Helper()
+	p := pipelinetest.NewFor(t, s, clk, country)
 	w := &world{fake: telegramtest.New(t), store: s, clock: clk, renderer: p.Renderer, inbox: p.Inbox}
 	log := p.Log
 	w.bot = telegram.New(telegram.Config{
