@@ -107,7 +107,7 @@ func (nameStep) text(t *turn, raw string) bool {
 	changed := t.res.Profile.Name != ""
 	t.res.Profile.Name = name
 	if changed {
-		t.say(Reply{Key: "profile.saved"})
+		t.say(Reply{Key: "profile.saved", Settles: true}) // the name question is over: a channel takes its contact button away
 		t.goTo(stepProfile, nil)
 		return true
 	}
