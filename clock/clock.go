@@ -138,11 +138,29 @@ func (m *Manual) Next() (at time.Time, ok bool) {
 // WaitForTimers waits until at least n timers are pending (goroutines under
 // test have reached their waits), or until ctx ends.
 func (m *Manual) WaitForTimers(ctx context.Context, n int) error {
+	return m.waitFor(ctx, func() bool { return len(m.timers) >= n })
+}
+
+// WaitForTimerAt waits until a pending timer fires at exactly at (code under
+// test waits until then), or until ctx ends.
+func (m *Manual) WaitForTimerAt(ctx context.Context, at time.Time) error {
+	return m.waitFor(ctx, func() bool {
+		for _, t := range m.timers {
+			if t.when.Equal(at) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// waitFor waits until cond (called with m.mu held) holds, checking each time timers are set.
+func (m *Manual) waitFor(ctx context.Context, cond func() bool) error {
 	for {
 		m.mu.Lock()
-		have, changed := len(m.timers), m.changed
+		ok, changed := cond(), m.changed
 		m.mu.Unlock()
-		if have >= n {
+		if ok {
 			return nil
 		}
 		select {

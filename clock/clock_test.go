@@ -192,6 +192,14 @@ func TestSleepOnManual(t *testing.T) {
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("Sleep after cancel: %v", err)
 	}
+	go func() { done <- clock.Sleep(ctx, m, 5*time.Second) }()
+	if err := m.WaitForTimerAt(ctx, m.Now().Add(5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	m.Advance(5 * time.Second)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 	wctx, wcancel := context.WithTimeout(ctx, time.Millisecond)
 	defer wcancel()
 	if err := m.WaitForTimers(wctx, 1); !errors.Is(err, context.DeadlineExceeded) {
