@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -436,11 +437,13 @@ func openReplica(t *testing.T, dsn string) *store.Store {
 }
 
 // Rows held by a dispatcher that was killed are taken over in seconds, not
-// when their lease ends: on SQLite by the process that takes the dispatcher
-// lock, on PostgreSQL once the dead one's heartbeat is three intervals old.
-// Rows of a dispatcher that is still alive are left alone.
+// when their lease ends: on SQLite at once by the process that takes the
+// dispatcher lock, on PostgreSQL once the dead one's heartbeat is a second
+// old (three intervals, at least a second) on the clock. Rows of a
+// dispatcher that is still alive are left alone.
 func TestKilledDispatchersRowsAreTakenOverInSeconds(t *testing.T) {
-	storetest.Each(t, func() clock.Clock { return clock.System{} }, func(t *testing.T, s *store.Store) {
+	var clk *clock.Manual
+	storetest.Each(t, func() clock.Clock { clk = clock.NewManual(t0); return clk }, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		var msgs []*store.OutboxMessage
 		for i := range 6 {
@@ -451,38 +454,67 @@ func TestKilledDispatchersRowsAreTakenOverInSeconds(t *testing.T) {
 		if _, err := s.Heartbeat(ctx, "killed", time.Second); err != nil {
 			t.Fatal(err)
 		}
-		if rows, err := s.ClaimLane(ctx, bot.Telegram, store.PriorityBulk, math.MaxInt32, 3, 2*time.Minute, "killed"); err != nil || len(rows) != 3 {
-			t.Fatalf("claim: %d rows, %v", len(rows), err)
+		killed, err := s.ClaimLane(ctx, bot.Telegram, store.PriorityBulk, math.MaxInt32, 3, 2*time.Minute, "killed")
+		if err != nil || len(killed) != 3 {
+			t.Fatalf("claim: %d rows, %v", len(killed), err)
 		}
 		alive := s.Dialect() == "postgres" // on SQLite one process sends; the lock says the others are gone
+		beat := func() {}
 		if alive {
-			// Another dispatcher holds two rows and keeps beating.
+			// Another dispatcher holds two rows and beats at every tick.
 			if _, err := s.ClaimLane(ctx, bot.Telegram, store.PriorityBulk, math.MaxInt32, 2, 2*time.Minute, "alive"); err != nil {
 				t.Fatal(err)
 			}
-			beat, stop := context.WithCancel(ctx)
-			defer stop()
-			go func() {
-				for beat.Err() == nil {
-					_, _ = s.Heartbeat(beat, "alive", 3*200*time.Millisecond)
-					time.Sleep(100 * time.Millisecond)
+			beat = func() {
+				if _, err := s.Heartbeat(ctx, "alive", 3*200*time.Millisecond); err != nil {
+					t.Fatal(err)
 				}
-			}()
+			}
 		}
-		start := time.Now()
 		f := newFake(bot.Telegram, 0)
-		d := notifier.NewDispatcher(s, []bot.Sender{f}, clock.System{}, discard(), nil,
-			notifier.DispatcherConfig{ShareInterval: 200 * time.Millisecond, PollInterval: 50 * time.Millisecond})
+		f.clk = clk
+		const tick = 200 * time.Millisecond
+		d := notifier.NewDispatcher(s, []bot.Sender{f}, clk, discard(), nil,
+			notifier.DispatcherConfig{ShareInterval: tick, PollInterval: time.Hour})
 		run(t, d)
 		want := 6
 		if alive {
 			want = 4
 		}
-		waitFor(t, 5*time.Second, "the killed dispatcher's rows", func() bool { return f.count() == want })
-		t.Logf("%s: %d rows sent %v after the start (lease: 2 minutes)", s.Dialect(), want, time.Since(start).Round(time.Millisecond))
-		time.Sleep(time.Second)
-		if got := f.count(); got != want {
+		// Tick by tick: each heartbeat has taken over what it may before the clock moves on.
+		ticks := func(until func() bool, most int) {
+			for range most {
+				if until() {
+					return
+				}
+				waitForTimerAt(t, clk, clk.Now().Add(tick), "the next heartbeat")
+				beat()
+				clk.Advance(tick)
+			}
+		}
+		if !alive {
+			waitFor(t, 5*time.Second, "the killed dispatcher's rows, the clock standing still", func() bool { return f.count() == want })
+		} else {
+			ticks(func() bool { return f.count() == want }, 20)
+			waitFor(t, 5*time.Second, "the killed dispatcher's rows", func() bool { return f.count() == want })
+		}
+		ticks(func() bool { return false }, 25) // five more seconds: the live one's rows stay its own
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if got := len(f.sent); got != want {
 			t.Fatalf("%d rows sent, want %d: a live dispatcher's rows were taken", got, want)
+		}
+		for i, m := range f.sent {
+			if !slices.ContainsFunc(killed, func(r store.OutboxMessage) bool { return r.ID == m.ID }) {
+				continue
+			}
+			took := f.sentAt[i].Sub(t0)
+			switch {
+			case !alive && took != 0:
+				t.Errorf("%s: a killed dispatcher's row went %v after the start, want at once", s.Dialect(), took)
+			case alive && (took < time.Second || took > 2*time.Second):
+				t.Errorf("%s: a killed dispatcher's row went %v after its last heartbeat, want after a second of silence", s.Dialect(), took)
+			}
 		}
 	})
 }
