@@ -146,14 +146,18 @@ func TestSchedulerSkipsABusySweepAndSurvivesAPanic(t *testing.T) {
 	}
 	minute(2) // the first run still runs: skipped
 	waitForTurn(t, clk, local(10, 12, 3))
-	close(release)
-	for s.jobs[0].running.Load() {
-		time.Sleep(time.Millisecond)
+	idle := func() { // the run before is over
+		for s.jobs[0].running.Load() {
+			time.Sleep(time.Millisecond)
+		}
 	}
+	close(release)
+	idle()
 	minute(3)
 	if got := <-runs; got != 2 { // panics
 		t.Fatalf("run %d, want 2 (the turn at 12:02 was skipped)", got)
 	}
+	idle()
 	minute(4)
 	if got := <-runs; got != 3 {
 		t.Fatalf("run %d after the panic, want 3", got)
