@@ -241,7 +241,7 @@ func (b *Broadcasts) Expand(ctx context.Context) error {
 
 // Run expands due broadcasts in the background until ctx ends.
 func (b *Broadcasts) Run(ctx context.Context) error {
-	timer := time.NewTimer(0)
+	timer := b.clock.NewTimer(0)
 	defer timer.Stop()
 	for {
 		_, found, err := b.ExpandOnce(ctx)
@@ -256,7 +256,7 @@ func (b *Broadcasts) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-b.wake:
-		case <-timer.C:
+		case <-timer.C():
 		}
 	}
 }

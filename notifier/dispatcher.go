@@ -220,19 +220,16 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 
 // claimLoop claims rows whenever woken, when results free budget, and every poll interval.
 func (d *Dispatcher) claimLoop(ctx context.Context) {
-	timer := time.NewTimer(0)
+	timer := d.clock.NewTimer(0)
 	defer timer.Stop()
 	all := true
 	lastReclaim := time.Time{}
 	for ctx.Err() == nil {
 		if now := d.clock.Now(); all && now.Sub(lastReclaim) >= d.cfg.Lease/4 {
-			if n, err := d.store.ReclaimExpired(ctx); err != nil {
+			if err := d.reclaim(ctx); err != nil {
 				d.log.Error("dispatcher: reclaim expired leases", "err", err)
 			} else {
 				lastReclaim = now
-				if n > 0 {
-					d.log.Warn("dispatcher: took back rows whose sender stopped", "count", n)
-				}
 			}
 		}
 		interrupted, err := d.claimRound(ctx, all)
@@ -250,10 +247,22 @@ func (d *Dispatcher) claimLoop(ctx context.Context) {
 			all = true
 		case <-d.freed:
 			all = false
-		case <-timer.C:
+		case <-timer.C():
 			all = true
 		}
 	}
+}
+
+// reclaim takes back the rows whose lease ended (their sender stopped).
+func (d *Dispatcher) reclaim(ctx context.Context) error {
+	n, err := d.store.ReclaimExpired(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		d.log.Warn("dispatcher: took back rows whose sender stopped", "count", n)
+	}
+	return nil
 }
 
 // claimRound claims, for every channel and lane with room, what is due.
@@ -356,7 +365,7 @@ func (d *Dispatcher) budget(cs *channelState, lane int, now time.Time) int {
 // fast as its limits allow. It never sleeps while holding a claim longer
 // than the horizon: longer waits give the row back.
 func (d *Dispatcher) pace(ctx context.Context, cs *channelState, results chan<- result, inflight *sync.WaitGroup) {
-	timer := time.NewTimer(time.Hour)
+	timer := d.clock.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
 		select { // a free sender first, so a picked row never waits for one
@@ -390,7 +399,7 @@ func (d *Dispatcher) pace(ctx context.Context, cs *channelState, results chan<- 
 		case <-ctx.Done():
 			return
 		case <-cs.kick:
-		case <-timer.C:
+		case <-timer.C():
 		}
 	}
 }
@@ -491,19 +500,25 @@ func (d *Dispatcher) write(results <-chan result) {
 			rows = append(rows, r.OutboxResult)
 		}
 		d.record(rows)
-		urgent := false
-		d.mu.Lock()
-		for _, r := range batch {
-			d.byName[r.channel].claimed[r.lane]--
-			urgent = urgent || r.lane != laneBulk
-		}
-		d.mu.Unlock()
+		urgent := d.unclaim(batch)
 		signal(d.freed)
 		if urgent {
 			// The next part of a reply may be due now that this one is recorded.
 			signal(d.wake)
 		}
 	}
+}
+
+// unclaim frees the claim budget of recorded results; it says whether
+// any was not bulk.
+func (d *Dispatcher) unclaim(batch []result) (urgent bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, r := range batch {
+		d.byName[r.channel].claimed[r.lane]--
+		urgent = urgent || r.lane != laneBulk
+	}
+	return urgent
 }
 
 // record writes results, trying a few times: a row whose result is lost is
@@ -517,7 +532,8 @@ func (d *Dispatcher) record(rows []store.OutboxResult) {
 		if err == nil {
 			return
 		}
-		time.Sleep(wait) // the database is failing; nothing else can be recorded meanwhile
+		// The database is failing; nothing else can be recorded meanwhile.
+		_ = clock.Sleep(context.Background(), d.clock, wait)
 	}
 	d.log.Error("dispatcher: could not record send results; those rows will be sent again after their lease", "count", len(rows), "err", err)
 }
@@ -535,12 +551,7 @@ func (d *Dispatcher) listen(ctx context.Context) {
 			return
 		}
 		d.log.Warn("dispatcher: LISTEN connection lost; polling meanwhile", "err", err, "retry_in", wait)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-		}
-		t.Stop()
+		_ = clock.Sleep(ctx, d.clock, wait)
 		wait = min(2*wait, 30*time.Second)
 	}
 }
@@ -550,13 +561,13 @@ func (d *Dispatcher) listen(ctx context.Context) {
 // to what the provider allows, and takes over the rows of dispatchers that
 // fell silent (killed) a few intervals ago.
 func (d *Dispatcher) heartbeat(ctx context.Context) {
-	t := time.NewTimer(d.cfg.ShareInterval)
+	t := d.clock.NewTimer(d.cfg.ShareInterval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-t.C():
 		}
 		d.beat(ctx)
 		d.takeOver(ctx, "")
@@ -643,12 +654,15 @@ func (d *Dispatcher) announce(ctx context.Context) {
 	}
 }
 
-// DispatchOnce claims one batch and sends it, one row after another, without
-// waiting for any limit (a row that would wait is given back); it returns how
-// many rows it handled. Run is the way to send at volume; the console chat
-// uses this through Drain.
+// DispatchOnce makes one pass of what Run does continuously, on the same
+// code: it takes back expired leases, claims what is due lane by lane within
+// the same budgets, picks rows in the same order under the same limits,
+// sends them one after another and records the results. It never waits for
+// a limit: a row that would wait is given back until it may go. It returns
+// how many rows it claimed. Run is the way to send at volume; the console
+// chat and tests use this through Drain. Do not call it while Run runs.
 func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
-	if _, err := d.store.ReclaimExpired(ctx); err != nil {
+	if err := d.reclaim(ctx); err != nil {
 		return 0, err
 	}
 	d.mu.Lock()
@@ -658,58 +672,55 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 		d.beat(ctx)
 		d.takeOver(ctx, "") // and what a stopped process held goes now
 	}
-	now := d.clock.Now()
-	type claimed struct {
-		cs   *channelState
-		lane int
-		row  store.OutboxMessage
-	}
-	var all []claimed
-	var rows []store.OutboxMessage
-	for _, cs := range d.chans {
-		for lane := range numLanes {
-			if lane == laneBulk && d.quietUntil(now).After(now) {
-				continue
-			}
-			lo, hi := laneBounds(lane)
-			got, err := d.store.ClaimLane(ctx, cs.name, lo, hi, d.cfg.Batch, d.cfg.Lease, d.instance)
-			if err != nil {
-				return 0, err
-			}
-			for _, r := range got {
-				all = append(all, claimed{cs, lane, r})
-			}
-			rows = append(rows, got...)
+	var claimErr error
+	for { // a wake-up between lanes only restarts the round: replies first
+		interrupted, err := d.claimRound(ctx, true)
+		claimErr = errors.Join(claimErr, err)
+		if !interrupted {
+			break
 		}
 	}
-	if len(all) == 0 {
-		return 0, nil
+	var out []result
+	for _, cs := range d.chans {
+		out = append(out, d.sendQueued(ctx, cs)...)
 	}
-	contacts, err := d.store.ClaimedContacts(ctx, rows)
+	if len(out) == 0 {
+		return 0, claimErr
+	}
+	rows := make([]store.OutboxResult, len(out))
+	for i, r := range out {
+		rows[i] = r.OutboxResult
+	}
+	err := d.store.FinishBatch(ctx, rows)
+	d.unclaim(out)
 	if err != nil {
 		return 0, err
 	}
-	out := make([]store.OutboxResult, 0, len(all))
-	for _, c := range all {
-		it := &item{row: c.row, contact: contacts[c.row.ContactID], lane: c.lane, cost: c.cs.cost(c.row)}
-		d.mu.Lock()
-		now := d.clock.Now()
-		wait := max(c.cs.readiness(now, it.cost), c.cs.recipientWait(it.row.Recipient, now))
-		if wait == 0 {
-			it.slot = c.cs.pacer.reserve(now, it.cost)
-			c.cs.busy[it.row.Recipient] = true
-		}
-		d.mu.Unlock()
-		if wait > 0 {
-			out = append(out, d.release(c.cs, it, now.Add(wait), "rate limit").OutboxResult)
+	return len(out), claimErr
+}
+
+// sendQueued sends the rows queued on cs one after another, picked by next
+// as the pacer does, until none may go now; the rest are given back until
+// they may.
+func (d *Dispatcher) sendQueued(ctx context.Context, cs *channelState) []result {
+	var out []result
+	for {
+		it, wait, released := d.next(cs)
+		out = append(out, released...)
+		if it != nil {
+			out = append(out, result{OutboxResult: d.attempt(ctx, cs, it), channel: cs.name, lane: it.lane})
 			continue
 		}
-		out = append(out, d.attempt(ctx, c.cs, it))
+		d.mu.Lock()
+		now := d.clock.Now()
+		for cs.queue.Len() > 0 {
+			it := heap.Pop(&cs.queue).(*item)
+			w := max(wait, cs.readiness(now, it.cost), cs.recipientWait(it.row.Recipient, now))
+			out = append(out, d.release(cs, it, now.Add(w), "rate limit"))
+		}
+		d.mu.Unlock()
+		return out
 	}
-	if err := d.store.FinishBatch(ctx, out); err != nil {
-		return 0, err
-	}
-	return len(all), nil
 }
 
 // outgoing turns an outbox row into the message a sender delivers.

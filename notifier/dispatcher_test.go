@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -234,35 +235,73 @@ func TestSlowChatDoesNotStallOthers(t *testing.T) {
 	waitFor(t, 5*time.Second, "the slow chat", func() bool { return f.count() == 21 })
 }
 
-// A provider's 429 for the whole channel stops sends for the window it names.
+// A provider's 429 for the whole channel stops sends for exactly the window
+// it names, on the dispatcher's clock: the channel waits until the window
+// ends, nothing goes before, and everything goes after.
 func TestGlobal429PausesChannel(t *testing.T) {
-	s := storetest.SQLite(t, clock.System{})
+	clk := clock.NewManual(t0) // the store's clock too: rows fall due by it
+	s := storetest.SQLite(t, clk)
 	var msgs []*store.OutboxMessage
 	for i := range 10 {
 		msgs = append(msgs, msg(contact(t, s, i, "ar"), bot.Telegram, store.PriorityBulk, fmt.Sprintf("b:%d", i)))
 	}
 	enqueue(t, s, msgs...)
 	f := newFake(bot.Telegram, 0)
+	f.clk = clk
+	pausedAt := make(chan time.Time, 1)
+	const window = 3 * time.Second
 	var once sync.Once
-	var pausedAt time.Time
-	window := 400 * time.Millisecond
 	f.onSend = func(m bot.Outgoing) error {
 		var err error
 		once.Do(func() {
-			pausedAt = time.Now()
+			pausedAt <- clk.Now()
 			err = &bot.SendError{Kind: bot.RetryLater, RetryAfter: window, Scope: bot.ScopeChannel, Err: errors.New("429")}
 		})
 		return err
 	}
-	d := notifier.NewDispatcher(s, []bot.Sender{f}, clock.System{}, discard(), nil,
+	d := notifier.NewDispatcher(s, []bot.Sender{f}, clk, discard(), nil,
 		notifier.DispatcherConfig{Workers: 1, PollInterval: 50 * time.Millisecond})
 	run(t, d)
-	waitFor(t, 5*time.Second, "all ten", func() bool { return counts(t, s)[store.OutboxSent] == 10 })
+	at := <-pausedAt
+	waitForTimerAt(t, clk, at.Add(window), "the channel to wait for the end of the 429's window")
+	clk.Set(at.Add(window - time.Nanosecond))
+	if n := f.count(); n != 0 {
+		t.Fatalf("%d sent inside the 429's window", n)
+	}
+	clk.Advance(time.Nanosecond)
+	advanceUntil(t, clk, 50*time.Millisecond, "all ten", func() bool { return counts(t, s)[store.OutboxSent] == 10 })
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for i, at := range f.sentAt {
-		if at.Sub(pausedAt) < window {
-			t.Fatalf("send %d went %v after the 429, inside its %v window", i, at.Sub(pausedAt), window)
+	for i, sentAt := range f.sentAt {
+		if sentAt.Before(at.Add(window)) {
+			t.Fatalf("send %d went %v after the 429, inside its %v window", i, sentAt.Sub(at), window)
+		}
+	}
+}
+
+// waitForTimerAt waits until something waits on clk until exactly at.
+func waitForTimerAt(t *testing.T, clk *clock.Manual, at time.Time, what string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := clk.WaitForTimerAt(ctx, at); err != nil {
+		next, _ := clk.Next()
+		t.Fatalf("timed out waiting for %s (a timer at %v; the next is at %v)", what, at.Sub(t0), next.Sub(t0))
+	}
+}
+
+// advanceUntil moves clk on by step, giving the dispatcher's goroutines a
+// moment in between, until cond holds; it fails after 10 s of wall time.
+func advanceUntil(t *testing.T, clk *clock.Manual, step time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s (clock at +%v)", what, clk.Now().Sub(t0))
+		}
+		time.Sleep(2 * time.Millisecond)
+		if !cond() {
+			clk.Advance(step)
 		}
 	}
 }
@@ -289,24 +328,24 @@ func TestTwoReplicasNeverSendARowTwice(t *testing.T) {
 	}
 }
 
-// The parts of a reply follow each other at once, not one per poll.
+// The parts of a reply follow each other at once, not one per poll: all
+// four go while the clock stands still, with a minute between polls.
 func TestReplyPartsFollowQuickly(t *testing.T) {
-	s := storetest.SQLite(t, clock.System{})
+	clk := clock.NewManual(t0)
+	s := storetest.SQLite(t, clk)
 	c := contact(t, s, 1, "ar")
 	f := newFake(bot.SMS, 0)
-	d := notifier.NewDispatcher(s, []bot.Sender{f}, clock.System{}, discard(), nil, notifier.DispatcherConfig{PollInterval: time.Minute})
+	f.clk = clk
+	d := notifier.NewDispatcher(s, []bot.Sender{f}, clk, discard(), nil, notifier.DispatcherConfig{PollInterval: time.Minute})
 	run(t, d)
-	start := time.Now()
+	waitForTimerAt(t, clk, t0.Add(time.Minute), "the dispatcher to wait for its next poll")
 	var parts []*store.OutboxMessage
 	for i := range 4 {
 		parts = append(parts, msg(c, bot.SMS, store.PriorityReply, fmt.Sprintf("part:%d", i)))
 	}
 	enqueue(t, s, parts...)
 	d.Notify()
-	waitFor(t, 5*time.Second, "all parts", func() bool { return f.count() == 4 })
-	if took := time.Since(start); took > time.Second {
-		t.Fatalf("four parts took %v", took)
-	}
+	waitFor(t, 5*time.Second, "all parts without the clock moving", func() bool { return f.count() == 4 })
 	for i, m := range f.sent {
 		if m.Body != fmt.Sprintf("part:%d", i) {
 			t.Fatalf("part %d is %q", i, m.Body)
@@ -398,11 +437,13 @@ func openReplica(t *testing.T, dsn string) *store.Store {
 }
 
 // Rows held by a dispatcher that was killed are taken over in seconds, not
-// when their lease ends: on SQLite by the process that takes the dispatcher
-// lock, on PostgreSQL once the dead one's heartbeat is three intervals old.
-// Rows of a dispatcher that is still alive are left alone.
+// when their lease ends: on SQLite at once by the process that takes the
+// dispatcher lock, on PostgreSQL once the dead one's heartbeat is a second
+// old (three intervals, at least a second) on the clock. Rows of a
+// dispatcher that is still alive are left alone.
 func TestKilledDispatchersRowsAreTakenOverInSeconds(t *testing.T) {
-	storetest.Each(t, func() clock.Clock { return clock.System{} }, func(t *testing.T, s *store.Store) {
+	var clk *clock.Manual
+	storetest.Each(t, func() clock.Clock { clk = clock.NewManual(t0); return clk }, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		var msgs []*store.OutboxMessage
 		for i := range 6 {
@@ -413,38 +454,67 @@ func TestKilledDispatchersRowsAreTakenOverInSeconds(t *testing.T) {
 		if _, err := s.Heartbeat(ctx, "killed", time.Second); err != nil {
 			t.Fatal(err)
 		}
-		if rows, err := s.ClaimLane(ctx, bot.Telegram, store.PriorityBulk, math.MaxInt32, 3, 2*time.Minute, "killed"); err != nil || len(rows) != 3 {
-			t.Fatalf("claim: %d rows, %v", len(rows), err)
+		killed, err := s.ClaimLane(ctx, bot.Telegram, store.PriorityBulk, math.MaxInt32, 3, 2*time.Minute, "killed")
+		if err != nil || len(killed) != 3 {
+			t.Fatalf("claim: %d rows, %v", len(killed), err)
 		}
 		alive := s.Dialect() == "postgres" // on SQLite one process sends; the lock says the others are gone
+		beat := func() {}
 		if alive {
-			// Another dispatcher holds two rows and keeps beating.
+			// Another dispatcher holds two rows and beats at every tick.
 			if _, err := s.ClaimLane(ctx, bot.Telegram, store.PriorityBulk, math.MaxInt32, 2, 2*time.Minute, "alive"); err != nil {
 				t.Fatal(err)
 			}
-			beat, stop := context.WithCancel(ctx)
-			defer stop()
-			go func() {
-				for beat.Err() == nil {
-					_, _ = s.Heartbeat(beat, "alive", 3*200*time.Millisecond)
-					time.Sleep(100 * time.Millisecond)
+			beat = func() {
+				if _, err := s.Heartbeat(ctx, "alive", 3*200*time.Millisecond); err != nil {
+					t.Fatal(err)
 				}
-			}()
+			}
 		}
-		start := time.Now()
 		f := newFake(bot.Telegram, 0)
-		d := notifier.NewDispatcher(s, []bot.Sender{f}, clock.System{}, discard(), nil,
-			notifier.DispatcherConfig{ShareInterval: 200 * time.Millisecond, PollInterval: 50 * time.Millisecond})
+		f.clk = clk
+		const tick = 200 * time.Millisecond
+		d := notifier.NewDispatcher(s, []bot.Sender{f}, clk, discard(), nil,
+			notifier.DispatcherConfig{ShareInterval: tick, PollInterval: time.Hour})
 		run(t, d)
 		want := 6
 		if alive {
 			want = 4
 		}
-		waitFor(t, 5*time.Second, "the killed dispatcher's rows", func() bool { return f.count() == want })
-		t.Logf("%s: %d rows sent %v after the start (lease: 2 minutes)", s.Dialect(), want, time.Since(start).Round(time.Millisecond))
-		time.Sleep(time.Second)
-		if got := f.count(); got != want {
+		// Tick by tick: each heartbeat has taken over what it may before the clock moves on.
+		ticks := func(until func() bool, most int) {
+			for range most {
+				if until() {
+					return
+				}
+				waitForTimerAt(t, clk, clk.Now().Add(tick), "the next heartbeat")
+				beat()
+				clk.Advance(tick)
+			}
+		}
+		if !alive {
+			waitFor(t, 5*time.Second, "the killed dispatcher's rows, the clock standing still", func() bool { return f.count() == want })
+		} else {
+			ticks(func() bool { return f.count() == want }, 20)
+			waitFor(t, 5*time.Second, "the killed dispatcher's rows", func() bool { return f.count() == want })
+		}
+		ticks(func() bool { return false }, 25) // five more seconds: the live one's rows stay its own
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if got := len(f.sent); got != want {
 			t.Fatalf("%d rows sent, want %d: a live dispatcher's rows were taken", got, want)
+		}
+		for i, m := range f.sent {
+			if !slices.ContainsFunc(killed, func(r store.OutboxMessage) bool { return r.ID == m.ID }) {
+				continue
+			}
+			took := f.sentAt[i].Sub(t0)
+			switch {
+			case !alive && took != 0:
+				t.Errorf("%s: a killed dispatcher's row went %v after the start, want at once", s.Dialect(), took)
+			case alive && (took < time.Second || took > 2*time.Second):
+				t.Errorf("%s: a killed dispatcher's row went %v after its last heartbeat, want after a second of silence", s.Dialect(), took)
+			}
 		}
 	})
 }
@@ -452,9 +522,11 @@ func TestKilledDispatchersRowsAreTakenOverInSeconds(t *testing.T) {
 // Telegram answers the same 429 for one chat's flood limit and for the whole
 // bot's. A 429 for a chat we wrote to a moment before pauses that chat
 // only; a 429 for a chat we had not written to pauses the channel. Both are
-// counted in tamkeen_provider_throttled_total.
+// counted in tamkeen_provider_throttled_total. Times are the dispatcher's
+// clock, which the test moves: others go while it stands still unless the
+// channel is paused, and nothing paused goes before retry_after has passed.
 func TestA429PausesWhomItConcerns(t *testing.T) {
-	const retryAfter = 1500 * time.Millisecond
+	const retryAfter = 3 * time.Second
 	for _, tc := range []struct {
 		name    string
 		earlier bool // the throttled chat got a message just before
@@ -465,9 +537,11 @@ func TestA429PausesWhomItConcerns(t *testing.T) {
 		{name: "a chat we had not written to", earlier: false, scope: "channel", paused: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := storetest.SQLite(t, clock.System{})
+			clk := clock.NewManual(t0)
+			s := storetest.SQLite(t, clk)
 			throttled := contact(t, s, 0, "ar")
 			f := newFake(bot.Telegram, 0)
+			f.clk = clk
 			f.limits.PerRecipient = 200 * time.Millisecond
 			var once sync.Once
 			throttledAt := make(chan time.Time, 1)
@@ -475,28 +549,28 @@ func TestA429PausesWhomItConcerns(t *testing.T) {
 				var err error
 				if m.Body == "throttled" {
 					once.Do(func() {
-						throttledAt <- time.Now()
-						err = &bot.SendError{Kind: bot.RetryLater, RetryAfter: retryAfter, Err: errors.New("429 Too Many Requests: retry after 1")}
+						throttledAt <- clk.Now()
+						err = &bot.SendError{Kind: bot.RetryLater, RetryAfter: retryAfter, Err: errors.New("429 Too Many Requests: retry after 3")}
 					})
 				}
 				return err
 			}
 			m := metrics.New()
-			d := notifier.NewDispatcher(s, []bot.Sender{f}, clock.System{}, discard(), m,
+			d := notifier.NewDispatcher(s, []bot.Sender{f}, clk, discard(), m,
 				notifier.DispatcherConfig{PollInterval: 20 * time.Millisecond})
 			run(t, d)
 			if tc.earlier {
 				enqueue(t, s, msg(throttled, bot.Telegram, store.PriorityReply, "before"))
 				d.Notify()
-				waitFor(t, 2*time.Second, "the message before", func() bool { return f.count() == 1 })
+				waitFor(t, 5*time.Second, "the message before", func() bool { return f.count() == 1 })
 			}
 			enqueue(t, s, msg(throttled, bot.Telegram, store.PriorityReply, "throttled"))
 			d.Notify()
-			var at time.Time
-			select {
-			case at = <-throttledAt:
-			case <-time.After(5 * time.Second):
-				t.Fatal("timed out waiting for the 429")
+			// The chat's own interval (200 ms) passes on the clock before the send.
+			advanceUntil(t, clk, 10*time.Millisecond, "the 429", func() bool { return len(throttledAt) == 1 })
+			at := <-throttledAt
+			if tc.earlier && at.Sub(t0) > time.Second {
+				t.Fatalf("the second message to the chat went %v after the first", at.Sub(t0))
 			}
 			var others []*store.OutboxMessage
 			for i := 1; i <= 5; i++ {
@@ -504,7 +578,19 @@ func TestA429PausesWhomItConcerns(t *testing.T) {
 			}
 			enqueue(t, s, others...)
 			d.Notify()
-			waitFor(t, 5*time.Second, "everything", func() bool { return counts(t, s)[store.OutboxSent] == len(others)+1+boolInt(tc.earlier) })
+			if !tc.paused {
+				waitFor(t, 5*time.Second, "the other chats, the clock standing still", func() bool { return f.count() == len(others)+1 })
+			} else {
+				waitForTimerAt(t, clk, at.Add(retryAfter), "the channel to wait for retry_after")
+				clk.Set(at.Add(retryAfter - time.Nanosecond))
+				if n := f.count(); n != 0 {
+					t.Fatalf("%d sent inside retry_after after a 429 for the whole bot", n)
+				}
+				clk.Advance(time.Nanosecond)
+			}
+			advanceUntil(t, clk, 20*time.Millisecond, "everything", func() bool {
+				return counts(t, s)[store.OutboxSent] == len(others)+1+boolInt(tc.earlier)
+			})
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			for i, sent := range f.sent {
@@ -514,7 +600,7 @@ func TestA429PausesWhomItConcerns(t *testing.T) {
 					t.Errorf("the throttled chat got its message %v after the 429, inside retry_after %v", after, retryAfter)
 				case strings.HasPrefix(sent.Body, "other:") && tc.paused && after < retryAfter:
 					t.Errorf("%s went %v after a 429 for the whole bot", sent.Body, after)
-				case strings.HasPrefix(sent.Body, "other:") && !tc.paused && after > retryAfter/2:
+				case strings.HasPrefix(sent.Body, "other:") && !tc.paused && after != 0:
 					t.Errorf("%s waited %v: one chat's 429 paused everyone", sent.Body, after)
 				}
 			}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -38,30 +41,33 @@ func (s *Schedule) defaults() {
 	}
 }
 
-// Scheduler runs the sweeps on their schedule.
+// Scheduler runs the sweeps on their schedule, on its clock: robfig/cron
+// reads the specs, and the scheduler waits for the next turn on a timer of
+// the injected clock (cron's own runner knows only the wall clock).
 type Scheduler struct {
-	cron    *cron.Cron
+	jobs    []*job
+	loc     *time.Location // where the specs are judged
 	log     *slog.Logger
-	base    context.Context // Run's context: jobs end early when serve stops
 	sweeper *Sweeper
 	clock   clock.Clock
 	promote chan struct{} // a place was freed: promote now, not at the next turn
 }
 
-// NewScheduler registers the sweeps of sw. Each job asks clk for "now".
-// A job still running when its next turn comes is skipped, and a job that
-// panics is logged and runs again next time (Recover sits inside
-// SkipIfStillRunning: the other order leaves a panicked job locked forever,
-// robfig/cron issue #366).
+// job is one sweep and its schedule.
+type job struct {
+	name    string
+	spec    cron.Schedule
+	run     func(context.Context, time.Time) (Report, error)
+	running atomic.Bool // a turn that comes while it runs is skipped
+}
+
+// NewScheduler registers the sweeps of sw, their specs judged in sw's
+// location. Each job asks clk for "now". A job still running when its next
+// turn comes is skipped, and a job that panics is logged and runs again
+// next time.
 func NewScheduler(sw *Sweeper, clk clock.Clock, sched Schedule) (*Scheduler, error) {
 	sched.defaults()
-	log := sw.cfg.Log
-	l := cronLogger{log}
-	s := &Scheduler{log: log, base: context.Background(), sweeper: sw, clock: clk, promote: make(chan struct{}, 1), cron: cron.New(
-		cron.WithLocation(sw.cfg.Location),
-		cron.WithLogger(l),
-		cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)),
-	)}
+	s := &Scheduler{loc: sw.cfg.Location, log: sw.cfg.Log, sweeper: sw, clock: clk, promote: make(chan struct{}, 1)}
 	jobs := []struct {
 		name, spec string
 		run        func(context.Context, time.Time) (Report, error)
@@ -76,37 +82,86 @@ func NewScheduler(sw *Sweeper, clk clock.Clock, sched Schedule) (*Scheduler, err
 		if len(sw.cfg.Offsets) == 0 && j.name == "reminders" {
 			continue
 		}
-		_, err := s.cron.AddFunc(j.spec, func() {
-			ctx, cancel := context.WithTimeout(s.base, 10*time.Minute)
-			defer cancel()
-			if _, err := j.run(ctx, clk.Now()); err != nil {
-				log.Error("reminders: sweep failed", "sweep", j.name, "err", err)
-			}
-		})
+		spec, err := cron.ParseStandard(j.spec)
 		if err != nil {
 			return nil, fmt.Errorf("reminders: schedule %s %q: %w", j.name, j.spec, err)
 		}
+		s.jobs = append(s.jobs, &job{name: j.name, spec: spec, run: j.run})
 	}
 	return s, nil
 }
 
-// Run starts the scheduler and, when ctx ends, stops it and waits for the
+// Run runs the sweeps on their schedule until ctx ends, then waits for the
 // jobs still running (their context ends too; an interrupted sweep rolls
 // back and is done again by the next run). Run once.
 func (s *Scheduler) Run(ctx context.Context) error {
-	s.base = ctx // set before Start, so every job sees it
-	s.cron.Start()
+	var running sync.WaitGroup
+	defer running.Wait()
+	now := s.now()
+	next := make([]time.Time, len(s.jobs))
+	for i, j := range s.jobs {
+		next[i] = j.spec.Next(now)
+	}
+	timer := s.clock.NewTimer(s.untilNext(now, next))
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			<-s.cron.Stop().Done()
 			return nil
 		case <-s.promote:
 			if _, err := s.sweeper.Promotions(ctx, s.clock.Now()); err != nil && ctx.Err() == nil {
 				s.log.Error("reminders: sweep failed", "sweep", "promotions", "err", err)
 			}
+		case <-timer.C():
+			now = s.now()
+			for i, j := range s.jobs {
+				if next[i].After(now) {
+					continue
+				}
+				next[i] = j.spec.Next(now)
+				s.start(ctx, j, &running)
+			}
+			timer.Reset(s.untilNext(now, next))
 		}
 	}
+}
+
+// now is the clock's time in the schedule's location.
+func (s *Scheduler) now() time.Time { return s.clock.Now().In(s.loc) }
+
+// untilNext is how long until the earliest of next (a year with no job).
+func (s *Scheduler) untilNext(now time.Time, next []time.Time) time.Duration {
+	wait := 365 * 24 * time.Hour
+	for _, t := range next {
+		if !t.IsZero() { // a spec that never comes again is zero
+			wait = min(wait, t.Sub(now))
+		}
+	}
+	return wait
+}
+
+// start runs j in the background unless it is still running from its last
+// turn; a panic is logged and the job runs again next time.
+func (s *Scheduler) start(ctx context.Context, j *job, running *sync.WaitGroup) {
+	if !j.running.CompareAndSwap(false, true) {
+		s.log.Info("reminders: sweep skipped: the last one still runs", "sweep", j.name)
+		return
+	}
+	running.Add(1)
+	go func() {
+		defer running.Done()
+		defer j.running.Store(false)
+		defer func() {
+			if v := recover(); v != nil {
+				s.log.Error("reminders: sweep panicked", "sweep", j.name, "panic", v, "stack", string(debug.Stack()))
+			}
+		}()
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+		defer cancel()
+		if _, err := j.run(ctx, s.clock.Now()); err != nil {
+			s.log.Error("reminders: sweep failed", "sweep", j.name, "err", err)
+		}
+	}()
 }
 
 // PromoteSoon asks for a waitlist promotion sweep right away (someone gave
@@ -116,13 +171,4 @@ func (s *Scheduler) PromoteSoon() {
 	case s.promote <- struct{}{}:
 	default:
 	}
-}
-
-// cronLogger lets robfig/cron log through slog.
-type cronLogger struct{ l *slog.Logger }
-
-func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
-
-func (c cronLogger) Error(err error, msg string, kv ...any) {
-	c.l.Error("cron: "+msg, append(kv, "err", err)...)
 }

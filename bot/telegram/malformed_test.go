@@ -172,5 +172,6 @@ func pollUntilHandled(t *testing.T, w *world, ib *panickingInbox, want string) {
 		if time.Now().After(deadline) {
 			t.Fatalf("handled %q, %d updates still pending", handled, w.fake.Pending())
 		}
+		w.clock.Advance(5 * time.Millisecond) // the poller's backoff (at most 5 ms) waits on this clock
 	}
 }

@@ -9,13 +9,16 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/tamkeen/tamkeen/clock"
 )
 
 // Poll reads updates by long polling until ctx ends. Each update is handled
 // (stored) before its id is confirmed to Telegram by the next call's offset,
 // so a crash re-reads what was in flight rather than losing it; re-read
 // updates are recognised by their update_id. Failures back off, doubling up
-// to MaxBackoff. Only one process may poll one bot.
+// to MaxBackoff; the waits are on the Bot's clock. Only one process may
+// poll one bot.
 func (c *Bot) Poll(ctx context.Context) error {
 	if err := c.retry(ctx, "deleteWebhook", func(ctx context.Context) error {
 		_, err := c.client(ctx).Request(tgbotapi.DeleteWebhookConfig{})
@@ -45,7 +48,7 @@ func (c *Bot) Poll(ctx context.Context) error {
 		fails++
 		wait := c.backoff(fails)
 		c.log.Warn("telegram: polling failed, waiting", "in", wait, "failures", fails, "err", err)
-		if !sleep(ctx, wait) {
+		if clock.Sleep(ctx, c.clock, wait) != nil {
 			break
 		}
 	}
@@ -112,8 +115,8 @@ func (c *Bot) retry(ctx context.Context, what string, fn func(ctx context.Contex
 			wait = max(wait, time.Duration(te.RetryAfter)*time.Second)
 		}
 		c.log.Warn("telegram: call failed, waiting", "call", what, "in", wait, "err", err)
-		if !sleep(ctx, wait) {
-			return ctx.Err()
+		if err := clock.Sleep(ctx, c.clock, wait); err != nil {
+			return err
 		}
 	}
 }
@@ -124,18 +127,6 @@ func (c *Bot) backoff(fails int) time.Duration {
 		d *= 2
 	}
 	return min(d, c.cfg.MaxBackoff)
-}
-
-// sleep waits d or until ctx ends; false means ctx ended.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // handleAll handles the updates of one poll: each chat's in order, different

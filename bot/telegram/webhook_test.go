@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tamkeen/tamkeen/bot/telegram"
 	"github.com/tamkeen/tamkeen/bot/telegram/telegramtest"
@@ -86,7 +87,8 @@ func TestWebhookParallelPostsOfOneChat(t *testing.T) {
 func TestSetWebhookAndCommands(t *testing.T) {
 	each(t, func(t *testing.T, w *world) {
 		ctx := context.Background()
-		w.fake.Fail("setWebhook", telegramtest.Internal) // retried
+		w.fake.Fail("setWebhook", telegramtest.Internal) // retried after a pause on the Bot's clock:
+		go func() { _ = w.clock.WaitForTimers(t.Context(), 1); w.clock.Advance(time.Minute) }()
 		if err := w.bot.SetWebhook(ctx); err != nil {
 			t.Fatal(err)
 		}
