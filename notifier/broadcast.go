@@ -22,7 +22,7 @@ type BroadcastConfig struct {
 // Broadcasts creates, reports on and cancels staff broadcasts, and expands
 // their audiences into the outbox in the background (Run).
 type Broadcasts struct {
-	store  *store.Store
+	store  BroadcastStore
 	clock  clock.Clock
 	log    *slog.Logger
 	notify func()
@@ -39,7 +39,7 @@ type Broadcasts struct {
 const MaxExpandFailures = 3
 
 // NewBroadcasts returns the broadcast service; notify wakes the dispatcher (may be nil).
-func NewBroadcasts(s *store.Store, clk clock.Clock, log *slog.Logger, notify func(), cfg BroadcastConfig) *Broadcasts {
+func NewBroadcasts(s BroadcastStore, clk clock.Clock, log *slog.Logger, notify func(), cfg BroadcastConfig) *Broadcasts {
 	if cfg.Batch <= 0 {
 		cfg.Batch = 5000
 	}

@@ -91,7 +91,7 @@ func (c *DispatcherConfig) defaults() {
 // bulk), re-checks that the person may still be messaged, sends through the
 // row's channel within its rate limits and records the outcome.
 type Dispatcher struct {
-	store    *store.Store
+	store    Outbox
 	chans    []*channelState
 	byName   map[string]*channelState
 	clock    clock.Clock
@@ -109,7 +109,7 @@ type Dispatcher struct {
 
 // NewDispatcher returns a dispatcher for the given senders (one per channel).
 // A sender that implements bot.Limiter is paced to its limits.
-func NewDispatcher(s *store.Store, senders []bot.Sender, clk clock.Clock, log *slog.Logger, m *metrics.Metrics, cfg DispatcherConfig) *Dispatcher {
+func NewDispatcher(s Outbox, senders []bot.Sender, clk clock.Clock, log *slog.Logger, m *metrics.Metrics, cfg DispatcherConfig) *Dispatcher {
 	cfg.defaults()
 	b := make([]byte, 8)
 	_, _ = crand.Read(b)

@@ -48,7 +48,7 @@ func (a *API) rules() staffinput.Rules {
 
 // API serves the staff routes.
 type API struct {
-	store      *store.Store
+	store      Store
 	broadcasts *notifier.Broadcasts
 	clock      clock.Clock
 	log        *slog.Logger
@@ -58,7 +58,7 @@ type API struct {
 }
 
 // New returns the API.
-func New(s *store.Store, b *notifier.Broadcasts, clk clock.Clock, log *slog.Logger, cfg Config) *API {
+func New(s Store, b *notifier.Broadcasts, clk clock.Clock, log *slog.Logger, cfg Config) *API {
 	return &API{store: s, broadcasts: b, clock: clk, log: log, cfg: cfg, tokenSum: sha256.Sum256([]byte(cfg.Token)),
 		limiter: signinlimit.New(clk)}
 }

@@ -1,0 +1,22 @@
+package staffapi
+
+import (
+	"context"
+
+	"github.com/tamkeen/tamkeen/store"
+)
+
+// Store is what the staff API reads and writes itself (broadcasts go
+// through the notifier's service): people, sign-ups, opportunities and the
+// audit log. *store.Store fits.
+type Store interface {
+	ListContacts(ctx context.Context, f store.ContactFilter) ([]store.Contact, error)
+	ListSignups(ctx context.Context, f store.SignupFilter) ([]store.SignupRow, error)
+	Opportunities(ctx context.Context) ([]store.OpportunityView, error)
+	Opportunity(ctx context.Context, id int64) (*store.OpportunityView, error)
+	CreateOpportunity(ctx context.Context, o *store.Opportunity) error
+	UpdateOpportunity(ctx context.Context, o *store.Opportunity) error
+	Audit(ctx context.Context, e store.AuditEvent) error
+}
+
+var _ Store = (*store.Store)(nil)
