@@ -238,6 +238,8 @@ ALTER TABLE signups ADD COLUMN attended_at {{ts}};
 	{22, "conversation states keep their step in a column: reminders find people by it, not by text inside the JSON", `
 ALTER TABLE conversation_states ADD COLUMN step TEXT NOT NULL DEFAULT '';
 CREATE INDEX conversation_states_step ON conversation_states (step, updated_at);
+-- It serves the nudges, which step 5's index on updated_at alone was for: one index per save, as before.
+DROP INDEX conversation_states_updated;
 `, map[string]string{
 		// A state that is not JSON keeps step '' (the inbox starts such a conversation over).
 		"sqlite": `
@@ -259,7 +261,8 @@ DROP FUNCTION pg_temp.tamkeen_state_step(TEXT);
 	}},
 	{23, "web simulator sessions get an address of their own instead of a console-user prefix", `
 ALTER TABLE contacts ADD COLUMN web_session TEXT;
-CREATE UNIQUE INDEX contacts_web_session ON contacts (web_session);
+-- Partial: the many contacts without a web session add nothing to it.
+CREATE UNIQUE INDEX contacts_web_session ON contacts (web_session) WHERE web_session IS NOT NULL;
 UPDATE contacts SET web_session = substr(console_user, 5), console_user = NULL WHERE console_user LIKE 'web:%';
 UPDATE outbox SET recipient = substr(recipient, 5) WHERE channel = 'web' AND recipient LIKE 'web:%';
 `, nil},
