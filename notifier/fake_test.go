@@ -17,13 +17,14 @@ import (
 )
 
 // fakeSender records sends. With a rate it behaves like a provider that
-// publishes a rolling limit (Telegram's 30 a second): more than rate sends in
-// any rolling second, measured when a send arrives, and it answers a 429 for
-// the whole channel.
+// publishes a rolling limit (Telegram's 30 a second, Twilio's segments a
+// second): more than rate units in any rolling second, measured when a send
+// arrives, and it answers a 429 for the whole channel.
 type fakeSender struct {
 	channel string
 	limits  bot.Limits
 	clk     clock.Clock
+	unit    int // what one message costs of limits.PerSecond (an SMS's segments); 0 is 1
 
 	mu        sync.Mutex
 	sent      []bot.Outgoing
@@ -53,7 +54,7 @@ func (f *fakeSender) Send(ctx context.Context, m bot.Outgoing) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := f.clk.Now()
-	if n := int(f.limits.PerSecond); n > 0 && len(f.sentAt) >= n && now.Sub(f.sentAt[len(f.sentAt)-n]) < time.Second {
+	if n := int(f.limits.PerSecond) / max(f.unit, 1); n > 0 && len(f.sentAt) >= n && now.Sub(f.sentAt[len(f.sentAt)-n]) < time.Second {
 		f.tooFast++
 		return "", &bot.SendError{Kind: bot.RetryLater, RetryAfter: time.Second, Scope: bot.ScopeChannel, Err: errors.New("429 too many requests")}
 	}
