@@ -408,16 +408,10 @@ func TestReplicasShareTheProviderRate(t *testing.T) {
 	enqueue(t, s1, msgs...)
 	d1.Notify()
 	waitFor(t, 30*time.Second, "all rows sent", func() bool { return counts(t, s1)[store.OutboxSent] == n })
+	// The provider judges every rolling second: each replica at the whole
+	// rate would be twice its limit and draw 429s.
 	if f.tooFast != 0 {
 		t.Errorf("the provider answered 429 %d times: the replicas together went faster than its rate", f.tooFast)
-	}
-	f.mu.Lock()
-	took := f.sentAt[len(f.sentAt)-1].Sub(f.sentAt[0])
-	f.mu.Unlock()
-	// 60 messages at 40/s together: about 1.5 s; each replica at the full
-	// rate would have needed half that.
-	if took < 1200*time.Millisecond {
-		t.Errorf("%d messages went out in %v: faster than 40/s together", n, took)
 	}
 	stop2()
 	waitFor(t, 5*time.Second, "the remaining replica to take the whole rate", func() bool { return d1.Replicas() == 1 })
