@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,35 +132,6 @@ func runScript(t *testing.T, s *store.Store, script string) {
 	}
 	golden := strings.TrimSuffix(script, ".txt") + ".golden"
 	got := strings.ReplaceAll(w.transcript.String(), strings.Repeat("ب", 10000), "<long>")
-	if *update && s.Dialect() == "sqlite" {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./inbox -run TestConversations -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("transcript differs from %s (rerun with -update if intended):\n%s", golden, diff(string(want), got))
-	}
-}
-
-// diff shows the first differing lines.
-func diff(want, got string) string {
-	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(wl) || i < len(gl); i++ {
-		var a, b string
-		if i < len(wl) {
-			a = wl[i]
-		}
-		if i < len(gl) {
-			b = gl[i]
-		}
-		if a != b {
-			return fmt.Sprintf("line %d:\n  want: %s\n  got:  %s", i+1, a, b)
-		}
-	}
-	return "(same lines, different ending)"
+	// Written from the SQLite run only; PostgreSQL must then read the same.
+	pipelinetest.Golden(t, golden, got, *update && s.Dialect() == "sqlite")
 }
