@@ -113,36 +113,52 @@ func (s *Server) ListenAndServe(ctx context.Context, grace time.Duration, ready 
 	return nil
 }
 
-type statusWriter struct {
+// StatusRecorder is a ResponseWriter that remembers the status its handler
+// answered: the first WriteHeader, or 200 at the first Write.
+type StatusRecorder struct {
 	http.ResponseWriter
-	code int
+	code  int
+	wrote bool
 }
 
-func (w *statusWriter) WriteHeader(code int) {
-	if w.code == 0 {
-		w.code = code
+// RecordStatus wraps w; Status reports unset until the handler answers.
+func RecordStatus(w http.ResponseWriter, unset int) *StatusRecorder {
+	return &StatusRecorder{ResponseWriter: w, code: unset}
+}
+
+// Status is the status answered, or the unset value given to RecordStatus.
+func (w *StatusRecorder) Status() int { return w.code }
+
+// Answered reports whether the handler has written a status yet.
+func (w *StatusRecorder) Answered() bool { return w.wrote }
+
+// WriteHeader records the first status and passes it on.
+func (w *StatusRecorder) WriteHeader(code int) {
+	if !w.wrote {
+		w.code, w.wrote = code, true
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.code == 0 {
-		w.code = http.StatusOK
+// Write answers 200 if no status was set, as net/http does.
+func (w *StatusRecorder) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.code, w.wrote = http.StatusOK, true
 	}
 	return w.ResponseWriter.Write(b)
 }
 
 func (s *Server) wrap(route string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w}
+		sw := RecordStatus(w, 0)
 		defer func() {
 			if p := recover(); p != nil {
 				s.log.Error("http: panic", "route", route, "panic", fmt.Sprint(p))
-				if sw.code == 0 {
+				if !sw.Answered() {
 					WriteError(sw, http.StatusInternalServerError, "internal error")
 				}
 			}
-			s.metrics.HTTPRequests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
+			s.metrics.HTTPRequests.WithLabelValues(route, strconv.Itoa(sw.Status())).Inc()
 		}()
 		ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
 		defer cancel()

@@ -131,11 +131,11 @@ func (a *API) guard(h func(w http.ResponseWriter, r *http.Request) error) http.H
 		a.limiter.Succeeded(addr)
 		if r.Method != http.MethodGet {
 			// Every change through the API is on record, next to the console's.
-			rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+			rec := httpapi.RecordStatus(w, http.StatusOK)
 			w = rec
 			defer func() {
 				e := store.AuditEvent{Actor: "api", Role: store.RoleAdmin, Action: "api " + r.Method, Target: r.URL.Path,
-					Outcome: rec.code, Address: addr}
+					Outcome: rec.Status(), Address: addr}
 				if err := a.store.Audit(context.WithoutCancel(r.Context()), e); err != nil {
 					a.log.Error("staff api: audit failed", "err", err)
 				}
@@ -255,15 +255,4 @@ func table[T any](w http.ResponseWriter, r *http.Request, items []T, limit int, 
 	}
 	httpapi.WriteJSON(w, http.StatusOK, out)
 	return nil
-}
-
-// statusRecorder remembers the status a handler answered.
-type statusRecorder struct {
-	http.ResponseWriter
-	code int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.code = code
-	r.ResponseWriter.WriteHeader(code)
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/clock"
+	"github.com/tamkeen/tamkeen/httpapi"
 	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/signinlimit"
@@ -215,13 +216,13 @@ func (c *Console) staff(route, need string, h handler) http.Handler {
 			c.finish(w, rq, h(w, rq))
 			return
 		}
-		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		rec := httpapi.RecordStatus(w, http.StatusOK)
 		c.finish(rec, rq, h(rec, rq))
 		target := r.URL.Path
-		if loc := rec.Header().Get("Location"); loc != "" && rec.code < 400 {
+		if loc := rec.Header().Get("Location"); loc != "" && rec.Status() < 400 {
 			target = loc // where the change led: the new broadcast, the opportunity…
 		}
-		c.audit(rq, store.AuditEvent{Action: strings.TrimPrefix(route, "console_"), Target: target, Outcome: rec.code})
+		c.audit(rq, store.AuditEvent{Action: strings.TrimPrefix(route, "console_"), Target: target, Outcome: rec.Status()})
 	})
 }
 
@@ -233,17 +234,6 @@ var unaudited = map[string]bool{"console_logout": true, "console_broadcast_previ
 func allows(role, need string) bool {
 	rank := map[string]int{store.RoleViewer: 1, store.RoleStaff: 2, store.RoleAdmin: 3}
 	return rank[role] > 0 && rank[role] >= rank[need]
-}
-
-// statusRecorder remembers the status a handler answered.
-type statusRecorder struct {
-	http.ResponseWriter
-	code int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.code = code
-	r.ResponseWriter.WriteHeader(code)
 }
 
 // finish turns a handler's error into an error page.
