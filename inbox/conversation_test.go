@@ -1,11 +1,9 @@
 package inbox_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -74,13 +72,8 @@ func (w *world) say(t *testing.T, user, text string) {
 // "country: JO" runs the script with that country pack (default Oman). Run with -update to
 // rewrite the golden files after an intended change, then read the diff.
 func TestConversations(t *testing.T) {
-	scripts, err := filepath.Glob("testdata/conversations/*.txt")
-	if err != nil || len(scripts) == 0 {
-		t.Fatalf("no scripts: %v", err)
-	}
-	for _, script := range scripts {
-		name := strings.TrimSuffix(filepath.Base(script), ".txt")
-		t.Run(name, func(t *testing.T) {
+	for _, script := range pipelinetest.LoadScripts(t, "testdata/conversations") {
+		t.Run(script.Name, func(t *testing.T) {
 			storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
 				runScript(t, s, script)
 			})
@@ -88,36 +81,15 @@ func TestConversations(t *testing.T) {
 	}
 }
 
-func runScript(t *testing.T, s *store.Store, script string) {
-	clk := clock.NewManual(t0)
-	data, err := os.ReadFile(script)
-	if err != nil {
-		t.Fatal(err)
-	}
-	country := ""
-	if first, rest, ok := strings.Cut(string(data), "\n"); ok && strings.HasPrefix(first, "country: ") {
-		country = strings.TrimSpace(strings.TrimPrefix(first, "country: "))
-		data = []byte(rest)
-	}
-	w := newWorldIn(t, s, clk, country)
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		user, text, ok := strings.Cut(line, "> ")
-		if !ok {
-			t.Fatalf("bad script line %q: want user> text", line)
-		}
-		if text == "<long>" {
+func runScript(t *testing.T, s *store.Store, script pipelinetest.Script) {
+	w := newWorldIn(t, s, clock.NewManual(t0), script.Country)
+	for _, l := range script.Lines {
+		text := l.Text
+		if text == pipelinetest.LongText {
 			text = strings.Repeat("ب", 10000)
 			w.transcript.WriteString("# (10,000 characters)\n")
 		}
-		w.say(t, user, text)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
+		w.say(t, l.User, text)
 	}
 	counts, err := s.OutboxCounts(context.Background())
 	if err != nil {
@@ -130,7 +102,7 @@ func runScript(t *testing.T, s *store.Store, script string) {
 	for _, err := range w.check.CheckReplies(w.sent.Messages()) {
 		t.Errorf("renderer check: %v", err)
 	}
-	golden := strings.TrimSuffix(script, ".txt") + ".golden"
+	golden := filepath.Join("testdata/conversations", script.Name+".golden")
 	got := strings.ReplaceAll(w.transcript.String(), strings.Repeat("ب", 10000), "<long>")
 	// Written from the SQLite run only; PostgreSQL must then read the same.
 	pipelinetest.Golden(t, golden, got, *update && s.Dialect() == "sqlite")
