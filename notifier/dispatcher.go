@@ -9,7 +9,6 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,7 +20,6 @@ import (
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/metrics"
 	"github.com/tamkeen/tamkeen/store"
-	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // DispatcherConfig tunes the dispatcher; zero fields take the defaults.
@@ -726,14 +724,9 @@ func (d *Dispatcher) sendQueued(ctx context.Context, cs *channelState) []result 
 // outgoing turns an outbox row into the message a sender delivers.
 func outgoing(row store.OutboxMessage) (bot.Outgoing, error) {
 	out := bot.Outgoing{ID: row.ID, ContactID: row.ContactID, Recipient: row.Recipient, Language: row.Language, Body: row.Body}
-	if row.Payload != "" {
-		var r vocab.Reply
-		if err := json.Unmarshal([]byte(row.Payload), &r); err != nil {
-			return out, fmt.Errorf("unreadable payload: %w", err)
-		}
-		out.Reply = &r
-	}
-	return out, nil
+	r, err := row.Reply()
+	out.Reply = r
+	return out, err
 }
 
 // cost is what row spends of the channel's rate.

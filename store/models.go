@@ -1,6 +1,12 @@
 package store
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/tamkeen/tamkeen/vocab"
+)
 
 // Contact is one person, whichever channels they use.
 type Contact struct {
@@ -129,6 +135,19 @@ type OutboxMessage struct {
 
 // TableName keeps the table's name short.
 func (OutboxMessage) TableName() string { return "outbox" }
+
+// Reply decodes the conversation reply the message carries; nil when it
+// carries a ready text (Body) instead.
+func (m OutboxMessage) Reply() (*vocab.Reply, error) {
+	if m.Payload == "" {
+		return nil, nil
+	}
+	var r vocab.Reply
+	if err := json.Unmarshal([]byte(m.Payload), &r); err != nil {
+		return nil, fmt.Errorf("store: outbox message %d: unreadable reply: %w", m.ID, err)
+	}
+	return &r, nil
+}
 
 // InboundMessage records a provider message id already handled.
 type InboundMessage struct {

@@ -1,7 +1,6 @@
 package webconsole
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -67,11 +66,11 @@ func (c *Console) messageText(m store.OutboxMessage) string {
 	if m.Body != "" || m.Payload == "" {
 		return m.Body
 	}
-	var reply vocab.Reply
-	if err := json.Unmarshal([]byte(m.Payload), &reply); err != nil {
+	reply, err := m.Reply()
+	if err != nil {
 		return ""
 	}
-	msg, err := c.renderer.Render(m.Language, reply, m.Channel == vocab.SMS)
+	msg, err := c.renderer.Render(m.Language, *reply, m.Channel == vocab.SMS)
 	if err != nil {
 		return reply.Key
 	}

@@ -2,13 +2,11 @@ package webconsole
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/bot/web"
 	"github.com/tamkeen/tamkeen/store"
-	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // historyLimit is how many of the latest messages the simulator shows.
@@ -65,12 +63,12 @@ func (s *Simulator) Conversation(ctx context.Context, id string) ([]SimMessage, 
 	out := make([]SimMessage, 0, len(rows))
 	for _, row := range rows {
 		m := SimMessage{ID: row.ID, Text: row.Body}
-		if row.Payload != "" {
-			var r vocab.Reply
-			if err := json.Unmarshal([]byte(row.Payload), &r); err != nil {
-				return nil, fmt.Errorf("simulator: message %d: %w", row.ID, err)
-			}
-			msg, err := s.renderer.Render(row.Language, r, false)
+		r, err := row.Reply()
+		if err != nil {
+			return nil, fmt.Errorf("simulator: %w", err)
+		}
+		if r != nil {
+			msg, err := s.renderer.Render(row.Language, *r, false)
 			if err != nil {
 				return nil, fmt.Errorf("simulator: message %d: %w", row.ID, err)
 			}
