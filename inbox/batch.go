@@ -43,7 +43,7 @@ type pending struct {
 	card *flows.SharedContact // a shared contact card, as linked before the turn
 	key  string               // in.From.Key(): one batch holds one input per address
 	done chan struct{}
-	out  Outcome
+	out  bot.Outcome
 	err  error
 	// taken is set (under Inbox.mu) when a writer took the input into a batch.
 	taken bool
@@ -170,7 +170,7 @@ func (ib *Inbox) handle(batch []*pending) {
 // handleAlone handles one input in a transaction of its own, again when
 // another sign-up took the last place first.
 func (ib *Inbox) handleAlone(ctx context.Context, p *pending) {
-	var outs []Outcome
+	var outs []bot.Outcome
 	var err error
 	for attempt := 0; attempt < maxConflictRetries; attempt++ {
 		outs, err = ib.handleBatch(ctx, []*pending{p})
@@ -194,8 +194,8 @@ type turn struct {
 }
 
 // handleBatch handles inputs (one per address) in one transaction.
-func (ib *Inbox) handleBatch(ctx context.Context, batch []*pending) ([]Outcome, error) {
-	outs := make([]Outcome, len(batch))
+func (ib *Inbox) handleBatch(ctx context.Context, batch []*pending) ([]bot.Outcome, error) {
+	outs := make([]bot.Outcome, len(batch))
 	err := ib.store.InTx(ctx, func(tx *store.Tx) (err error) {
 		// A bug in one turn must not take the process (and every caller
 		// waiting on this writer) down: it fails this transaction, and the

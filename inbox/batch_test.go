@@ -23,7 +23,7 @@ import (
 
 // handled is what one queued Handle call returned.
 type handled struct {
-	out inbox.Outcome
+	out bot.Outcome
 	err error
 }
 

@@ -16,45 +16,45 @@ import (
 
 // reachability records that a person blocked the bot or allowed it again.
 // It is not a turn of the conversation: nothing is answered.
-func (ib *Inbox) reachability(ctx context.Context, in bot.Input) (Outcome, error) {
+func (ib *Inbox) reachability(ctx context.Context, in bot.Input) (bot.Outcome, error) {
 	blocked := in.Kind == bot.KindBlocked
 	if in.From.TelegramChatID == 0 {
-		return Outcome{}, fmt.Errorf("inbox: %s %s: only Telegram chats can be blocked", in.Channel, in.Kind)
+		return bot.Outcome{}, fmt.Errorf("inbox: %s %s: only Telegram chats can be blocked", in.Channel, in.Kind)
 	}
 	found, err := ib.store.SetTelegramBlocked(ctx, in.From.TelegramChatID, blocked)
 	if err != nil {
 		ib.count(in.Channel, "error")
-		return Outcome{}, fmt.Errorf("inbox: %s %s: %w", in.Channel, in.Kind, err)
+		return bot.Outcome{}, fmt.Errorf("inbox: %s %s: %w", in.Channel, in.Kind, err)
 	}
 	ib.count(in.Channel, "handled")
 	if found {
 		ib.log.Info("inbox: chat reachability changed", "channel", in.Channel, "blocked", blocked)
 	}
-	return Outcome{}, nil
+	return bot.Outcome{}, nil
 }
 
 // nextPage sends the next page of a long message the person asked for more
 // of; sent is false when no page was waiting (the input is then an ordinary message).
-func (ib *Inbox) nextPage(ctx context.Context, in bot.Input) (out Outcome, sent bool, err error) {
+func (ib *Inbox) nextPage(ctx context.Context, in bot.Input) (out bot.Outcome, sent bool, err error) {
 	if in.From.Phone == "" {
-		return Outcome{}, false, nil
+		return bot.Outcome{}, false, nil
 	}
 	taken, err := ib.store.TakeSMSMore(ctx, in.Channel, in.From.Phone, in.ExternalID)
 	if err != nil {
 		ib.count(in.Channel, "error")
-		return Outcome{}, false, fmt.Errorf("inbox: %s more: %w", in.Channel, err)
+		return bot.Outcome{}, false, fmt.Errorf("inbox: %s more: %w", in.Channel, err)
 	}
 	switch taken {
 	case store.MoreQueued:
 		ib.count(in.Channel, "handled")
 		ib.log.Info("inbox: next page queued", "channel", in.Channel, "from", phone.Mask(in.From.Phone), "id", in.ExternalID)
 		ib.notify()
-		return Outcome{Replies: 1}, true, nil
+		return bot.Outcome{Replies: 1}, true, nil
 	case store.MoreDuplicate:
 		ib.count(in.Channel, "duplicate")
-		return Outcome{Duplicate: true}, true, nil
+		return bot.Outcome{Duplicate: true}, true, nil
 	}
-	return Outcome{}, false, nil
+	return bot.Outcome{}, false, nil
 }
 
 // linkContact takes the phone number of a card the person shared: only

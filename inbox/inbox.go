@@ -76,9 +76,6 @@ func New(s *store.Store, e *flows.Engine, clk clock.Clock, log *slog.Logger, not
 	return &Inbox{store: s, engine: e, clock: clk, log: log, notify: notify, busy: map[string]bool{}, maxWriters: writers}
 }
 
-// Outcome says what happened to an input (see bot.Outcome).
-type Outcome = bot.Outcome
-
 // Handle processes one input. It returns once what the input produced is
 // committed (or failed); a cancelled ctx returns at once with its error,
 // and the input may or may not be stored (a repeat is then a duplicate).
@@ -87,7 +84,7 @@ type Outcome = bot.Outcome
 // the conversation; "blocked" and "unblocked" only change whether the
 // channel reaches the person; "more please" sends the next waiting page,
 // or is an ordinary message when none waits.
-func (ib *Inbox) Handle(ctx context.Context, in bot.Input) (Outcome, error) {
+func (ib *Inbox) Handle(ctx context.Context, in bot.Input) (bot.Outcome, error) {
 	if in.ExternalID == "" {
 		// A channel without provider ids (the console): a random id of our
 		// own keeps each input's replies apart in the outbox.
@@ -97,7 +94,7 @@ func (ib *Inbox) Handle(ctx context.Context, in bot.Input) (Outcome, error) {
 		// A text from a number proves it works; the pages of a long message
 		// are dropped unless the person asks for them.
 		if err := ib.store.SMSHeardFrom(ctx, in.From.Phone, in.Kind != bot.KindMorePlease); err != nil {
-			return Outcome{}, fmt.Errorf("inbox: %s message: %w", in.Channel, err)
+			return bot.Outcome{}, fmt.Errorf("inbox: %s message: %w", in.Channel, err)
 		}
 	}
 	var card *flows.SharedContact
@@ -111,7 +108,7 @@ func (ib *Inbox) Handle(ctx context.Context, in bot.Input) (Outcome, error) {
 	case bot.KindSharedContact:
 		var err error
 		if card, err = ib.linkContact(ctx, in); err != nil {
-			return Outcome{}, fmt.Errorf("inbox: %s contact card: %w", in.Channel, err)
+			return bot.Outcome{}, fmt.Errorf("inbox: %s contact card: %w", in.Channel, err)
 		}
 	}
 	p := &pending{in: in, card: card, key: in.From.Key(), done: make(chan struct{})}
@@ -120,16 +117,16 @@ func (ib *Inbox) Handle(ctx context.Context, in bot.Input) (Outcome, error) {
 	case <-p.done:
 	case <-ctx.Done():
 		if ib.withdraw(p) {
-			return Outcome{}, fmt.Errorf("inbox: %s message: %w", in.Channel, ctx.Err())
+			return bot.Outcome{}, fmt.Errorf("inbox: %s message: %w", in.Channel, ctx.Err())
 		}
 		select {
 		case <-p.done: // already committed: report it as it is
 		default:
-			return Outcome{}, fmt.Errorf("inbox: %s message: not confirmed: %w", in.Channel, ctx.Err())
+			return bot.Outcome{}, fmt.Errorf("inbox: %s message: not confirmed: %w", in.Channel, ctx.Err())
 		}
 	}
 	if p.err != nil {
-		return Outcome{}, fmt.Errorf("inbox: %s message: %w", in.Channel, p.err)
+		return bot.Outcome{}, fmt.Errorf("inbox: %s message: %w", in.Channel, p.err)
 	}
 	return p.out, nil
 }
