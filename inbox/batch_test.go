@@ -19,6 +19,7 @@ import (
 	"github.com/tamkeen/tamkeen/inbox"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // handled is what one queued Handle call returned.
@@ -61,7 +62,7 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 func consoleInput(user, text string) bot.Input {
-	return bot.Input{Channel: bot.Console, From: store.Address{ConsoleUser: user}, Text: text}
+	return bot.Input{Channel: bot.Console, From: vocab.Address{ConsoleUser: user}, Text: text}
 }
 
 // payloads are the replies a console user was sent, oldest first.
@@ -71,7 +72,7 @@ func payloads(t *testing.T, w *world, user string) []string {
 	if err := w.dispatcher.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := w.store.ConversationMessages(ctx, bot.Console, store.Address{ConsoleUser: user}, 1000)
+	rows, err := w.store.ConversationMessages(ctx, bot.Console, vocab.Address{ConsoleUser: user}, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +127,7 @@ func TestRepeatedDeliveriesInABurstAreStoredOnce(t *testing.T) {
 		for copy := 0; copy < 3; copy++ {
 			for chat := int64(1); chat <= 20; chat++ {
 				ins = append(ins, bot.Input{Channel: bot.Telegram, ExternalID: fmt.Sprint(100 + chat),
-					From: store.Address{TelegramChatID: chat}, Text: "hello"})
+					From: vocab.Address{TelegramChatID: chat}, Text: "hello"})
 			}
 		}
 		res := queueTogether(t, w.inbox, ctx, ins)
@@ -254,7 +255,7 @@ func TestOneFailingMessageDoesNotFailItsBatchMates(t *testing.T) {
 func TestNoAnswerBeforeCommit(t *testing.T) {
 	storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
 		w := newWorld(t, s, clock.NewManual(t0))
-		in := bot.Input{Channel: bot.Telegram, ExternalID: "77", From: store.Address{TelegramChatID: 7}, Text: "hello"}
+		in := bot.Input{Channel: bot.Telegram, ExternalID: "77", From: vocab.Address{TelegramChatID: 7}, Text: "hello"}
 
 		// Given up while it waits for its batch: not stored at all.
 		queued, resume := w.inbox.Pause()

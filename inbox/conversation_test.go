@@ -17,6 +17,7 @@ import (
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/conversations")
@@ -56,7 +57,7 @@ func (w *world) say(t *testing.T, user, text string) {
 	t.Helper()
 	w.transcript.WriteString(user + "> " + text + "\n")
 	ctx := context.Background()
-	if _, err := w.inbox.Handle(ctx, bot.Input{Channel: bot.Console, From: store.Address{ConsoleUser: user}, Text: text}); err != nil {
+	if _, err := w.inbox.Handle(ctx, bot.Input{Channel: bot.Console, From: vocab.Address{ConsoleUser: user}, Text: text}); err != nil {
 		t.Fatalf("%s> %s: %v", user, text, err)
 	}
 	if err := w.dispatcher.Drain(ctx); err != nil {

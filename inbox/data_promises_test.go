@@ -8,6 +8,7 @@ import (
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // What the bot says after a "no" to the privacy notice is true of the
@@ -29,7 +30,7 @@ func TestDecliningConsentErasesWhatWasTypedBefore(t *testing.T) {
 		var c *store.Contact
 		err := s.InTx(ctx, func(tx *store.Tx) error {
 			var err error
-			c, _, err = tx.ContactByAddress(store.Address{ConsoleUser: "salma"}, "")
+			c, _, err = tx.ContactByAddress(vocab.Address{ConsoleUser: "salma"}, "")
 			return err
 		})
 		if err != nil {
@@ -77,7 +78,7 @@ func TestDeletingMyDataDoesWhatItSays(t *testing.T) {
 		}
 		var id int64
 		err := s.InTx(ctx, func(tx *store.Tx) error {
-			c, _, err := tx.ContactByAddress(store.Address{ConsoleUser: "dana"}, "")
+			c, _, err := tx.ContactByAddress(vocab.Address{ConsoleUser: "dana"}, "")
 			id = c.ID
 			return err
 		})

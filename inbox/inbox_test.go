@@ -10,13 +10,14 @@ import (
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 func TestARepeatedProviderMessageIsHandledOnce(t *testing.T) {
 	storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
 		w := newWorld(t, s, clock.NewManual(t0))
 		ctx := context.Background()
-		in := bot.Input{Channel: bot.Console, ExternalID: "update-42", From: store.Address{ConsoleUser: "r"}, Text: "hello"}
+		in := bot.Input{Channel: bot.Console, ExternalID: "update-42", From: vocab.Address{ConsoleUser: "r"}, Text: "hello"}
 		first, err := w.inbox.Handle(ctx, in)
 		if err != nil {
 			t.Fatal(err)
@@ -58,7 +59,7 @@ func TestTheLastPlacesGoToExactlyAsManyPeople(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := w.inbox.Handle(ctx, bot.Input{Channel: bot.Console, From: store.Address{ConsoleUser: u}, Text: "1"})
+				_, err := w.inbox.Handle(ctx, bot.Input{Channel: bot.Console, From: vocab.Address{ConsoleUser: u}, Text: "1"})
 				errs <- err
 			}()
 		}

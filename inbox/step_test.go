@@ -32,7 +32,7 @@ func TestSavedStepFollowsTheConversation(t *testing.T) {
 		w.say(t, "mona", "اكتشاف مهاراتك") // alone: the first question
 		var together []bot.Input
 		for _, u := range users[:2] {
-			together = append(together, bot.Input{Channel: bot.Console, From: store.Address{ConsoleUser: u}, Text: "اكتشاف مهاراتك", ExternalID: "skills-" + u})
+			together = append(together, bot.Input{Channel: bot.Console, From: vocab.Address{ConsoleUser: u}, Text: "اكتشاف مهاراتك", ExternalID: "skills-" + u})
 		}
 		for _, h := range queueTogether(t, w.inbox, ctx, together) {
 			if h.err != nil {
@@ -44,7 +44,7 @@ func TestSavedStepFollowsTheConversation(t *testing.T) {
 		ids := map[string]int64{}
 		err := s.InTx(ctx, func(tx *store.Tx) error {
 			for _, u := range users {
-				c, _, err := tx.ContactByAddress(store.Address{ConsoleUser: u}, "")
+				c, _, err := tx.ContactByAddress(vocab.Address{ConsoleUser: u}, "")
 				if err != nil {
 					return err
 				}

@@ -12,6 +12,7 @@ import (
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // person sets up one contact of a broadcast audience.
@@ -30,7 +31,7 @@ func addPerson(t testing.TB, s *store.Store, i int, p person) *store.Contact {
 	var c *store.Contact
 	err := s.InTx(context.Background(), func(tx *store.Tx) error {
 		var err error
-		c, _, err = tx.ContactByAddress(store.Address{ConsoleUser: "u" + strconv.Itoa(i)}, p.lang)
+		c, _, err = tx.ContactByAddress(vocab.Address{ConsoleUser: "u" + strconv.Itoa(i)}, p.lang)
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // fakeSender records sends. With a rate it behaves like a provider that
@@ -89,7 +90,7 @@ func contact(t testing.TB, s *store.Store, i int, lang string) *store.Contact {
 	var c *store.Contact
 	err := s.InTx(context.Background(), func(tx *store.Tx) error {
 		var err error
-		c, _, err = tx.ContactByAddress(store.Address{TelegramChatID: int64(1000 + i)}, lang)
+		c, _, err = tx.ContactByAddress(vocab.Address{TelegramChatID: int64(1000 + i)}, lang)
 		if err != nil {
 			return err
 		}

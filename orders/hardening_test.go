@@ -10,6 +10,7 @@ import (
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // Input PostgreSQL cannot store (NUL, a count past its 32-bit column) or that
@@ -100,7 +101,7 @@ func TestNoOrderNoticeToAnErasedNumber(t *testing.T) {
 		queued(t, s)
 		var erased int64
 		err := s.InTx(ctx, func(tx *store.Tx) error {
-			c, _, err := tx.ContactByAddress(store.Address{Phone: producer}, "")
+			c, _, err := tx.ContactByAddress(vocab.Address{Phone: producer}, "")
 			if err != nil {
 				return err
 			}
@@ -142,7 +143,7 @@ func TestNoOrderNoticeToAnErasedNumber(t *testing.T) {
 
 		// The person writes again (a new contact): notices resume.
 		if err := s.InTx(ctx, func(tx *store.Tx) error {
-			_, _, err := tx.ContactByAddress(store.Address{Phone: producer}, "ar")
+			_, _, err := tx.ContactByAddress(vocab.Address{Phone: producer}, "ar")
 			return err
 		}); err != nil {
 			t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/tamkeen/tamkeen/metrics"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 const secret = "test-secret"
@@ -185,7 +186,7 @@ func TestOrderEvents(t *testing.T) {
 				t.Errorf("events = %+v, want 3 with the last stale", evs)
 			}
 			err = s.InTx(ctx, func(tx *store.Tx) error { // what "my orders" shows
-				c, _, err := tx.ContactByAddress(store.Address{Phone: "+96891234567"}, "ar")
+				c, _, err := tx.ContactByAddress(vocab.Address{Phone: "+96891234567"}, "ar")
 				if err != nil {
 					return err
 				}
@@ -214,7 +215,7 @@ func TestOrderEvents(t *testing.T) {
 
 		t.Run("a producer on Telegram hears on Telegram in their language", func(t *testing.T) {
 			err := s.InTx(ctx, func(tx *store.Tx) error {
-				c, _, err := tx.ContactByAddress(store.Address{TelegramChatID: 5551}, "en")
+				c, _, err := tx.ContactByAddress(vocab.Address{TelegramChatID: 5551}, "en")
 				if err != nil {
 					return err
 				}
@@ -236,7 +237,7 @@ func TestOrderEvents(t *testing.T) {
 		t.Run("an opted-out producer is recorded, not sent", func(t *testing.T) {
 			var id int64
 			err := s.InTx(ctx, func(tx *store.Tx) error {
-				c, _, err := tx.ContactByAddress(store.Address{Phone: "+96893333333"}, "ar")
+				c, _, err := tx.ContactByAddress(vocab.Address{Phone: "+96893333333"}, "ar")
 				id = c.ID
 				return err
 			})

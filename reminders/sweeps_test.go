@@ -14,6 +14,7 @@ import (
 	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 var muscat = mustLoc("Asia/Muscat")
@@ -69,7 +70,7 @@ func newFixture(t testing.TB, s *store.Store, clk *clock.Manual) *fixture {
 }
 
 // person adds a consenting contact reachable at addr; edit may change it.
-func (f *fixture) person(addr store.Address, edit func(c *store.Contact)) *store.Contact {
+func (f *fixture) person(addr vocab.Address, edit func(c *store.Contact)) *store.Contact {
 	f.t.Helper()
 	var c *store.Contact
 	err := f.store.InTx(f.ctx, func(tx *store.Tx) error {
@@ -121,8 +122,8 @@ func (f *fixture) queued(prefix string) []store.OutboxMessage {
 	return rows
 }
 
-func tg(id int64) store.Address      { return store.Address{TelegramChatID: id} }
-func sms(phone string) store.Address { return store.Address{Phone: phone} }
+func tg(id int64) vocab.Address      { return vocab.Address{TelegramChatID: id} }
+func sms(phone string) vocab.Address { return vocab.Address{Phone: phone} }
 
 func TestRemindersGoToRegisteredSignupsOnceEach(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {

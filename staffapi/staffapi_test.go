@@ -19,6 +19,7 @@ import (
 	"github.com/tamkeen/tamkeen/staffapi"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 const token = "s3cret-token"
@@ -119,7 +120,7 @@ func addContact(t *testing.T, s *store.Store, phone string, chat int64, gov stri
 	var c *store.Contact
 	err := s.InTx(context.Background(), func(tx *store.Tx) error {
 		var err error
-		if c, _, err = tx.ContactByAddress(store.Address{Phone: phone}, "ar"); err != nil {
+		if c, _, err = tx.ContactByAddress(vocab.Address{Phone: phone}, "ar"); err != nil {
 			return err
 		}
 		c.TelegramChatID, c.Governorate, c.ConsentAt, c.Name = &chat, gov, &t0, "Name "+phone

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // Which channel reaches a person is decided in Go (PreferredChannel,
@@ -50,7 +51,7 @@ func TestChannelChoiceAgreesInGoAndSQL(t *testing.T) {
 			var c *store.Contact
 			err := s.InTx(ctx, func(tx *store.Tx) error {
 				var err error
-				if c, _, err = tx.ContactByAddress(store.Address{ConsoleUser: "setup-" + tc.name}, "ar"); err != nil {
+				if c, _, err = tx.ContactByAddress(vocab.Address{ConsoleUser: "setup-" + tc.name}, "ar"); err != nil {
 					return err
 				}
 				c.ConsoleUser, c.ConsentAt = nil, &at

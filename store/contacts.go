@@ -14,12 +14,8 @@ import (
 	"github.com/tamkeen/tamkeen/vocab"
 )
 
-// Address says who a contact is on one channel; exactly one field is set.
-// It is the shared vocab.Address, kept under this name for the store's callers.
-type Address = vocab.Address
-
 // addressWhere returns the condition that finds the contact at a.
-func addressWhere(a Address) (string, any, error) {
+func addressWhere(a vocab.Address) (string, any, error) {
 	switch {
 	case a.TelegramChatID != 0:
 		return "telegram_chat_id = ?", a.TelegramChatID, nil
@@ -37,7 +33,7 @@ func addressWhere(a Address) (string, any, error) {
 // lang) when there is none. created tells which happened. On PostgreSQL the
 // row stays locked until the transaction ends, so one contact's messages are
 // handled one at a time.
-func (tx *Tx) ContactByAddress(addr Address, lang string) (c *Contact, created bool, err error) {
+func (tx *Tx) ContactByAddress(addr vocab.Address, lang string) (c *Contact, created bool, err error) {
 	cond, arg, err := addressWhere(addr)
 	if err != nil {
 		return nil, false, err

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"github.com/tamkeen/tamkeen/vocab"
 	"testing"
 	"time"
 
@@ -21,7 +22,7 @@ func TestEraseLeavesNoAddressOrWordsBehind(t *testing.T) {
 	}
 	var id int64
 	err = s.InTx(ctx, func(tx *Tx) error {
-		c, _, err := tx.ContactByAddress(Address{Phone: "+96891234567"}, "ar")
+		c, _, err := tx.ContactByAddress(vocab.Address{Phone: "+96891234567"}, "ar")
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"fmt"
+	"github.com/tamkeen/tamkeen/vocab"
 	"maps"
 	"slices"
 	"strings"
@@ -17,16 +18,16 @@ import (
 func (c *Contact) addressKeys() []string {
 	var keys []string
 	if c.TelegramChatID != nil {
-		keys = append(keys, Address{TelegramChatID: *c.TelegramChatID}.Key())
+		keys = append(keys, vocab.Address{TelegramChatID: *c.TelegramChatID}.Key())
 	}
 	if c.Phone != nil {
-		keys = append(keys, Address{Phone: *c.Phone}.Key())
+		keys = append(keys, vocab.Address{Phone: *c.Phone}.Key())
 	}
 	if c.WebSession != nil {
-		keys = append(keys, Address{WebSession: *c.WebSession}.Key())
+		keys = append(keys, vocab.Address{WebSession: *c.WebSession}.Key())
 	}
 	if c.ConsoleUser != nil {
-		keys = append(keys, Address{ConsoleUser: *c.ConsoleUser}.Key())
+		keys = append(keys, vocab.Address{ConsoleUser: *c.ConsoleUser}.Key())
 	}
 	return keys
 }
@@ -35,7 +36,7 @@ func (c *Contact) addressKeys() []string {
 // exist yet (with the language of the same index in langs). The result is
 // keyed by Address.Key. On PostgreSQL the rows stay locked until the
 // transaction ends, as with ContactByAddress.
-func (tx *Tx) ContactsByAddresses(addrs []Address, langs []string) (map[string]*Contact, error) {
+func (tx *Tx) ContactsByAddresses(addrs []vocab.Address, langs []string) (map[string]*Contact, error) {
 	out := make(map[string]*Contact, len(addrs))
 	if err := tx.findContacts(addrs, out); err != nil {
 		return nil, err
@@ -76,7 +77,7 @@ func (tx *Tx) ContactsByAddresses(addrs []Address, langs []string) (map[string]*
 	if err := tx.createContacts(missing, out); err != nil {
 		return nil, err
 	}
-	var again []Address
+	var again []vocab.Address
 	for _, a := range addrs {
 		if out[a.Key()] == nil {
 			again = append(again, a)
@@ -126,7 +127,7 @@ func (tx *Tx) createContacts(list []*Contact, out map[string]*Contact) error {
 }
 
 // findContacts adds the contacts at addrs to out, keyed by address.
-func (tx *Tx) findContacts(addrs []Address, out map[string]*Contact) error {
+func (tx *Tx) findContacts(addrs []vocab.Address, out map[string]*Contact) error {
 	var chats []int64
 	var phones, sessions, users []string
 	for _, a := range addrs {

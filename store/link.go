@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"github.com/tamkeen/tamkeen/vocab"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -29,7 +30,7 @@ const (
 // over. lang is the language of a contact created for a new chat. The
 // returned contact is the one the chat belongs to afterwards.
 func (tx *Tx) LinkTelegramPhone(chatID int64, phone, lang string) (*Contact, LinkOutcome, error) {
-	tg, _, err := tx.ContactByAddress(Address{TelegramChatID: chatID}, lang)
+	tg, _, err := tx.ContactByAddress(vocab.Address{TelegramChatID: chatID}, lang)
 	if err != nil {
 		return nil, 0, err
 	}

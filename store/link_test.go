@@ -7,6 +7,7 @@ import (
 
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // Merging a Telegram chat into the SMS contact with the same number keeps
@@ -29,7 +30,7 @@ func TestLinkTelegramPhoneMerges(t *testing.T) {
 		const number, chat = "+96891112222", int64(5551)
 		var smsID, tgID int64
 		err := s.InTx(ctx, func(tx *store.Tx) error {
-			sms, _, err := tx.ContactByAddress(store.Address{Phone: number}, "ar")
+			sms, _, err := tx.ContactByAddress(vocab.Address{Phone: number}, "ar")
 			if err != nil {
 				return err
 			}
@@ -37,7 +38,7 @@ func TestLinkTelegramPhoneMerges(t *testing.T) {
 			if err := tx.SaveContact(sms); err != nil {
 				return err
 			}
-			tg, _, err := tx.ContactByAddress(store.Address{TelegramChatID: chat}, "")
+			tg, _, err := tx.ContactByAddress(vocab.Address{TelegramChatID: chat}, "")
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/tamkeen/tamkeen/vocab"
 	"slices"
 	"strconv"
 	"time"
@@ -234,7 +235,7 @@ func (tx *Tx) orderProducer(phone, lang string) (*Contact, bool, error) {
 		}
 		return c, false, nil
 	}
-	return tx.ContactByAddress(Address{Phone: phone}, lang)
+	return tx.ContactByAddress(vocab.Address{Phone: phone}, lang)
 }
 
 // orderForUpdate finds the producer's order, locked, or makes it from ev.

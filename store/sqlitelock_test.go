@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"github.com/tamkeen/tamkeen/vocab"
 	"sync"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ func TestConcurrentSQLiteWritersAllLand(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			errs <- s.InTx(ctx, func(tx *Tx) error {
-				c, _, err := tx.ContactByAddress(Address{ConsoleUser: fmt.Sprintf("w%d", i)}, "ar")
+				c, _, err := tx.ContactByAddress(vocab.Address{ConsoleUser: fmt.Sprintf("w%d", i)}, "ar")
 				if err != nil {
 					return err
 				}

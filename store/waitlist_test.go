@@ -9,6 +9,7 @@ import (
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // The waiting list is in the order people joined it: a person who signed up
@@ -29,7 +30,7 @@ func TestWaitingListOrderAndPlaces(t *testing.T) {
 			t.Helper()
 			clk.Advance(time.Minute)
 			err := s.InTx(ctx, func(tx *store.Tx) error {
-				c, _, err := tx.ContactByAddress(store.Address{ConsoleUser: who}, "en")
+				c, _, err := tx.ContactByAddress(vocab.Address{ConsoleUser: who}, "en")
 				if err != nil {
 					return err
 				}

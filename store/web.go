@@ -3,13 +3,14 @@ package store
 import (
 	"context"
 	"fmt"
+	"github.com/tamkeen/tamkeen/vocab"
 	"slices"
 )
 
 // ConversationMessages returns the last limit messages sent on channel to
 // the contact at addr (the web simulator's session, a console user), oldest
 // first. Pending and failed rows are left out: this is what the person saw.
-func (s *Store) ConversationMessages(ctx context.Context, channel string, addr Address, limit int) ([]OutboxMessage, error) {
+func (s *Store) ConversationMessages(ctx context.Context, channel string, addr vocab.Address, limit int) ([]OutboxMessage, error) {
 	cond, arg, err := addressWhere(addr)
 	if err != nil {
 		return nil, err

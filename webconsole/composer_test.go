@@ -11,6 +11,7 @@ import (
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/vocab"
 	"github.com/tamkeen/tamkeen/webconsole"
 )
 
@@ -30,14 +31,14 @@ func TestComposerPreviewAudienceAndCost(t *testing.T) {
 		tg := func(lang string) int64 {
 			chat++
 			c := chat
-			return contact(t, e.store, store.Address{TelegramChatID: c}, func(ct *store.Contact) { ct.Language, ct.ConsentAt = lang, &t0 })
+			return contact(t, e.store, vocab.Address{TelegramChatID: c}, func(ct *store.Contact) { ct.Language, ct.ConsentAt = lang, &t0 })
 		}
 		tg("ar")
 		tg("ar")
 		smsAr := phoneContact(t, e.store, "+96890000001", "muscat", "ar", true)
 		phoneContact(t, e.store, "+96890000002", "muscat", "en", true)
 		phoneContact(t, e.store, "+96890000003", "muscat", "ar", false) // no consent
-		contact(t, e.store, store.Address{Phone: "+96890000004"}, func(c *store.Contact) { c.ConsentAt, c.OptedOutAt = &t0, &t0 })
+		contact(t, e.store, vocab.Address{Phone: "+96890000004"}, func(c *store.Contact) { c.ConsentAt, c.OptedOutAt = &t0, &t0 })
 		e.login(t)
 
 		seventy := strings.Repeat("ب", 70)

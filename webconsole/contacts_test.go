@@ -8,16 +8,17 @@ import (
 	"testing"
 
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 func TestContactsSearchAndProfile(t *testing.T) {
 	each(t, token, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		e.login(t)
-		maryam := contact(t, e.store, store.Address{Phone: "+96891234567"}, func(c *store.Contact) {
+		maryam := contact(t, e.store, vocab.Address{Phone: "+96891234567"}, func(c *store.Contact) {
 			c.Name, c.Governorate, c.Language, c.ConsentAt = "مريم الهنائية", "dhofar", "ar", &t0
 		})
-		contact(t, e.store, store.Address{Phone: "+96892223333"}, func(c *store.Contact) {
+		contact(t, e.store, vocab.Address{Phone: "+96892223333"}, func(c *store.Contact) {
 			c.Name, c.Language, c.OptedOutAt = "Salma", "en", &t0
 		})
 		opps, _ := e.store.Opportunities(ctx)

@@ -22,6 +22,7 @@ import (
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/vocab"
 	"github.com/tamkeen/tamkeen/webconsole"
 )
 
@@ -155,7 +156,7 @@ func mustContain(t *testing.T, body string, want ...string) {
 }
 
 // contact adds a person as the inbox would have stored them.
-func contact(t *testing.T, s *store.Store, addr store.Address, fn func(c *store.Contact)) int64 {
+func contact(t *testing.T, s *store.Store, addr vocab.Address, fn func(c *store.Contact)) int64 {
 	t.Helper()
 	var id int64
 	err := s.InTx(context.Background(), func(tx *store.Tx) error {

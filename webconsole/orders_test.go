@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 func TestOrdersPage(t *testing.T) {
 	each(t, token, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		contact(t, e.store, store.Address{Phone: "+96890000001"}, func(c *store.Contact) { c.Name, c.ConsentAt = "فاطمة", &t0 })
+		contact(t, e.store, vocab.Address{Phone: "+96890000001"}, func(c *store.Contact) { c.Name, c.ConsentAt = "فاطمة", &t0 })
 		notice := func(*store.Contact, *store.Order) (string, error) { return `{"key":"order.status.placed"}`, nil }
 		for _, ev := range []store.OrderEventInput{
 			{EventID: "e1", OrderRef: "ORD-1", Phone: "+96890000001", Status: "placed", OccurredAt: t0, Items: 2, Total: "4.000", Currency: "OMR"},

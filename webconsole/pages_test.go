@@ -8,11 +8,12 @@ import (
 	"time"
 
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 func phoneContact(t *testing.T, s *store.Store, phone, gov, lang string, consent bool) int64 {
 	t.Helper()
-	return contact(t, s, store.Address{Phone: phone}, func(c *store.Contact) {
+	return contact(t, s, vocab.Address{Phone: phone}, func(c *store.Contact) {
 		c.Name, c.Governorate, c.Language = "Person "+phone, gov, lang
 		if consent {
 			now := t0
@@ -45,7 +46,7 @@ func TestDashboardMatchesTheData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		contact(t, s, store.Address{Phone: "+96890000002"}, func(x *store.Contact) { x.Track = "training" })
+		contact(t, s, vocab.Address{Phone: "+96890000002"}, func(x *store.Contact) { x.Track = "training" })
 		if err := s.MarkOptedOut(ctx, a); err != nil {
 			t.Fatal(err)
 		}

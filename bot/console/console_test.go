@@ -14,8 +14,8 @@ import (
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/internal/pipelinetest"
 	"github.com/tamkeen/tamkeen/notifier"
-	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // A scripted session greets first, answers each line before reading the
@@ -27,7 +27,7 @@ func TestRunAnswersEachLineInTurn(t *testing.T) {
 	var out bytes.Buffer
 	d := notifier.NewDispatcher(s, []bot.Sender{console.NewSender(&out, p.Renderer)}, clk, p.Log, nil, notifier.DispatcherConfig{})
 	prompts := 0
-	session := console.Session{From: store.Address{ConsoleUser: "tester"}, Language: "en", Prompt: func() error { prompts++; return nil }}
+	session := console.Session{From: vocab.Address{ConsoleUser: "tester"}, Language: "en", Prompt: func() error { prompts++; return nil }}
 	in := strings.NewReader("\n" + strings.Repeat("x", 10000) + "\n1")
 	if err := console.Run(context.Background(), session, in, p.Inbox, d); err != nil {
 		t.Fatal(err)
@@ -57,7 +57,7 @@ func TestRunReturnsWhenCancelledWhileWaiting(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- console.Run(ctx, console.Session{From: store.Address{ConsoleUser: "idle"}, Language: "en"}, stdin, p.Inbox, d)
+		done <- console.Run(ctx, console.Session{From: vocab.Address{ConsoleUser: "idle"}, Language: "en"}, stdin, p.Inbox, d)
 	}()
 	if _, err := io.WriteString(typing, "1\n"); err != nil { // one line answered, then silence
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // TestFirstTimeUserBySMS: what trips a new SMS user, in both languages, over
@@ -82,7 +83,7 @@ func fillForum(t *testing.T, w *world) {
 	err := w.store.InTx(ctx, func(tx *store.Tx) error {
 		var forum int64
 		for i, who := range []string{"+96891230101", "+96891230102"} {
-			c, _, err := tx.ContactByAddress(store.Address{Phone: who}, "ar")
+			c, _, err := tx.ContactByAddress(vocab.Address{Phone: who}, "ar")
 			if err != nil {
 				return err
 			}

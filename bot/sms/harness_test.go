@@ -21,6 +21,7 @@ import (
 	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // t0 is a Monday morning in Muscat.
@@ -135,7 +136,7 @@ func (w *world) contact(phone string) *store.Contact {
 	w.t.Helper()
 	var found *store.Contact
 	err := w.store.InTx(context.Background(), func(tx *store.Tx) error {
-		c, _, err := tx.ContactByAddress(store.Address{Phone: phone}, "")
+		c, _, err := tx.ContactByAddress(vocab.Address{Phone: phone}, "")
 		found = c
 		return err
 	})

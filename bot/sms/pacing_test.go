@@ -21,6 +21,7 @@ import (
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // A broadcast of two-segment texts (Arabic and English) at TWILIO_RATE segments a
@@ -44,7 +45,7 @@ func TestBroadcastAtTwiliosSegmentRateWithoutA429(t *testing.T) {
 	for i := range people {
 		lang := []string{"ar", "en"}[i%2]
 		err := s.InTx(ctx, func(tx *store.Tx) error {
-			c, _, err := tx.ContactByAddress(store.Address{Phone: fmt.Sprintf("+9689%07d", i)}, lang)
+			c, _, err := tx.ContactByAddress(vocab.Address{Phone: fmt.Sprintf("+9689%07d", i)}, lang)
 			if err != nil {
 				return err
 			}

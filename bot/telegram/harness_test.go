@@ -19,6 +19,7 @@ import (
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
@@ -112,7 +113,7 @@ func (w *world) contact(t *testing.T, chat int64) *store.Contact {
 	var c *store.Contact
 	err := w.store.InTx(context.Background(), func(tx *store.Tx) error {
 		var err error
-		c, _, err = tx.ContactByAddress(store.Address{TelegramChatID: chat}, "")
+		c, _, err = tx.ContactByAddress(vocab.Address{TelegramChatID: chat}, "")
 		return err
 	})
 	if err != nil {

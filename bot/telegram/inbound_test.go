@@ -8,6 +8,7 @@ import (
 
 	"github.com/tamkeen/tamkeen/bot/telegram/telegramtest"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // A person goes from /start to a confirmed sign-up by tapping only: the
@@ -153,7 +154,7 @@ func TestSharedNumberMergesWithSMSContact(t *testing.T) {
 		const number = "+96892223344"
 		var smsID, oppID int64
 		err := w.store.InTx(ctx, func(tx *store.Tx) error {
-			c, _, err := tx.ContactByAddress(store.Address{Phone: number}, "ar")
+			c, _, err := tx.ContactByAddress(vocab.Address{Phone: number}, "ar")
 			if err != nil {
 				return err
 			}

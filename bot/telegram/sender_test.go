@@ -17,6 +17,7 @@ import (
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 func units(s string) int { return len(utf16.Encode([]rune(s))) }
@@ -149,7 +150,7 @@ func TestNoSecond429InsideTheWindow(t *testing.T) {
 		var rows []*store.OutboxMessage
 		for i, chat := range []int64{8101, 8102, 8103} {
 			err := s.InTx(ctx, func(tx *store.Tx) error {
-				c, _, err := tx.ContactByAddress(store.Address{TelegramChatID: chat}, "en")
+				c, _, err := tx.ContactByAddress(vocab.Address{TelegramChatID: chat}, "en")
 				rows = append(rows, &store.OutboxMessage{ContactID: c.ID, Channel: bot.Telegram, Recipient: itoa(chat),
 					Priority: store.PriorityNotice, Body: "notice", DedupeKey: "n:" + itoa(int64(i))})
 				return err

@@ -13,6 +13,7 @@ import (
 	"github.com/tamkeen/tamkeen/bot/sms/twiliotest"
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // The real binary, SIGKILLed in the middle of a broadcast to 300 families
@@ -39,7 +40,7 @@ func TestServeSurvivesSIGKILLMidBroadcast(t *testing.T) {
 	consent := time.Now().Add(-time.Hour)
 	for i := range people {
 		err := s.InTx(ctx, func(tx *store.Tx) error {
-			c, _, err := tx.ContactByAddress(store.Address{Phone: fmt.Sprintf("+9689%07d", i)}, "ar")
+			c, _, err := tx.ContactByAddress(vocab.Address{Phone: fmt.Sprintf("+9689%07d", i)}, "ar")
 			if err != nil {
 				return err
 			}
