@@ -71,7 +71,7 @@ func (s questionStep) choose(t *turn, payload string) {
 		t.say(s.prompt(t))
 		return
 	}
-	result := score(t.e.content, t.res.State.Answers)
+	result := Score(t.e.content, t.res.State.Answers)
 	t.res.Assessment = &result
 	t.res.State.Answers = nil
 	// The person's own goal leads; the result names the other fit beside it.
@@ -106,10 +106,14 @@ func (s questionStep) back(t *turn) (string, map[string]string) {
 	return stepMenu, nil
 }
 
-// score adds up the answers into track scores, names the strengths found and
-// picks the track with the highest score (ties go to the track listed first).
-func score(c locales.Content, answers map[string]string) AssessmentResult {
-	r := AssessmentResult{Answers: map[string]string{}, Scores: map[string]int{}}
+// Score is what a finished skills check concludes from the answers: it adds
+// them up into track scores, names the strengths found (none is an empty
+// list, never nil) and picks the track with the highest score (ties go to
+// the track listed first). It is pure, so every combination can be tried.
+func Score(c locales.Content, answers map[string]string) AssessmentResult {
+	// Strengths is never nil: a person with none (the one the programs are
+	// for) has an empty list, and the result says every skill can be learned.
+	r := AssessmentResult{Answers: map[string]string{}, Scores: map[string]int{}, Strengths: []string{}}
 	seen := map[string]bool{}
 	for _, q := range c.Questions {
 		a, ok := answers[q.ID]

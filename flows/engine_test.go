@@ -274,7 +274,7 @@ func TestScorePicksTheStrongestTrack(t *testing.T) {
 	}
 	for _, track := range []string{"job", "training", "project"} {
 		answers["path"] = track
-		r := score(b.Content, answers)
+		r := Score(b.Content, answers)
 		if r.Scores[track] == 0 {
 			t.Fatalf("choosing path %q gave it no score: %v", track, r.Scores)
 		}
@@ -285,7 +285,7 @@ func TestScorePicksTheStrongestTrack(t *testing.T) {
 	answers["path"] = "project"
 	answers["craft"] = "sewing"
 	answers["selling"] = "online"
-	if r := score(b.Content, answers); r.Track != "project" {
+	if r := Score(b.Content, answers); r.Track != "project" {
 		t.Errorf("a seamstress selling online who wants her own project got %q (%v)", r.Track, r.Scores)
 	}
 }

@@ -108,8 +108,18 @@ func (tx *Tx) SaveState(contactID int64, st SavedState) error {
 	return nil
 }
 
-// AddAssessment stores a finished assessment.
+// AddAssessment stores a finished assessment. Its JSON columns are NOT NULL:
+// no answers, scores or strengths are stored as empty, never as null.
 func (tx *Tx) AddAssessment(a *Assessment) error {
+	if a.Answers == nil {
+		a.Answers = map[string]string{}
+	}
+	if a.Scores == nil {
+		a.Scores = map[string]int{}
+	}
+	if a.Strengths == nil {
+		a.Strengths = []string{}
+	}
 	if err := tx.db.Create(a).Error; err != nil {
 		return fmt.Errorf("store: add assessment: %w", err)
 	}

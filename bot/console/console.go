@@ -86,6 +86,10 @@ type Session struct {
 	From     vocab.Address
 	Language string       // a language to start in ("" asks)
 	Prompt   func() error // called before each line is read (prints "> " on a terminal); may be nil
+	// Failed is told of a line that could not be handled (nothing of it was
+	// saved) and says whether the chat goes on: nil keeps reading, so one
+	// bad turn does not end the conversation. Nil Failed ends Run with err.
+	Failed func(ctx context.Context, line string, err error) error
 }
 
 // Run reads lines until in ends or ctx is done, handling each and printing
@@ -118,7 +122,12 @@ func Run(ctx context.Context, s Session, in io.Reader, h bot.Handler, d Drainer)
 				if ctx.Err() != nil {
 					return nil // stopped in the middle of a turn: what was saved stays, the rest goes at the next start
 				}
-				return terr
+				if s.Failed == nil {
+					return terr
+				}
+				if err := s.Failed(ctx, line, terr); err != nil {
+					return err
+				}
 			}
 		}
 		if errors.Is(r.err, io.EOF) {

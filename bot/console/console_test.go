@@ -3,6 +3,7 @@ package console_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"sync"
@@ -98,4 +99,51 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// failingOn is a handler that cannot handle one line (a database fault, say)
+// and hands every other line to next.
+type failingOn struct {
+	text string
+	next bot.Handler
+}
+
+func (f failingOn) Handle(ctx context.Context, in bot.Input) (bot.Outcome, error) {
+	if in.Text == f.text {
+		return bot.Outcome{}, errors.New("store: add assessment: constraint failed")
+	}
+	return f.next.Handle(ctx, in)
+}
+
+// A line the service cannot handle does not end the chat: Failed is told
+// (serve and chat log it and say sorry), and the next line is answered.
+func TestRunGoesOnAfterALineThatFails(t *testing.T) {
+	clk := clock.NewManual(time.Date(2026, 11, 23, 6, 0, 0, 0, time.UTC))
+	s := storetest.SQLite(t, clk)
+	p := pipelinetest.New(t, s, clk)
+	var out bytes.Buffer
+	d := notifier.NewDispatcher(s, []bot.Sender{console.NewSender(&out, p.Renderer)}, clk, p.Log, nil, notifier.DispatcherConfig{})
+	var failed []string
+	session := console.Session{From: vocab.Address{ConsoleUser: "tester"}, Language: "en",
+		Failed: func(_ context.Context, line string, err error) error {
+			failed = append(failed, line)
+			out.WriteString("SORRY\n")
+			return nil
+		}}
+	if err := console.Run(context.Background(), session, strings.NewReader("boom\n1\n"), failingOn{"boom", p.Inbox}, d); err != nil {
+		t.Fatalf("one failed line ended the chat: %v", err)
+	}
+	if len(failed) != 1 || failed[0] != "boom" {
+		t.Fatalf("Failed told of %q, want the one line that failed", failed)
+	}
+	got := out.String()
+	if sorry, name := strings.Index(got, "SORRY"), strings.Index(got, "What is your name?"); sorry < 0 || name < sorry {
+		t.Fatalf("want the apology, then the answer to the next line:\n%s", got)
+	}
+	// Without Failed, the failure ends Run with its error, as before.
+	err := console.Run(context.Background(), console.Session{From: vocab.Address{ConsoleUser: "other"}, Language: "en"},
+		strings.NewReader("boom\n"), failingOn{"boom", p.Inbox}, d)
+	if err == nil {
+		t.Fatal("a failed line without Failed must end Run with its error")
+	}
 }

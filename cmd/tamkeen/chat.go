@@ -75,13 +75,20 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			a.log.Error("chat: waitlist promotion failed", "err", err)
 		}
 	}
-	return runConsole(ctx, a, s, stdin, stdout, promote)
+	failed := 0
+	err = runConsole(ctx, a, s, stdin, stdout, promote, func() { failed++ })
+	if err == nil && failed > 0 {
+		return fmt.Errorf("chat: %d of your lines could not be handled (the log above says why)", failed)
+	}
+	return err
 }
 
 // runConsole chats on the terminal with a dispatcher of its own that sends
 // only console messages. placesFreed runs after a turn cancelled a sign-up
-// (the waitlist promotion).
-func runConsole(ctx context.Context, a *app, s console.Session, stdin io.Reader, stdout io.Writer, placesFreed func()) error {
+// (the waitlist promotion). A line that cannot be handled is logged as an
+// error, the person is told to send it again, failed is called, and the
+// chat goes on.
+func runConsole(ctx context.Context, a *app, s console.Session, stdin io.Reader, stdout io.Writer, placesFreed, failed func()) error {
 	self := s.From.ConsoleUser
 	if s.From.Phone != "" {
 		self = s.From.Phone
@@ -91,6 +98,16 @@ func runConsole(ctx context.Context, a *app, s console.Session, stdin io.Reader,
 	ib := inbox.New(a.store, a.engine, a.clock, a.log, nil).Instrument(a.metrics).OnPlacesFreed(placesFreed)
 	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
 		s.Prompt = func() error { _, err := io.WriteString(stdout, "> "); return err }
+	}
+	s.Failed = func(ctx context.Context, line string, err error) error {
+		a.log.Error("chat: a line could not be handled; nothing of it was saved", "err", err)
+		failed()
+		sorry, terr := a.renderer.Text(s.Language, "error.not_saved", nil)
+		if terr != nil {
+			return fmt.Errorf("chat: %w (and its apology: %w)", err, terr)
+		}
+		_, werr := fmt.Fprintf(stdout, "%s\n\n", sorry)
+		return werr
 	}
 	return console.Run(ctx, s, stdin, ib, d)
 }

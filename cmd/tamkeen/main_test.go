@@ -233,6 +233,16 @@ func TestScriptedArabicChatReachesASignUpAndSurvivesARestart(t *testing.T) {
 	}
 }
 
+// The skills check as the least-skilled person answers it (the answers
+// that once crashed `tamkeen chat` at the store for ever): the chat ends
+// with her result, and that every skill can be learned.
+func TestChatSkillsCheckWithNoStrengthsEndsWithTheResult(t *testing.T) {
+	out := chatSession(t, t.TempDir(), "1", "1", "علياء", "1", "2", "1", "4", "6", "1", "4", "3", "3", "5", "4")
+	if !strings.Contains(out, "نتيجتك") || !strings.Contains(out, "كل مهارة يمكن تعلّمها") {
+		t.Fatalf("no result for the person with no strengths:\n%s", out)
+	}
+}
+
 // `tamkeen chat` runs no scheduler: a place given up must still go to the
 // first person waiting at once, not to whoever signs up next.
 func TestChatGivesAFreedPlaceToTheFirstPersonWaiting(t *testing.T) {

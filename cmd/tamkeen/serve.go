@@ -96,8 +96,12 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 			return err
 		}
 		w.addJob("console", func(ctx context.Context) error {
-			err := runConsole(ctx, a, s, stdin, stdout, w.placesFreed)
-			log.Info("console closed; still serving (Ctrl-C to stop)")
+			err := runConsole(ctx, a, s, stdin, stdout, w.placesFreed, func() {})
+			if err != nil {
+				log.Error("console closed by an error; still serving (Ctrl-C to stop)", "err", err)
+			} else {
+				log.Info("console closed; still serving (Ctrl-C to stop)")
+			}
 			<-ctx.Done()
 			return err
 		})
