@@ -106,10 +106,12 @@ func TestPagingStops(t *testing.T) {
 
 func TestContactSearch(t *testing.T) {
 	eachEnv(t, func(t *testing.T, e env) {
-		for _, c := range []struct {
+		for i, c := range []struct {
 			phone, name string
-		}{{"+96891234567", "مريم الهنائية"}, {"+96892223333", "Salma Al-Busaidi"}, {"+96899998888", "100%_sure"}} {
-			ct := addContact(t, e.store, c.phone, int64(len(c.name)), "muscat")
+		}{{"+96891234567", "مريم الهنائية"}, {"+96892223333", "Salma Al-Busaidi"}, {"+96899998888", "100%_sure"},
+			{"+96893000001", "أحمد البلوشي"}, {"+96893000002", "إيمان الحارثية"}, {"+96893000003", "آمنة الكندية"},
+			{"+96893000004", "عائشة المعمرية"}, {"+96893000005", "احمد الراشدي"}} {
+			ct := addContact(t, e.store, c.phone, int64(100+i), "muscat")
 			ct.Name = c.name
 			if err := e.store.InTx(context.Background(), func(tx *store.Tx) error { return tx.SaveContact(ct) }); err != nil {
 				t.Fatal(err)
@@ -126,8 +128,17 @@ func TestContactSearch(t *testing.T) {
 			{"+968 9222 3333", "[2]"}, // international form
 			{"0096892223333", "[2]"},
 			{"4567", "[1]"}, // part of a number
-			{"%", "[3]"},    // typed wildcards are literal
-			{"_", "[3]"},
+			{"100%", "[3]"}, // typed wildcards are literal: they match themselves
+			{"100%_", "[3]"},
+			{"%", "[]"}, // and nothing else, never everyone
+			{"_", "[]"},
+			{"100_", "[]"},
+			{"busaidi", "[2]"}, // a word after a hyphen
+			{"احمد", "[4 8]"},  // every Ahmad, however his alef is written
+			{"ايمان", "[5]"},
+			{"امنة", "[6]"},
+			{"عائشه", "[7]"},
+			{"بلوشي", "[4]"}, // a family name without its article
 			{"nobody", "[]"},
 		} {
 			p := e.list(t, "/api/v1/contacts?q="+urlQuery(tt.q))
