@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // ErrNotRegistered is returned when attendance is marked on a sign-up that
@@ -71,25 +72,44 @@ func (s *Store) ArchivedOpportunities(ctx context.Context) (map[int64]bool, erro
 	return out, nil
 }
 
-// CancelSignupByStaff cancels one sign-up of an opportunity. freed reports
-// whether it held a place (so the first person waiting may get it).
-func (s *Store) CancelSignupByStaff(ctx context.Context, opportunityID, signupID int64) (freed bool, err error) {
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var su Signup
-		if err := tx.Where("id = ? AND opportunity_id = ?", signupID, opportunityID).First(&su).Error; err != nil {
-			return notFound(err)
-		}
-		if su.Status == SignupCancelled {
-			return nil
-		}
-		freed = su.Status == SignupRegistered
-		return tx.Model(&Signup{}).Where("id = ?", signupID).
-			Updates(map[string]any{"status": SignupCancelled, "updated_at": s.now()}).Error
-	})
-	if err != nil {
-		return false, fmt.Errorf("store: cancel sign-up %d: %w", signupID, err)
+// StaffCancellation is what staff cancelling a sign-up changed: what the
+// sign-up was before (registered or waitlisted; "" when it was cancelled
+// already, and nothing changed), whose it was and for what.
+type StaffCancellation struct {
+	SignupID    int64
+	Was         string
+	Contact     Contact
+	Opportunity Opportunity
+}
+
+// Freed reports whether the sign-up held a place (so the first person
+// waiting may get it).
+func (c StaffCancellation) Freed() bool { return c.Was == SignupRegistered }
+
+// CancelSignupByStaff cancels one sign-up of an opportunity, in the
+// transaction the caller also queues the person's notice in.
+func (tx *Tx) CancelSignupByStaff(opportunityID, signupID int64) (StaffCancellation, error) {
+	var su Signup
+	if err := tx.db.Clauses(clause.Locking{Strength: "UPDATE"}).
+		Where("id = ? AND opportunity_id = ?", signupID, opportunityID).First(&su).Error; err != nil {
+		return StaffCancellation{}, fmt.Errorf("store: cancel sign-up %d: %w", signupID, notFound(err))
 	}
-	return freed, nil
+	out := StaffCancellation{SignupID: su.ID}
+	if su.Status == SignupCancelled {
+		return out, nil
+	}
+	if err := tx.db.Model(&Signup{}).Where("id = ?", signupID).
+		Updates(map[string]any{"status": SignupCancelled, "updated_at": tx.store.now()}).Error; err != nil {
+		return StaffCancellation{}, fmt.Errorf("store: cancel sign-up %d: %w", signupID, err)
+	}
+	if err := tx.db.First(&out.Contact, su.ContactID).Error; err != nil {
+		return StaffCancellation{}, fmt.Errorf("store: contact %d: %w", su.ContactID, err)
+	}
+	if err := tx.db.First(&out.Opportunity, opportunityID).Error; err != nil {
+		return StaffCancellation{}, fmt.Errorf("store: opportunity %d: %w", opportunityID, err)
+	}
+	out.Was = su.Status
+	return out, nil
 }
 
 // SetAttended marks (or unmarks) that a registered person came.

@@ -42,6 +42,11 @@ type Config struct {
 	Channels    []string
 	SMSPrice    float64 // TAMKEEN_SMS_SEGMENT_PRICE: one SMS segment's price (0: no estimate)
 	SMSCurrency string
+	// QuietUntil is when a notice queued at t may go (TAMKEEN_QUIET_HOURS;
+	// nil: at once), and Notify wakes the dispatcher after one was queued
+	// (nil: it finds it at its next look).
+	QuietUntil func(t time.Time) time.Time
+	Notify     func()
 }
 
 // Console serves the staff pages.
