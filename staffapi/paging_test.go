@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/httpapi"
@@ -197,24 +199,65 @@ func TestAPIBroadcastOnUnconfiguredChannels(t *testing.T) {
 	}
 }
 
+// Attendance is marked through the API from the opportunity's start on:
+// before it the answer is 409 saying when it starts, and nothing is stored.
 func TestSignupsShowAttendance(t *testing.T) {
-	e := newEnv(t, token)
-	ctx := context.Background()
-	c := addContact(t, e.store, "+96891234567", 7, "muscat")
-	o := &store.Opportunity{Kind: "training", Title: map[string]string{"ar": "دورة"}, Description: map[string]string{}, StartsAt: t0.AddDate(0, 0, 3)}
-	if err := e.store.CreateOpportunity(ctx, o); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.store.InTx(ctx, func(tx *store.Tx) error { return tx.SetSignup(c.ID, o.ID, store.SignupRegistered) }); err != nil {
-		t.Fatal(err)
-	}
-	if p := e.list(t, "/api/v1/signups"); len(p.Items) != 1 || p.Items[0]["attended_at"] != nil {
-		t.Fatalf("before attendance: %+v", p.Items)
-	}
-	if err := e.store.SetAttended(ctx, o.ID, 1, true); err != nil {
-		t.Fatal(err)
-	}
-	if p := e.list(t, "/api/v1/signups"); p.Items[0]["attended_at"] != "2026-11-23T10:00:00Z" {
-		t.Fatalf("after attendance: %+v", p.Items)
-	}
+	eachEnv(t, func(t *testing.T, e env) {
+		ctx := context.Background()
+		c := addContact(t, e.store, "+96891234567", 7, "muscat")
+		w := addContact(t, e.store, "+96891234568", 8, "muscat")
+		starts := t0.AddDate(0, 0, 13)
+		o := &store.Opportunity{Kind: "training", Title: map[string]string{"ar": "دورة"}, Description: map[string]string{}, StartsAt: starts}
+		if err := e.store.CreateOpportunity(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.store.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.SetSignup(c.ID, o.ID, store.SignupRegistered); err != nil {
+				return err
+			}
+			return tx.SetSignup(w.ID, o.ID, store.SignupWaitlisted)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if p := e.list(t, "/api/v1/signups"); len(p.Items) != 2 || p.Items[0]["attended_at"] != nil {
+			t.Fatalf("before attendance: %+v", p.Items)
+		}
+		mark := func(id int, body string) (int, string) {
+			return e.do(t, "POST", "/api/v1/signups/"+strconv.Itoa(id)+"/attendance", token, body)
+		}
+		// 13 days before the course: refused, saying when it starts (in TAMKEEN_TIMEZONE).
+		if code, body := mark(1, `{"attended": true}`); code != 409 || !strings.Contains(body, "2026-12-06T14:00:00+04:00") {
+			t.Fatalf("attendance 13 days early: %d %s", code, body)
+		}
+		e.clk.Set(starts.Add(-time.Second))
+		if code, body := mark(1, `{"attended": true}`); code != 409 {
+			t.Fatalf("attendance a second early: %d %s", code, body)
+		}
+		if p := e.list(t, "/api/v1/signups"); p.Items[0]["attended_at"] != nil {
+			t.Fatalf("a refused mark was stored: %+v", p.Items[0])
+		}
+		for _, tc := range []struct {
+			id         int
+			body, want string
+			code       int
+		}{
+			{2, `{"attended": true}`, "only a registered sign-up", 409},
+			{9, `{"attended": true}`, "not found", 404},
+			{1, `{}`, "attended: required", 400},
+		} {
+			if code, body := mark(tc.id, tc.body); code != tc.code || !strings.Contains(body, tc.want) {
+				t.Errorf("mark %d %s: %d %s, want %d %q", tc.id, tc.body, code, body, tc.code, tc.want)
+			}
+		}
+		e.clk.Set(starts)
+		if code, body := mark(1, `{"attended": true}`); code != 200 || !strings.Contains(body, `"attended_at":"2026-12-06T10:00:00Z"`) {
+			t.Fatalf("attendance at the start: %d %s", code, body)
+		}
+		if p := e.list(t, "/api/v1/signups"); p.Items[0]["attended_at"] != "2026-12-06T10:00:00Z" {
+			t.Fatalf("after attendance: %+v", p.Items)
+		}
+		if code, body := mark(1, `{"attended": false}`); code != 200 || !strings.Contains(body, `"attended_at":null`) {
+			t.Fatalf("unmark: %d %s", code, body)
+		}
+	})
 }

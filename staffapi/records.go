@@ -2,6 +2,8 @@ package staffapi
 
 import (
 	"cmp"
+	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -88,6 +90,11 @@ type signupOut struct {
 	UpdatedAt      time.Time         `json:"updated_at"`
 }
 
+func signupJSON(s store.SignupRow) signupOut {
+	return signupOut{ID: s.ID, ContactID: s.ContactID, Name: s.Name, Phone: s.Phone, TelegramChatID: s.TelegramChatID,
+		OpportunityID: s.OpportunityID, Opportunity: s.Opportunity, Status: s.Status, AttendedAt: s.AttendedAt, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+}
+
 func (a *API) listSignups(w http.ResponseWriter, r *http.Request) error {
 	after, limit, err := page(r)
 	if err != nil {
@@ -113,10 +120,46 @@ func (a *API) listSignups(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]signupOut, len(list))
 	for i, s := range list {
-		out[i] = signupOut{ID: s.ID, ContactID: s.ContactID, Name: s.Name, Phone: s.Phone, TelegramChatID: s.TelegramChatID,
-			OpportunityID: s.OpportunityID, Opportunity: s.Opportunity, Status: s.Status, AttendedAt: s.AttendedAt, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+		out[i] = signupJSON(s)
 	}
 	return table(w, r, out, limit, "next_after", func(s signupOut) int64 { return s.ID }, nil, nil)
+}
+
+// setAttendance marks ({"attended": true}) or unmarks that a registered
+// person came; before the opportunity starts it is refused (409).
+func (a *API) setAttendance(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Attended *bool `json:"attended"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.Attended == nil {
+		return badRequest("attended: required: true or false")
+	}
+	var notStarted *store.NotStartedError
+	switch err := a.store.SetAttended(r.Context(), 0, id, *in.Attended); {
+	case errors.As(err, &notStarted):
+		return &apiError{http.StatusConflict, fmt.Sprintf("attended: the opportunity starts %s; attendance can be marked from then on",
+			notStarted.StartsAt.In(a.location()).Format(time.RFC3339))}
+	case errors.Is(err, store.ErrNotRegistered):
+		return &apiError{http.StatusConflict, "attended: only a registered sign-up can be marked (this one is waitlisted or cancelled)"}
+	case err != nil:
+		return err
+	}
+	list, err := a.store.ListSignups(r.Context(), store.SignupFilter{After: id - 1, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(list) != 1 || list[0].ID != id {
+		return store.ErrNotFound
+	}
+	httpapi.WriteJSON(w, http.StatusOK, signupJSON(list[0]))
+	return nil
 }
 
 type opportunityIO struct {

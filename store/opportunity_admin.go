@@ -112,11 +112,17 @@ func (tx *Tx) CancelSignupByStaff(opportunityID, signupID int64) (StaffCancellat
 	return out, nil
 }
 
-// SetAttended marks (or unmarks) that a registered person came.
+// SetAttended marks (or unmarks) that a registered person came. Attendance
+// is marked from the opportunity's start on: before it, ErrNotStarted.
+// opportunityID 0 takes the sign-up's own opportunity, whichever it is.
 func (s *Store) SetAttended(ctx context.Context, opportunityID, signupID int64, attended bool) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var su Signup
-		if err := tx.Where("id = ? AND opportunity_id = ?", signupID, opportunityID).First(&su).Error; err != nil {
+		q := tx.Where("id = ?", signupID)
+		if opportunityID != 0 {
+			q = q.Where("opportunity_id = ?", opportunityID)
+		}
+		if err := q.First(&su).Error; err != nil {
 			return notFound(err)
 		}
 		if su.Status != SignupRegistered {
@@ -125,6 +131,13 @@ func (s *Store) SetAttended(ctx context.Context, opportunityID, signupID int64, 
 		var at *time.Time
 		if attended {
 			now := s.now()
+			var o Opportunity
+			if err := tx.Select("id", "starts_at").First(&o, su.OpportunityID).Error; err != nil {
+				return err
+			}
+			if now.Before(o.StartsAt) {
+				return &NotStartedError{StartsAt: o.StartsAt}
+			}
 			at = &now
 		}
 		return tx.Table("signups").Where("id = ?", signupID).Update("attended_at", at).Error
@@ -134,3 +147,16 @@ func (s *Store) SetAttended(ctx context.Context, opportunityID, signupID int64, 
 	}
 	return nil
 }
+
+// ErrNotStarted is returned when attendance is marked before the opportunity starts.
+var ErrNotStarted = errors.New("store: the opportunity has not started")
+
+// NotStartedError says when the opportunity starts; it is ErrNotStarted.
+type NotStartedError struct{ StartsAt time.Time }
+
+func (e *NotStartedError) Error() string {
+	return ErrNotStarted.Error() + " (it starts " + e.StartsAt.UTC().Format(time.RFC3339) + ")"
+}
+
+// Is makes errors.Is(err, ErrNotStarted) true.
+func (e *NotStartedError) Is(target error) bool { return target == ErrNotStarted }

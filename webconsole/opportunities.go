@@ -48,6 +48,7 @@ func (c *Console) formPage(w http.ResponseWriter, rq *request, code int, f oppor
 		if o, err := c.store.Opportunity(rq.Context(), f.ID); err == nil {
 			now := c.clock.Now()
 			data["Closed"] = o.SignupDeadline != nil && !o.SignupDeadline.After(now) || !o.StartsAt.After(now)
+			data["Started"] = !o.StartsAt.After(now) // attendance is marked from then on
 		}
 		if archived, err := c.store.ArchivedOpportunities(rq.Context()); err == nil {
 			data["Archived"] = archived[f.ID]

@@ -131,6 +131,9 @@ func (c *Console) markAttended(w http.ResponseWriter, rq *request) error {
 	if errors.Is(err, store.ErrNotRegistered) {
 		return &pageError{http.StatusConflict, "console.error.not_registered"}
 	}
+	if errors.Is(err, store.ErrNotStarted) {
+		return &pageError{http.StatusConflict, "console.error.not_started"}
+	}
 	if err != nil {
 		return err
 	}

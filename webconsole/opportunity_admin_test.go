@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tamkeen/tamkeen/store"
 )
@@ -36,11 +37,7 @@ func TestManageOpportunityAndSignups(t *testing.T) {
 		path := "/console/opportunities/" + strconv.FormatInt(o.ID, 10)
 		e.login(t)
 
-		// Attendance: only a registration can be marked.
-		if r := e.post(t, path+"/signups/"+regID+"/attended", e.form(t, "attended", "1")); r.code != http.StatusSeeOther {
-			t.Fatalf("mark attended %s: %d %s", path+"/signups/"+regID+"/attended", r.code, r.body)
-		}
-		mustContain(t, e.get(t, path).body, `<td>حضر</td>`)
+		// Attendance: only a registration can be marked (and only from the start: TestAttendanceFromTheStartOn).
 		if r := e.post(t, path+"/signups/"+waitID+"/attended", e.form(t, "attended", "1")); r.code != http.StatusConflict {
 			t.Fatalf("mark a waiting person attended: %d", r.code)
 		}
@@ -97,5 +94,56 @@ func TestManageOpportunityAndSignups(t *testing.T) {
 		if log[0].Action != "opportunity_archive" || log[2].Action != "opportunity_close" {
 			t.Fatalf("audit: %+v", log)
 		}
+	})
+}
+
+// Attendance is marked from the opportunity's start on: 13 days before, the
+// page offers no button and says when it can be marked, and a mark sent
+// anyway is refused with a clear message and stores nothing.
+func TestAttendanceFromTheStartOn(t *testing.T) {
+	each(t, token, func(t *testing.T, e *env) {
+		e.clk.Set(t0) // the clock is shared by both databases' runs
+		ctx := context.Background()
+		who := phoneContact(t, e.store, "+96890000001", "muscat", "ar", true)
+		starts := t0.AddDate(0, 0, 13)
+		o := &store.Opportunity{Kind: "training", Title: map[string]string{"ar": "دورة تصوير"}, Description: map[string]string{}, StartsAt: starts}
+		if err := e.store.CreateOpportunity(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.store.InTx(ctx, func(tx *store.Tx) error { return tx.SetSignup(who, o.ID, store.SignupRegistered) }); err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := e.store.ListSignups(ctx, store.SignupFilter{OpportunityID: o.ID, Limit: 10})
+		path := "/console/opportunities/" + strconv.FormatInt(o.ID, 10)
+		mark := path + "/signups/" + strconv.FormatInt(rows[0].ID, 10) + "/attended"
+		e.login(t)
+
+		page := e.get(t, path).body
+		mustContain(t, page, "يُسجَّل الحضور ابتداءً من موعد بدء الفرصة")
+		if strings.Contains(page, `action="`+mark+`"`) {
+			t.Fatal("the page offers to mark attendance 13 days before the start")
+		}
+		for _, at := range []time.Time{t0, starts.Add(-time.Minute)} {
+			e.clk.Set(at)
+			e.login(t) // a session lasts 12 hours
+			r := e.post(t, mark, e.form(t, "attended", "1"))
+			if r.code != http.StatusConflict {
+				t.Fatalf("mark attended at %v, before the start %v: %d", at, starts, r.code)
+			}
+			mustContain(t, r.body, "لم تبدأ هذه الفرصة بعد")
+		}
+		if rows, _ := e.store.ListSignups(ctx, store.SignupFilter{OpportunityID: o.ID, Limit: 10}); rows[0].AttendedAt != nil {
+			t.Fatal("a refused mark was stored")
+		}
+
+		e.clk.Set(starts)
+		e.login(t)
+		if page := e.get(t, path).body; !strings.Contains(page, `action="`+mark+`"`) || strings.Contains(page, "يُسجَّل الحضور ابتداءً") {
+			t.Fatal("at the start the page does not offer to mark attendance")
+		}
+		if r := e.post(t, mark, e.form(t, "attended", "1")); r.code != http.StatusSeeOther {
+			t.Fatalf("mark attended at the start: %d %s", r.code, r.body)
+		}
+		mustContain(t, e.get(t, path).body, `<td>حضر</td>`)
 	})
 }
