@@ -261,3 +261,49 @@ func TestSignupsShowAttendance(t *testing.T) {
 		}
 	})
 }
+
+// Sign-ups carry each waiting person's place on the list, and
+// opportunities whether people can sign up now.
+func TestWaitingPlacesAndOpenSignups(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e env) {
+		ctx := context.Background()
+		deadline := t0.Add(time.Hour)
+		open := &store.Opportunity{Kind: "training", Title: map[string]string{"ar": "دورة"}, Description: map[string]string{},
+			StartsAt: t0.AddDate(0, 0, 3), Capacity: 1}
+		closing := &store.Opportunity{Kind: "event", Title: map[string]string{"ar": "ملتقى"}, Description: map[string]string{},
+			StartsAt: t0.AddDate(0, 0, 3), SignupDeadline: &deadline}
+		for _, o := range []*store.Opportunity{open, closing} {
+			if err := e.store.CreateOpportunity(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, status := range []string{store.SignupRegistered, store.SignupWaitlisted, store.SignupWaitlisted, store.SignupWaitlisted} {
+			c := addContact(t, e.store, "+9689123456"+strconv.Itoa(i), int64(10+i), "muscat")
+			if err := e.store.InTx(ctx, func(tx *store.Tx) error { return tx.SetSignup(c.ID, open.ID, status) }); err != nil {
+				t.Fatal(err)
+			}
+			e.clk.Advance(time.Minute)
+		}
+		var places []any
+		for _, it := range e.list(t, "/api/v1/signups?opportunity_id="+strconv.FormatInt(open.ID, 10)).Items {
+			places = append(places, it["waitlist_position"])
+		}
+		if got := fmt.Sprint(places); got != "[<nil> 1 2 3]" {
+			t.Errorf("waiting places %s, want [<nil> 1 2 3]", got)
+		}
+		openNow := func() string {
+			var out []any
+			for _, it := range e.list(t, "/api/v1/opportunities").Items {
+				out = append(out, it["signups_open"])
+			}
+			return fmt.Sprint(out)
+		}
+		if got := openNow(); got != "[true true]" {
+			t.Errorf("signups_open %s before the deadline, want [true true]", got)
+		}
+		e.clk.Set(deadline)
+		if got := openNow(); got != "[true false]" {
+			t.Errorf("signups_open %s at the deadline, want [true false]", got)
+		}
+	})
+}

@@ -88,11 +88,13 @@ type signupOut struct {
 	AttendedAt     *time.Time        `json:"attended_at"`
 	CreatedAt      time.Time         `json:"created_at"`
 	UpdatedAt      time.Time         `json:"updated_at"`
+	Position       int               `json:"waitlist_position,omitempty"` // 1 is next; only while waitlisted
 }
 
 func signupJSON(s store.SignupRow) signupOut {
 	return signupOut{ID: s.ID, ContactID: s.ContactID, Name: s.Name, Phone: s.Phone, TelegramChatID: s.TelegramChatID,
-		OpportunityID: s.OpportunityID, Opportunity: s.Opportunity, Status: s.Status, AttendedAt: s.AttendedAt, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+		OpportunityID: s.OpportunityID, Opportunity: s.Opportunity, Status: s.Status, AttendedAt: s.AttendedAt, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
+		Position: s.Position}
 }
 
 func (a *API) listSignups(w http.ResponseWriter, r *http.Request) error {
@@ -174,14 +176,17 @@ type opportunityIO struct {
 	SignupDeadline string            `json:"signup_deadline,omitempty"`
 	Capacity       int               `json:"capacity"`
 	Registered     int               `json:"registered"`
+	Waitlisted     int               `json:"waitlisted"`
+	SignupsOpen    bool              `json:"signups_open"` // people can sign up now (read only)
 	Demo           bool              `json:"demo"`
 }
 
-func opportunityOut(o store.OpportunityView) opportunityIO {
+func opportunityOut(o store.OpportunityView, now time.Time) opportunityIO {
 	out := opportunityIO{
 		ID: o.ID, Key: o.Key, Kind: o.Kind, Track: o.Track, Governorate: o.Governorate, Title: o.Title,
 		Description: o.Description, StartsAt: o.StartsAt.Format(time.RFC3339), Capacity: o.Capacity,
-		Registered: o.Registered, Demo: o.Demo,
+		Registered: o.Registered, Waitlisted: o.Waitlisted, Demo: o.Demo,
+		SignupsOpen: o.SignupDeadline == nil && o.StartsAt.After(now) || o.SignupDeadline != nil && o.SignupDeadline.After(now),
 	}
 	if o.SignupDeadline != nil {
 		out.SignupDeadline = o.SignupDeadline.Format(time.RFC3339)
@@ -203,14 +208,15 @@ func (a *API) listOpportunities(w http.ResponseWriter, r *http.Request) error {
 	out := make([]opportunityIO, 0, min(len(list), limit+1))
 	for _, o := range list {
 		if o.ID > after && len(out) <= limit {
-			out = append(out, opportunityOut(o))
+			out = append(out, opportunityOut(o, a.clock.Now()))
 		}
 	}
 	return table(w, r, out, limit, "next_after", func(o opportunityIO) int64 { return o.ID },
-		[]string{"id", "kind", "track", "governorate", "title_ar", "title_en", "starts_at", "signup_deadline", "capacity", "registered"},
+		[]string{"id", "kind", "track", "governorate", "title_ar", "title_en", "starts_at", "signup_deadline", "capacity", "registered",
+			"waitlisted", "signups_open"},
 		func(o opportunityIO) []string {
 			return []string{itoa(o.ID), o.Kind, o.Track, o.Governorate, o.Title["ar"], o.Title["en"], o.StartsAt,
-				o.SignupDeadline, itoa(o.Capacity), itoa(o.Registered)}
+				o.SignupDeadline, itoa(o.Capacity), itoa(o.Registered), itoa(o.Waitlisted), strconv.FormatBool(o.SignupsOpen)}
 		})
 }
 
@@ -259,7 +265,7 @@ func (a *API) createOpportunity(w http.ResponseWriter, r *http.Request) error {
 	if err := a.store.CreateOpportunity(r.Context(), o); err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusCreated, opportunityOut(store.OpportunityView{Opportunity: *o}))
+	httpapi.WriteJSON(w, http.StatusCreated, opportunityOut(store.OpportunityView{Opportunity: *o}, a.clock.Now()))
 	return nil
 }
 
@@ -280,7 +286,7 @@ func (a *API) updateOpportunity(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusOK, opportunityOut(*v))
+	httpapi.WriteJSON(w, http.StatusOK, opportunityOut(*v, a.clock.Now()))
 	return nil
 }
 

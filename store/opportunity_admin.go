@@ -35,6 +35,46 @@ func (s *Store) CloseOpportunity(ctx context.Context, id int64) error {
 	return nil
 }
 
+// Why an opportunity's sign-ups cannot open again.
+var (
+	ErrStarted  = errors.New("store: the opportunity has started")
+	ErrArchived = errors.New("store: the opportunity is archived")
+)
+
+// ReopenOpportunity opens sign-ups again after they were closed: the
+// deadline goes, so they stay open until the start (staff may set a new one
+// by editing). One that has started (ErrStarted) or is archived (ErrArchived)
+// stays closed; one already open is left as it is.
+func (s *Store) ReopenOpportunity(ctx context.Context, id int64) error {
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var o struct {
+			StartsAt       time.Time
+			SignupDeadline *time.Time
+			ArchivedAt     *time.Time
+		}
+		res := tx.Table("opportunities").Select("starts_at", "signup_deadline", "archived_at").Where("id = ?", id).Limit(1).Scan(&o)
+		switch {
+		case res.Error != nil:
+			return res.Error
+		case res.RowsAffected == 0:
+			return ErrNotFound
+		case o.ArchivedAt != nil:
+			return ErrArchived
+		case !o.StartsAt.After(now):
+			return ErrStarted
+		case o.SignupDeadline == nil || o.SignupDeadline.After(now):
+			return nil // open already
+		}
+		return tx.Model(&Opportunity{}).Where("id = ?", id).
+			Updates(map[string]any{"signup_deadline": nil, "updated_at": now}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("store: reopen opportunity %d: %w", id, err)
+	}
+	return nil
+}
+
 // SetOpportunityArchived archives an opportunity (closing it first) or
 // brings it back to the staff's list.
 func (s *Store) SetOpportunityArchived(ctx context.Context, id int64, archived bool) error {

@@ -131,6 +131,7 @@ func (c *Console) Mount(m Mounter) {
 		{"POST /console/opportunities/{id}", "console_opportunity_update", c.updateOpportunity},
 		{"GET /console/opportunities/{id}/signups.csv", "console_signups_csv", c.signupsCSV},
 		{"POST /console/opportunities/{id}/close", "console_opportunity_close", c.closeOpportunity},
+		{"POST /console/opportunities/{id}/reopen", "console_opportunity_reopen", c.reopenOpportunity},
 		{"POST /console/opportunities/{id}/archive", "console_opportunity_archive", c.archiveOpportunity},
 		{"POST /console/opportunities/{id}/signups/{sid}/cancel", "console_signup_cancel", c.cancelSignup},
 		{"POST /console/opportunities/{id}/signups/{sid}/attended", "console_signup_attended", c.markAttended},

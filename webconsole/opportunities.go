@@ -27,14 +27,10 @@ func (c *Console) listOpportunities(w http.ResponseWriter, rq *request) error {
 	if err != nil {
 		return err
 	}
-	archived, err := c.store.ArchivedOpportunities(rq.Context())
-	if err != nil {
-		return err
-	}
 	showArchived := rq.URL.Query().Get("archived") == "1"
 	shown := list[:0:0]
 	for _, o := range list {
-		if archived[o.ID] == showArchived {
+		if (o.ArchivedAt != nil) == showArchived {
 			shown = append(shown, o)
 		}
 	}

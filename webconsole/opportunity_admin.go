@@ -31,6 +31,24 @@ func (c *Console) closeOpportunity(w http.ResponseWriter, rq *request) error {
 	return seeOther(w, rq, opportunityPath(id)+"?saved=1")
 }
 
+// reopenOpportunity opens sign-ups again after they were closed (not once
+// the opportunity has started, nor while it is archived).
+func (c *Console) reopenOpportunity(w http.ResponseWriter, rq *request) error {
+	id, err := pathID(rq)
+	if err != nil {
+		return err
+	}
+	switch err := c.store.ReopenOpportunity(rq.Context(), id); {
+	case errors.Is(err, store.ErrStarted):
+		return &pageError{http.StatusConflict, "console.error.reopen_started"}
+	case errors.Is(err, store.ErrArchived):
+		return &pageError{http.StatusConflict, "console.error.reopen_archived"}
+	case err != nil:
+		return err
+	}
+	return seeOther(w, rq, opportunityPath(id)+"?saved=1")
+}
+
 // archiveOpportunity archives (archived=1) or restores (archived=0) one.
 func (c *Console) archiveOpportunity(w http.ResponseWriter, rq *request) error {
 	id, err := pathID(rq)
