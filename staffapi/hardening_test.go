@@ -26,7 +26,7 @@ func eachEnv(t *testing.T, fn func(t *testing.T, e env)) {
 		bs := notifier.NewBroadcasts(s, clk, log, nil, notifier.BroadcastConfig{})
 		h := httpapi.New("127.0.0.1:0", s, metrics.New(), log)
 		staffapi.New(s, bs, clk, log, staffapi.Config{Token: token, Region: "OM", Languages: []string{"ar", "en"},
-			Governorates: []string{"muscat", "dhofar"}, Tracks: []string{"training", "job", "project"}, Location: muscat}).Mount(h)
+			Governorates: []string{"muscat", "dhofar"}, Tracks: []string{"training", "job", "project"}, Location: muscat, Words: words(t)}).Mount(h)
 		srv := httptest.NewServer(h.Handler())
 		t.Cleanup(srv.Close)
 		fn(t, env{srv: srv, store: s, bs: bs, clk: clk})

@@ -307,3 +307,43 @@ func TestWaitingPlacesAndOpenSignups(t *testing.T) {
 		}
 	})
 }
+
+// The sign-up list as CSV: without ?lang= the stable machine form (column
+// codes, status codes), with it the reader's words; either way attendance is
+// a column and times are in TAMKEEN_TIMEZONE with their offset, not UTC.
+func TestSignupsCSVForMachinesAndReaders(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e env) {
+		ctx := context.Background()
+		c := addContact(t, e.store, "+96891234567", 7, "muscat")
+		o := &store.Opportunity{Kind: "training", Title: map[string]string{"ar": "خياطة", "en": "Sewing"}, Description: map[string]string{},
+			StartsAt: t0.Add(time.Hour)}
+		if err := e.store.CreateOpportunity(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.store.InTx(ctx, func(tx *store.Tx) error { return tx.SetSignup(c.ID, o.ID, store.SignupRegistered) }); err != nil {
+			t.Fatal(err)
+		}
+		e.clk.Set(o.StartsAt)
+		if code, body := e.do(t, "POST", "/api/v1/signups/1/attendance", token, `{"attended": true}`); code != 200 {
+			t.Fatalf("attendance: %d %s", code, body)
+		}
+		for _, tc := range []struct {
+			lang, header, row string
+		}{
+			{"", "\uFEFFid,contact_id,name,phone,telegram_chat_id,opportunity_id,opportunity_ar,opportunity_en,status,created_at,updated_at,attended_at,waitlist_position\n",
+				",خياطة,Sewing,registered,2026-11-23T14:00:00+04:00,2026-11-23T14:00:00+04:00,2026-11-23T15:00:00+04:00,\n"},
+			{"ar", "\uFEFFرقم التسجيل,رقم الشخص,الاسم,الهاتف,معرّف تيليجرام,",
+				",خياطة,Sewing,مسجّل,2026-11-23 14:00 +04:00,2026-11-23 14:00 +04:00,حضر,\n"},
+			{"en", "\uFEFFSign-up no.,Person no.,Name,Phone,Telegram chat,",
+				",خياطة,Sewing,Registered,2026-11-23 14:00 +04:00,2026-11-23 14:00 +04:00,attended,\n"},
+		} {
+			code, body := e.do(t, "GET", "/api/v1/signups?format=csv&lang="+tc.lang, token, "")
+			if code != 200 || !strings.HasPrefix(body, tc.header) || !strings.Contains(body, tc.row) {
+				t.Errorf("lang=%q: %d\n%s\nwant it to start %q and hold %q", tc.lang, code, body, tc.header, tc.row)
+			}
+		}
+		if code, body := e.do(t, "GET", "/api/v1/signups?format=csv&lang=fr", token, ""); code != 400 || !strings.Contains(body, "allowed are ar, en") {
+			t.Errorf("lang=fr: %d %s", code, body)
+		}
+	})
+}

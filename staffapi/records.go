@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tamkeen/tamkeen/export"
@@ -117,8 +118,12 @@ func (a *API) listSignups(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if wantCSV(r) {
+		f := export.SignupList{Lang: q.Get("lang"), Words: a.cfg.Words, Location: a.location()}
+		if f.Lang != "" && (f.Words == nil || !slices.Contains(a.cfg.Languages, f.Lang)) {
+			return badRequest("lang: %q: allowed are %s, or none for column codes", f.Lang, strings.Join(a.csvLanguages(), ", "))
+		}
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		return export.Signups(w, list[:min(len(list), limit)])
+		return f.Write(w, list[:min(len(list), limit)])
 	}
 	out := make([]signupOut, len(list))
 	for i, s := range list {

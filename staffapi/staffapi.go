@@ -43,6 +43,17 @@ type Config struct {
 	// Location is TAMKEEN_TIMEZONE: CSV times and messages about times are
 	// given in it (nil: UTC). JSON times stay in UTC.
 	Location *time.Location
+	// Words give the sign-up list's headers and statuses in a reader's
+	// language (?lang=; nil: only the column codes).
+	Words export.Words
+}
+
+// csvLanguages are the languages a sign-up list can be asked in.
+func (a *API) csvLanguages() []string {
+	if a.cfg.Words == nil {
+		return nil
+	}
+	return a.cfg.Languages
 }
 
 // location is where times are shown.

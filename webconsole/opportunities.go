@@ -173,7 +173,8 @@ func (c *Console) updateOpportunity(w http.ResponseWriter, rq *request) error {
 	return seeOther(w, rq, "/console/opportunities/"+strconv.FormatInt(id, 10)+"?saved=1")
 }
 
-// signupsCSV downloads an opportunity's sign-ups with the staff API's columns.
+// signupsCSV downloads an opportunity's sign-ups with the staff API's
+// columns, in the console's language and TAMKEEN_TIMEZONE.
 func (c *Console) signupsCSV(w http.ResponseWriter, rq *request) error {
 	id, err := pathID(rq)
 	if err != nil {
@@ -189,5 +190,5 @@ func (c *Console) signupsCSV(w http.ResponseWriter, rq *request) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="signups-`+strconv.FormatInt(id, 10)+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
-	return export.Signups(w, list)
+	return export.SignupList{Lang: rq.lang, Words: c.bundle, Location: c.cfg.Location}.Write(w, list)
 }

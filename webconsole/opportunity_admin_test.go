@@ -301,3 +301,64 @@ func TestReopenOpenStateWaitingPlacesAndDashboard(t *testing.T) {
 		}
 	})
 }
+
+// The sign-ups CSV reads as the console does: headers and statuses in the
+// console's language, times in TAMKEEN_TIMEZONE with their offset (not UTC),
+// who attended and each waiting person's place.
+func TestSignupsCSVReadsAsTheConsole(t *testing.T) {
+	each(t, token, func(t *testing.T, e *env) {
+		e.clk.Set(t0)
+		ctx := context.Background()
+		came := phoneContact(t, e.store, "+96890000001", "muscat", "ar", true)
+		waits := phoneContact(t, e.store, "+96890000002", "muscat", "en", true)
+		o := &store.Opportunity{Kind: "training", Title: map[string]string{"ar": "دورة تصوير", "en": "Photography"},
+			Description: map[string]string{}, StartsAt: t0.Add(time.Hour), Capacity: 1}
+		if err := e.store.CreateOpportunity(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.store.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.SetSignup(came, o.ID, store.SignupRegistered); err != nil {
+				return err
+			}
+			return tx.SetSignup(waits, o.ID, store.SignupWaitlisted)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		e.clk.Set(o.StartsAt)
+		rows, _ := e.store.ListSignups(ctx, store.SignupFilter{OpportunityID: o.ID, Limit: 10})
+		if err := e.store.SetAttended(ctx, o.ID, rows[0].ID, true); err != nil {
+			t.Fatal(err)
+		}
+		e.login(t)
+		path := "/console/opportunities/" + strconv.FormatInt(o.ID, 10) + "/signups.csv"
+		for _, tc := range []struct {
+			query  string
+			header []string
+			rows   []string
+		}{
+			{"", []string{"رقم التسجيل", "الاسم", "الهاتف", "الحالة", "وقت التسجيل", "الحضور", "الدور في قائمة الانتظار"},
+				[]string{",مسجّل,2026-11-23 14:00 +04:00,2026-11-23 14:00 +04:00,حضر,\n", ",قائمة الانتظار,2026-11-23 14:00 +04:00,2026-11-23 14:00 +04:00,,1\n"}},
+			{"?lang=en", []string{"Sign-up no.", "Name", "Phone", "Status", "Signed up at", "Attendance", "Place on the waiting list"},
+				[]string{",Registered,2026-11-23 14:00 +04:00,2026-11-23 14:00 +04:00,attended,\n", ",Waiting list,2026-11-23 14:00 +04:00,2026-11-23 14:00 +04:00,,1\n"}},
+		} {
+			a := e.get(t, path+tc.query)
+			if a.code != 200 {
+				t.Fatalf("CSV%s: %d", tc.query, a.code)
+			}
+			header, _, _ := strings.Cut(a.body, "\n")
+			for _, h := range tc.header {
+				if !strings.Contains(header, h) {
+					t.Errorf("CSV%s header %q lacks %q", tc.query, header, h)
+				}
+			}
+			for _, r := range tc.rows {
+				if !strings.Contains(a.body, r) {
+					t.Errorf("CSV%s lacks a row ending %q:\n%s", tc.query, r, a.body)
+				}
+			}
+			if strings.Contains(a.body, "T10:00:00Z") || strings.Contains(a.body, "registered") {
+				t.Errorf("CSV%s has UTC times or status codes:\n%s", tc.query, a.body)
+			}
+		}
+	})
+}
