@@ -347,3 +347,33 @@ func TestSignupsCSVForMachinesAndReaders(t *testing.T) {
 		}
 	})
 }
+
+// A broadcast that has not run yet says whom it would reach now, instead
+// of counts that are all 0 until it runs; once it ran, only its counts.
+func TestScheduledBroadcastSaysWhomItWouldReach(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e env) {
+		ctx := context.Background()
+		addContact(t, e.store, "+96891234567", 7, "muscat")
+		addContact(t, e.store, "+96891234568", 8, "dhofar")
+		code, body := e.do(t, "POST", "/api/v1/broadcasts", token,
+			`{"texts": {"ar": "مرحبا"}, "audience": {"governorates": ["muscat"]}, "send_at": "2026-11-24T09:00:00+04:00"}`)
+		if code != 202 {
+			t.Fatalf("create: %d %s", code, body)
+		}
+		want := `"expected":{"targeted":1,"reach":1,"skipped":{"no_consent":0,"opted_out":0,"unreachable":0}}`
+		if code, body := e.do(t, "GET", "/api/v1/broadcasts/1", token, ""); code != 200 || !strings.Contains(body, want) || !strings.Contains(body, `"targeted":0`) {
+			t.Fatalf("scheduled broadcast: %d %s, want %s", code, body, want)
+		}
+		e.clk.Set(time.Date(2026, 11, 24, 5, 0, 0, 0, time.UTC))
+		for {
+			if _, found, err := e.bs.ExpandOnce(ctx); err != nil {
+				t.Fatal(err)
+			} else if !found {
+				break
+			}
+		}
+		if code, body := e.do(t, "GET", "/api/v1/broadcasts/1", token, ""); code != 200 || strings.Contains(body, `"expected"`) || !strings.Contains(body, `"targeted":1`) {
+			t.Fatalf("after it ran: %d %s", code, body)
+		}
+	})
+}
