@@ -79,6 +79,18 @@ type Report struct {
 	CreatedAt   time.Time         `json:"created_at"`
 	CancelledAt *time.Time        `json:"cancelled_at,omitempty"`
 	Counts      Counts            `json:"counts"`
+	// Expected is whom the broadcast would reach if it ran now, while it
+	// waits for its send time (its counts are all 0 until it runs); given by
+	// Report, not by List.
+	Expected *Expected `json:"expected,omitempty"`
+}
+
+// Expected is a broadcast's audience counted before it runs, by the rules
+// its expansion will apply.
+type Expected struct {
+	Targeted int            `json:"targeted"` // contacts the audience matches
+	Reach    int            `json:"reach"`    // of them, those a message would go to
+	Skipped  map[string]int `json:"skipped"`  // the others, by reason: opted_out, no_consent, unreachable
 }
 
 // Create stores a broadcast (already validated) and wakes the expansion; it
@@ -115,7 +127,16 @@ func (b *Broadcasts) Report(ctx context.Context, id int64) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	return reps[0], nil
+	rep := reps[0]
+	if br.Status == store.BroadcastScheduled && br.ExpandedTo == 0 {
+		est, err := b.store.EstimateAudience(ctx, br)
+		if err != nil {
+			return Report{}, err
+		}
+		rep.Expected = &Expected{Targeted: est.Targeted, Reach: est.Total(), Skipped: map[string]int{
+			SkipOptedOut: est.OptedOut, SkipNoConsent: est.NoConsent, SkipUnreachable: est.Unreachable}}
+	}
+	return rep, nil
 }
 
 // List reports broadcasts newest first, those with ids below before (0: from the newest).

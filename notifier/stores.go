@@ -39,6 +39,7 @@ type BroadcastStore interface {
 	DueBroadcast(ctx context.Context, now time.Time) (*store.Broadcast, error)
 	ExpandBroadcast(ctx context.Context, id int64, batch, priority int, due time.Time) (store.Expansion, error)
 	FailBroadcast(ctx context.Context, id int64, reason string) error
+	EstimateAudience(ctx context.Context, b *store.Broadcast) (store.AudienceEstimate, error)
 }
 
 var (

@@ -20,16 +20,16 @@ import (
 
 // eachEnv runs fn with the staff API on SQLite, and on PostgreSQL when configured.
 func eachEnv(t *testing.T, fn func(t *testing.T, e env)) {
-	storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
+	var clk *clock.Manual
+	storetest.Each(t, func() clock.Clock { clk = clock.NewManual(t0); return clk }, func(t *testing.T, s *store.Store) {
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		clk := clock.NewManual(t0)
 		bs := notifier.NewBroadcasts(s, clk, log, nil, notifier.BroadcastConfig{})
 		h := httpapi.New("127.0.0.1:0", s, metrics.New(), log)
 		staffapi.New(s, bs, clk, log, staffapi.Config{Token: token, Region: "OM", Languages: []string{"ar", "en"},
-			Governorates: []string{"muscat", "dhofar"}, Tracks: []string{"training", "job", "project"}}).Mount(h)
+			Governorates: []string{"muscat", "dhofar"}, Tracks: []string{"training", "job", "project"}, Location: muscat, Words: words(t)}).Mount(h)
 		srv := httptest.NewServer(h.Handler())
 		t.Cleanup(srv.Close)
-		fn(t, env{srv: srv, store: s, bs: bs})
+		fn(t, env{srv: srv, store: s, bs: bs, clk: clk})
 	})
 }
 

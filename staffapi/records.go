@@ -2,9 +2,12 @@ package staffapi
 
 import (
 	"cmp"
+	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tamkeen/tamkeen/export"
@@ -86,6 +89,13 @@ type signupOut struct {
 	AttendedAt     *time.Time        `json:"attended_at"`
 	CreatedAt      time.Time         `json:"created_at"`
 	UpdatedAt      time.Time         `json:"updated_at"`
+	Position       int               `json:"waitlist_position,omitempty"` // 1 is next; only while waitlisted
+}
+
+func signupJSON(s store.SignupRow) signupOut {
+	return signupOut{ID: s.ID, ContactID: s.ContactID, Name: s.Name, Phone: s.Phone, TelegramChatID: s.TelegramChatID,
+		OpportunityID: s.OpportunityID, Opportunity: s.Opportunity, Status: s.Status, AttendedAt: s.AttendedAt, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
+		Position: s.Position}
 }
 
 func (a *API) listSignups(w http.ResponseWriter, r *http.Request) error {
@@ -108,15 +118,55 @@ func (a *API) listSignups(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if wantCSV(r) {
+		f := export.SignupList{Lang: q.Get("lang"), Words: a.cfg.Words, Location: a.location()}
+		if f.Lang != "" && (f.Words == nil || !slices.Contains(a.cfg.Languages, f.Lang)) {
+			return badRequest("lang: %q: allowed are %s, or none for column codes", f.Lang, strings.Join(a.csvLanguages(), ", "))
+		}
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		return export.Signups(w, list[:min(len(list), limit)])
+		return f.Write(w, list[:min(len(list), limit)])
 	}
 	out := make([]signupOut, len(list))
 	for i, s := range list {
-		out[i] = signupOut{ID: s.ID, ContactID: s.ContactID, Name: s.Name, Phone: s.Phone, TelegramChatID: s.TelegramChatID,
-			OpportunityID: s.OpportunityID, Opportunity: s.Opportunity, Status: s.Status, AttendedAt: s.AttendedAt, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+		out[i] = signupJSON(s)
 	}
 	return table(w, r, out, limit, "next_after", func(s signupOut) int64 { return s.ID }, nil, nil)
+}
+
+// setAttendance marks ({"attended": true}) or unmarks that a registered
+// person came; before the opportunity starts it is refused (409).
+func (a *API) setAttendance(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Attended *bool `json:"attended"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.Attended == nil {
+		return badRequest("attended: required: true or false")
+	}
+	var notStarted *store.NotStartedError
+	switch err := a.store.SetAttended(r.Context(), 0, id, *in.Attended); {
+	case errors.As(err, &notStarted):
+		return &apiError{http.StatusConflict, fmt.Sprintf("attended: the opportunity starts %s; attendance can be marked from then on",
+			notStarted.StartsAt.In(a.location()).Format(time.RFC3339))}
+	case errors.Is(err, store.ErrNotRegistered):
+		return &apiError{http.StatusConflict, "attended: only a registered sign-up can be marked (this one is waitlisted or cancelled)"}
+	case err != nil:
+		return err
+	}
+	list, err := a.store.ListSignups(r.Context(), store.SignupFilter{After: id - 1, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(list) != 1 || list[0].ID != id {
+		return store.ErrNotFound
+	}
+	httpapi.WriteJSON(w, http.StatusOK, signupJSON(list[0]))
+	return nil
 }
 
 type opportunityIO struct {
@@ -131,14 +181,17 @@ type opportunityIO struct {
 	SignupDeadline string            `json:"signup_deadline,omitempty"`
 	Capacity       int               `json:"capacity"`
 	Registered     int               `json:"registered"`
+	Waitlisted     int               `json:"waitlisted"`
+	SignupsOpen    bool              `json:"signups_open"` // people can sign up now (read only)
 	Demo           bool              `json:"demo"`
 }
 
-func opportunityOut(o store.OpportunityView) opportunityIO {
+func opportunityOut(o store.OpportunityView, now time.Time) opportunityIO {
 	out := opportunityIO{
 		ID: o.ID, Key: o.Key, Kind: o.Kind, Track: o.Track, Governorate: o.Governorate, Title: o.Title,
 		Description: o.Description, StartsAt: o.StartsAt.Format(time.RFC3339), Capacity: o.Capacity,
-		Registered: o.Registered, Demo: o.Demo,
+		Registered: o.Registered, Waitlisted: o.Waitlisted, Demo: o.Demo,
+		SignupsOpen: o.SignupDeadline == nil && o.StartsAt.After(now) || o.SignupDeadline != nil && o.SignupDeadline.After(now),
 	}
 	if o.SignupDeadline != nil {
 		out.SignupDeadline = o.SignupDeadline.Format(time.RFC3339)
@@ -160,14 +213,15 @@ func (a *API) listOpportunities(w http.ResponseWriter, r *http.Request) error {
 	out := make([]opportunityIO, 0, min(len(list), limit+1))
 	for _, o := range list {
 		if o.ID > after && len(out) <= limit {
-			out = append(out, opportunityOut(o))
+			out = append(out, opportunityOut(o, a.clock.Now()))
 		}
 	}
 	return table(w, r, out, limit, "next_after", func(o opportunityIO) int64 { return o.ID },
-		[]string{"id", "kind", "track", "governorate", "title_ar", "title_en", "starts_at", "signup_deadline", "capacity", "registered"},
+		[]string{"id", "kind", "track", "governorate", "title_ar", "title_en", "starts_at", "signup_deadline", "capacity", "registered",
+			"waitlisted", "signups_open"},
 		func(o opportunityIO) []string {
 			return []string{itoa(o.ID), o.Kind, o.Track, o.Governorate, o.Title["ar"], o.Title["en"], o.StartsAt,
-				o.SignupDeadline, itoa(o.Capacity), itoa(o.Registered)}
+				o.SignupDeadline, itoa(o.Capacity), itoa(o.Registered), itoa(o.Waitlisted), strconv.FormatBool(o.SignupsOpen)}
 		})
 }
 
@@ -216,7 +270,7 @@ func (a *API) createOpportunity(w http.ResponseWriter, r *http.Request) error {
 	if err := a.store.CreateOpportunity(r.Context(), o); err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusCreated, opportunityOut(store.OpportunityView{Opportunity: *o}))
+	httpapi.WriteJSON(w, http.StatusCreated, opportunityOut(store.OpportunityView{Opportunity: *o}, a.clock.Now()))
 	return nil
 }
 
@@ -237,7 +291,7 @@ func (a *API) updateOpportunity(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusOK, opportunityOut(*v))
+	httpapi.WriteJSON(w, http.StatusOK, opportunityOut(*v, a.clock.Now()))
 	return nil
 }
 

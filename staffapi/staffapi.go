@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/export"
@@ -39,6 +40,28 @@ type Config struct {
 	// is refused (400) rather than ending "done" with 0 sent.
 	Configured    []string
 	CheckChannels bool
+	// Location is TAMKEEN_TIMEZONE: CSV times and messages about times are
+	// given in it (nil: UTC). JSON times stay in UTC.
+	Location *time.Location
+	// Words give the sign-up list's headers and statuses in a reader's
+	// language (?lang=; nil: only the column codes).
+	Words export.Words
+}
+
+// csvLanguages are the languages a sign-up list can be asked in.
+func (a *API) csvLanguages() []string {
+	if a.cfg.Words == nil {
+		return nil
+	}
+	return a.cfg.Languages
+}
+
+// location is where times are shown.
+func (a *API) location() *time.Location {
+	if a.cfg.Location == nil {
+		return time.UTC
+	}
+	return a.cfg.Location
 }
 
 // rules are the checks shared with the web console.
@@ -80,6 +103,7 @@ func (a *API) Mount(m Mounter) {
 		{"POST /api/v1/broadcasts/{id}/cancel", "staff_broadcast_cancel", a.cancelBroadcast},
 		{"GET /api/v1/contacts", "staff_contacts", a.listContacts},
 		{"GET /api/v1/signups", "staff_signups", a.listSignups},
+		{"POST /api/v1/signups/{id}/attendance", "staff_signup_attendance", a.setAttendance},
 		{"GET /api/v1/opportunities", "staff_opportunity_list", a.listOpportunities},
 		{"POST /api/v1/opportunities", "staff_opportunity_create", a.createOpportunity},
 		{"PUT /api/v1/opportunities/{id}", "staff_opportunity_update", a.updateOpportunity},

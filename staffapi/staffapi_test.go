@@ -14,6 +14,7 @@ import (
 
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/httpapi"
+	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/metrics"
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/staffapi"
@@ -30,7 +31,21 @@ type env struct {
 	srv   *httptest.Server
 	store *store.Store
 	bs    *notifier.Broadcasts
+	clk   *clock.Manual // the store's and the API's clock
 }
+
+// words are the catalogs the service loads.
+func words(t *testing.T) *locales.Bundle {
+	t.Helper()
+	b, err := locales.Load("", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// muscat is TAMKEEN_TIMEZONE in these tests.
+var muscat, _ = time.LoadLocation("Asia/Muscat")
 
 func newEnv(t *testing.T, tok string) env {
 	t.Helper()
@@ -40,10 +55,10 @@ func newEnv(t *testing.T, tok string) env {
 	bs := notifier.NewBroadcasts(s, clk, log, nil, notifier.BroadcastConfig{})
 	h := httpapi.New("127.0.0.1:0", s, metrics.New(), log)
 	staffapi.New(s, bs, clk, log, staffapi.Config{Token: tok, Region: "OM", Languages: []string{"ar", "en"},
-		Governorates: []string{"muscat", "dhofar"}, Tracks: []string{"training", "job", "project"}}).Mount(h)
+		Governorates: []string{"muscat", "dhofar"}, Tracks: []string{"training", "job", "project"}, Location: muscat, Words: words(t)}).Mount(h)
 	srv := httptest.NewServer(h.Handler())
 	t.Cleanup(srv.Close)
-	return env{srv: srv, store: s, bs: bs}
+	return env{srv: srv, store: s, bs: bs, clk: clk}
 }
 
 func (e env) do(t *testing.T, method, path, tok, body string) (int, string) {

@@ -16,6 +16,7 @@ type Store interface {
 	Opportunity(ctx context.Context, id int64) (*store.OpportunityView, error)
 	CreateOpportunity(ctx context.Context, o *store.Opportunity) error
 	UpdateOpportunity(ctx context.Context, o *store.Opportunity) error
+	SetAttended(ctx context.Context, opportunityID, signupID int64, attended bool) error
 	Audit(ctx context.Context, e store.AuditEvent) error
 }
 

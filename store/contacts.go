@@ -71,12 +71,16 @@ func (tx *Tx) ContactByAddress(addr vocab.Address, lang string) (c *Contact, cre
 	return c, true, nil
 }
 
-// SaveContact writes every field of c.
+// SaveContact writes every field of c, and the words its name is found by.
 func (tx *Tx) SaveContact(c *Contact) error {
 	if err := tx.db.Save(c).Error; err != nil {
 		return fmt.Errorf("store: save contact %d: %w", c.ID, err)
 	}
-	return nil
+	name := c.Name
+	if c.ErasedAt != nil {
+		name = ""
+	}
+	return setNameWords(tx.db, c.ID, name)
 }
 
 // ClaimInbound records a provider message id; false means it was handled before.
@@ -154,6 +158,9 @@ func (tx *Tx) Erase(contactID int64) error {
 	}).Error
 	if err != nil {
 		return fmt.Errorf("store: erase contact: %w", err)
+	}
+	if err := setNameWords(tx.db, contactID, ""); err != nil {
+		return err
 	}
 	if err := tx.db.Where("contact_id = ?", contactID).Delete(&ConversationState{}).Error; err != nil {
 		return fmt.Errorf("store: erase state: %w", err)

@@ -15,17 +15,22 @@ type Count struct {
 
 // OpportunityCounts is an opportunity with its sign-ups counted by status.
 type OpportunityCounts struct {
-	ID          int64
-	Kind        string
-	Track       string
-	Governorate string
-	Title       map[string]string `gorm:"serializer:json"`
-	StartsAt    time.Time
-	Capacity    int
-	Demo        bool
-	Registered  int
-	Waitlisted  int
-	Cancelled   int
+	ID             int64
+	Kind           string
+	Track          string
+	Governorate    string
+	Title          map[string]string `gorm:"serializer:json"`
+	StartsAt       time.Time
+	SignupDeadline *time.Time
+	ArchivedAt     *time.Time
+	Capacity       int
+	Demo           bool
+	Registered     int
+	Waitlisted     int
+	Cancelled      int
+	// Open tells whether people can sign up now: not archived, not started,
+	// the deadline (if any) not passed; the rule the conversation offers by.
+	Open bool `gorm:"-"`
 }
 
 // Dashboard is the impact figures staff report.
@@ -89,8 +94,14 @@ func (s *Store) Dashboard(ctx context.Context, since time.Time) (*Dashboard, err
 		return nil, fmt.Errorf("store: dashboard assessments: %w", err)
 	}
 	d.Assessments = int(n)
-	if d.Opportunities, err = s.OpportunityCounts(ctx); err != nil {
+	all, err := s.OpportunityCounts(ctx)
+	if err != nil {
 		return nil, err
+	}
+	for _, o := range all { // archived ones are off the staff's lists
+		if o.ArchivedAt == nil {
+			d.Opportunities = append(d.Opportunities, o)
+		}
 	}
 	return d, nil
 }
@@ -99,7 +110,8 @@ func (s *Store) Dashboard(ctx context.Context, since time.Time) (*Dashboard, err
 // counted by status in one grouped query.
 func (s *Store) OpportunityCounts(ctx context.Context) ([]OpportunityCounts, error) {
 	var out []OpportunityCounts
-	err := s.db.WithContext(ctx).Raw(`SELECT o.id, o.kind, o.track, o.governorate, o.title, o.starts_at, o.capacity, o.demo,
+	err := s.db.WithContext(ctx).Raw(`SELECT o.id, o.kind, o.track, o.governorate, o.title, o.starts_at, o.signup_deadline,
+		o.archived_at, o.capacity, o.demo,
 		COALESCE(c.registered, 0) AS registered, COALESCE(c.waitlisted, 0) AS waitlisted, COALESCE(c.cancelled, 0) AS cancelled
 		FROM opportunities o LEFT JOIN (
 			SELECT opportunity_id,
@@ -112,5 +124,20 @@ func (s *Store) OpportunityCounts(ctx context.Context) ([]OpportunityCounts, err
 	if err != nil {
 		return nil, fmt.Errorf("store: opportunity counts: %w", err)
 	}
+	now := s.now()
+	for i := range out {
+		o := &out[i]
+		o.Open = o.ArchivedAt == nil && signupsOpen(o.StartsAt, o.SignupDeadline, now)
+	}
 	return out, nil
+}
+
+// signupsOpen is whether sign-ups are open at now for an opportunity that
+// starts at starts with the deadline deadline (nil: until it starts), as
+// ConversationData offers them.
+func signupsOpen(starts time.Time, deadline *time.Time, now time.Time) bool {
+	if deadline != nil {
+		return deadline.After(now)
+	}
+	return starts.After(now)
 }

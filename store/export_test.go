@@ -1,6 +1,11 @@
 package store
 
-import "context"
+import (
+	"context"
+	"strings"
+
+	"gorm.io/gorm"
+)
 
 // What the external tests of this package need to reach inside.
 
@@ -61,4 +66,35 @@ func (s *Store) ChannelChoiceInSQL(ctx context.Context, id int64) (channel, reci
 		CASE WHEN `+noticeableSQL+` THEN 1 ELSE 0 END AS noticeable
 		FROM contacts c WHERE c.id = ?`, id).Scan(&row).Error
 	return row.Channel, row.Recipient, row.Noticeable == 1, err
+}
+
+// ExplainContactSearch is the database's plan for ListContacts searching
+// text: SQLite's EXPLAIN QUERY PLAN, or PostgreSQL's EXPLAIN with sequential
+// scans priced out (its few test rows would otherwise be read whole).
+func (s *Store) ExplainContactSearch(ctx context.Context, text string) (string, error) {
+	sql := s.db.ToSQL(func(db *gorm.DB) *gorm.DB {
+		q := db.Model(&Contact{}).Where("id > ?", 0).Order("id").Limit(51)
+		return searchContacts(q, text, "").Find(&[]Contact{})
+	})
+	var lines []string
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.dialect == "postgres" {
+			if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
+				return err
+			}
+			return tx.Raw("EXPLAIN " + sql).Scan(&lines).Error
+		}
+		var rows []struct {
+			ID, Parent, Notused int
+			Detail              string
+		}
+		if err := tx.Raw("EXPLAIN QUERY PLAN " + sql).Scan(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			lines = append(lines, r.Detail)
+		}
+		return nil
+	})
+	return strings.Join(lines, "\n"), err
 }

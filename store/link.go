@@ -66,6 +66,9 @@ func (tx *Tx) merge(from, into *Contact) error {
 		now, into.ID, now, from.ID).Error; err != nil {
 		return fmt.Errorf("empty old contact: %w", err)
 	}
+	if err := setNameWords(tx.db, from.ID, ""); err != nil {
+		return err
+	}
 	into.TelegramChatID = from.TelegramChatID
 	into.TelegramBlocked = from.TelegramBlocked
 	if from.Language != "" { // chosen just now, in the chat the person is using

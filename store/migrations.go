@@ -12,12 +12,19 @@ import (
 // migration is one numbered schema step. Its SQL is written once for both
 // databases; {{id}}, {{ts}} and {{bigint}} become each dialect's types.
 // What only one database can say goes in only, keyed by dialect, and runs
-// after sql in the same transaction.
+// after sql in the same transaction; then the step's fill, if migrationFills
+// has one, fills what SQL alone cannot (such as words folded as the bot
+// folds them), in the same transaction too.
 type migration struct {
 	version int
 	name    string
 	sql     string
 	only    map[string]string
+}
+
+// migrationFills are the Go parts of released steps, by version.
+var migrationFills = map[int]func(tx *gorm.DB) error{
+	24: fillNameWords,
 }
 
 // migrations are applied in order and never edited once released: add a step.
@@ -266,6 +273,17 @@ CREATE UNIQUE INDEX contacts_web_session ON contacts (web_session) WHERE web_ses
 UPDATE contacts SET web_session = substr(console_user, 5), console_user = NULL WHERE console_user LIKE 'web:%';
 UPDATE outbox SET recipient = substr(recipient, 5) WHERE channel = 'web' AND recipient LIKE 'web:%';
 `, nil},
+	{24, "people are found by the words of their name, folded as the bot folds what people type, through an index", `
+CREATE TABLE contact_name_words (
+	word TEXT NOT NULL,
+	contact_id {{bigint}} NOT NULL REFERENCES contacts (id),
+	PRIMARY KEY (word, contact_id)
+);
+CREATE INDEX contact_name_words_contact ON contact_name_words (contact_id);
+`, map[string]string{
+		// Byte order, as SQLite compares: a range on the key is then a prefix.
+		"postgres": `ALTER TABLE contact_name_words ALTER COLUMN word TYPE TEXT COLLATE "C";`,
+	}},
 }
 
 // dialectTypes are the column types that differ between the two databases.
@@ -341,6 +359,11 @@ func (s *Store) migrateStep(db *gorm.DB, m migration) (ran bool, err error) {
 		stmts = append(stmts, splitStatements(m.only[s.dialect])...)
 		for _, stmt := range stmts {
 			if err := tx.Exec(stmt).Error; err != nil {
+				return err
+			}
+		}
+		if fill := migrationFills[m.version]; fill != nil {
+			if err := fill(tx); err != nil {
 				return err
 			}
 		}

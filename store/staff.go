@@ -58,13 +58,19 @@ type SignupRow struct {
 	AttendedAt     *time.Time // marked attended by staff
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// Position is the place on the waiting list (1 is next) of a waitlisted
+	// sign-up, in the order promotion follows; 0 for the others.
+	Position int
 }
 
 // ListSignups lists sign-ups by id with their contact and opportunity.
 func (s *Store) ListSignups(ctx context.Context, f SignupFilter) ([]SignupRow, error) {
 	q := s.db.WithContext(ctx).Table("signups s").
 		Select(`s.id, s.contact_id, c.name, c.phone, c.telegram_chat_id, s.opportunity_id,
-			o.title AS opportunity, s.status, s.attended_at, s.created_at, s.updated_at`).
+			o.title AS opportunity, s.status, s.attended_at, s.created_at, s.updated_at,
+			CASE WHEN s.status = 'waitlisted' THEN (SELECT COUNT(*) FROM signups w
+				WHERE w.opportunity_id = s.opportunity_id AND w.status = 'waitlisted'
+				AND (w.updated_at < s.updated_at OR (w.updated_at = s.updated_at AND w.id <= s.id))) ELSE 0 END AS position`).
 		Joins("JOIN contacts c ON c.id = s.contact_id").
 		Joins("JOIN opportunities o ON o.id = s.opportunity_id").
 		Where("s.id > ?", f.After).Order("s.id").Limit(f.Limit)
@@ -81,17 +87,18 @@ func (s *Store) ListSignups(ctx context.Context, f SignupFilter) ([]SignupRow, e
 	return out, nil
 }
 
-// Opportunity loads one opportunity with its registered count.
+// Opportunity loads one opportunity with its registered and waiting counts.
 func (s *Store) Opportunity(ctx context.Context, id int64) (*OpportunityView, error) {
 	var o Opportunity
 	if err := s.db.WithContext(ctx).First(&o, id).Error; err != nil {
 		return nil, fmt.Errorf("store: opportunity %d: %w", id, notFound(err))
 	}
-	var n int64
-	if err := s.db.WithContext(ctx).Model(&Signup{}).Where("opportunity_id = ? AND status = ?", id, SignupRegistered).Count(&n).Error; err != nil {
-		return nil, fmt.Errorf("store: count sign-ups: %w", err)
+	tx := &Tx{db: s.db.WithContext(ctx), store: s}
+	views, err := tx.views([]Opportunity{o})
+	if err != nil {
+		return nil, err
 	}
-	return &OpportunityView{Opportunity: o, Registered: int(n)}, nil
+	return &views[0], nil
 }
 
 // UpdateOpportunity replaces the staff-editable fields of an opportunity.

@@ -1,6 +1,7 @@
 package webconsole
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -198,6 +199,13 @@ func (c *Console) showBroadcast(w http.ResponseWriter, rq *request) error {
 		return err
 	}
 	page := broadcastPage{Report: rep}
+	if id := rep.Audience.OpportunityID; id != 0 {
+		o, err := c.store.Opportunity(rq.Context(), id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		page.Opportunity = o
+	}
 	for _, ch := range rep.Channels {
 		if !slices.Contains(c.cfg.Channels, ch) {
 			page.Unconfigured = append(page.Unconfigured, ch)
@@ -223,26 +231,38 @@ func (c *Console) cancelBroadcast(w http.ResponseWriter, rq *request) error {
 	return seeOther(w, rq, "/console/broadcasts/"+strconv.FormatInt(id, 10))
 }
 
-// broadcastPage is a broadcast's report with the channels it cannot use here.
+// broadcastPage is a broadcast's report with the channels it cannot use
+// here and the opportunity whose registrants it goes to (nil for none).
 type broadcastPage struct {
 	notifier.Report
 	Unconfigured []string
+	Opportunity  *store.OpportunityView
 }
 
-// Rows are the messages made for the broadcast so far; Finished those no
-// longer waiting (sent, failed or cancelled).
+// Rows are the messages made for the broadcast so far, whatever became of them.
 func (p broadcastPage) Rows() int {
 	c := p.Counts
 	return c.Queued + c.Sent + c.Failed + c.Cancelled
 }
 
-// Finished counts the rows no longer waiting.
+// Finished counts the rows that went out or were tried for good (sent or
+// failed); cancelled ones never went, so a broadcast cancelled after 10 of
+// 30 stays at a third.
 func (p broadcastPage) Finished() int {
 	c := p.Counts
-	return c.Sent + c.Failed + c.Cancelled
+	return c.Sent + c.Failed
 }
 
-// Percent is how far the sending has gone, 0 to 100.
+// Skipped are the people left out, by reason: those its expansion skipped,
+// or before it runs, those it would skip if it ran now.
+func (p broadcastPage) Skipped() map[string]int {
+	if p.Expected != nil {
+		return p.Expected.Skipped
+	}
+	return p.Counts.Skipped
+}
+
+// Percent is how much of it went out, 0 to 100.
 func (p broadcastPage) Percent() int {
 	if p.Rows() == 0 {
 		return 0

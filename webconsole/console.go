@@ -42,6 +42,11 @@ type Config struct {
 	Channels    []string
 	SMSPrice    float64 // TAMKEEN_SMS_SEGMENT_PRICE: one SMS segment's price (0: no estimate)
 	SMSCurrency string
+	// QuietUntil is when a notice queued at t may go (TAMKEEN_QUIET_HOURS;
+	// nil: at once), and Notify wakes the dispatcher after one was queued
+	// (nil: it finds it at its next look).
+	QuietUntil func(t time.Time) time.Time
+	Notify     func()
 }
 
 // Console serves the staff pages.
@@ -126,6 +131,7 @@ func (c *Console) Mount(m Mounter) {
 		{"POST /console/opportunities/{id}", "console_opportunity_update", c.updateOpportunity},
 		{"GET /console/opportunities/{id}/signups.csv", "console_signups_csv", c.signupsCSV},
 		{"POST /console/opportunities/{id}/close", "console_opportunity_close", c.closeOpportunity},
+		{"POST /console/opportunities/{id}/reopen", "console_opportunity_reopen", c.reopenOpportunity},
 		{"POST /console/opportunities/{id}/archive", "console_opportunity_archive", c.archiveOpportunity},
 		{"POST /console/opportunities/{id}/signups/{sid}/cancel", "console_signup_cancel", c.cancelSignup},
 		{"POST /console/opportunities/{id}/signups/{sid}/attended", "console_signup_attended", c.markAttended},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -70,5 +71,36 @@ func TestContactsSearchAndProfile(t *testing.T) {
 			t.Fatalf("missing person: %d", a.code)
 		}
 		mustContain(t, e.get(t, "/console/contacts/1?lang=en").body, "Arabic", "consented", "Sign-ups")
+	})
+}
+
+// Staff find a person however the letters of her name are typed: «احمد»
+// finds «أحمد» as well as «احمد», «ايمان» finds «إيمان», and so on.
+func TestContactsSearchFoldsArabicLetterForms(t *testing.T) {
+	each(t, token, func(t *testing.T, e *env) {
+		e.login(t)
+		for i, name := range []string{"أحمد البلوشي", "إيمان الحارثية", "آمنة الكندية", "عائشة المعمرية", "احمد الراشدي"} {
+			contact(t, e.store, vocab.Address{Phone: "+9689300000" + string(rune('1'+i))}, func(c *store.Contact) { c.Name = name })
+		}
+		for _, tt := range []struct {
+			q    string
+			want []string
+		}{
+			{"احمد", []string{"أحمد البلوشي", "احمد الراشدي"}},
+			{"ايمان", []string{"إيمان الحارثية"}},
+			{"امنة", []string{"آمنة الكندية"}},
+			{"عائشه", []string{"عائشة المعمرية"}},
+			{"الكنديه", []string{"آمنة الكندية"}},
+		} {
+			a := e.get(t, "/console/contacts?q="+url.QueryEscape(tt.q))
+			if a.code != 200 {
+				t.Fatalf("search %q: %d", tt.q, a.code)
+			}
+			for _, name := range []string{"أحمد البلوشي", "إيمان الحارثية", "آمنة الكندية", "عائشة المعمرية", "احمد الراشدي"} {
+				if found, want := strings.Contains(a.body, name), slices.Contains(tt.want, name); found != want {
+					t.Errorf("search %q: %q shown %v, want %v", tt.q, name, found, want)
+				}
+			}
+		}
 	})
 }

@@ -27,14 +27,10 @@ func (c *Console) listOpportunities(w http.ResponseWriter, rq *request) error {
 	if err != nil {
 		return err
 	}
-	archived, err := c.store.ArchivedOpportunities(rq.Context())
-	if err != nil {
-		return err
-	}
 	showArchived := rq.URL.Query().Get("archived") == "1"
 	shown := list[:0:0]
 	for _, o := range list {
-		if archived[o.ID] == showArchived {
+		if (o.ArchivedAt != nil) == showArchived {
 			shown = append(shown, o)
 		}
 	}
@@ -48,6 +44,7 @@ func (c *Console) formPage(w http.ResponseWriter, rq *request, code int, f oppor
 		if o, err := c.store.Opportunity(rq.Context(), f.ID); err == nil {
 			now := c.clock.Now()
 			data["Closed"] = o.SignupDeadline != nil && !o.SignupDeadline.After(now) || !o.StartsAt.After(now)
+			data["Started"] = !o.StartsAt.After(now) // attendance is marked from then on
 		}
 		if archived, err := c.store.ArchivedOpportunities(rq.Context()); err == nil {
 			data["Archived"] = archived[f.ID]
@@ -176,7 +173,8 @@ func (c *Console) updateOpportunity(w http.ResponseWriter, rq *request) error {
 	return seeOther(w, rq, "/console/opportunities/"+strconv.FormatInt(id, 10)+"?saved=1")
 }
 
-// signupsCSV downloads an opportunity's sign-ups with the staff API's columns.
+// signupsCSV downloads an opportunity's sign-ups with the staff API's
+// columns, in the console's language and TAMKEEN_TIMEZONE.
 func (c *Console) signupsCSV(w http.ResponseWriter, rq *request) error {
 	id, err := pathID(rq)
 	if err != nil {
@@ -192,5 +190,5 @@ func (c *Console) signupsCSV(w http.ResponseWriter, rq *request) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="signups-`+strconv.FormatInt(id, 10)+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
-	return export.Signups(w, list)
+	return export.SignupList{Lang: rq.lang, Words: c.bundle, Location: c.cfg.Location}.Write(w, list)
 }
