@@ -266,6 +266,14 @@ CREATE UNIQUE INDEX contacts_web_session ON contacts (web_session) WHERE web_ses
 UPDATE contacts SET web_session = substr(console_user, 5), console_user = NULL WHERE console_user LIKE 'web:%';
 UPDATE outbox SET recipient = substr(recipient, 5) WHERE channel = 'web' AND recipient LIKE 'web:%';
 `, nil},
+	{28, "WhatsApp: a person's business-scoped user id, when they last wrote (the 24-hour window opens then), and whether WhatsApp reaches them", `
+ALTER TABLE contacts ADD COLUMN whatsapp_id TEXT;
+-- Partial: the many contacts without a WhatsApp user id add nothing to it.
+CREATE UNIQUE INDEX contacts_whatsapp_id ON contacts (whatsapp_id) WHERE whatsapp_id IS NOT NULL;
+ALTER TABLE contacts ADD COLUMN whatsapp_last_inbound_at {{ts}};
+ALTER TABLE contacts ADD COLUMN whatsapp_unreachable BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE contacts ADD COLUMN whatsapp_failures INTEGER NOT NULL DEFAULT 0;
+`, nil},
 }
 
 // dialectTypes are the column types that differ between the two databases.
