@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/tamkeen/tamkeen/bot"
 )
@@ -53,11 +54,14 @@ func Layout(m bot.Message, words Words) []Request {
 	return texts(bot.Lines(m))
 }
 
-// texts is text split into messages of at most MaxText.
+// texts is text split into messages of at most MaxText (none for a text
+// of nothing but spaces: WhatsApp refuses an empty body).
 func texts(text string) []Request {
 	var out []Request
 	for _, part := range bot.Split(text, MaxText) {
-		out = append(out, Request{Type: "text", Text: &Text{Body: part}})
+		if strings.TrimSpace(part) != "" {
+			out = append(out, Request{Type: "text", Text: &Text{Body: part}})
+		}
 	}
 	return out
 }
@@ -66,10 +70,8 @@ func texts(text string) []Request {
 func interactive(text string, in *Interactive, words Words) []Request {
 	var out []Request
 	body := text
-	if Units(body) > MaxBody || body == "" {
-		if body != "" {
-			out = texts(body)
-		}
+	if Units(body) > MaxBody || strings.TrimSpace(body) == "" {
+		out = texts(body)
 		body = words.Choose
 	}
 	in.Body = TextBlock{Text: body}

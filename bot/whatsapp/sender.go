@@ -153,6 +153,9 @@ func Address(r *Request, recipient string) error {
 // it. Errors are *bot.SendError.
 func (s *Sender) Send(ctx context.Context, m bot.Outgoing) (string, error) {
 	reqs, err := s.Requests(m)
+	if err == nil && len(reqs) == 0 {
+		err = errors.New("whatsapp: nothing to send (an empty text)")
+	}
 	if err != nil {
 		return "", &bot.SendError{Kind: bot.Permanent, Err: err}
 	}

@@ -52,18 +52,24 @@ func Shorten(s string, max int) string {
 		used += Units(c)
 	}
 	cut := s[:end]
-	if end < len(s) && s[end] != ' ' {
+	rest, _, _ := strings.Cut(s[end:], " ")
+	if strings.Trim(rest, trailing) != "" {
 		// The cut falls inside a word: back to the space before it, if any.
-		if i := strings.LastIndexByte(cut, ' '); i > 0 {
+		if i := strings.LastIndexByte(cut, ' '); i > 0 && strings.TrimRight(cut[:i], " "+trailing) != "" {
 			cut = cut[:i]
 		}
 	}
-	cut = strings.TrimRight(cut, " ,:;،؛")
+	if trimmed := strings.TrimRight(cut, " "+trailing); trimmed != "" {
+		cut = trimmed
+	}
 	if cut == "" {
 		return ""
 	}
 	return cut + Ellipsis
 }
+
+// trailing is punctuation a shortened title does not end with before its ellipsis.
+const trailing = ",:;،؛"
 
 // Graphemes splits s into user-perceived characters (a simplified form of
 // Unicode's extended grapheme clusters, enough for Arabic, Latin and

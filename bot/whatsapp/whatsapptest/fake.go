@@ -712,11 +712,6 @@ func (f *Fake) Inbound(u User, typ string, fields map[string]any) (string, int, 
 	f.seq++
 	wamid := newWAMID(f.seq)
 	now := f.cfg.Clock.Now()
-	for _, k := range []string{u.Phone, u.ID} {
-		if k != "" && now.After(f.last[k]) {
-			f.last[k] = now
-		}
-	}
 	f.mu.Unlock()
 	msg := map[string]any{"id": wamid, "timestamp": strconv.FormatInt(now.Unix(), 10), "type": typ}
 	contact := map[string]any{"profile": map[string]any{"name": cmpOr(u.Name, "WhatsApp user")}}
@@ -807,10 +802,26 @@ func (f *Fake) Signature(body []byte) string {
 }
 
 // Post sends body to the service's webhook with signature ("" sends none)
-// and returns the status code and body of the answer.
+// and returns the status code and body of the answer. The people whose
+// messages it carries wrote now, by the fake's clock: their 24-hour window
+// opens, whatever the service answers (WhatsApp has their message).
 func (f *Fake) Post(body []byte, signature string) (int, string, error) {
+	var n whatsapp.Notification
+	_ = json.Unmarshal(body, &n) // a test may post what is not a notification
 	f.mu.Lock()
 	app := f.cfg.App
+	now := f.cfg.Clock.Now()
+	for _, e := range n.Entry {
+		for _, c := range e.Changes {
+			for _, m := range c.Value.Messages {
+				for _, k := range []string{"+" + m.From, m.FromUserID} {
+					if k != "+" && k != "" && now.After(f.last[k]) {
+						f.last[k] = now
+					}
+				}
+			}
+		}
+	}
 	f.mu.Unlock()
 	req, err := http.NewRequest(http.MethodPost, app+whatsapp.WebhookPath, bytes.NewReader(body))
 	if err != nil {
