@@ -75,6 +75,8 @@ type Config struct {
 	// App is where the service listens: people's messages and statuses are
 	// posted to App + whatsapp.WebhookPath. SetApp sets it later.
 	App string
+	// OnSent, when set, is called with each message the fake accepts.
+	OnSent func(Sent)
 }
 
 // User is a person on WhatsApp: their number (E.164) and business-scoped
@@ -345,7 +347,11 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	if closed {
 		f.statuses = append(f.statuses, f.status(wamid, to, "failed", whatsapp.CodeReEngagement))
 	}
+	accepted := f.sent[len(f.sent)-1]
 	f.mu.Unlock()
+	if f.cfg.OnSent != nil {
+		f.cfg.OnSent(accepted)
+	}
 
 	contact := map[string]any{"input": cmpOr(req.To, req.Recipient)}
 	if to.Phone != "" {
