@@ -21,6 +21,7 @@ const (
 	Telegram = vocab.Telegram
 	SMS      = vocab.SMS
 	Web      = vocab.Web
+	WhatsApp = vocab.WhatsApp
 )
 
 // Kind says what an input is. A channel only says what arrived; the inbox
@@ -66,6 +67,10 @@ type Input struct {
 	Payload    string   // a tapped button's payload
 	Language   string   // a hint for a new contact ("" for none)
 	Contact    *Contact // for KindSharedContact
+	// At is when the provider says the person sent it (zero: unknown). A
+	// webhook delivered late still dates the message when it was written
+	// (WhatsApp's 24-hour window counts from then).
+	At time.Time
 }
 
 // Contact is a contact card a person shared.
@@ -121,6 +126,10 @@ const (
 	FailureOther     Failure = iota // nothing about the recipient (a carrier fault, a filter)
 	FailureNoHandset                // no handset answers at that address (dead, unknown or landline number)
 	FailureOptedOut                 // the recipient unsubscribed at the carrier
+	// FailureWindowClosed: the provider accepted the message, then refused
+	// it because the person last wrote too long ago (WhatsApp's 131047 after
+	// 24 hours): it must go again as an approved template.
+	FailureWindowClosed
 )
 
 // ReceiptHandler takes providers' delivery reports: the inbox.
@@ -156,6 +165,10 @@ const (
 	OptedOut                     // the provider says this contact opted out
 	Permanent                    // this message will never go (bad number, bad request)
 	BadConfig                    // the channel itself is misconfigured (bad token): stop and say so
+	// WindowClosed: the provider takes only approved templates for this
+	// recipient now (WhatsApp's 131047: they last wrote more than 24 hours
+	// ago); the same message may go as a template.
+	WindowClosed
 )
 
 func (k ErrorKind) String() string {
@@ -170,6 +183,8 @@ func (k ErrorKind) String() string {
 		return "permanent"
 	case BadConfig:
 		return "bad_config"
+	case WindowClosed:
+		return "window_closed"
 	}
 	return fmt.Sprintf("kind(%d)", int(k))
 }

@@ -25,7 +25,7 @@ func TestChannelsNeedNoDatabaseOrConversation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, start := range []string{"bot", "bot/console", "bot/sms", "bot/telegram", "bot/web"} {
+	for _, start := range []string{"bot", "bot/console", "bot/sms", "bot/telegram", "bot/web", "bot/whatsapp", "bot/whatsapp/whatsapptest"} {
 		t.Run(start, func(t *testing.T) {
 			via := map[string]string{module + "/" + start: ""} // package → the package that imported it
 			queue := []string{module + "/" + start}

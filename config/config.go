@@ -39,6 +39,7 @@ type Config struct {
 
 	Telegram Telegram
 	Twilio   Twilio
+	WhatsApp WhatsApp
 }
 
 // Telegram is the Telegram channel's settings; it is on when Token is set.
@@ -66,6 +67,34 @@ type Twilio struct {
 // Enabled reports whether the channel has its credentials.
 func (t Twilio) Enabled() bool {
 	return t.AccountSID != "" && t.AuthToken != "" && (t.From != "" || t.MessagingServiceSID != "")
+}
+
+// WhatsApp is the WhatsApp channel's settings (Meta's Cloud API); it is on
+// when its four credentials are set.
+type WhatsApp struct {
+	AccessToken   string  // WHATSAPP_ACCESS_TOKEN: a system user's token with whatsapp_business_messaging
+	PhoneNumberID string  // WHATSAPP_PHONE_NUMBER_ID: the business number's id (not the number)
+	AppSecret     string  // WHATSAPP_APP_SECRET: the Meta app's secret, which signs webhooks
+	VerifyToken   string  // WHATSAPP_VERIFY_TOKEN: what Meta sends back when the webhook is registered
+	APIBaseURL    string  // WHATSAPP_API_BASE_URL: the Graph API with its version
+	Rate          float64 // WHATSAPP_RATE: messages per second for the number
+}
+
+// whatsAppSettings names the four settings that switch WhatsApp on.
+var whatsAppSettings = [...]string{"WHATSAPP_ACCESS_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"}
+
+func (w WhatsApp) credentials() [4]string {
+	return [4]string{w.AccessToken, w.PhoneNumberID, w.AppSecret, w.VerifyToken}
+}
+
+// Enabled reports whether the channel has its credentials.
+func (w WhatsApp) Enabled() bool {
+	for _, v := range w.credentials() {
+		if v == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // MinAdminTokenLen is the shortest TAMKEEN_ADMIN_TOKEN accepted: it signs
@@ -213,7 +242,47 @@ func Load(lookupEnv LookupEnv) (Config, error) {
 	if u, err := url.Parse(c.Twilio.APIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("TWILIO_API_BASE_URL=%q: must be an absolute http:// or https:// URL", c.Twilio.APIBaseURL))
 	}
+	c.WhatsApp, err = loadWhatsApp(get)
+	errs = append(errs, err)
 	return c, errors.Join(errs...)
+}
+
+// loadWhatsApp reads the WHATSAPP_* settings: the four credentials all or
+// none (the error names each one missing), the API base URL and the rate.
+func loadWhatsApp(get func(name, def string) string) (WhatsApp, error) {
+	w := WhatsApp{
+		AccessToken:   get("WHATSAPP_ACCESS_TOKEN", ""),
+		PhoneNumberID: get("WHATSAPP_PHONE_NUMBER_ID", ""),
+		AppSecret:     get("WHATSAPP_APP_SECRET", ""),
+		VerifyToken:   get("WHATSAPP_VERIFY_TOKEN", ""),
+		// Meta retires a Graph API version about two years after its
+		// release: the version is part of the setting.
+		APIBaseURL: strings.TrimRight(get("WHATSAPP_API_BASE_URL", "https://graph.facebook.com/v26.0"), "/"),
+	}
+	var errs []error
+	var set, missing []string
+	for i, v := range w.credentials() {
+		if v == "" {
+			missing = append(missing, whatsAppSettings[i])
+		} else {
+			set = append(set, whatsAppSettings[i])
+		}
+	}
+	if len(set) > 0 && len(missing) > 0 {
+		errs = append(errs, fmt.Errorf("%s: not set, while %s is: set all of %s to switch WhatsApp on, or none",
+			strings.Join(missing, ", "), strings.Join(set, ", "), strings.Join(whatsAppSettings[:], ", ")))
+	}
+	if id := w.PhoneNumberID; id != "" && strings.Trim(id, "0123456789") != "" {
+		errs = append(errs, fmt.Errorf("WHATSAPP_PHONE_NUMBER_ID=%q: the number's id from Meta's WhatsApp Manager, digits only (not the phone number)", id))
+	}
+	if u, err := url.Parse(w.APIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("WHATSAPP_API_BASE_URL=%q: must be an absolute http:// or https:// URL, such as https://graph.facebook.com/v26.0", w.APIBaseURL))
+	}
+	var err error
+	if w.Rate, err = parseRate(get("WHATSAPP_RATE", "80")); err != nil {
+		errs = append(errs, fmt.Errorf("WHATSAPP_RATE: %w", err))
+	}
+	return w, errors.Join(errs...)
 }
 
 func parseRate(s string) (float64, error) {

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -144,5 +146,69 @@ func TestCountryPicksThePacksRegionAndTimeZone(t *testing.T) {
 	_, err := Load(env(map[string]string{"TAMKEEN_COUNTRY": "Oman"}))
 	if err == nil || !strings.Contains(err.Error(), `TAMKEEN_COUNTRY="Oman": allowed values are EG, JO, OM, SA`) {
 		t.Fatalf("bad country: %v", err)
+	}
+}
+
+// WhatsApp is on with all four credentials and off with none; any other
+// mix of the four (each of the 14) is refused, naming every one missing
+// and no other.
+func TestLoadWhatsAppAllOrNone(t *testing.T) {
+	values := map[string]string{
+		"WHATSAPP_ACCESS_TOKEN": "EAAG-token", "WHATSAPP_PHONE_NUMBER_ID": "106540352242922",
+		"WHATSAPP_APP_SECRET": "app-secret", "WHATSAPP_VERIFY_TOKEN": "verify-me",
+	}
+	for mask := 0; mask < 1<<len(whatsAppSettings); mask++ {
+		e := map[string]string{}
+		var missing []string
+		for i, name := range whatsAppSettings {
+			if mask&(1<<i) != 0 {
+				e[name] = values[name]
+			} else {
+				missing = append(missing, name)
+			}
+		}
+		c, err := Load(env(e))
+		switch len(missing) {
+		case 0:
+			if err != nil || !c.WhatsApp.Enabled() {
+				t.Errorf("all four set: enabled %v, err %v", c.WhatsApp.Enabled(), err)
+			}
+			if c.WhatsApp.APIBaseURL != "https://graph.facebook.com/v26.0" || c.WhatsApp.Rate != 80 {
+				t.Errorf("defaults: %q at %v/s", c.WhatsApp.APIBaseURL, c.WhatsApp.Rate)
+			}
+		case len(whatsAppSettings):
+			if err != nil || c.WhatsApp.Enabled() {
+				t.Errorf("none set: enabled %v, err %v", c.WhatsApp.Enabled(), err)
+			}
+		default:
+			if err == nil {
+				t.Errorf("%v set: want an error", e)
+				continue
+			}
+			first, _, _ := strings.Cut(err.Error(), ":")
+			for _, name := range whatsAppSettings {
+				if named := strings.Contains(first, name); named != slices.Contains(missing, name) {
+					t.Errorf("%v set: error names %s: %v, want %v (%v)", slices.Collect(maps.Keys(e)), name, named, !named, err)
+				}
+			}
+		}
+	}
+}
+
+func TestLoadWhatsAppSettings(t *testing.T) {
+	on := map[string]string{
+		"WHATSAPP_ACCESS_TOKEN": "t", "WHATSAPP_PHONE_NUMBER_ID": "1065", "WHATSAPP_APP_SECRET": "s", "WHATSAPP_VERIFY_TOKEN": "v",
+		"WHATSAPP_API_BASE_URL": "http://127.0.0.1:9000/v26.0/", "WHATSAPP_RATE": "20",
+	}
+	c, err := Load(env(on))
+	if err != nil || c.WhatsApp.APIBaseURL != "http://127.0.0.1:9000/v26.0" || c.WhatsApp.Rate != 20 {
+		t.Fatalf("Load = %+v, %v", c.WhatsApp, err)
+	}
+	for name, bad := range map[string]string{"WHATSAPP_PHONE_NUMBER_ID": "+968 9123 4567", "WHATSAPP_API_BASE_URL": "graph.facebook.com", "WHATSAPP_RATE": "0"} {
+		e := maps.Clone(on)
+		e[name] = bad
+		if _, err := Load(env(e)); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%q: want an error naming it, got %v", name, bad, err)
+		}
 	}
 }

@@ -229,6 +229,9 @@ func (ib *Inbox) handleBatch(ctx context.Context, batch []*pending) ([]bot.Outco
 		if err != nil {
 			return err
 		}
+		if err := ib.wroteOnWhatsApp(tx, turns, fresh, now); err != nil {
+			return err
+		}
 		var ids []int64 // contacts with a past: a new one has no state, sign-ups or orders to read
 		someFresh := false
 		for i := range turns {
@@ -277,6 +280,40 @@ func (ib *Inbox) handleBatch(ctx context.Context, batch []*pending) ([]bot.Outco
 		return nil, err
 	}
 	return outs, nil
+}
+
+// wroteOnWhatsApp records, for the new WhatsApp messages of a batch, when
+// each person wrote: WhatsApp's 24-hour window of free messages opens then.
+// The time is the message's own (a webhook may come late), never later
+// than now. The turns' contacts learn it too, so saving one writes it back.
+func (ib *Inbox) wroteOnWhatsApp(tx *store.Tx, turns []turn, fresh []bool, now time.Time) error {
+	at := map[int64]time.Time{}
+	for i, t := range turns {
+		if !fresh[i] || t.in.Channel != bot.WhatsApp {
+			continue
+		}
+		when := now
+		if !t.in.At.IsZero() && t.in.At.Before(now) {
+			when = t.in.At
+		}
+		if when.After(at[t.contact.ID]) {
+			at[t.contact.ID] = when
+		}
+	}
+	if len(at) == 0 {
+		return nil
+	}
+	if err := tx.SetWhatsAppInbound(at); err != nil {
+		return err
+	}
+	for _, t := range turns {
+		when, ok := at[t.contact.ID]
+		if c := t.contact; ok && (c.WhatsAppLastInboundAt == nil || c.WhatsAppLastInboundAt.Before(when)) {
+			w := when.UTC()
+			c.WhatsAppLastInboundAt, c.WhatsAppUnreachable, c.WhatsAppFailures = &w, false, 0
+		}
+	}
+	return nil
 }
 
 // batchData is what the conversations of one batch read, loaded once.

@@ -9,6 +9,7 @@ import (
 	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/phone"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // The inputs that are not messages: a channel reports them, and the rules
@@ -58,24 +59,30 @@ func (ib *Inbox) nextPage(ctx context.Context, in bot.Input) (out bot.Outcome, s
 }
 
 // linkContact takes the phone number of a card the person shared: only
-// their own number (as the provider vouches), only for a Telegram chat. It
-// returns what became of it, for the conversation to say.
+// their own number (as the provider vouches), only for a chat (a Telegram
+// chat, a WhatsApp user id). It returns what became of it, for the
+// conversation to say.
 func (ib *Inbox) linkContact(ctx context.Context, in bot.Input) (*flows.SharedContact, error) {
 	card := in.Contact
 	if card == nil {
 		return nil, errors.New("shared contact without a card")
 	}
 	shared := &flows.SharedContact{Name: card.Name}
+	chat := vocab.Address{TelegramChatID: in.From.TelegramChatID, WhatsAppID: in.From.WhatsAppID}
 	switch {
 	case !card.Own:
 		shared.Outcome = flows.ContactNotOwn
 		return shared, nil
-	case card.Phone == "" || in.From.TelegramChatID == 0:
+	case card.Phone != "" && card.Phone == in.From.Phone && chat == (vocab.Address{}):
+		// Their own number is how they wrote (WhatsApp by number): it is theirs already.
+		shared.Outcome = flows.ContactLinked
+		return shared, nil
+	case card.Phone == "" || chat == (vocab.Address{}):
 		shared.Outcome = flows.ContactInvalid
 		return shared, nil
 	}
 	err := ib.store.InTx(ctx, func(tx *store.Tx) error {
-		contact, linked, err := tx.LinkTelegramPhone(in.From.TelegramChatID, card.Phone, in.Language)
+		contact, linked, err := tx.LinkPhone(chat, card.Phone, in.Language)
 		if err != nil {
 			return err
 		}

@@ -90,9 +90,11 @@ func (ib *Inbox) Handle(ctx context.Context, in bot.Input) (bot.Outcome, error) 
 		// own keeps each input's replies apart in the outbox.
 		in.ExternalID = "local-" + rand.Text()
 	}
-	if in.From.Phone != "" {
+	if in.From.Phone != "" && in.Channel != bot.WhatsApp {
 		// A text from a number proves it works; the pages of a long message
-		// are dropped unless the person asks for them.
+		// are dropped unless the person asks for them. (WhatsApp, which
+		// names people by number too, keeps its own bookkeeping: the batch
+		// records when they wrote.)
 		if err := ib.store.SMSHeardFrom(ctx, in.From.Phone, in.Kind != bot.KindMorePlease); err != nil {
 			return bot.Outcome{}, fmt.Errorf("inbox: %s message: %w", in.Channel, err)
 		}
@@ -157,7 +159,9 @@ func recipientOf(a vocab.Address) string {
 	case a.TelegramChatID != 0:
 		return strconv.FormatInt(a.TelegramChatID, 10)
 	case a.Phone != "":
-		return a.Phone
+		return a.Phone // on WhatsApp too: Meta advises numbers where known
+	case a.WhatsAppID != "":
+		return a.WhatsAppID
 	case a.WebSession != "":
 		return a.WebSession
 	}

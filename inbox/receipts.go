@@ -10,7 +10,8 @@ import (
 )
 
 // UnreachableAfter is how many failed deliveries in a row that say no
-// handset answers (a dead, unknown or landline number) mark a number unreachable.
+// handset answers (a dead, unknown or landline number; WhatsApp's 131026)
+// mark a person unreachable on that channel.
 const UnreachableAfter = 3
 
 // HandleReceipt records a provider's report on a message we sent. Each
@@ -34,6 +35,9 @@ func (ib *Inbox) HandleReceipt(ctx context.Context, r bot.Receipt) error {
 		if err != nil || !changed {
 			return err
 		}
+		if r.Channel == bot.WhatsApp {
+			return ib.store.ResetWhatsAppFailures(ctx, row.ContactID)
+		}
 		return ib.store.ResetSMSFailures(ctx, row.ContactID)
 	case bot.Undelivered:
 	default: // still on its way: nothing to record beyond "sent"
@@ -52,15 +56,24 @@ func (ib *Inbox) HandleReceipt(ctx context.Context, r bot.Receipt) error {
 		log.Info("inbox: the carrier reports the number unsubscribed; opted out")
 		return ib.store.MarkOptedOut(ctx, row.ContactID)
 	case bot.FailureNoHandset:
-		n, err := ib.store.AddSMSFailure(ctx, row.ContactID)
+		add := ib.store.AddSMSFailure
+		if r.Channel == bot.WhatsApp {
+			add = ib.store.AddWhatsAppFailure
+		}
+		n, err := add(ctx, row.ContactID)
 		if err != nil {
 			return err
 		}
 		if n >= UnreachableAfter {
-			log.Info("inbox: number unreachable after repeated failures", "failures", n, "detail", r.Detail)
+			log.Info("inbox: unreachable after repeated failures", "failures", n, "detail", r.Detail)
 			return ib.store.MarkUnreachable(ctx, row.ContactID, r.Channel, true)
 		}
 		log.Info("inbox: delivery failed", "failures", n, "detail", r.Detail)
+		return nil
+	case bot.FailureWindowClosed:
+		// The person last wrote more than a day ago: WhatsApp takes only
+		// approved templates now. Recorded as undelivered with its reason.
+		log.Info("inbox: delivery refused: the 24-hour window had closed", "detail", r.Detail)
 		return nil
 	}
 	log.Info("inbox: delivery failed", "detail", r.Detail)

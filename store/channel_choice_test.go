@@ -43,6 +43,16 @@ func TestChannelChoiceAgreesInGoAndSQL(t *testing.T) {
 		{"opted out", func(c *store.Contact) { c.TelegramChatID, c.OptedOutAt = chat(10), &at }, "telegram", []string{"telegram"}},
 		{"erased (no audience counts them)", func(c *store.Contact) { c.TelegramChatID, c.ErasedAt = chat(11), &at }, "telegram", nil},
 		{"no address at all", func(c *store.Contact) {}, "", nil},
+		{"whatsapp user id only", func(c *store.Contact) { c.WhatsAppID = ptr("OM.1") }, "whatsapp", []string{"whatsapp"}},
+		{"whatsapp user id and number: sms first", func(c *store.Contact) {
+			c.WhatsAppID, c.Phone = ptr("OM.2"), ptr("+96890000021")
+		}, "sms", []string{"sms", "whatsapp"}},
+		{"whatsapp by number, the number dead for sms", func(c *store.Contact) {
+			c.Phone, c.SMSUnreachable, c.WhatsAppLastInboundAt = ptr("+96890000022"), true, &at
+		}, "whatsapp", []string{"sms", "whatsapp"}},
+		{"whatsapp unreachable", func(c *store.Contact) { c.WhatsAppID, c.WhatsAppUnreachable = ptr("OM.3"), true }, "", []string{"whatsapp"}},
+		{"wrote on whatsapp once, number erased since", func(c *store.Contact) { c.WhatsAppLastInboundAt = &at }, "", nil},
+		{"telegram before whatsapp", func(c *store.Contact) { c.TelegramChatID, c.WhatsAppID = chat(12), ptr("OM.4") }, "telegram", []string{"telegram", "whatsapp"}},
 	}
 	storetest.Each(t, newClock, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
@@ -80,9 +90,9 @@ func TestChannelChoiceAgreesInGoAndSQL(t *testing.T) {
 				}
 			})
 		}
-		for _, ch := range []string{"telegram", "sms", "web", "console"} {
+		for _, ch := range []string{"telegram", "sms", "web", "console", "whatsapp"} {
 			est, err := s.EstimateAudience(ctx, &store.Broadcast{
-				Texts: map[string]string{"ar": "x"}, Channels: []string{"telegram", "sms", "web", "console"},
+				Texts: map[string]string{"ar": "x"}, Channels: []string{"telegram", "sms", "web", "console", "whatsapp"},
 				Audience: store.Audience{Channels: []string{ch}},
 			})
 			if err != nil {

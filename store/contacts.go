@@ -19,6 +19,8 @@ func addressWhere(a vocab.Address) (string, any, error) {
 	switch {
 	case a.TelegramChatID != 0:
 		return "telegram_chat_id = ?", a.TelegramChatID, nil
+	case a.WhatsAppID != "":
+		return "whatsapp_id = ?", a.WhatsAppID, nil
 	case a.Phone != "":
 		return "phone = ?", a.Phone, nil
 	case a.WebSession != "":
@@ -38,6 +40,15 @@ func (tx *Tx) ContactByAddress(addr vocab.Address, lang string) (c *Contact, cre
 	if err != nil {
 		return nil, false, err
 	}
+	if addr.WhatsAppID != "" && addr.Phone != "" {
+		// A user id with a number: the batch path joins the two.
+		found, err := tx.ContactsByAddresses([]vocab.Address{addr}, []string{lang})
+		if err != nil {
+			return nil, false, err
+		}
+		c = found[addr.Key()]
+		return c, c.New(), nil
+	}
 	c = &Contact{}
 	q := tx.db.Clauses(clause.Locking{Strength: "UPDATE"}).Where(cond, arg).Limit(1).Find(c)
 	if q.Error != nil {
@@ -50,6 +61,8 @@ func (tx *Tx) ContactByAddress(addr vocab.Address, lang string) (c *Contact, cre
 	switch {
 	case addr.TelegramChatID != 0:
 		c.TelegramChatID = &addr.TelegramChatID
+	case addr.WhatsAppID != "":
+		c.WhatsAppID = &addr.WhatsAppID
 	case addr.Phone != "":
 		c.Phone = &addr.Phone
 	case addr.WebSession != "":
@@ -154,6 +167,7 @@ func (tx *Tx) Erase(contactID int64) error {
 	}
 	err := tx.db.Model(&Contact{}).Where("id = ?", contactID).Updates(map[string]any{
 		"name": "", "phone": nil, "telegram_chat_id": nil, "console_user": nil, "web_session": nil,
+		"whatsapp_id": nil, "whatsapp_last_inbound_at": nil,
 		"consent_at": nil, "erased_at": now, "updated_at": now,
 	}).Error
 	if err != nil {
@@ -215,12 +229,15 @@ func (c *Contact) Reachable(channel string, always bool) (bool, string) {
 		return false, "unreachable"
 	case channel == channelSMS && c.SMSUnreachable:
 		return false, "unreachable"
+	case channel == channelWhatsApp && c.WhatsAppUnreachable:
+		return false, "unreachable"
 	}
 	return true, ""
 }
 
 // MarkUnreachable records that a contact cannot be reached on channel
-// (Telegram: the bot was blocked; SMS: the number is dead). Reachable clears it.
+// (Telegram: the bot was blocked; SMS: the number is dead; WhatsApp: it
+// cannot deliver to them). Reachable clears it.
 func (s *Store) MarkUnreachable(ctx context.Context, contactID int64, channel string, unreachable bool) error {
 	col := ""
 	switch channel {
@@ -228,6 +245,8 @@ func (s *Store) MarkUnreachable(ctx context.Context, contactID int64, channel st
 		col = "telegram_blocked"
 	case channelSMS:
 		col = "sms_unreachable"
+	case channelWhatsApp:
+		col = "whatsapp_unreachable"
 	default:
 		return nil
 	}

@@ -29,6 +29,9 @@ func (c *Contact) addressKeys() []string {
 	if c.ConsoleUser != nil {
 		keys = append(keys, vocab.Address{ConsoleUser: *c.ConsoleUser}.Key())
 	}
+	if c.WhatsAppID != nil {
+		keys = append(keys, vocab.Address{WhatsAppID: *c.WhatsAppID}.Key())
+	}
 	return keys
 }
 
@@ -39,6 +42,9 @@ func (c *Contact) addressKeys() []string {
 func (tx *Tx) ContactsByAddresses(addrs []vocab.Address, langs []string) (map[string]*Contact, error) {
 	out := make(map[string]*Contact, len(addrs))
 	if err := tx.findContacts(addrs, out); err != nil {
+		return nil, err
+	}
+	if err := tx.joinWhatsApp(addrs, langs, out); err != nil {
 		return nil, err
 	}
 	var missing []*Contact
@@ -57,6 +63,12 @@ func (tx *Tx) ContactsByAddresses(addrs []vocab.Address, langs []string) (map[st
 		case a.TelegramChatID != 0:
 			id := a.TelegramChatID
 			c.TelegramChatID = &id
+		case a.WhatsAppID != "":
+			id := a.WhatsAppID
+			c.WhatsAppID = &id
+			if p := a.Phone; p != "" && out[vocab.Address{Phone: p}.Key()] == nil {
+				c.Phone = &p // else the number is another WhatsApp account's (see joinWhatsApp)
+			}
 		case a.Phone != "":
 			p := a.Phone
 			c.Phone = &p
@@ -97,18 +109,19 @@ func (tx *Tx) ContactsByAddresses(addrs []vocab.Address, langs []string) (map[st
 }
 
 const contactColumns = `id, telegram_chat_id, phone, console_user, web_session, language, name, governorate, track,
-	consent_at, opted_out_at, telegram_blocked, sms_unreachable, erased_at, created_at, updated_at`
+	consent_at, opted_out_at, telegram_blocked, sms_unreachable, whatsapp_id, whatsapp_last_inbound_at,
+	whatsapp_unreachable, whatsapp_failures, erased_at, created_at, updated_at`
 
 // createContacts inserts contacts in one statement and adds those it created
 // to out (one that exists already is left out).
 func (tx *Tx) createContacts(list []*Contact, out map[string]*Contact) error {
 	now := tx.store.now()
-	args := make([]any, 0, 7*len(list))
+	args := make([]any, 0, 8*len(list))
 	for _, c := range list {
-		args = append(args, c.TelegramChatID, c.Phone, c.ConsoleUser, c.WebSession, c.Language, now, now)
+		args = append(args, c.TelegramChatID, c.Phone, c.ConsoleUser, c.WebSession, c.WhatsAppID, c.Language, now, now)
 	}
-	q := "INSERT INTO contacts (telegram_chat_id, phone, console_user, web_session, language, created_at, updated_at) VALUES " +
-		valueRows(len(list), 7) + " ON CONFLICT DO NOTHING RETURNING " + contactColumns
+	q := "INSERT INTO contacts (telegram_chat_id, phone, console_user, web_session, whatsapp_id, language, created_at, updated_at) VALUES " +
+		valueRows(len(list), 8) + " ON CONFLICT DO NOTHING RETURNING " + contactColumns
 	rows, err := tx.db.Raw(q, args...).Rows()
 	if err != nil {
 		return fmt.Errorf("store: create contacts: %w", err)
@@ -129,11 +142,16 @@ func (tx *Tx) createContacts(list []*Contact, out map[string]*Contact) error {
 // findContacts adds the contacts at addrs to out, keyed by address.
 func (tx *Tx) findContacts(addrs []vocab.Address, out map[string]*Contact) error {
 	var chats []int64
-	var phones, sessions, users []string
+	var phones, sessions, users, whatsapps []string
 	for _, a := range addrs {
 		switch {
 		case a.TelegramChatID != 0:
 			chats = append(chats, a.TelegramChatID)
+		case a.WhatsAppID != "":
+			whatsapps = append(whatsapps, a.WhatsAppID)
+			if a.Phone != "" {
+				phones = append(phones, a.Phone)
+			}
 		case a.Phone != "":
 			phones = append(phones, a.Phone)
 		case a.WebSession != "":
@@ -155,6 +173,9 @@ func (tx *Tx) findContacts(addrs []vocab.Address, out map[string]*Contact) error
 	}
 	if len(users) > 0 {
 		conds, args = append(conds, "console_user IN ?"), append(args, users)
+	}
+	if len(whatsapps) > 0 {
+		conds, args = append(conds, "whatsapp_id IN ?"), append(args, whatsapps)
 	}
 	if len(conds) == 0 {
 		return nil
@@ -186,7 +207,8 @@ func scanContacts(rows *sql.Rows) ([]*Contact, error) {
 	for rows.Next() {
 		c := &Contact{}
 		if err := rows.Scan(&c.ID, &c.TelegramChatID, &c.Phone, &c.ConsoleUser, &c.WebSession, &c.Language, &c.Name, &c.Governorate,
-			&c.Track, &c.ConsentAt, &c.OptedOutAt, &c.TelegramBlocked, &c.SMSUnreachable, &c.ErasedAt,
+			&c.Track, &c.ConsentAt, &c.OptedOutAt, &c.TelegramBlocked, &c.SMSUnreachable, &c.WhatsAppID,
+			&c.WhatsAppLastInboundAt, &c.WhatsAppUnreachable, &c.WhatsAppFailures, &c.ErasedAt,
 			&c.CreatedAt, &c.UpdatedAt); err != nil {
 			return nil, err
 		}

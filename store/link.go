@@ -9,33 +9,44 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// LinkOutcome says what linking a phone number to a Telegram chat did.
+// LinkOutcome says what linking a phone number to a chat did.
 type LinkOutcome int
 
-// What LinkTelegramPhone did.
+// What LinkPhone did.
 const (
 	LinkAlready  LinkOutcome = iota // the chat's contact already had this number: nothing changed
 	LinkAdded                       // the number was written on the chat's contact
 	LinkMerged                      // another contact (SMS) had the number: the two are now one
-	LinkConflict                    // the number belongs to another Telegram chat: nothing changed
+	LinkConflict                    // the number belongs to another chat of the same channel: nothing changed
 )
 
-// LinkTelegramPhone records that the person behind a Telegram chat owns
-// phone (E.164, as Telegram verified it). When another contact already has
-// that number (the person wrote before by SMS), the two become one: the
-// contact with the number keeps its id and takes the chat, the chat's
-// conversation state, sign-ups, assessments, outbox and inbound records; the
-// chat's old contact is left as an empty record pointing to it
-// (merged_into). A number held by a different Telegram chat is never taken
-// over. lang is the language of a contact created for a new chat. The
-// returned contact is the one the chat belongs to afterwards.
+// LinkTelegramPhone is LinkPhone for a Telegram chat.
 func (tx *Tx) LinkTelegramPhone(chatID int64, phone, lang string) (*Contact, LinkOutcome, error) {
-	tg, _, err := tx.ContactByAddress(vocab.Address{TelegramChatID: chatID}, lang)
+	return tx.LinkPhone(vocab.Address{TelegramChatID: chatID}, phone, lang)
+}
+
+// LinkPhone records that the person at addr (a Telegram chat, or a WhatsApp
+// user id) owns phone (E.164, as the provider vouches: Telegram's own
+// contact card, WhatsApp's webhook or its contact request). When another
+// contact already has that number (the person wrote before by SMS), the two
+// become one: the contact with the number keeps its id and takes the chat,
+// the chat's conversation state, sign-ups, assessments, outbox and inbound
+// records; the chat's old contact is left as an empty record pointing to it
+// (merged_into). A number held by another chat of the same kind (another
+// Telegram chat, another WhatsApp user id) is never taken over. lang is the
+// language of a contact created for a new chat. The returned contact is the
+// one the chat belongs to afterwards.
+func (tx *Tx) LinkPhone(addr vocab.Address, phone, lang string) (*Contact, LinkOutcome, error) {
+	if addr.TelegramChatID == 0 && addr.WhatsAppID == "" {
+		return nil, 0, fmt.Errorf("store: link phone: %s is not a chat", addr.Key()[:1])
+	}
+	addr.Phone = "" // the chat alone: the number is what is being linked
+	me, _, err := tx.ContactByAddress(addr, lang)
 	if err != nil {
 		return nil, 0, err
 	}
-	if tg.Phone != nil && *tg.Phone == phone {
-		return tg, LinkAlready, nil
+	if me.Phone != nil && *me.Phone == phone {
+		return me, LinkAlready, nil
 	}
 	other := &Contact{}
 	q := tx.db.Clauses(clause.Locking{Strength: "UPDATE"}).Where("phone = ?", phone).Limit(1).Find(other)
@@ -43,34 +54,43 @@ func (tx *Tx) LinkTelegramPhone(chatID int64, phone, lang string) (*Contact, Lin
 		return nil, 0, fmt.Errorf("store: find contact by phone: %w", q.Error)
 	}
 	if q.RowsAffected == 0 {
-		tg.Phone = &phone
-		if err := tx.SaveContact(tg); err != nil {
+		me.Phone = &phone
+		if err := tx.SaveContact(me); err != nil {
 			return nil, 0, err
 		}
-		return tg, LinkAdded, nil
+		return me, LinkAdded, nil
 	}
-	if other.TelegramChatID != nil {
-		return tg, LinkConflict, nil
+	if (me.TelegramChatID != nil && other.TelegramChatID != nil) || (me.WhatsAppID != nil && other.WhatsAppID != nil) {
+		return me, LinkConflict, nil
 	}
-	if err := tx.merge(tg, other); err != nil {
-		return nil, 0, fmt.Errorf("store: merge contact %d into %d: %w", tg.ID, other.ID, err)
+	if err := tx.merge(me, other); err != nil {
+		return nil, 0, fmt.Errorf("store: merge contact %d into %d: %w", me.ID, other.ID, err)
 	}
 	return other, LinkMerged, nil
 }
 
-// merge moves everything of from into into and leaves from empty.
+// merge moves everything of from into into and leaves from empty. into
+// takes the chats from has (the caller made sure into has none of the same kind).
 func (tx *Tx) merge(from, into *Contact) error {
 	now := tx.store.now()
-	// The chat id is unique: free it before giving it to the survivor.
-	if err := tx.db.Exec("UPDATE contacts SET telegram_chat_id = NULL, phone = NULL, console_user = NULL, web_session = NULL, name = '', consent_at = NULL, erased_at = ?, merged_into = ?, updated_at = ? WHERE id = ?",
+	// Chat ids are unique: free them before giving them to the survivor.
+	if err := tx.db.Exec(`UPDATE contacts SET telegram_chat_id = NULL, phone = NULL, console_user = NULL, web_session = NULL,
+		whatsapp_id = NULL, whatsapp_last_inbound_at = NULL, name = '', consent_at = NULL, erased_at = ?, merged_into = ?, updated_at = ? WHERE id = ?`,
 		now, into.ID, now, from.ID).Error; err != nil {
 		return fmt.Errorf("empty old contact: %w", err)
 	}
 	if err := setNameWords(tx.db, from.ID, ""); err != nil {
 		return err
 	}
-	into.TelegramChatID = from.TelegramChatID
-	into.TelegramBlocked = from.TelegramBlocked
+	if from.TelegramChatID != nil {
+		into.TelegramChatID = from.TelegramChatID
+		into.TelegramBlocked = from.TelegramBlocked
+	}
+	if from.WhatsAppID != nil {
+		into.WhatsAppID = from.WhatsAppID
+		into.WhatsAppUnreachable, into.WhatsAppFailures = from.WhatsAppUnreachable, from.WhatsAppFailures
+	}
+	into.WhatsAppLastInboundAt = latest(into.WhatsAppLastInboundAt, from.WhatsAppLastInboundAt)
 	if from.Language != "" { // chosen just now, in the chat the person is using
 		into.Language = from.Language
 	}
@@ -150,6 +170,16 @@ func (tx *Tx) mergeSignups(from, into int64, now time.Time) error {
 		}
 	}
 	return nil
+}
+
+func latest(a, b *time.Time) *time.Time {
+	switch {
+	case a == nil:
+		return b
+	case b == nil || a.After(*b):
+		return a
+	}
+	return b
 }
 
 func earliest(a, b *time.Time) *time.Time {

@@ -284,6 +284,14 @@ CREATE INDEX contact_name_words_contact ON contact_name_words (contact_id);
 		// Byte order, as SQLite compares: a range on the key is then a prefix.
 		"postgres": `ALTER TABLE contact_name_words ALTER COLUMN word TYPE TEXT COLLATE "C";`,
 	}},
+	{28, "WhatsApp: a person's business-scoped user id, when they last wrote (the 24-hour window opens then), and whether WhatsApp reaches them", `
+ALTER TABLE contacts ADD COLUMN whatsapp_id TEXT;
+-- Partial: the many contacts without a WhatsApp user id add nothing to it.
+CREATE UNIQUE INDEX contacts_whatsapp_id ON contacts (whatsapp_id) WHERE whatsapp_id IS NOT NULL;
+ALTER TABLE contacts ADD COLUMN whatsapp_last_inbound_at {{ts}};
+ALTER TABLE contacts ADD COLUMN whatsapp_unreachable BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE contacts ADD COLUMN whatsapp_failures INTEGER NOT NULL DEFAULT 0;
+`, nil},
 }
 
 // dialectTypes are the column types that differ between the two databases.

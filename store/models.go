@@ -23,9 +23,20 @@ type Contact struct {
 	OptedOutAt      *time.Time
 	TelegramBlocked bool
 	SMSUnreachable  bool
-	ErasedAt        *time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// WhatsAppID is WhatsApp's business-scoped user id ("BSUID"), when the
+	// person wrote on WhatsApp with one; their number, when WhatsApp shows
+	// it, is Phone.
+	WhatsAppID *string `gorm:"column:whatsapp_id"`
+	// WhatsAppLastInboundAt is when the person last wrote on WhatsApp: free
+	// text may go to them for 24 hours after it (nil: never wrote there).
+	WhatsAppLastInboundAt *time.Time `gorm:"column:whatsapp_last_inbound_at"`
+	// WhatsAppUnreachable: WhatsApp said it cannot deliver to them.
+	WhatsAppUnreachable bool `gorm:"column:whatsapp_unreachable"`
+	// WhatsAppFailures counts undeliverable reports (131026) in a row.
+	WhatsAppFailures int `gorm:"column:whatsapp_failures"`
+	ErasedAt         *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 
 	created bool // inserted by this transaction (ContactsByAddresses): no state, sign-ups or orders yet
 }

@@ -20,6 +20,7 @@ const (
 	Telegram = "telegram" // a Telegram chat
 	SMS      = "sms"      // plain SMS through Twilio
 	Web      = "web"      // the web console's bot simulator
+	WhatsApp = "whatsapp" // WhatsApp through Meta's Cloud API
 )
 
 // Traits are what the conversation must know about a channel, named, so
@@ -52,19 +53,30 @@ const (
 	StepAssessment = "assessment.question"
 )
 
-// Address says who a contact is on one channel; exactly one field is set.
+// Address says who a contact is on one channel. Exactly one field is set,
+// except on WhatsApp, where a person may be known by their business-scoped
+// user id (WhatsAppID), by their number (Phone, WhatsApp's wa_id) or by both.
 type Address struct {
 	TelegramChatID int64
 	Phone          string // E.164
 	ConsoleUser    string // a terminal session (tamkeen chat)
 	WebSession     string // a session of the web console's bot simulator
+	// WhatsAppID is WhatsApp's business-scoped user id ("BSUID", such as
+	// "OM.1349120865530274"): it names the person to this business even when
+	// WhatsApp shows their username instead of their number.
+	WhatsAppID string
 }
 
-// Key names an address uniquely across channels ("t:123", "p:+968…", "w:ab12", "c:name").
+// Key names an address uniquely across channels ("t:123", "wa:OM.1…",
+// "p:+968…", "w:ab12", "c:name"). A WhatsApp address with a user id is
+// keyed by it, one with only a number by the number (so it is the same
+// key as that number's SMS).
 func (a Address) Key() string {
 	switch {
 	case a.TelegramChatID != 0:
 		return "t:" + strconv.FormatInt(a.TelegramChatID, 10)
+	case a.WhatsAppID != "":
+		return "wa:" + a.WhatsAppID
 	case a.Phone != "":
 		return "p:" + a.Phone
 	case a.WebSession != "":

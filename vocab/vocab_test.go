@@ -22,6 +22,8 @@ func TestAddressKeyTellsChannelsApart(t *testing.T) {
 		{Address{Phone: "+96891234567"}, "p:+96891234567"},
 		{Address{ConsoleUser: "web:ab12"}, "c:web:ab12"},
 		{Address{WebSession: "ab12"}, "w:ab12"},
+		{Address{WhatsAppID: "OM.968"}, "wa:OM.968"},
+		{Address{WhatsAppID: "OM.968", Phone: "+96891234567"}, "wa:OM.968"},
 	}
 	for _, tt := range tests {
 		if got := tt.addr.Key(); got != tt.want {
@@ -104,7 +106,7 @@ func TestTraitsOf(t *testing.T) {
 		{Telegram, Traits{}},
 		{Console, Traits{}},
 		{Web, Traits{}},
-		{"whatsapp", Traits{}},
+		{WhatsApp, Traits{}},
 	}
 	for _, tt := range tests {
 		if got := TraitsOf(tt.channel); got != tt.want {

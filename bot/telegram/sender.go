@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -48,7 +47,7 @@ func (c *Bot) Send(ctx context.Context, m bot.Outgoing) (string, error) {
 	if err != nil {
 		return "", &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("telegram: render: %w", err)}
 	}
-	parts := Split(text, MaxTextUnits)
+	parts := bot.Split(text, MaxTextUnits)
 	id := ""
 	for i, part := range parts {
 		cfg := tgbotapi.NewMessage(chat, tgbotapi.EscapeText(tgbotapi.ModeHTML, part))
@@ -90,7 +89,7 @@ func (c *Bot) Cost(m bot.Outgoing) int {
 	if err != nil {
 		return 1
 	}
-	return len(Split(text, MaxTextUnits))
+	return len(bot.Split(text, MaxTextUnits))
 }
 
 // render returns the text to send and the keyboard to attach (nil for none).
@@ -150,49 +149,4 @@ func inlineKeyboard(opts []bot.Option) (tgbotapi.InlineKeyboardMarkup, bool) {
 		rows[len(rows)-1] = append(rows[len(rows)-1], b)
 	}
 	return tgbotapi.NewInlineKeyboardMarkup(rows...), true
-}
-
-// Split cuts text into parts of at most max UTF-16 code units (what Telegram
-// counts), preferring paragraph breaks, then line breaks, then spaces, and
-// never cutting a character in two.
-func Split(text string, max int) []string {
-	var parts []string
-	for rest := text; ; {
-		cut, fits := prefixUnits(rest, max)
-		if fits {
-			if strings.TrimSpace(rest) != "" || len(parts) == 0 {
-				parts = append(parts, rest)
-			}
-			return parts
-		}
-		at, skip := cut, 0
-		for _, sep := range []string{"\n\n", "\n", " "} {
-			// The separator itself may lie just past the cut: it is not sent.
-			if i := strings.LastIndex(rest[:min(len(rest), cut+len(sep))], sep); i > cut/3 {
-				at, skip = i, len(sep)
-				break
-			}
-		}
-		if part := strings.TrimRight(rest[:at], " \n"); part != "" {
-			parts = append(parts, part)
-		}
-		rest = strings.TrimLeft(rest[at+skip:], "\n")
-	}
-}
-
-// prefixUnits returns the byte length of the longest prefix of s within max
-// UTF-16 units, and whether that is all of s.
-func prefixUnits(s string, max int) (int, bool) {
-	units := 0
-	for i, r := range s {
-		n := 1
-		if r >= 0x10000 {
-			n = 2
-		}
-		if units+n > max {
-			return i, false
-		}
-		units += n
-	}
-	return len(s), true
 }

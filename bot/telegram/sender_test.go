@@ -112,34 +112,6 @@ func TestSend(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-func TestSplit(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		text string
-		max  int
-		want []string
-	}{
-		{"fits", "short", 10, []string{"short"}},
-		{"paragraph first", "aaaa bbbb\n\ncccc\ndddd", 16, []string{"aaaa bbbb", "cccc\ndddd"}},
-		{"then line", "aaaa bbbb\ncccc dddd", 12, []string{"aaaa bbbb", "cccc dddd"}},
-		{"then space", "aaaa bbbb cccc", 10, []string{"aaaa bbbb", "cccc"}},
-		{"hard cut keeps whole characters", "🌱🌱🌱", 3, []string{"🌱", "🌱", "🌱"}},
-		{"arabic words", "مرحبا بك في تمكين", 11, []string{"مرحبا بك في", "تمكين"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got := telegram.Split(tc.text, tc.max)
-			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
-				t.Fatalf("Split = %q, want %q", got, tc.want)
-			}
-			for _, p := range got {
-				if units(p) > tc.max {
-					t.Fatalf("part %q over %d units", p, tc.max)
-				}
-			}
-		})
-	}
-}
-
 // Through the dispatcher: after a 429 nothing is sent to Telegram inside the
 // announced window, and the message goes once it has passed.
 func TestNoSecond429InsideTheWindow(t *testing.T) {
@@ -182,11 +154,4 @@ func TestNoSecond429InsideTheWindow(t *testing.T) {
 			t.Fatalf("%d messages sent after the window, want 3", n)
 		}
 	})
-}
-
-func BenchmarkSplit(b *testing.B) {
-	text := strings.Repeat("فقرة عن برنامج التمكين الاقتصادي والتدريب المهني 🌱\n", 400)
-	for b.Loop() {
-		telegram.Split(text, telegram.MaxTextUnits)
-	}
 }

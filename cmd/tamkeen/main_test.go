@@ -111,7 +111,7 @@ func TestServeWithNoEnvironmentStartsAnswersAndStopsCleanly(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "tamkeen.db")); err != nil {
 		t.Errorf("the default SQLite file was not created: %v", err)
 	}
-	for _, want := range []string{"channel off: telegram", "TELEGRAM_BOT_TOKEN is not set", "channel off: sms", "TWILIO_ACCOUNT_SID"} {
+	for _, want := range []string{"channel off: telegram", "TELEGRAM_BOT_TOKEN is not set", "channel off: sms", "TWILIO_ACCOUNT_SID", "channel off: whatsapp", "WHATSAPP_ACCESS_TOKEN"} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("logs do not say %q:\n%s", want, logs.String())
 		}
@@ -135,6 +135,7 @@ func TestBadConfigurationExitsWithCode2AndNamesTheVariable(t *testing.T) {
 	}{
 		{[]string{"TAMKEEN_TIMEZONE=Mars/Olympus"}, []string{"serve"}, "TAMKEEN_TIMEZONE"},
 		{[]string{"TAMKEEN_QUIET_HOURS=late"}, []string{"chat"}, "TAMKEEN_QUIET_HOURS"},
+		{[]string{"WHATSAPP_ACCESS_TOKEN=EAAG", "WHATSAPP_APP_SECRET=s"}, []string{"serve"}, "WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_VERIFY_TOKEN: not set"},
 		{[]string{"TAMKEEN_COUNTRY=FR"}, []string{"chat", "--lang", "ar"}, "TAMKEEN_COUNTRY=\"FR\": allowed values are EG, JO, OM, SA"},
 		{nil, []string{"chat", "--lang", "fr"}, "--lang"},
 		{nil, []string{"chat", "--phone", "12"}, "--phone"},
