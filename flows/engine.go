@@ -1,7 +1,9 @@
 package flows
 
 import (
+	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/textnorm"
@@ -13,6 +15,7 @@ import (
 type Engine struct {
 	content locales.Content
 	labels  Labels
+	matcher textnorm.Matcher
 	steps   map[string]step
 }
 
@@ -30,7 +33,10 @@ func (e *Engine) WithLabels(l Labels) *Engine {
 
 // New returns an engine for the given content.
 func New(content locales.Content) *Engine {
-	e := &Engine{content: content}
+	e := &Engine{content: content, matcher: textnorm.Matcher{
+		Filler:    content.Keywords[locales.Filler],
+		Negations: content.Keywords[locales.Negations],
+	}}
 	e.steps = map[string]step{
 		stepLanguage:      languageStep{},
 		stepConsent:       consentStep{},
@@ -50,7 +56,6 @@ func New(content locales.Content) *Engine {
 		stepHelp:          helpStep{},
 		stepDelete:        deleteStep{},
 		stepProfile:       profileStep{},
-		stepStopConfirm:   stopConfirmStep{},
 		stepCancelSignup:  cancelSignupStep{},
 	}
 	return e
@@ -80,10 +85,17 @@ type step interface {
 	back(t *turn) (string, map[string]string)
 }
 
-// canceller is a step with a cancel of its own: "cancel" there means that,
-// not "stop everything". false means there is nothing to cancel now.
+// canceller is a step with a cancel of its own: "cancel" there means that.
+// false means there is nothing to cancel now.
 type canceller interface {
 	cancel(t *turn) bool
+}
+
+// answerer is a step where a typed yes or no has one obvious meaning
+// although none of its options is called yes or no: the payloads they stand
+// for, "" where one means nothing here.
+type answerer interface {
+	yesNo(t *turn) (yes, no string)
 }
 
 // lenient is a step that also takes payloads its prompt no longer offers
@@ -151,7 +163,7 @@ func (t *turn) reprompt() {
 	t.say(s.prompt(t))
 }
 
-var ungated = map[string]bool{stepLanguage: true, stepConsent: true, stepName: true, stepGovernorate: true, stepHelp: true, stepStopConfirm: true}
+var ungated = map[string]bool{stepLanguage: true, stepConsent: true, stepName: true, stepGovernorate: true, stepHelp: true}
 
 // sharedContact says what became of a shared card's number, and returns
 // the input the card stands for: its name when the name is the question
@@ -194,11 +206,8 @@ func (t *turn) handle(in Input) {
 	}
 	norm := textnorm.Normalize(in.Text)
 	cmd := ""
-	if in.Payload == "" {
-		cmd = t.e.content.Keywords.Match(norm)
-		if cmd == "" { // "مرحبا!", "stop.", "hi 👋"
-			cmd = t.e.content.Keywords.Match(textnorm.Bare(norm))
-		}
+	if in.Payload == "" { // "مرحبا!", "stop.", "hi 👋", "yes please"
+		cmd = t.e.content.Keywords.Command(in.Text)
 	}
 	// Where the provider itself treats some everyday words (CANCEL, END) as
 	// an opt-out and refuses to deliver anything after them, they stop at once.
@@ -225,53 +234,9 @@ func (t *turn) handle(in Input) {
 	}
 
 	s, ok := t.current()
-	switch cmd {
-	case "stop":
-		t.stop()
-		return
-	case "cancel":
-		if !ok {
-			t.home()
-			return
-		}
-		if c, has := s.(canceller); has && c.cancel(t) {
-			return
-		}
-		t.goTo(stepStopConfirm, returnTo(t.res.State))
-		return
-	case "greeting":
-		if !ok {
-			t.home()
-			return
-		}
-		t.say(Reply{Key: "greeting.again"})
-		t.reprompt()
-		return
-	case "start":
-		t.resume()
-		return
-	case "menu":
-		t.home()
-		return
-	case "help":
-		t.goTo(stepHelp, nil)
-		return
-	case "language":
-		t.goTo(stepLanguage, nil)
-		return
-	case "lang.ar", "lang.en":
-		t.res.Profile.Language = cmd[len("lang."):]
-		if t.res.State.Step == stepLanguage {
-			t.home()
-			return
-		}
-		t.resume()
-		return
-	case "back":
-		t.goBack()
+	if t.command(cmd, s, ok) {
 		return
 	}
-
 	if !ok { // a new conversation: whatever was said, begin
 		t.home()
 		return
@@ -305,34 +270,179 @@ func (t *turn) handle(in Input) {
 		t.reprompt()
 		return
 	}
-	if n, ok := textnorm.Number(norm); ok && len(options) > 0 {
-		if n >= 1 && n <= len(options) {
-			t.choose(s, options[n-1].Payload)
-			return
-		}
-		t.say(Reply{Key: "not_understood.number", Data: map[string]any{"Count": len(options)}})
-		t.reprompt()
+	if len(options) > 0 && t.answer(s, options, in.Text, cmd) {
 		return
-	}
-	if cmd == "yes" || cmd == "no" {
-		for _, o := range options {
-			if o.Payload == cmd {
-				t.choose(s, o.Payload)
-				return
-			}
-		}
-	}
-	if len(options) > 0 && t.e.labels != nil {
-		if i, ok := textnorm.Pick(in.Text, t.e.labels.OptionLabels(t.lang(), options)); ok {
-			t.choose(s, options[i].Payload)
-			return
-		}
 	}
 	if s.text(t, in.Text) {
 		return
 	}
 	t.say(Reply{Key: "not_understood", Data: map[string]any{"Count": len(options)}})
 	t.reprompt()
+}
+
+// command carries out a word that works at every step; false when cmd is
+// none of those.
+func (t *turn) command(cmd string, s step, ok bool) bool {
+	switch cmd {
+	case "stop":
+		t.stop()
+	case "cancel":
+		t.cancel(s, ok)
+	case "greeting", "thanks":
+		if !ok {
+			t.home()
+			break
+		}
+		key := "greeting.again"
+		if cmd == "thanks" {
+			key = "thanks.welcome"
+		}
+		t.say(Reply{Key: key})
+		t.reprompt()
+	case "assessment":
+		if !ok || t.gate() != "" {
+			t.resume() // registration first: its question again
+			break
+		}
+		startAssessment(t)
+	case "start":
+		t.resume()
+	case "menu":
+		t.home()
+	case "help":
+		t.goTo(stepHelp, nil)
+	case "language":
+		t.goTo(stepLanguage, nil)
+	case "lang.ar", "lang.en":
+		t.res.Profile.Language = cmd[len("lang."):]
+		if t.res.State.Step == stepLanguage {
+			t.home()
+			break
+		}
+		t.resume()
+	case "back":
+		t.goBack()
+	default:
+		return false
+	}
+	return true
+}
+
+// cancel is the step's own cancel where it has one; elsewhere there is
+// nothing to cancel (said so, with how to stop all messages), and the
+// person sees the menu, or during registration its question again.
+func (t *turn) cancel(s step, ok bool) {
+	if !ok {
+		t.home()
+		return
+	}
+	if c, has := s.(canceller); has && c.cancel(t) {
+		return
+	}
+	t.say(Reply{Key: "cancel.nothing"})
+	if t.gate() != "" && registration[t.res.State.Step] {
+		t.reprompt()
+		return
+	}
+	t.home()
+}
+
+// answer reads typed text as one of the options: by its number, as yes or
+// no, by the option's words, or by the one number in a short sentence
+// ("2 please"). Words that fit several options say which they could mean.
+// false when the text is none of these.
+func (t *turn) answer(s step, options []Option, text, cmd string) bool {
+	norm := textnorm.Normalize(text)
+	if n, ok := textnorm.Number(norm); ok {
+		t.optionNumber(s, options, n)
+		return true
+	}
+	var labels []string
+	if t.e.labels != nil {
+		labels = t.e.labels.OptionLabels(t.lang(), options)
+	}
+	if (cmd == "yes" || cmd == "no") && t.yesNo(s, options, labels, cmd) {
+		return true
+	}
+	if labels != nil {
+		c := t.e.matcher.Choose(text, labels)
+		if c.Named {
+			t.choose(s, options[c.Index].Payload)
+			return true
+		}
+		if len(c.Fits) > 1 {
+			t.fits(c.Fits)
+			return true
+		}
+	}
+	if n, ok := textnorm.NumberIn(norm); ok {
+		t.optionNumber(s, options, n)
+		return true
+	}
+	return false
+}
+
+// optionNumber chooses option n (from 1), or says which numbers there are.
+func (t *turn) optionNumber(s step, options []Option, n int) {
+	if n >= 1 && n <= len(options) {
+		t.choose(s, options[n-1].Payload)
+		return
+	}
+	t.say(Reply{Key: "not_understood.number", Data: map[string]any{"Count": len(options)}})
+	t.reprompt()
+}
+
+// fits says which options (indexes) an answer could mean, and asks again.
+func (t *turn) fits(indexes []int) {
+	numbers := make([]int, len(indexes))
+	for i, x := range indexes {
+		numbers[i] = x + 1
+	}
+	t.say(Reply{Key: "not_understood.which", Data: map[string]any{"Numbers": numbers}})
+	t.reprompt()
+}
+
+// yesNo reads a typed yes or no where it has one obvious meaning: the option
+// that is the yes or the no, else what the step says they mean (sign up on an
+// opportunity's page), else the one option that opens with a yes («نعم، عبر
+// الإنترنت») or a no («لا أملك أيًّا منهما», "Never worked"). Two such
+// options are reported, never guessed between. false when yes or no means
+// nothing here.
+func (t *turn) yesNo(s step, options []Option, labels []string, cmd string) bool {
+	for _, o := range options {
+		if o.Payload == cmd {
+			t.choose(s, o.Payload)
+			return true
+		}
+	}
+	if a, ok := s.(answerer); ok {
+		yes, no := a.yesNo(t)
+		if p := map[string]string{"yes": yes, "no": no}[cmd]; p != "" {
+			t.choose(s, p)
+			return true
+		}
+		return false
+	}
+	kw := t.e.content.Keywords
+	words := kw[cmd]
+	if cmd == "no" {
+		words = append(slices.Clone(words), kw[locales.Negations]...)
+	}
+	var said []string
+	for _, w := range words {
+		if utf8.RuneCountInString(textnorm.Normalize(w)) >= 2 { // not "y" or "n"
+			said = append(said, w)
+		}
+	}
+	switch opening := textnorm.Opening(labels, said); len(opening) {
+	case 0:
+		return false
+	case 1:
+		t.choose(s, options[opening[0]].Payload)
+	default:
+		t.fits(opening)
+	}
+	return true
 }
 
 // lang is the language replies are shown in.
@@ -392,28 +502,11 @@ func (t *turn) resume() {
 	}
 }
 
+// registration steps are the questions of registration.
+var registration = map[string]bool{stepLanguage: true, stepConsent: true, stepName: true, stepGovernorate: true}
+
 // onboarding steps may be shown before registration is complete.
 var onboarding = map[string]bool{stepConsent: true, stepName: true, stepGovernorate: true, stepHelp: true}
-
-// returnTo keeps where the person was in args of a question asked in
-// between, so that "no" brings them back exactly there.
-func returnTo(st State) map[string]string {
-	args := map[string]string{"ret": st.Step}
-	for k, v := range st.Args {
-		args["ret."+k] = v
-	}
-	return args
-}
-
-// goReturn goes back to the place kept by returnTo.
-func (t *turn) goReturn() {
-	step := t.res.State.Args["ret"]
-	if _, ok := t.e.steps[step]; !ok || step == stepStopConfirm {
-		t.home()
-		return
-	}
-	t.goTo(step, unprefixed(t.res.State.Args))
-}
 
 // opportunity finds an opportunity of the snapshot.
 func (t *turn) opportunity(id int64) (Opportunity, bool) {

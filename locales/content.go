@@ -48,27 +48,58 @@ type QuestionOption struct {
 }
 
 // Keywords maps a command (menu, help, back, language, stop, cancel,
-// greeting, start, yes, no, and lang.<code>) to the words that trigger it, in
-// any language. The list SMSStop is not a command: it names the "cancel"
-// words that the SMS provider itself takes as an opt-out.
+// greeting, thanks, assessment, start, yes, no, and lang.<code>) to the words
+// that trigger it, in any language. Three lists are not commands: SMSStop
+// names the "cancel" words that the SMS provider itself takes as an opt-out,
+// Filler the words that name nothing ("please", «من»), Negations the words
+// that turn others around ("not", «لا»).
 type Keywords map[string][]string
 
-// SMSStop is the keyword list of cancel words that stop everything on SMS.
-const SMSStop = "stop.sms"
+// The keyword lists that are not commands.
+const (
+	SMSStop   = "stop.sms"
+	Filler    = "filler"
+	Negations = "negation"
+)
 
-// Match returns the command a whole message names, or "". Commands are tried
-// in name order, so a word listed twice always means the same.
+// Command returns the command a message names: the whole message, else its
+// words without punctuation and emoji ("stop.", «جزاك الله خير 🙏»), else
+// those words without filler ("yes please", «قائمة من فضلك»); "" for none.
+func (k Keywords) Command(text string) string {
+	norm := textnorm.Normalize(text)
+	if cmd := k.Match(norm); cmd != "" {
+		return cmd
+	}
+	if cmd := k.match(textnorm.Plain(norm), textnorm.Plain); cmd != "" {
+		return cmd
+	}
+	drop := func(s string) string { return textnorm.Drop(s, k[Filler]) }
+	return k.match(drop(norm), drop)
+}
+
+// Match returns the command a whole normalized message names, or "".
+// Commands are tried in name order, so a word listed twice always means the same.
 func (k Keywords) Match(normalized string) string {
+	return k.match(normalized, textnorm.Normalize)
+}
+
+// match is Match with each keyword put in form first.
+func (k Keywords) match(s string, form func(string) string) string {
+	if s == "" {
+		return ""
+	}
 	cmds := make([]string, 0, len(k))
 	for cmd := range k {
-		if cmd != SMSStop {
+		if cmd != SMSStop && cmd != Filler && cmd != Negations {
 			cmds = append(cmds, cmd)
 		}
 	}
 	sort.Strings(cmds)
 	for _, cmd := range cmds {
-		if k.Is(cmd, normalized) {
-			return cmd
+		for _, w := range k[cmd] {
+			if form(w) == s {
+				return cmd
+			}
 		}
 	}
 	return ""
