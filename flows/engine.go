@@ -13,10 +13,11 @@ import (
 // Engine runs conversations. It is safe for concurrent use: it keeps no
 // per-conversation state of its own.
 type Engine struct {
-	content locales.Content
-	labels  Labels
-	matcher textnorm.Matcher
-	steps   map[string]step
+	content  locales.Content
+	labels   Labels
+	matcher  textnorm.Matcher
+	commands locales.Commands
+	steps    map[string]step
 }
 
 // Labels renders the labels of options in a language, so that a person may
@@ -33,7 +34,7 @@ func (e *Engine) WithLabels(l Labels) *Engine {
 
 // New returns an engine for the given content.
 func New(content locales.Content) *Engine {
-	e := &Engine{content: content, matcher: textnorm.Matcher{
+	e := &Engine{content: content, commands: content.Keywords.Commands(), matcher: textnorm.Matcher{
 		Filler:    content.Keywords[locales.Filler],
 		Negations: content.Keywords[locales.Negations],
 	}}
@@ -207,7 +208,7 @@ func (t *turn) handle(in Input) {
 	norm := textnorm.Normalize(in.Text)
 	cmd := ""
 	if in.Payload == "" { // "مرحبا!", "stop.", "hi 👋", "yes please"
-		cmd = t.e.content.Keywords.Command(in.Text)
+		cmd = t.e.commands.Of(in.Text)
 	}
 	// Where the provider itself treats some everyday words (CANCEL, END) as
 	// an opt-out and refuses to deliver anything after them, they stop at once.

@@ -62,32 +62,17 @@ const (
 	Negations = "negation"
 )
 
-// Command returns the command a message names: the whole message, else its
-// words without punctuation and emoji ("stop.", «جزاك الله خير 🙏»), else
-// those words without filler ("yes please", «قائمة من فضلك»); "" for none.
-func (k Keywords) Command(text string) string {
-	norm := textnorm.Normalize(text)
-	if cmd := k.Match(norm); cmd != "" {
-		return cmd
-	}
-	if cmd := k.match(textnorm.Plain(norm), textnorm.Plain); cmd != "" {
-		return cmd
-	}
-	drop := func(s string) string { return textnorm.Drop(s, k[Filler]) }
-	return k.match(drop(norm), drop)
+// Commands is the keywords ready to match messages against: each word of
+// each command in its matching forms, made once.
+type Commands struct {
+	whole, plain map[string]string // a word's Normalize and Plain forms → its command
+	filler       textnorm.Phrases
 }
 
-// Match returns the command a whole normalized message names, or "".
-// Commands are tried in name order, so a word listed twice always means the same.
-func (k Keywords) Match(normalized string) string {
-	return k.match(normalized, textnorm.Normalize)
-}
-
-// match is Match with each keyword put in form first.
-func (k Keywords) match(s string, form func(string) string) string {
-	if s == "" {
-		return ""
-	}
+// Commands prepares the keywords for matching. Commands are taken in name
+// order, so a word listed twice always means the same.
+func (k Keywords) Commands() Commands {
+	c := Commands{whole: map[string]string{}, plain: map[string]string{}, filler: textnorm.NewPhrases(k[Filler])}
 	cmds := make([]string, 0, len(k))
 	for cmd := range k {
 		if cmd != SMSStop && cmd != Filler && cmd != Negations {
@@ -97,12 +82,36 @@ func (k Keywords) match(s string, form func(string) string) string {
 	sort.Strings(cmds)
 	for _, cmd := range cmds {
 		for _, w := range k[cmd] {
-			if form(w) == s {
-				return cmd
-			}
+			add(c.whole, textnorm.Normalize(w), cmd)
+			add(c.plain, textnorm.Plain(w), cmd)
 		}
 	}
+	return c
+}
+
+// Of returns the command a message names: the whole message, else its
+// words without punctuation and emoji ("stop.", «جزاك الله خير 🙏»), else
+// those words without filler ("yes please", «قائمة من فضلك»); "" for none.
+func (c Commands) Of(text string) string {
+	norm := textnorm.Normalize(text)
+	if cmd, ok := c.whole[norm]; ok {
+		return cmd
+	}
+	plain := textnorm.Plain(norm)
+	if cmd, ok := c.plain[plain]; ok {
+		return cmd
+	}
+	if dropped := c.filler.Drop(plain); dropped != plain {
+		return c.plain[dropped]
+	}
 	return ""
+}
+
+// add keeps the first command a form was given.
+func add(m map[string]string, form, cmd string) {
+	if _, taken := m[form]; form != "" && !taken {
+		m[form] = cmd
+	}
 }
 
 // Is reports whether a normalized message is one of the words of list.

@@ -14,21 +14,33 @@ func Plain(s string) string { return strings.Join(words(Normalize(s)), " ") }
 
 // Drop returns the words of s (as Plain) without the phrases of drop, each a
 // word or several, matched whole ("yes please" without "please" is "yes").
-func Drop(s string, drop []string) string {
-	in := words(Normalize(s))
-	phrases := make([][]string, 0, len(drop))
-	for _, d := range drop {
+func Drop(s string, drop []string) string { return NewPhrases(drop).Drop(s) }
+
+// Phrases are words and phrases in matching form, the longest first, ready
+// to be dropped from messages.
+type Phrases [][]string
+
+// NewPhrases prepares list for Drop.
+func NewPhrases(list []string) Phrases {
+	p := make(Phrases, 0, len(list))
+	for _, d := range list {
 		if w := words(Normalize(d)); len(w) > 0 {
-			phrases = append(phrases, w)
+			p = append(p, w)
 		}
 	}
-	sort.SliceStable(phrases, func(i, j int) bool { return len(phrases[i]) > len(phrases[j]) }) // the longest phrase first
+	sort.SliceStable(p, func(i, j int) bool { return len(p[i]) > len(p[j]) }) // the longest phrase first
+	return p
+}
+
+// Drop returns the words of s (as Plain) without the phrases.
+func (p Phrases) Drop(s string) string {
+	in := words(Normalize(s))
 	kept := make([]string, 0, len(in))
 next:
 	for i := 0; i < len(in); {
-		for _, p := range phrases {
-			if hasPrefix(in[i:], p) {
-				i += len(p)
+		for _, ph := range p {
+			if hasPrefix(in[i:], ph) {
+				i += len(ph)
 				continue next
 			}
 		}
