@@ -274,3 +274,48 @@ func TestEverydayWords(t *testing.T) {
 		})
 	}
 }
+
+// TestNumbersHoweverWritten: at every step with options, each option's
+// number written any way people write it (Arabic-Indic digits, a keycap,
+// inside "… please" or «… من فضلك») does exactly what the plain number does.
+func TestNumbersHoweverWritten(t *testing.T) {
+	e := labelled(t)
+	ways := []func(n int) string{
+		func(n int) string { // Arabic-Indic digits
+			var b []rune
+			for _, d := range strconv.Itoa(n) {
+				b = append(b, '٠'+d-'0')
+			}
+			return string(b)
+		},
+		func(n int) string { return strconv.Itoa(n) + " please" },
+		func(n int) string { return strconv.Itoa(n) + " من فضلك" },
+		func(n int) string { return "رقم " + strconv.Itoa(n) + " لو سمحت" },
+		func(n int) string {
+			if n == 10 {
+				return "🔟"
+			}
+			return strconv.Itoa(n) + "\uFE0F\u20E3"
+		},
+	}
+	checked := 0
+	for name := range e.steps {
+		args := map[string]string{"id": "7", "q": "2", "module": "tamkeen", "page": "1"}
+		snap := Snapshot{Channel: "telegram", Profile: registered, State: State{Step: name, Args: args}, Opportunities: []Opportunity{sewing(3, 12)}, Signups: []Signup{{OpportunityID: 7, Status: SignupRegistered}}}
+		opts := e.steps[name].prompt(&turn{e: e, now: now, snap: snap, res: Result{Profile: snap.Profile, State: snap.State}}).Options
+		for n := 1; n <= len(opts) && n <= 10; n++ {
+			want := e.Handle(now, snap, Input{Text: strconv.Itoa(n)})
+			for _, way := range ways {
+				in := way(n)
+				got := e.Handle(now, snap, Input{Text: in})
+				checked++
+				if !slices.Equal(keys(got), keys(want)) || got.State.Step != want.State.Step || !slices.Equal(got.Signups, want.Signups) {
+					t.Errorf("%q at %s: %v at %s, but %d gives %v at %s", in, name, keys(got), got.State.Step, n, keys(want), want.State.Step)
+				}
+			}
+		}
+	}
+	if checked < 100 {
+		t.Errorf("only %d numbers checked", checked)
+	}
+}
