@@ -2,55 +2,8 @@ package flows
 
 import "strconv"
 
-// Steps that ask before something hard to undo.
-const (
-	stepStopConfirm  = "stop.confirm"
-	stepCancelSignup = "opportunity.cancel"
-)
-
-// stopConfirmStep asks, after an everyday word such as "cancel" where there
-// was nothing to cancel, whether the person wants every message stopped.
-// "No" (or "cancel" again) returns exactly where they were.
-type stopConfirmStep struct{ noText }
-
-func (stopConfirmStep) prompt(t *turn) Reply {
-	return Reply{Key: "stop.confirm", Options: []Option{
-		{Payload: "yes", Key: "stop.confirm_yes"},
-		{Payload: "no", Key: "stop.confirm_no"},
-	}}
-}
-
-func (stopConfirmStep) choose(t *turn, payload string) {
-	if payload == "yes" {
-		// START later resumes where the person was before the question.
-		t.goReturnQuietly()
-		t.stop()
-		return
-	}
-	t.goReturn()
-}
-
-func (stopConfirmStep) cancel(t *turn) bool {
-	t.goReturn()
-	return true
-}
-
-func (stopConfirmStep) back(t *turn) (string, map[string]string) {
-	step := t.res.State.Args["ret"]
-	if _, ok := t.e.steps[step]; !ok || step == stepStopConfirm {
-		return stepMenu, nil
-	}
-	return step, unprefixed(t.res.State.Args)
-}
-
-// goReturnQuietly restores the place kept by returnTo without showing it.
-func (t *turn) goReturnQuietly() {
-	step := t.res.State.Args["ret"]
-	if _, ok := t.e.steps[step]; !ok || step == stepStopConfirm {
-		step = stepMenu
-	}
-	t.res.State = State{Step: step, Args: unprefixed(t.res.State.Args), Answers: t.res.State.Answers}
-}
+// stepCancelSignup asks before a sign-up is cancelled: that is hard to undo.
+const stepCancelSignup = "opportunity.cancel"
 
 // cancelSignupStep confirms cancelling a sign-up: a place given up may go
 // at once to the next person waiting.
@@ -102,25 +55,16 @@ func (cancelSignupStep) choose(t *turn, payload string) {
 	}
 }
 
-// cancel: "cancel" when asked whether to cancel means yes.
+// cancel: "cancel" when asked whether to cancel means yes; when the
+// sign-up is gone meanwhile, there is nothing left to cancel.
 func (s cancelSignupStep) cancel(t *turn) bool {
+	if o, ok := t.opportunity(argID(t)); !ok || !active(t.signupStatus(o.ID)) {
+		return false
+	}
 	s.choose(t, "yes")
 	return true
 }
 
 func (cancelSignupStep) back(t *turn) (string, map[string]string) {
 	return stepOpportunity, map[string]string{"id": t.res.State.Args["id"]}
-}
-
-func unprefixed(args map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range args {
-		if len(k) > 4 && k[:4] == "ret." {
-			out[k[4:]] = v
-		}
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return out
 }

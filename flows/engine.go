@@ -11,9 +11,11 @@ import (
 // Engine runs conversations. It is safe for concurrent use: it keeps no
 // per-conversation state of its own.
 type Engine struct {
-	content locales.Content
-	labels  Labels
-	steps   map[string]step
+	content  locales.Content
+	labels   Labels
+	matcher  textnorm.Matcher
+	commands locales.Commands
+	steps    map[string]step
 }
 
 // Labels renders the labels of options in a language, so that a person may
@@ -30,7 +32,10 @@ func (e *Engine) WithLabels(l Labels) *Engine {
 
 // New returns an engine for the given content.
 func New(content locales.Content) *Engine {
-	e := &Engine{content: content}
+	e := &Engine{content: content, commands: content.Keywords.Commands(), matcher: textnorm.Matcher{
+		Filler:    content.Keywords[locales.Filler],
+		Negations: content.Keywords[locales.Negations],
+	}}
 	e.steps = map[string]step{
 		stepLanguage:      languageStep{},
 		stepConsent:       consentStep{},
@@ -50,7 +55,6 @@ func New(content locales.Content) *Engine {
 		stepHelp:          helpStep{},
 		stepDelete:        deleteStep{},
 		stepProfile:       profileStep{},
-		stepStopConfirm:   stopConfirmStep{},
 		stepCancelSignup:  cancelSignupStep{},
 	}
 	return e
@@ -80,10 +84,17 @@ type step interface {
 	back(t *turn) (string, map[string]string)
 }
 
-// canceller is a step with a cancel of its own: "cancel" there means that,
-// not "stop everything". false means there is nothing to cancel now.
+// canceller is a step with a cancel of its own: "cancel" there means that.
+// false means there is nothing to cancel now.
 type canceller interface {
 	cancel(t *turn) bool
+}
+
+// answerer is a step where a typed yes or no has one obvious meaning
+// although none of its options is called yes or no: the payloads they stand
+// for, "" where one means nothing here.
+type answerer interface {
+	yesNo(t *turn) (yes, no string)
 }
 
 // lenient is a step that also takes payloads its prompt no longer offers
@@ -151,7 +162,7 @@ func (t *turn) reprompt() {
 	t.say(s.prompt(t))
 }
 
-var ungated = map[string]bool{stepLanguage: true, stepConsent: true, stepName: true, stepGovernorate: true, stepHelp: true, stepStopConfirm: true}
+var ungated = map[string]bool{stepLanguage: true, stepConsent: true, stepName: true, stepGovernorate: true, stepHelp: true}
 
 // sharedContact says what became of a shared card's number, and returns
 // the input the card stands for: its name when the name is the question
@@ -194,11 +205,8 @@ func (t *turn) handle(in Input) {
 	}
 	norm := textnorm.Normalize(in.Text)
 	cmd := ""
-	if in.Payload == "" {
-		cmd = t.e.content.Keywords.Match(norm)
-		if cmd == "" { // "مرحبا!", "stop.", "hi 👋"
-			cmd = t.e.content.Keywords.Match(textnorm.Bare(norm))
-		}
+	if in.Payload == "" { // "مرحبا!", "stop.", "hi 👋", "yes please"
+		cmd = t.e.commands.Of(in.Text)
 	}
 	// Where the provider itself treats some everyday words (CANCEL, END) as
 	// an opt-out and refuses to deliver anything after them, they stop at once.
@@ -225,53 +233,9 @@ func (t *turn) handle(in Input) {
 	}
 
 	s, ok := t.current()
-	switch cmd {
-	case "stop":
-		t.stop()
-		return
-	case "cancel":
-		if !ok {
-			t.home()
-			return
-		}
-		if c, has := s.(canceller); has && c.cancel(t) {
-			return
-		}
-		t.goTo(stepStopConfirm, returnTo(t.res.State))
-		return
-	case "greeting":
-		if !ok {
-			t.home()
-			return
-		}
-		t.say(Reply{Key: "greeting.again"})
-		t.reprompt()
-		return
-	case "start":
-		t.resume()
-		return
-	case "menu":
-		t.home()
-		return
-	case "help":
-		t.goTo(stepHelp, nil)
-		return
-	case "language":
-		t.goTo(stepLanguage, nil)
-		return
-	case "lang.ar", "lang.en":
-		t.res.Profile.Language = cmd[len("lang."):]
-		if t.res.State.Step == stepLanguage {
-			t.home()
-			return
-		}
-		t.resume()
-		return
-	case "back":
-		t.goBack()
+	if t.command(cmd, s, ok) {
 		return
 	}
-
 	if !ok { // a new conversation: whatever was said, begin
 		t.home()
 		return
@@ -305,34 +269,81 @@ func (t *turn) handle(in Input) {
 		t.reprompt()
 		return
 	}
-	if n, ok := textnorm.Number(norm); ok && len(options) > 0 {
-		if n >= 1 && n <= len(options) {
-			t.choose(s, options[n-1].Payload)
-			return
-		}
-		t.say(Reply{Key: "not_understood.number", Data: map[string]any{"Count": len(options)}})
-		t.reprompt()
+	if len(options) > 0 && t.answer(s, options, in.Text, cmd) {
 		return
-	}
-	if cmd == "yes" || cmd == "no" {
-		for _, o := range options {
-			if o.Payload == cmd {
-				t.choose(s, o.Payload)
-				return
-			}
-		}
-	}
-	if len(options) > 0 && t.e.labels != nil {
-		if i, ok := textnorm.Pick(in.Text, t.e.labels.OptionLabels(t.lang(), options)); ok {
-			t.choose(s, options[i].Payload)
-			return
-		}
 	}
 	if s.text(t, in.Text) {
 		return
 	}
 	t.say(Reply{Key: "not_understood", Data: map[string]any{"Count": len(options)}})
 	t.reprompt()
+}
+
+// command carries out a word that works at every step; false when cmd is
+// none of those.
+func (t *turn) command(cmd string, s step, ok bool) bool {
+	switch cmd {
+	case "stop":
+		t.stop()
+	case "cancel":
+		t.cancel(s, ok)
+	case "greeting", "thanks":
+		if !ok {
+			t.home()
+			break
+		}
+		key := "greeting.again"
+		if cmd == "thanks" {
+			key = "thanks.welcome"
+		}
+		t.say(Reply{Key: key})
+		t.reprompt()
+	case "assessment":
+		if !ok || t.gate() != "" {
+			t.resume() // registration first: its question again
+			break
+		}
+		startAssessment(t)
+	case "start":
+		t.resume()
+	case "menu":
+		t.home()
+	case "help":
+		t.goTo(stepHelp, nil)
+	case "language":
+		t.goTo(stepLanguage, nil)
+	case "lang.ar", "lang.en":
+		t.res.Profile.Language = cmd[len("lang."):]
+		if t.res.State.Step == stepLanguage {
+			t.home()
+			break
+		}
+		t.resume()
+	case "back":
+		t.goBack()
+	default:
+		return false
+	}
+	return true
+}
+
+// cancel is the step's own cancel where it has one; elsewhere there is
+// nothing to cancel (said so, with how to stop all messages), and the
+// person sees the menu, or during registration its question again.
+func (t *turn) cancel(s step, ok bool) {
+	if !ok {
+		t.home()
+		return
+	}
+	if c, has := s.(canceller); has && c.cancel(t) {
+		return
+	}
+	t.say(Reply{Key: "cancel.nothing"})
+	if t.gate() != "" && registration[t.res.State.Step] {
+		t.reprompt()
+		return
+	}
+	t.home()
 }
 
 // lang is the language replies are shown in.
@@ -392,28 +403,11 @@ func (t *turn) resume() {
 	}
 }
 
+// registration steps are the questions of registration.
+var registration = map[string]bool{stepLanguage: true, stepConsent: true, stepName: true, stepGovernorate: true}
+
 // onboarding steps may be shown before registration is complete.
 var onboarding = map[string]bool{stepConsent: true, stepName: true, stepGovernorate: true, stepHelp: true}
-
-// returnTo keeps where the person was in args of a question asked in
-// between, so that "no" brings them back exactly there.
-func returnTo(st State) map[string]string {
-	args := map[string]string{"ret": st.Step}
-	for k, v := range st.Args {
-		args["ret."+k] = v
-	}
-	return args
-}
-
-// goReturn goes back to the place kept by returnTo.
-func (t *turn) goReturn() {
-	step := t.res.State.Args["ret"]
-	if _, ok := t.e.steps[step]; !ok || step == stepStopConfirm {
-		t.home()
-		return
-	}
-	t.goTo(step, unprefixed(t.res.State.Args))
-}
 
 // opportunity finds an opportunity of the snapshot.
 func (t *turn) opportunity(id int64) (Opportunity, bool) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tamkeen/tamkeen/locales"
+	"github.com/tamkeen/tamkeen/textnorm"
 )
 
 var now = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
@@ -290,10 +291,20 @@ func TestScorePicksTheStrongestTrack(t *testing.T) {
 	}
 }
 
-func TestWordsThatMayMeanStop(t *testing.T) {
+// TestCancelWords: everyday words that could mean "stop" mean the step's own
+// cancel where it has one; elsewhere there is nothing to cancel, said so,
+// and the menu follows (or, during registration, its question again).
+// STOP, and the carrier's own stop words by SMS, stop at once.
+func TestCancelWords(t *testing.T) {
 	e := engine(t)
 	atOpportunity := State{Step: stepOpportunity, Args: map[string]string{"id": "7"}}
 	mine := []Signup{{OpportunityID: 7, Status: SignupRegistered}}
+	two := []Signup{{OpportunityID: 7, Status: SignupRegistered}, {OpportunityID: 8, Status: SignupWaitlisted}}
+	other := sewing(3, 12)
+	other.ID = 8
+	unnamed := Profile{Language: "ar", ConsentAt: now.Add(-time.Minute)}
+	named := unnamed
+	named.Name = "Mona"
 	cases := []struct {
 		name        string
 		snap        Snapshot
@@ -311,33 +322,60 @@ func TestWordsThatMayMeanStop(t *testing.T) {
 		{"cancel in my sign-ups with one sign-up asks to cancel it",
 			Snapshot{Channel: "console", Profile: registered, State: State{Step: stepMySignups}, Opportunities: []Opportunity{sewing(3, 12)}, Signups: mine},
 			"إلغاء", []string{"signup.cancel_confirm"}, stepCancelSignup, false},
-		{"cancel at the menu asks before stopping",
+		{"cancel in my sign-ups with two says to open the one first",
+			Snapshot{Channel: "console", Profile: registered, State: State{Step: stepMySignups}, Opportunities: []Opportunity{sewing(3, 12), other}, Signups: two},
+			"الغاء", []string{"my_signups.cancel_which", "my_signups.list"}, stepMySignups, false},
+		{"cancel at the menu: nothing to cancel, the menu",
 			Snapshot{Channel: "telegram", Profile: registered, State: State{Step: stepMenu}},
-			"cancel", []string{"stop.confirm"}, stepStopConfirm, false},
-		{"cancel on a page without a sign-up asks before stopping",
+			"cancel", []string{"cancel.nothing", "menu.title"}, stepMenu, false},
+		{"END at the menu off SMS: nothing to cancel",
+			Snapshot{Channel: "console", Profile: registered, State: State{Step: stepMenu}},
+			"END", []string{"cancel.nothing", "menu.title"}, stepMenu, false},
+		{"cancel on a page without a sign-up: nothing to cancel, the menu",
 			Snapshot{Channel: "console", Profile: registered, State: atOpportunity, Opportunities: []Opportunity{sewing(3, 12)}},
-			"الغاء", []string{"stop.confirm"}, stepStopConfirm, false},
-		{"arabic cancel on SMS asks too",
+			"الغاء", []string{"cancel.nothing", "menu.title"}, stepMenu, false},
+		{"cancel in an empty my sign-ups: nothing to cancel, the menu",
+			Snapshot{Channel: "console", Profile: registered, State: State{Step: stepMySignups}},
+			"إلغاء", []string{"cancel.nothing", "menu.title"}, stepMenu, false},
+		{"cancel at the name question: nothing to cancel, the question again",
+			Snapshot{Channel: "console", Profile: unnamed, State: State{Step: stepName}},
+			"إلغاء", []string{"cancel.nothing", "reg.name"}, stepName, false},
+		{"cancel at the governorate question while registering: the question again",
+			Snapshot{Channel: "telegram", Profile: named, State: State{Step: stepGovernorate}},
+			"ألغِ", []string{"cancel.nothing", "reg.governorate"}, stepGovernorate, false},
+		{"cancel after going back to the name while registering: that question again",
+			Snapshot{Channel: "console", Profile: named, State: State{Step: stepName}},
+			"cancel", []string{"cancel.nothing", "reg.name"}, stepName, false},
+		{"cancel at the first question, the language",
+			Snapshot{Channel: "console", State: State{Step: stepLanguage}},
+			"cancel", []string{"cancel.nothing", "language.choose"}, stepLanguage, false},
+		{"arabic cancel on SMS: nothing to cancel (it is no carrier word)",
 			Snapshot{Channel: "sms", Profile: registered, State: State{Step: stepMenu}},
-			"إلغاء", []string{"stop.confirm"}, stepStopConfirm, false},
+			"إلغاء", []string{"cancel.nothing", "menu.title"}, stepMenu, false},
 		{"english CANCEL on SMS stops at once (the provider opts the number out)",
 			Snapshot{Channel: "sms", Profile: registered, State: State{Step: stepMenu}},
 			"CANCEL", []string{"stop.done"}, stepMenu, true},
+		{"END on SMS stops at once, even where there is something to cancel",
+			Snapshot{Channel: "sms", Profile: registered, State: atOpportunity, Opportunities: []Opportunity{sewing(3, 12)}, Signups: mine},
+			"end", []string{"stop.done"}, stepOpportunity, true},
 		{"stop stops at once anywhere",
 			Snapshot{Channel: "console", Profile: registered, State: atOpportunity, Opportunities: []Opportunity{sewing(3, 12)}, Signups: mine},
 			"توقف", []string{"stop.done"}, stepOpportunity, true},
+		{"إيقاف stops at once at the menu",
+			Snapshot{Channel: "telegram", Profile: registered, State: State{Step: stepMenu}},
+			"إيقاف", []string{"stop.done"}, stepMenu, true},
 		{"cancel during consent declines",
 			Snapshot{Channel: "console", Profile: Profile{Language: "en"}, State: State{Step: stepConsent}},
 			"cancel", []string{"consent.declined"}, stepConsent, false},
 		{"cancel when asked to erase keeps the data",
 			Snapshot{Channel: "console", Profile: registered, State: State{Step: stepDelete}},
 			"cancel", []string{"delete.kept", "menu.title"}, stepMenu, false},
-		{"no to the stop question returns where the person was",
-			Snapshot{Channel: "console", Profile: registered, State: State{Step: stepStopConfirm, Args: returnTo(atOpportunity)}, Opportunities: []Opportunity{sewing(3, 12)}},
-			"لا", []string{"opportunity.detail"}, stepOpportunity, false},
-		{"yes to the stop question stops",
-			Snapshot{Channel: "console", Profile: registered, State: State{Step: stepStopConfirm, Args: returnTo(State{Step: stepModules})}},
-			"نعم", []string{"stop.done"}, stepModules, true},
+		{"cancel while changing the name keeps the old one",
+			Snapshot{Channel: "console", Profile: registered, State: State{Step: stepName}},
+			"إلغاء", []string{"profile.show"}, stepProfile, false},
+		{"cancel in the skills check leaves it",
+			Snapshot{Channel: "console", Profile: registered, State: State{Step: stepQuestion, Args: map[string]string{"q": "3"}}},
+			"cancel", []string{"menu.title"}, stepMenu, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -355,6 +393,56 @@ func TestWordsThatMayMeanStop(t *testing.T) {
 				t.Errorf("sign-ups changed without confirmation: %+v", r.Signups)
 			}
 		})
+	}
+}
+
+// TestCancelWhereNothingIsCancelled: at every step, every cancel word on
+// every channel that does not take it as a stop word does the step's own
+// cancel, or says there is nothing to cancel and shows the menu (during
+// registration, its question again). It never stops messages.
+func TestCancelWhereNothingIsCancelled(t *testing.T) {
+	e := engine(t)
+	// Steps with a cancel of their own for a registered person (without sign-ups).
+	own := map[string]bool{stepConsent: true, stepDelete: true, stepQuestion: true, stepName: true, stepGovernorate: true}
+	named := Profile{Language: "ar", ConsentAt: now, Name: "Mona"}
+	registering := []struct {
+		profile Profile
+		step    string
+		want    string // the prompt shown again
+	}{
+		{Profile{}, stepLanguage, "language.choose"},
+		{Profile{Language: "en", ConsentAt: now}, stepName, "reg.name"},
+		{named, stepName, "reg.name"}, // gone back to the name
+		{named, stepGovernorate, "reg.governorate"},
+		{named, stepHelp, "reg.governorate"}, // help while registering: on with registration
+	}
+	for _, word := range e.content.Keywords["cancel"] {
+		for _, channel := range []string{"console", "telegram", "web", "sms"} {
+			if channel == "sms" && e.content.Keywords.Is(locales.SMSStop, textnorm.Normalize(word)) {
+				continue // the carrier's stop word: TestCancelWords
+			}
+			check := func(snap Snapshot, wantKeys []string, wantStep string) {
+				t.Helper()
+				r := e.Handle(now, snap, Input{Text: word})
+				if got := keys(r); !slices.Equal(got, wantKeys) || r.State.Step != wantStep {
+					t.Errorf("%q at %s (%s): %v at %s, want %v at %s", word, snap.State.Step, channel, got, r.State.Step, wantKeys, wantStep)
+				}
+				if r.Profile.OptedOut || len(r.Signups) != 0 || r.Erase {
+					t.Errorf("%q at %s (%s): stopped %v, sign-ups %v, erased %v", word, snap.State.Step, channel, r.Profile.OptedOut, r.Signups, r.Erase)
+				}
+			}
+			for name := range e.steps {
+				if own[name] {
+					continue
+				}
+				args := map[string]string{"id": "7", "q": "0", "module": "tamkeen", "page": "1"}
+				snap := Snapshot{Channel: channel, Profile: registered, State: State{Step: name, Args: args}, Opportunities: []Opportunity{sewing(3, 12)}}
+				check(snap, []string{"cancel.nothing", "menu.title"}, stepMenu)
+			}
+			for _, r := range registering {
+				check(Snapshot{Channel: channel, Profile: r.profile, State: State{Step: r.step}}, []string{"cancel.nothing", r.want}, map[bool]string{true: r.step, false: stepGovernorate}[r.step != stepHelp])
+			}
+		}
 	}
 }
 

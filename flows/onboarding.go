@@ -104,9 +104,11 @@ func (nameStep) text(t *turn, raw string) bool {
 		t.say(Reply{Key: "reg.name_invalid", Data: map[string]any{"Min": minNameRunes, "Max": maxNameRunes}})
 		return true
 	}
-	changed := t.res.Profile.Name != ""
+	// Changing the name from "my details", not typing it again after going
+	// back during registration (which goes on to the governorate).
+	editing := t.gate() == ""
 	t.res.Profile.Name = name
-	if changed {
+	if editing {
 		t.say(Reply{Key: "profile.saved", Settles: true}) // the name question is over: a channel takes its contact button away
 		t.goTo(stepProfile, nil)
 		return true

@@ -175,6 +175,17 @@ func (opportunityStep) cancel(t *turn) bool {
 	return true
 }
 
+// yesNo on an opportunity's page open to the person: yes is its one action
+// (sign up, or join the waiting list), no is "not this one" (back to the
+// list). Where she is signed up, or it is closed, neither means one thing.
+func (opportunityStep) yesNo(t *turn) (yes, no string) {
+	o, ok := t.opportunity(argID(t))
+	if !ok || active(t.signupStatus(o.ID)) || !o.Open(t.now) {
+		return "", ""
+	}
+	return "s:" + strconv.FormatInt(o.ID, 10), payloadBack
+}
+
 // accepts an old "sign up" or "cancel" button of this same opportunity, so a
 // second tap on "sign up" is answered kindly instead of as a stale button.
 func (opportunityStep) accepts(t *turn, payload string) bool {
@@ -287,7 +298,8 @@ func (mySignupsStep) prompt(t *turn) Reply {
 	return Reply{Key: "my_signups.list", Data: map[string]any{"Count": len(opts) - 1}, Options: opts}
 }
 
-// cancel in "my sign-ups" means the sign-up, when there is only one.
+// cancel in "my sign-ups" means the sign-up when there is only one, and
+// opening the one to cancel when there are several.
 func (mySignupsStep) cancel(t *turn) bool {
 	var only int64
 	n := 0
@@ -296,8 +308,13 @@ func (mySignupsStep) cancel(t *turn) bool {
 			only, n = s.OpportunityID, n+1
 		}
 	}
-	if n != 1 {
+	switch {
+	case n == 0:
 		return false
+	case n > 1: // which one? Opening it first says.
+		t.say(Reply{Key: "my_signups.cancel_which"})
+		t.reprompt()
+		return true
 	}
 	t.goTo(stepCancelSignup, map[string]string{"id": strconv.FormatInt(only, 10)})
 	return true

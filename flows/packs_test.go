@@ -2,8 +2,11 @@ package flows
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/locales"
 )
 
@@ -55,6 +58,45 @@ func TestProducerCornerFollowsThePack(t *testing.T) {
 			stale := e.Handle(now, Snapshot{Channel: "telegram", Profile: registered, State: State{Step: stepProducer}}, Input{Payload: "orders"})
 			if went := stale.State.Step == stepMyOrders; went != b.Content.Pack.Marketplace {
 				t.Errorf("a my-orders tap went to my orders = %v, want %v", went, b.Content.Pack.Marketplace)
+			}
+		})
+	}
+}
+
+// TestTownsInASentence: in every pack and language, a town listed under a
+// region (gov.<id>.words) inside a sentence («انا من ولاية …», "I live in …
+// please") picks that region at registration.
+func TestTownsInASentence(t *testing.T) {
+	for _, country := range locales.Countries() {
+		t.Run(country, func(t *testing.T) {
+			b, err := locales.Load("", country)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := New(b.Content).WithLabels(bot.NewRenderer(b, time.UTC))
+			named := Profile{Language: "ar", ConsentAt: now, Name: "Mona"}
+			checked := 0
+			for _, lang := range b.Languages() {
+				named.Language = lang
+				for _, g := range b.Content.Governorates {
+					if !b.Has(lang, "gov."+g+".words") {
+						continue
+					}
+					words, _ := b.Text(lang, "gov."+g+".words", nil)
+					for _, town := range strings.FieldsFunc(words, func(r rune) bool { return r == ',' || r == '،' }) {
+						town = strings.TrimSpace(town)
+						for _, sentence := range []string{"انا من ولاية " + town, "أنا ساكنة في " + town + " من فضلك", "I live in " + town + " please"} {
+							r := e.Handle(now, Snapshot{Profile: named, State: State{Step: stepGovernorate}}, Input{Text: sentence})
+							checked++
+							if r.Profile.Governorate != g {
+								t.Errorf("%s %q: governorate %q (%v), want %s", lang, sentence, r.Profile.Governorate, keys(r), g)
+							}
+						}
+					}
+				}
+			}
+			if checked == 0 {
+				t.Error("no towns listed")
 			}
 		})
 	}

@@ -48,30 +48,70 @@ type QuestionOption struct {
 }
 
 // Keywords maps a command (menu, help, back, language, stop, cancel,
-// greeting, start, yes, no, and lang.<code>) to the words that trigger it, in
-// any language. The list SMSStop is not a command: it names the "cancel"
-// words that the SMS provider itself takes as an opt-out.
+// greeting, thanks, assessment, start, yes, no, and lang.<code>) to the words
+// that trigger it, in any language. Three lists are not commands: SMSStop
+// names the "cancel" words that the SMS provider itself takes as an opt-out,
+// Filler the words that name nothing ("please", «من»), Negations the words
+// that turn others around ("not", «لا»).
 type Keywords map[string][]string
 
-// SMSStop is the keyword list of cancel words that stop everything on SMS.
-const SMSStop = "stop.sms"
+// The keyword lists that are not commands.
+const (
+	SMSStop   = "stop.sms"
+	Filler    = "filler"
+	Negations = "negation"
+)
 
-// Match returns the command a whole message names, or "". Commands are tried
-// in name order, so a word listed twice always means the same.
-func (k Keywords) Match(normalized string) string {
+// Commands is the keywords ready to match messages against: each word of
+// each command in its matching forms, made once.
+type Commands struct {
+	whole, plain map[string]string // a word's Normalize and Plain forms → its command
+	filler       textnorm.Phrases
+}
+
+// Commands prepares the keywords for matching. Commands are taken in name
+// order, so a word listed twice always means the same.
+func (k Keywords) Commands() Commands {
+	c := Commands{whole: map[string]string{}, plain: map[string]string{}, filler: textnorm.NewPhrases(k[Filler])}
 	cmds := make([]string, 0, len(k))
 	for cmd := range k {
-		if cmd != SMSStop {
+		if cmd != SMSStop && cmd != Filler && cmd != Negations {
 			cmds = append(cmds, cmd)
 		}
 	}
 	sort.Strings(cmds)
 	for _, cmd := range cmds {
-		if k.Is(cmd, normalized) {
-			return cmd
+		for _, w := range k[cmd] {
+			add(c.whole, textnorm.Normalize(w), cmd)
+			add(c.plain, textnorm.Plain(w), cmd)
 		}
 	}
+	return c
+}
+
+// Of returns the command a message names: the whole message, else its
+// words without punctuation and emoji ("stop.", «جزاك الله خير 🙏»), else
+// those words without filler ("yes please", «قائمة من فضلك»); "" for none.
+func (c Commands) Of(text string) string {
+	norm := textnorm.Normalize(text)
+	if cmd, ok := c.whole[norm]; ok {
+		return cmd
+	}
+	plain := textnorm.Plain(norm)
+	if cmd, ok := c.plain[plain]; ok {
+		return cmd
+	}
+	if dropped := c.filler.Drop(plain); dropped != plain {
+		return c.plain[dropped]
+	}
 	return ""
+}
+
+// add keeps the first command a form was given.
+func add(m map[string]string, form, cmd string) {
+	if _, taken := m[form]; form != "" && !taken {
+		m[form] = cmd
+	}
 }
 
 // Is reports whether a normalized message is one of the words of list.

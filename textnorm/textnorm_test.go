@@ -66,10 +66,11 @@ func TestNumber(t *testing.T) {
 	}
 }
 
-func TestBare(t *testing.T) {
-	for in, want := range map[string]string{"مرحبا!": "مرحبا", "hi 👋": "hi", "؟؟ السلام عليكم.": "السلام عليكم", "...": "", "2.": "2"} {
-		if got := Bare(in); got != want {
-			t.Errorf("Bare(%q) = %q, want %q", in, got, want)
+func TestPlain(t *testing.T) {
+	for in, want := range map[string]string{"مرحبا!": "مرحبا", "hi 👋": "hi", "؟؟ السلام عليكم.": "السلام عليكم", "...": "", "2.": "2",
+		"جزاك الله خير 🙏": "جزاك الله خير", "شكراً،  جزيلاً!": "شكرا جزيلا", "my sign-ups": "my sign ups", "1️⃣": "1"} {
+		if got := Plain(in); got != want {
+			t.Errorf("Plain(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
