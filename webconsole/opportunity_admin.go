@@ -60,6 +60,9 @@ func (c *Console) cancelSignup(w http.ResponseWriter, rq *request) error {
 	if err != nil {
 		return err
 	}
+	if !isConfirmed(rq) {
+		return c.confirmCancelSignup(w, rq, opp, sid)
+	}
 	freed, err := c.store.CancelSignupByStaff(rq.Context(), opp, sid)
 	if err != nil {
 		return err
