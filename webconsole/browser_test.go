@@ -205,7 +205,7 @@ func waitText(sel, want string) chromedp.Action {
 // consolePages is every page of the console, for an administrator (who
 // sees them all), once the fixture of busyConsole is in place.
 var consolePages = []string{
-	"/console/", "/console/impact", "/console/contacts?q=9", "/console/contacts/1", "/console/broadcasts",
+	"/console/", "/console/impact", "/console/contacts?q=968", "/console/contacts/1", "/console/broadcasts",
 	"/console/broadcasts/new", "/console/broadcasts/1", "/console/opportunities", "/console/opportunities/new",
 	"/console/opportunities/1", "/console/orders", "/console/content", "/console/simulator", "/console/staff",
 	"/console/audit", "/console/opportunities/999",
@@ -470,7 +470,7 @@ func withLang(page, lang string) string {
 	return page + "?lang=" + lang
 }
 
-// shotName is a screenshot's file name: console-contacts-q-9-ar-390.png.
+// shotName is a screenshot's file name: console-contacts-q-968-ar-390.png.
 func shotName(page, lang string, w int64) string {
 	name := strings.Trim(strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // confirmField is the form field that says "yes, do it": a POST that needs
@@ -100,14 +101,18 @@ func (c *Console) confirmBroadcast(w http.ResponseWriter, rq *request, b *store.
 	}
 	when := []any{"console.confirm.send.now"}
 	if !b.SendAt.IsZero() && b.SendAt.After(c.clock.Now()) {
-		when = []any{"console.confirm.send.at", "When", b.SendAt.In(c.cfg.Location).Format("2006-01-02 15:04"), "Zone", c.cfg.Location.String()}
+		// The date as the bot writes one: «الخميس 10 ديسمبر 2026، الساعة 09:30».
+		when = []any{"console.confirm.send.at", "When", vocab.Date(b.SendAt), "Zone", isolate(c.cfg.Location.String())}
 	}
 	sms, err := c.text(rq, "console.count.sms", "Count", p.Segments)
 	if err != nil {
 		return err
 	}
 	cost := []any{"console.confirm.send.no_price", "SMS", sms}
-	if p.Cost != "" {
+	switch {
+	case p.Segments == 0:
+		cost = []any{"console.confirm.send.no_sms"}
+	case p.Cost != "":
 		cost = []any{"console.confirm.send.cost", "SMS", sms, "Cost", p.Money}
 	}
 	if q.Lines, err = c.texts(rq, []any{"console.confirm.send.people", "Count", p.Total}, when, cost); err != nil {

@@ -189,6 +189,13 @@ func TestSendingABroadcastAsksFirst(t *testing.T) {
 		// In English the bot writes "OMR 1.176".
 		mustContain(t, e.post(t, "/console/broadcasts?lang=en", form).body, "It will reach 49 people.", "Estimated cost: OMR 1.176 for 98 SMS.")
 
+		// Later, and on Telegram only (no one here has it): the date as the
+		// bot writes one, nobody reached, no SMS cost.
+		later := e.form(t, "text_ar", text, "audience", "all", "channel", "telegram", "send_at", "2026-12-10T09:30")
+		mustContain(t, e.post(t, "/console/broadcasts?lang=ar", later).body, "لن تصل الآن إلى أحد",
+			"يبدأ الإرسال يوم الخميس 10 ", " 2026، الساعة 09:30 بتوقيت \u2068Asia/Muscat\u2069.",
+			"لا يُرسل شيء برسائل قصيرة، فلا كلفة لها.")
+
 		form.Set("confirmed", "yes")
 		if a := e.post(t, "/console/broadcasts", form); a.code != http.StatusSeeOther {
 			t.Fatalf("confirmed send: %d", a.code)

@@ -88,6 +88,7 @@
     if (!dialog) {
       dialog = document.createElement("dialog");
       dialog.className = "confirm-dialog";
+      dialog.setAttribute("aria-labelledby", "confirm-question");
       document.body.appendChild(dialog);
       dialog.addEventListener("click", function (e) {
         if (e.target === dialog || e.target.closest("[data-close]")) { e.preventDefault(); close(); }
