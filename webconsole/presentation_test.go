@@ -358,5 +358,5 @@ func TestRefusedFormKeepsTheText(t *testing.T) {
 	if a.code != http.StatusUnauthorized {
 		t.Fatalf("no session: %d", a.code)
 	}
-	mustContain(t, a.body, ">"+text+"</textarea>", "انسخ النص", `href="/console/login"`)
+	mustContain(t, a.body, ">"+text+"</textarea>", "يُرجى نسخ النص", `href="/console/login"`)
 }
