@@ -57,7 +57,7 @@ func TestAccountsRolesAndAudit(t *testing.T) {
 		mona := e.as(t, "MONA", "caseworker pass phrase") // names are not case-sensitive
 		viewer := e.as(t, "data", "read only pass phrase")
 		admin := e.as(t, "manager", "manager pass phrase")
-		mustContain(t, mona.get(t, "/console/").body, `<span class="who" dir="auto">mona · موظف</span>`)
+		mustContain(t, mona.get(t, "/console/").body, `<span class="who"><bdi>mona</bdi> · موظف</span>`)
 
 		// Viewers read everything and change nothing.
 		for _, p := range []string{"/console/", "/console/broadcasts", "/console/opportunities"} {
@@ -129,7 +129,7 @@ func TestAccountsRolesAndAudit(t *testing.T) {
 		if a := admin.post(t, "/console/staff/manager/disabled", admin.form(t, "disabled", "1")); a.code != http.StatusConflict {
 			t.Fatalf("an admin disabling themself: %d", a.code)
 		}
-		if a := admin.post(t, "/console/staff/mona/disabled", admin.form(t, "disabled", "1")); a.code != http.StatusSeeOther {
+		if a := admin.post(t, "/console/staff/mona/disabled", admin.form(t, "disabled", "1", "confirmed", "yes")); a.code != http.StatusSeeOther {
 			t.Fatalf("disable mona: %d", a.code)
 		}
 		if a := mona.get(t, "/console/"); a.code != http.StatusSeeOther || a.location != "/console/login" {

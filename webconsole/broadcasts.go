@@ -55,7 +55,7 @@ func (c *Console) listBroadcasts(w http.ResponseWriter, rq *request) error {
 // newBroadcast is the composer; ?opportunity= starts it aimed at that
 // opportunity's registrants.
 func (c *Console) newBroadcast(w http.ResponseWriter, rq *request) error {
-	f := broadcastForm{Everyone: true, Channels: broadcastChannels()}
+	f := broadcastForm{Everyone: true, Channels: c.configuredChannels()}
 	if id, err := strconv.ParseInt(rq.URL.Query().Get("opportunity"), 10, 64); err == nil && id > 0 {
 		f.Everyone, f.Opportunity = false, strconv.FormatInt(id, 10)
 	}
@@ -97,6 +97,9 @@ func (c *Console) createBroadcast(w http.ResponseWriter, rq *request) error {
 	}
 	if len(f.Problems) > 0 {
 		return c.composer(w, rq, http.StatusUnprocessableEntity, f)
+	}
+	if !isConfirmed(rq) {
+		return c.confirmBroadcast(w, rq, b) // people and cost first
 	}
 	b.CreatedBy = "console:" + rq.sess.actor()
 	rep, err := c.broadcasts.Create(rq.Context(), b)
@@ -223,6 +226,9 @@ func (c *Console) cancelBroadcast(w http.ResponseWriter, rq *request) error {
 	id, err := pathID(rq)
 	if err != nil {
 		return err
+	}
+	if !isConfirmed(rq) {
+		return c.confirmCancelBroadcast(w, rq, id)
 	}
 	if _, err := c.broadcasts.Cancel(rq.Context(), id); err != nil {
 		return err

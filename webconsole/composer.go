@@ -20,9 +20,25 @@ import (
 // smsPage is one SMS page of a broadcast text and what it costs.
 type smsPage struct {
 	Text     string
-	Segments int
-	Encoding string
-	Units    int
+	Segments int  // SMS messages it is sent as
+	Units    int  // characters, as the phone network counts them
+	Unicode  bool // it has Arabic letters or emoji: fewer characters fit in one SMS
+}
+
+// PerSMS is how many characters like this page's fit in one SMS.
+func (p smsPage) PerSMS() int {
+	if p.Unicode {
+		return segment.UCS2Single
+	}
+	return segment.GSM7Single
+}
+
+// PerPart is how many fit in each SMS of a text that needs several.
+func (p smsPage) PerPart() int {
+	if p.Unicode {
+		return segment.UCS2Multi
+	}
+	return segment.GSM7Multi
 }
 
 // languagePreview is a broadcast text as each channel shows it.
@@ -41,9 +57,10 @@ type preview struct {
 	Languages     []languagePreview
 	Audience      store.AudienceEstimate
 	Total         int
-	Segments      int    // SMS segments in all
-	Cost          string // "" when no price is set
-	Currency      string
+	Segments      int      // SMS segments in all
+	Cost          string   // the amount, "" when no price is set
+	Money         string   // the cost as the bot writes money («0.720 ريال عماني»)
+	Configured    []string // the channels this server can send on
 	Unconfigured  []string // chosen channels that are not configured
 	NoneAvailable bool     // no chosen channel is configured: nothing would be sent
 	Opportunity   *store.OpportunityView
@@ -51,7 +68,7 @@ type preview struct {
 
 // buildPreview computes the preview of the broadcast b.
 func (c *Console) buildPreview(ctx context.Context, lang string, b *store.Broadcast) (*preview, error) {
-	p := &preview{Currency: c.cfg.SMSCurrency}
+	p := &preview{Configured: c.configuredChannels()}
 	for _, ch := range b.Channels {
 		if !slices.Contains(c.cfg.Channels, ch) {
 			p.Unconfigured = append(p.Unconfigured, ch)
@@ -81,7 +98,7 @@ func (c *Console) buildPreview(ctx context.Context, lang string, b *store.Broadc
 		}
 		for _, page := range sms.Layout(bot.Message{Text: text}, more) {
 			info := segment.Count(page)
-			lp.Pages = append(lp.Pages, smsPage{Text: page, Segments: info.Segments, Encoding: info.Encoding.String(), Units: info.Units})
+			lp.Pages = append(lp.Pages, smsPage{Text: page, Segments: info.Segments, Units: info.Units, Unicode: info.Encoding == segment.UCS2})
 		}
 		if len(lp.Pages) > 0 {
 			lp.FirstPage = lp.Pages[0].Segments
@@ -92,8 +109,26 @@ func (c *Console) buildPreview(ctx context.Context, lang string, b *store.Broadc
 	}
 	if c.cfg.SMSPrice > 0 {
 		p.Cost = strconv.FormatFloat(float64(p.Segments)*c.cfg.SMSPrice, 'f', 3, 64)
+		// The bot's own rendering of vocab.Money: «0.720 ريال عماني», "OMR 0.720".
+		money, err := c.renderer.Text(lang, "console.money", map[string]any{"Amount": vocab.Money(p.Cost, c.cfg.SMSCurrency)})
+		if err != nil {
+			return nil, err
+		}
+		p.Money = money
 	}
 	return p, nil
+}
+
+// configuredChannels are the broadcast channels this server can send on:
+// what a new broadcast starts with ticked.
+func (c *Console) configuredChannels() []string {
+	var out []string
+	for _, ch := range broadcastChannels() {
+		if slices.Contains(c.cfg.Channels, ch) {
+			out = append(out, ch)
+		}
+	}
+	return out
 }
 
 // previewBroadcast shows the composer's preview: the fragment alone for the

@@ -47,18 +47,25 @@ func TestComposerPreviewAudienceAndCost(t *testing.T) {
 			t.Fatalf("preview fragment: %d\n%s", a.code, a.body)
 		}
 		mustContain(t, a.body,
-			`<p class="audience" id="audience-count"><b>4</b>`, // 2 on Telegram, 2 by SMS
-			`<p class="bubble" dir="auto">`+seventy+`</p>`,     // the Telegram bubble
-			"الصفحة 1: الشرائح 1 · UCS-2 · 70 وحدة",            // 70 Arabic characters: one segment
-			"الصفحة 1: الشرائح 1 · GSM-7 · 5 وحدة",
-			"مجموع شرائح الرسائل القصيرة: 2", "0.024 OMR", // 2 segments × 0.012
+			`id="audience-count">ستصل الرسالة الآن إلى 4 أشخاص`, // 2 on Telegram, 2 by SMS
+			`<p class="bubble" dir="auto">`+seventy+`</p>`,      // the Telegram bubble
+			"الصفحة 1: 70 حرفاً، تُرسل في رسالة قصيرة واحدة.",   // 70 Arabic characters: one SMS
+			"حروف عربية أو رموز تعبيرية: 70 حرفاً في الرسالة القصيرة، و67 حرفاً في كل رسالة",
+			"الصفحة 1: 5 أحرف، تُرسل في رسالة قصيرة واحدة.", // the English text's page
+			"حروف لاتينية فقط: 160 حرفاً في الرسالة القصيرة، و153 حرفاً",
+			"مجموع الرسائل القصيرة التي تُحسب: 2", "0.024 ريال عماني", // 2 SMS × 0.012, as the bot writes money
 			"من أوقفوا الرسائل 1، ومن لم يوافقوا بعد 1")
+		for _, jargon := range []string{"UCS-2", "GSM-7", "وحدة", "شرائح", "OMR"} {
+			if strings.Contains(a.body, jargon) {
+				t.Errorf("the preview says %q", jargon)
+			}
+		}
 		// One more Arabic letter: two segments, and the cost follows.
 		a = e.previewOf(t, e.form(t, "text_ar", seventy+"ب", "text_en", "Hello", "audience", "all", "channel", "telegram", "channel", "sms"))
-		mustContain(t, a.body, "الصفحة 1: الشرائح 2 · UCS-2 · 71 وحدة", "مجموع شرائح الرسائل القصيرة: 3", "0.036 OMR")
+		mustContain(t, a.body, "الصفحة 1: 71 حرفاً، تُرسل في رسالتين قصيرتين.", "مجموع الرسائل القصيرة التي تُحسب: 3", "0.036 ريال عماني")
 		// SMS only: the Telegram people fall out of the count.
 		a = e.previewOf(t, e.form(t, "text_ar", "مرحبا", "audience", "all", "channel", "sms"))
-		mustContain(t, a.body, `id="audience-count"><b>2</b>`, "ومن لا عنوان لهم على القنوات المختارة 2")
+		mustContain(t, a.body, `id="audience-count">ستصل الرسالة الآن إلى شخصين`, "ومن لا عنوان لهم على القنوات المختارة 2")
 
 		// An opportunity's registrants.
 		opps, _ := e.store.Opportunities(ctx)
@@ -67,11 +74,11 @@ func TestComposerPreviewAudienceAndCost(t *testing.T) {
 		}
 		opp := strconv.FormatInt(opps[0].ID, 10)
 		a = e.previewOf(t, e.form(t, "text_ar", "تذكير بالموعد", "audience", "filtered", "opportunity", opp, "channel", "telegram", "channel", "sms"))
-		mustContain(t, a.body, `id="audience-count"><b>1</b>`, "المسجلون في «"+opps[0].Title["ar"]+"»")
+		mustContain(t, a.body, `id="audience-count">ستصل الرسالة الآن إلى شخص واحد`, "المسجلون في «<bdi>"+opps[0].Title["ar"]+"</bdi>»")
 		if a := e.get(t, "/console/broadcasts/new?opportunity="+opp); a.code != 200 || !strings.Contains(a.body, `<option value="`+opp+`" selected>`) {
 			t.Fatalf("composer aimed at an opportunity: %d", a.code)
 		}
-		a = e.post(t, "/console/broadcasts", e.form(t, "text_ar", "تذكير بالموعد", "audience", "filtered", "opportunity", opp, "channel", "sms"))
+		a = e.post(t, "/console/broadcasts", e.form(t, "text_ar", "تذكير بالموعد", "audience", "filtered", "opportunity", opp, "channel", "sms", "confirmed", "yes"))
 		if a.code != http.StatusSeeOther {
 			t.Fatalf("broadcast to registrants: %d\n%s", a.code, a.body)
 		}
@@ -86,7 +93,7 @@ func TestComposerPreviewAudienceAndCost(t *testing.T) {
 		// Without a script, the Preview button shows the whole form with the
 		// preview, saves nothing and leaves no trace in the audit log.
 		a = e.post(t, "/console/broadcasts/preview", e.form(t, "text_ar", "مرحبا", "audience", "all", "channel", "sms"))
-		mustContain(t, a.body, "<html", `name="text_ar"`, ">مرحبا</textarea>", `id="audience-count"><b>2</b>`)
+		mustContain(t, a.body, "<html", `name="text_ar"`, ">مرحبا</textarea>", `id="audience-count">ستصل الرسالة الآن إلى شخصين`)
 		if list, _ := e.broadcasts.List(ctx, 0, 10); len(list) != 1 {
 			t.Fatalf("a preview saved a broadcast: %d", len(list))
 		}
@@ -106,7 +113,7 @@ func TestComposerWarnsAboutUnconfiguredChannels(t *testing.T) {
 	phoneContact(t, e.store, "+96890000001", "muscat", "ar", true)
 	e.login(t)
 	a := e.previewOf(t, e.form(t, "text_ar", "مرحبا", "audience", "all", "channel", "sms"))
-	mustContain(t, a.body, `id="no-channel"`, "فلن تصل الرسالة إلى أحد", "اضبط TAMKEEN_SMS_SEGMENT_PRICE")
+	mustContain(t, a.body, `id="no-channel"`, "فلن تصل الرسالة إلى أحد", "لم يضبط الفريق التقني سعر الرسالة القصيرة")
 	a = e.post(t, "/console/broadcasts", e.form(t, "text_ar", "مرحبا", "audience", "all", "channel", "sms"))
 	if a.code != http.StatusUnprocessableEntity {
 		t.Fatalf("a broadcast on no configured channel: %d", a.code)
@@ -117,7 +124,7 @@ func TestComposerWarnsAboutUnconfiguredChannels(t *testing.T) {
 	}
 	a = e.previewOf(t, e.form(t, "text_ar", "مرحبا", "audience", "all", "channel", "telegram", "channel", "sms"))
 	mustContain(t, a.body, `id="unconfigured"`, "رسائل قصيرة")
-	a = e.post(t, "/console/broadcasts", e.form(t, "text_ar", "مرحبا", "audience", "all", "channel", "telegram", "channel", "sms"))
+	a = e.post(t, "/console/broadcasts", e.form(t, "text_ar", "مرحبا", "audience", "all", "channel", "telegram", "channel", "sms", "confirmed", "yes"))
 	if a.code != http.StatusSeeOther {
 		t.Fatalf("a broadcast with one configured channel: %d", a.code)
 	}

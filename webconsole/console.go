@@ -85,7 +85,7 @@ func New(s *store.Store, b *notifier.Broadcasts, sim *Simulator, bundle *locales
 		keys: deriveKeys(cfg.Token), pages: map[string]map[string]*template.Template{}, throttle: signinlimit.New(clk),
 		accountThrottle: signinlimit.New(clk)}
 	// Each page is a template under templates/, rendered inside layout.html.
-	pageNames := []string{"login", "error", "dashboard", "broadcasts", "broadcast_form", "broadcast",
+	pageNames := []string{"login", "error", "confirm", "dashboard", "broadcasts", "broadcast_form", "broadcast",
 		"opportunities", "opportunity_form", "simulator", "audit", "contacts", "contact", "impact", "orders", "content", "staff"}
 	for _, lang := range bundle.Languages() {
 		c.pages[lang] = map[string]*template.Template{}
@@ -147,7 +147,7 @@ func (c *Console) Mount(m Mounter) {
 	} {
 		// Anyone signed in reads; changes need the staff role at least.
 		need := store.RoleViewer
-		if strings.HasPrefix(r.pattern, "POST ") {
+		if strings.HasPrefix(r.pattern, "POST ") || staffPages[r.route] {
 			need = store.RoleStaff
 		}
 		m.Handle(r.pattern, r.route, c.staff(r.route, need, r.h))
@@ -157,11 +157,16 @@ func (c *Console) Mount(m Mounter) {
 	m.Handle("POST /console/staff/{name}/disabled", "console_staff_disabled", c.staff("console_staff_disabled", store.RoleAdmin, c.setAccountDisabled))
 }
 
+// staffPages are the pages only for roles that may change things: a viewer
+// is not offered a form it could not send.
+var staffPages = map[string]bool{"console_broadcast_new": true}
+
 // request is one request with what the console knows about it.
 type request struct {
 	*http.Request
-	lang string
-	sess *session // nil when not logged in
+	lang  string
+	sess  *session // nil when not logged in
+	asked bool     // the answer asks for confirmation: nothing happened, nothing to audit
 }
 
 type handler func(w http.ResponseWriter, rq *request) error
@@ -224,6 +229,9 @@ func (c *Console) staff(route, need string, h handler) http.Handler {
 		}
 		rec := httpapi.RecordStatus(w, http.StatusOK)
 		c.finish(rec, rq, h(rec, rq))
+		if rq.asked {
+			return
+		}
 		target := r.URL.Path
 		if loc := rec.Header().Get("Location"); loc != "" && rec.Status() < 400 {
 			target = loc // where the change led: the new broadcast, the opportunity…
@@ -259,7 +267,7 @@ func (c *Console) finish(w http.ResponseWriter, rq *request, err error) {
 		c.log.Error("console: request failed", "method", rq.Method, "path", rq.URL.Path, "err", err)
 		pe = &pageError{http.StatusInternalServerError, "console.error.internal"}
 	}
-	c.render(w, rq, pe.code, "error", "", map[string]any{"Key": pe.key, "Code": pe.code})
+	c.render(w, rq, pe.code, "error", "", map[string]any{"Key": pe.key, "Kept": c.keptText(rq)})
 }
 
 // view is what every page template gets.
@@ -268,8 +276,10 @@ type view struct {
 	Section   string // the navigation entry to highlight
 	CSRF      string
 	LoggedIn  bool
-	Path      string // this page, for the language switch
+	Path      string // this page
 	Other     string // the other language
+	SwitchURL string // this page, query kept, in the other language
+	Saved     bool   // ?saved=1: a change was just saved, say so
 	Refresh   int    // seconds before the page reloads itself (0: never)
 	Zone      string // TAMKEEN_TIMEZONE, in which times are shown and typed
 	User      string // the signed-in username ("" for the admin token)
@@ -311,6 +321,10 @@ func (c *Console) view(rq *request, section string, data any) view {
 	if rq.lang == "ar" {
 		v.Dir, v.Other = "rtl", "en"
 	}
+	q := rq.URL.Query()
+	v.Saved = rq.Method == http.MethodGet && q.Get("saved") == "1"
+	q.Set("lang", v.Other)
+	v.SwitchURL = rq.URL.Path + "?" + q.Encode()
 	if rq.sess != nil {
 		v.LoggedIn, v.CSRF = true, c.csrfToken(rq.sess)
 		v.User, v.Role = rq.sess.User, rq.sess.Role

@@ -63,7 +63,7 @@ func TestContactsSearchAndProfile(t *testing.T) {
 		}
 		mustContain(t, a.body, "مريم الهنائية", "&#43;96891234567", "العربية", "ظفار", "موافق",
 			"تجريبي", "مسجّل", // the sign-up and its status
-			"ORD-77", "12.500 OMR", // the order
+			"ORD-77", "12.500 ريال عماني", // the order
 			"ورشة الخياطة غداً", // a broadcast text sent to her
 			">شُحن",             // the order notice, rendered in her language
 		)

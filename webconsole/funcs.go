@@ -5,6 +5,8 @@ import (
 	"html/template"
 	"slices"
 	"time"
+
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 // localInput is the layout of <input type="datetime-local">.
@@ -49,14 +51,7 @@ func (c *Console) funcs(lang string) template.FuncMap {
 			return t.In(c.cfg.Location).Format("2006-01-02 15:04")
 		},
 		// pick returns a text in the page's language, else Arabic, else English.
-		"pick": func(m map[string]string) string {
-			for _, l := range []string{lang, "ar", "en"} {
-				if m[l] != "" {
-					return m[l]
-				}
-			}
-			return ""
-		},
+		"pick": func(m map[string]string) string { return pickText(m, lang) },
 		// label names a stored code (a governorate, a status, a channel)
 		// through the catalog key prefix+code; an unknown code shows as it is.
 		"label": func(prefix, code string) (string, error) {
@@ -98,6 +93,14 @@ func (c *Console) funcs(lang string) template.FuncMap {
 		"add16": func(y float64) float64 { return y + 14 },
 		"addf":  func(a int, b float64) float64 { return float64(a) + b },
 		"in":    func(list []string, v string) bool { return slices.Contains(list, v) },
+		// money shows an amount as the bot writes it (vocab.Money rendered by
+		// bot.Renderer): «12.500 ريال عماني», "OMR 12.500"; "" stays "".
+		"money": func(amount, currency string) (string, error) {
+			if amount == "" {
+				return "", nil
+			}
+			return c.renderer.Text(lang, "console.money", map[string]any{"Amount": vocab.Money(amount, currency)})
+		},
 	}
 }
 

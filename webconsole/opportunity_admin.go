@@ -81,6 +81,9 @@ func (c *Console) cancelSignup(w http.ResponseWriter, rq *request) error {
 	if err != nil {
 		return err
 	}
+	if !isConfirmed(rq) {
+		return c.confirmCancelSignup(w, rq, opp, sid)
+	}
 	var done store.StaffCancellation
 	queued := 0
 	err = c.store.InTx(rq.Context(), func(tx *store.Tx) error {

@@ -48,13 +48,13 @@ func TestManageOpportunityAndSignups(t *testing.T) {
 			t.Fatalf("cancel a missing sign-up: %d", r.code)
 		}
 		// Cancelling the registration frees the place for the person waiting.
-		if r := e.post(t, path+"/signups/"+regID+"/cancel", e.form(t)); r.code != http.StatusSeeOther {
+		if r := e.post(t, path+"/signups/"+regID+"/cancel", e.form(t, "confirmed", "yes")); r.code != http.StatusSeeOther {
 			t.Fatalf("cancel: %d", r.code)
 		}
 		if rows, _ := e.store.ListSignups(ctx, store.SignupFilter{OpportunityID: o.ID, Limit: 10}); rows[0].Status != store.SignupCancelled || freed != 1 {
 			t.Fatalf("after cancel: %+v, places freed %d", rows[0], freed)
 		}
-		if r := e.post(t, path+"/signups/"+waitID+"/cancel", e.form(t)); r.code != http.StatusSeeOther || freed != 1 {
+		if r := e.post(t, path+"/signups/"+waitID+"/cancel", e.form(t, "confirmed", "yes")); r.code != http.StatusSeeOther || freed != 1 {
 			t.Fatalf("cancelling a waiting person frees no place: %d, %d", r.code, freed)
 		}
 

@@ -25,7 +25,7 @@ func TestOrdersPage(t *testing.T) {
 		}
 		e.login(t)
 		a := e.get(t, "/console/orders")
-		mustContain(t, a.body, "ORD-1", "ORD-2", "فاطمة", "4.000 OMR", "طلب جديد", "شُحن", "أُرسل إشعار", `href="/console/contacts/1"`)
+		mustContain(t, a.body, "ORD-1", "ORD-2", "فاطمة", "4.000 ريال عماني", "طلب جديد", "شُحن", "أُرسل إشعار", `href="/console/contacts/1"`)
 		a = e.get(t, "/console/orders?status=shipped")
 		orders, _, _ := strings.Cut(a.body, `id="order-events"`)
 		if !strings.Contains(orders, `<td dir="ltr">ORD-2</td>`) || strings.Contains(orders, "ORD-1") {

@@ -107,7 +107,7 @@ func TestBroadcasts(t *testing.T) {
 		}
 
 		a = e.post(t, "/console/broadcasts", e.form(t, "text_ar", "ورشة غداً", "text_en", "Workshop tomorrow",
-			"audience", "filtered", "governorate", "dhofar", "channel", "telegram", "channel", "sms"))
+			"audience", "filtered", "governorate", "dhofar", "channel", "telegram", "channel", "sms", "confirmed", "yes"))
 		if a.code != http.StatusSeeOther || a.location != "/console/broadcasts/1" {
 			t.Fatalf("create: %d %q\n%s", a.code, a.location, a.body)
 		}
@@ -130,7 +130,7 @@ func TestBroadcasts(t *testing.T) {
 		if rep, _ := e.broadcasts.Report(ctx, 1); rep.Status == "cancelled" {
 			t.Fatal("cancelled without a CSRF token")
 		}
-		if a := e.post(t, "/console/broadcasts/1/cancel", e.form(t)); a.code != http.StatusSeeOther {
+		if a := e.post(t, "/console/broadcasts/1/cancel", e.form(t, "confirmed", "yes")); a.code != http.StatusSeeOther {
 			t.Fatalf("cancel: %d", a.code)
 		}
 		page = e.get(t, "/console/broadcasts/1").body

@@ -29,6 +29,9 @@ func (c *Console) setAccountDisabled(w http.ResponseWriter, rq *request) error {
 	if disable && name == rq.sess.User {
 		return &pageError{http.StatusConflict, "console.error.self_disable"}
 	}
+	if disable && !isConfirmed(rq) {
+		return c.confirmDisableAccount(w, rq, name)
+	}
 	if err := c.store.SetStaffAccountDisabled(rq.Context(), name, disable); err != nil {
 		return err
 	}

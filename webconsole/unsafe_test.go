@@ -18,13 +18,13 @@ func TestConsoleRefusesTextThatCannotBeStored(t *testing.T) {
 		if a.code != http.StatusUnprocessableEntity {
 			t.Fatalf("broadcast with NUL: %d", a.code)
 		}
-		mustContain(t, a.body, "رمز تحكم")
+		mustContain(t, a.body, "حرف خفي لا يُرى")
 		a = e.post(t, "/console/opportunities", e.form(t, "kind", "training", "title_ar", "خياطة\u202e",
 			"starts_at", "2026-12-10T09:30", "capacity", "2147483648"))
 		if a.code != http.StatusUnprocessableEntity {
 			t.Fatalf("opportunity with an override and 2^31 places: %d", a.code)
 		}
-		mustContain(t, a.body, "رمز تحكم", "من 0 إلى 1000000")
+		mustContain(t, a.body, "حرف خفي لا يُرى", "من 0 إلى 1000000")
 		if list, _ := e.store.Broadcasts(ctx, 0, 10); len(list) != 0 {
 			t.Fatal("a broadcast was saved")
 		}
