@@ -56,7 +56,7 @@ func TestBroadcastPageAudienceExpectedReachAndProgress(t *testing.T) {
 		e.login(t)
 		send := func(kv ...string) string {
 			t.Helper()
-			a := e.post(t, "/console/broadcasts", e.form(t, append([]string{"text_ar", "مرحبا", "channel", "sms"}, kv...)...))
+			a := e.post(t, "/console/broadcasts", e.form(t, append([]string{"text_ar", "مرحبا", "channel", "sms", "confirmed", "yes"}, kv...)...))
 			if a.code != http.StatusSeeOther {
 				t.Fatalf("create broadcast %v: %d\n%s", kv, a.code, a.body)
 			}
@@ -107,7 +107,7 @@ func TestBroadcastPageAudienceExpectedReachAndProgress(t *testing.T) {
 		if err := e.store.FinishBatch(ctx, results); err != nil {
 			t.Fatal(err)
 		}
-		if a := e.post(t, all+"/cancel", e.form(t)); a.code != http.StatusSeeOther {
+		if a := e.post(t, all+"/cancel", e.form(t, "confirmed", "yes")); a.code != http.StatusSeeOther {
 			t.Fatalf("cancel: %d", a.code)
 		}
 		page = e.get(t, all).body

@@ -212,7 +212,7 @@ func TestReopenOpenStateWaitingPlacesAndDashboard(t *testing.T) {
 			t.Fatalf("waiting places %v, want %v", got, want)
 		}
 		// The first person waiting leaves: the others move up.
-		if r := e.post(t, coursePath+"/signups/"+strconv.FormatInt(rows[1].ID, 10)+"/cancel", e.form(t)); r.code != http.StatusSeeOther {
+		if r := e.post(t, coursePath+"/signups/"+strconv.FormatInt(rows[1].ID, 10)+"/cancel", e.form(t, "confirmed", "yes")); r.code != http.StatusSeeOther {
 			t.Fatalf("cancel: %d", r.code)
 		}
 		if got, want := places(), map[string]string{id(2): "1", id(3): "2"}; !maps.Equal(got, want) {

@@ -55,12 +55,12 @@ func TestStaffCancellingAPlaceTellsThePerson(t *testing.T) {
 		path := "/console/opportunities/" + strconv.FormatInt(o.ID, 10)
 		e.login(t)
 		for _, r := range rows {
-			if a := e.post(t, path+"/signups/"+strconv.FormatInt(r.ID, 10)+"/cancel", e.form(t)); a.code != http.StatusSeeOther {
+			if a := e.post(t, path+"/signups/"+strconv.FormatInt(r.ID, 10)+"/cancel", e.form(t, "confirmed", "yes")); a.code != http.StatusSeeOther {
 				t.Fatalf("cancel %d: %d", r.ID, a.code)
 			}
 		}
 		// Cancelled again: nothing new to tell.
-		e.post(t, path+"/signups/"+strconv.FormatInt(rows[0].ID, 10)+"/cancel", e.form(t))
+		e.post(t, path+"/signups/"+strconv.FormatInt(rows[0].ID, 10)+"/cancel", e.form(t, "confirmed", "yes"))
 
 		msgs, err := s.OutboxByDedupePrefix(ctx, "signup:")
 		if err != nil {
