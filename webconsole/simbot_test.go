@@ -60,7 +60,7 @@ func TestJourneyToSignup(t *testing.T) {
 			}
 			return last
 		}
-		m := expect(say("", ""), "اختر لغتك")
+		m := expect(say("", ""), "يرجى اختيار اللغة")
 		if len(m.Options) != 2 || m.Options[0].Label != "العربية" {
 			t.Fatalf("language options: %+v", m.Options)
 		}

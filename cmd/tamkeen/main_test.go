@@ -253,7 +253,7 @@ func TestChatGivesAFreedPlaceToTheFirstPersonWaiting(t *testing.T) {
 	}
 	signUp("a", "علياء")
 	signUp("b", "بدرية")
-	if out := signUp("c", "سلمى"); !strings.Contains(out, "ودورك فيها 1") {
+	if out := signUp("c", "سلمى"); !strings.Contains(out, "وأنت الأول فيها") {
 		t.Fatalf("the third person should be first on the waiting list:\n%s", out)
 	}
 	// a gives up her place: menu, my sign-ups, the forum, cancel, yes.
