@@ -68,7 +68,7 @@ func TestSimulatorJourney(t *testing.T) {
 		last = tap(last, "أوافق", "ما اسمك")
 		say("text", "مريم الهنائية", "ما محافظة سكنك")
 		last = say("text", "2", "القائمة الرئيسية")
-		last = tap(last, "دورات ووظائف", "مفتوحتان")
+		last = tap(last, "دورات ووظائف", "3 فرص مفتوحة")
 		last = tap(last, "خياطة", "بقي 12 مقعداً")
 		tap(last, "سجّلني", "تم تسجيلك")
 		// Earlier messages keep their options, but only as text.
