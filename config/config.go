@@ -33,6 +33,10 @@ type Config struct {
 	Reminders     []time.Duration // TAMKEEN_REMINDERS: how long before an opportunity starts to remind
 	DebugAddr     string          // TAMKEEN_DEBUG_ADDR: where pprof listens (off when empty; keep it private)
 	OutboxLease   time.Duration   // TAMKEEN_OUTBOX_LEASE: how long a message being sent is held before another process may take it over
+	// Help is TAMKEEN_HELP_PHONE, TAMKEEN_HELP_ADDRESS and TAMKEEN_HELP_HOURS:
+	// how a person reaches the office that helps in person, shown under
+	// "help"; each one set replaces the pack's (countries/<cc>/help.toml).
+	Help locales.Contact
 	// SMSPrice is TAMKEEN_SMS_SEGMENT_PRICE ("0.012 OMR"): what one SMS
 	// segment costs, for the broadcast composer's estimate (zero: not shown).
 	SMSPrice SMSPrice
@@ -168,6 +172,25 @@ func Load(lookupEnv LookupEnv) (Config, error) {
 			errs = append(errs, fmt.Errorf("TAMKEEN_SMS_SEGMENT_PRICE=%q: %w", v, err))
 		}
 		c.SMSPrice = p
+	}
+
+	if v := get("TAMKEEN_HELP_PHONE", ""); v != "" {
+		if err := locales.CheckHelpPhone(v); err != nil {
+			errs = append(errs, fmt.Errorf("TAMKEEN_HELP_PHONE=%q: %w", v, err))
+		}
+		c.Help.Phone = v
+	}
+	for _, s := range []struct {
+		name string
+		max  int
+		to   *map[string]string
+	}{{"TAMKEEN_HELP_ADDRESS", locales.MaxHelpAddress, &c.Help.Address}, {"TAMKEEN_HELP_HOURS", locales.MaxHelpHours, &c.Help.Hours}} {
+		if v := get(s.name, ""); v != "" {
+			if err := locales.CheckHelpText(v, s.max); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", s.name, v, err))
+			}
+			*s.to = locales.Everywhere(v)
+		}
 	}
 
 	switch c.LogLevel {

@@ -212,3 +212,36 @@ func TestLoadWhatsAppSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpContactSettings: TAMKEEN_HELP_PHONE, _ADDRESS and _HOURS set how
+// to reach the office (the same text in every language); unset, there is
+// none; a bad value stops the start naming its variable.
+func TestHelpContactSettings(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || !c.Help.Empty() {
+		t.Fatalf("unset: %+v, %v; want no contact", c.Help, err)
+	}
+	c, err = Load(env(map[string]string{
+		"TAMKEEN_HELP_PHONE":   " +968 2469 0000 ",
+		"TAMKEEN_HELP_ADDRESS": "المديرية العامة للتنمية الاجتماعية، صلالة",
+		"TAMKEEN_HELP_HOURS":   "8:00-14:00",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Help.Phone != "+968 2469 0000" || c.Help.Address["ar"] != "المديرية العامة للتنمية الاجتماعية، صلالة" || c.Help.Address["en"] != c.Help.Address["ar"] || c.Help.Hours["en"] != "8:00-14:00" {
+		t.Fatalf("help contact = %+v", c.Help)
+	}
+	for _, bad := range []struct{ name, value string }{
+		{"TAMKEEN_HELP_PHONE", "call the office"},
+		{"TAMKEEN_HELP_PHONE", "12"},
+		{"TAMKEEN_HELP_PHONE", "+968 2469 0000 0000 00"},
+		{"TAMKEEN_HELP_ADDRESS", strings.Repeat("ع", 51)},
+		{"TAMKEEN_HELP_HOURS", "8:00\u202e-14:00"},
+	} {
+		_, err := Load(env(map[string]string{bad.name: bad.value}))
+		if err == nil || !strings.Contains(err.Error(), bad.name) {
+			t.Errorf("%s=%q: %v, want an error naming it", bad.name, bad.value, err)
+		}
+	}
+}

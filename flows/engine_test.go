@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -473,7 +474,7 @@ func TestANewcomerNeverJumpsTheWaitingList(t *testing.T) {
 	if len(r.Signups) != 1 || r.Signups[0].Status != SignupWaitlisted {
 		t.Fatalf("signups = %+v, want one waitlisted", r.Signups)
 	}
-	if got := r.Replies[0]; got.Key != "signup.waitlisted" || got.Data["Position"] != 3 {
+	if got := r.Replies[0]; got.Key != "signup.waitlisted" || !reflect.DeepEqual(got.Data["Position"], T("waitlist.place.3")) {
 		t.Errorf("reply %s %v, want signup.waitlisted at position 3", got.Key, got.Data)
 	}
 }

@@ -242,7 +242,20 @@ type helpStep struct {
 }
 
 func (helpStep) prompt(t *turn) Reply {
-	return Reply{Key: "help.text", ShortKey: "help.sms", Data: map[string]any{"Office": T("pack.office")}, Options: []Option{navMenu()}}
+	data := map[string]any{"Office": T("pack.office")}
+	// How to reach the office, only what the deployment set.
+	if h := t.e.content.Pack.Help; !h.Empty() {
+		if h.Phone != "" {
+			data["Phone"] = h.Phone
+		}
+		if len(h.Address) > 0 {
+			data["Address"] = L(h.Address)
+		}
+		if len(h.Hours) > 0 {
+			data["Hours"] = L(h.Hours)
+		}
+	}
+	return Reply{Key: "help.text", ShortKey: "help.sms", Data: data, Options: []Option{navMenu()}}
 }
 
 func (helpStep) choose(t *turn, payload string) {}

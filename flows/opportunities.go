@@ -77,10 +77,23 @@ func listMark(t *turn, o Opportunity) map[string]any {
 func statusText(t *turn, o Opportunity, status string) map[string]any {
 	if status == SignupWaitlisted {
 		if n := t.position(o); n > 0 {
-			return TD("signup.status.waitlisted_at", map[string]any{"Position": n})
+			return TD("signup.status.waitlisted_at", map[string]any{"Position": place(n)})
 		}
 	}
 	return T("signup.status." + status)
+}
+
+// ordinals is how many places on a waiting list have a word of their own
+// (waitlist.place.1 is "first"); later places read "number N".
+const ordinals = 10
+
+// place is a place on a waiting list in words: "first" up to the tenth,
+// then "number N" (waitlist.place.n).
+func place(n int) map[string]any {
+	if n >= 1 && n <= ordinals {
+		return T("waitlist.place." + strconv.Itoa(n))
+	}
+	return TD("waitlist.place.n", map[string]any{"N": n})
 }
 
 // position is the person's place on the waiting list of o (1 is next), 0 when not known.
@@ -241,7 +254,7 @@ func (signedUpStep) prompt(t *turn) Reply {
 	data := map[string]any{"Title": L(o.Title), "Date": Date(o.StartsAt), "Name": t.res.Profile.Name}
 	if t.signupStatus(o.ID) == SignupWaitlisted {
 		key = "signup.waitlisted"
-		data["Position"] = t.position(o)
+		data["Position"] = place(t.position(o))
 	}
 	return Reply{
 		Key:      key,

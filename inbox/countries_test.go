@@ -3,6 +3,7 @@ package inbox_test
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -164,6 +165,46 @@ func TestTownsChooseTheirRegion(t *testing.T) {
 			if checked == 0 {
 				t.Error("no towns listed")
 			}
+		})
+	}
+}
+
+// TestDemoOpportunitiesReachEveryRegion: with the demo data of its pack, a
+// person registered in any region of any pack finds at least one open
+// opportunity (a Minya user in Egypt once met "no open opportunities"), and
+// every demo opportunity is marked as one in both languages.
+func TestDemoOpportunitiesReachEveryRegion(t *testing.T) {
+	for _, country := range locales.Countries() {
+		t.Run(country, func(t *testing.T) {
+			b, err := locales.Load("", country)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range b.Demo {
+				if !strings.HasPrefix(d.Title["ar"], "تجريبي: ") || !strings.HasPrefix(d.Title["en"], "Demo: ") {
+					t.Errorf("demo %s is not marked as demo: %q / %q", d.Key, d.Title["ar"], d.Title["en"])
+				}
+			}
+			none, err := b.Text("ar", "opportunities.none", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
+				w := newWorldIn(t, s, clock.NewManual(t0), country)
+				for i, region := range b.Content.Governorates {
+					user := "p-" + region
+					// Arabic, consent, name, the region by its number
+					for _, line := range []string{"hello", "1", "1", "Person Name", strconv.Itoa(i + 1)} {
+						w.say(t, user, line)
+					}
+					w.transcript.Reset()
+					w.say(t, user, "3") // trainings, jobs and events
+					got := w.transcript.String()
+					if strings.Contains(got, none) || !strings.Contains(got, "1. تجريبي: ") {
+						t.Errorf("%s: a person in %s finds no open opportunity:\n%s", country, region, got)
+					}
+				}
+			})
 		})
 	}
 }

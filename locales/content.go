@@ -170,6 +170,9 @@ func (c Content) validate() error {
 	if c.Pack.Country == "" || len(c.Pack.Currency) != 3 || c.Pack.PhoneRegion == "" || c.Pack.TimeZone == "" {
 		errs = append(errs, errors.New("pack.toml: [pack] needs country, currency (ISO 4217), phone_region and time_zone"))
 	}
+	if err := c.Pack.Help.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	for _, id := range c.Pack.ProducerModules {
 		if _, ok := c.Module(id); !ok {
 			errs = append(errs, fmt.Errorf("pack.toml: producer module %q is not a module of the pack", id))

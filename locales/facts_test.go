@@ -127,7 +127,7 @@ func TestFactsAsTheArticlesSayThem(t *testing.T) {
 	}
 	facts := []fact{
 		// 000: Maksab's three subscription ways are alternatives, not a free trial then a fee.
-		{"OM", "ar", "module.marketplace.sms", []string{"3 أشهر مجانًا بدعم الوزارة", "5 أو 10 ر.ع شهريًا"}, []string{"أول 3 أشهر"}},
+		{"OM", "ar", "module.marketplace.sms", []string{"3 أشهر مجاناً بدعم الوزارة", "5 أو 10 ر.ع شهرياً"}, []string{"أول 3 أشهر"}},
 		{"OM", "en", "module.marketplace.sms", []string{"one of 3 ways", "3 months free", "5 or 10 OMR a month"}, []string{"first 3 months"}},
 		{"OM", "ar", "module.marketplace.page.4", []string{"ثلاث طرق، تختار واحدة منها", "5 ريالات", "10 ريالات", "وزارة التنمية الاجتماعية"}, nil},
 		// 000: Tamkeen itself, and the producer-family database.
@@ -136,21 +136,43 @@ func TestFactsAsTheArticlesSayThem(t *testing.T) {
 		// 003: the Dhofar forum's supporters and goals.
 		{"OM", "ar", "module.financing.page.2", []string{"إدارة تنمية المؤسسات الصغيرة والمتوسطة بمحافظة ظفار", "صندوق الحماية الاجتماعية", "بنك التنمية العُماني"}, nil},
 		{"OM", "ar", "module.family_forum.page.2", []string{"تمكين المرأة والشباب", "الشراكة بين القطاعين العام والخاص"}, nil},
+		// 000 (issue 19): the article does not say a person may start on one way and move to
+		// another, gives no advice on repaying a loan or what to bring to a visit, and does not
+		// say what each Maksab app does beyond whom it serves.
+		{"OM", "ar", "module.tracks.page.1", []string{"التشغيل المباشر", "التدريب المقرون بالتشغيل"}, []string{"الانتقال إلى آخر", "فاختر"}},
+		{"OM", "en", "module.tracks.page.1", []string{"direct employment"}, []string{"move to another"}},
+		{"OM", "ar", "module.financing.page.1", []string{"لتوفير الدعم المالي لبعض الحالات"}, []string{"سداده", "خطّط"}},
+		{"OM", "ar", "module.marketplace.page.1", []string{"تطبيق التاجر", "تطبيق المندوب", "تطبيق المستهلك"}, []string{"متابعة طلباتك"}},
+		{"OM", "ar", "module.help_centres.page.1", []string{"100 موظف", "أقساماً في المديريات الإقليمية"}, []string{"أقرب"}},
+		{"OM", "ar", "module.help_centres.page.2", []string{"مكسب"}, []string{"بطاقتك الشخصية", "اتصل"}},
 		// 001: the transport allowance is under discussion, with no "who takes a job" condition.
-		{"JO", "ar", "module.employment_program.page.2", []string{"قيد النقاش، وليس نافذًا بعد", "9 أشهر", "12 شهرًا", "وزارة التخطيط والبنك الدولي"}, []string{"يقبل وظيفة"}},
+		{"JO", "ar", "module.employment_program.page.2", []string{"قيد النقاش، وليس نافذاً بعد", "9 أشهر", "12 شهراً", "وزارة التخطيط والبنك الدولي"}, []string{"يقبل وظيفة"}},
 		{"JO", "en", "module.employment_program.page.2", []string{"Under discussion, not yet in force", "9 months", "12 months"}, []string{"takes a job"}},
 		{"JO", "ar", "module.employment_program.sms", []string{"مقترح لم يبدأ بعد"}, nil},
 		// 001: Karama is Jordan's axis for aid, beside Fursa for decent work.
-		{"JO", "ar", "module.aid_to_work.page.2", []string{"محور «كرامة»: للمساعدات", "محور «فرصة»: لتوفير العمل اللائق"}, []string{"مشروط"}},
+		{"JO", "ar", "module.aid_to_work.page.2", []string{"محور «كرامة»: للمساعدات", "محور «فرصة»: لتوفير العمل اللائق"}, []string{"مشروط", "محورين"}},
+		// 001 (issue 19): the article names these two axes; it does not say there are only two,
+		// nor that the National Aid Fund runs the Karama axis.
+		{"JO", "en", "module.aid_to_work.page.2", []string{"Karama", "Fursa"}, []string{"two axes"}},
+		{"JO", "ar", "module.help_centres.page.1", []string{"المساعدات: صندوق المعونة الوطنية"}, []string{"كرامة"}},
 		{"JO", "ar", "module.self_employment.page.1", []string{"صندوق التنمية والتشغيل"}, nil},
 		// 002: localisation and persons with disabilities.
 		{"SA", "ar", "module.tracks.page.1", []string{"مبادرات التوطين", "القطاع الخاص", "دعم ريادي"}, nil},
 		{"SA", "ar", "module.jazan_forum.page.2", []string{"للأشخاص ذوي الإعاقة", "6136", "15"}, nil},
+		// 002 (issue 19): the same facts in words a person with little schooling reads.
+		{"SA", "ar", "module.tracks.page.2", []string{"رؤية المملكة 2030", "يكسبوا عيشهم بأنفسهم", "تعاون الجهات الحكومية والقطاع الخاص والجهات غير الربحية"}, []string{"يوحّد فيها الجهود"}},
+		{"SA", "ar", "module.empowerment.page.3", []string{"الثقافي: أن يقدر الإنسان على تعديل أفكاره وقيمه وعاداته"}, []string{"تكييف القيم والمعتقدات والثقافة"}},
+		{"SA", "en", "module.empowerment.page.3", []string{"Cultural: being able to change one's own ideas, values and habits"}, []string{"adapt values, beliefs and culture"}},
 		// 004: Egypt's programs; the integrated services card is Egypt's ministry's.
 		{"EG", "ar", "module.takaful_karama.page.1", []string{"الدعم النقدي المشروط", "وزارة التضامن الاجتماعي في مصر"}, []string{"محور"}},
 		{"EG", "ar", "module.disability.page.2", []string{"بطاقة الخدمات المتكاملة", "فعّلت وزارة التضامن الاجتماعي"}, []string{"مديريت"}},
 		{"EG", "ar", "module.forsa.page.1", []string{"«فرصة»", "«حياة كريمة»"}, nil},
 		{"EG", "ar", "module.women.page.1", []string{"للأمهات المعيلات", "نساء في المناطق الريفية"}, nil},
+		// 004 (issue 19): the article speaks of breadwinner mothers, not women; the ministry's
+		// funding model is its own, not where a person's project money comes from.
+		{"EG", "ar", "producer.intro", []string{"للأمهات المعيلات"}, []string{"النساء المعيلات"}},
+		{"EG", "en", "producer.intro", []string{"breadwinner mothers"}, []string{"breadwinner women"}},
+		{"EG", "ar", "module.forsa.page.2", []string{"كيف تموّل الوزارة برامجها؟", "المسؤولية المجتمعية"}, []string{"من أين يأتي التمويل"}},
 		{"EG", "ar", "module.more_support.page.1", []string{"العمالة غير المنتظمة"}, nil},
 	}
 	bundles := map[string]*Bundle{}

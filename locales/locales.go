@@ -102,6 +102,9 @@ func Load(overrideDir, country string) (*Bundle, error) {
 	if err := fsys.decode(dir+"/pack.toml", &b.Content); err != nil {
 		return nil, err
 	}
+	if err := fsys.decodeStrict(dir+"/help.toml", &b.Content.Pack.Help); err != nil {
+		return nil, err
+	}
 	if err := fsys.decode("content/keywords.toml", &b.Content.Keywords); err != nil {
 		return nil, err
 	}
@@ -234,6 +237,23 @@ func (o overlay) glob(pattern string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// decodeStrict is decode for a file staff write by hand: a setting it does
+// not know (a misspelt name) is an error, not silently nothing.
+func (o overlay) decodeStrict(name string, v any) error {
+	data, err := o.read(name)
+	if err != nil {
+		return err
+	}
+	md, err := toml.Decode(string(data), v)
+	if err != nil {
+		return fmt.Errorf("locales: %s: %w", name, err)
+	}
+	if extra := md.Undecoded(); len(extra) > 0 {
+		return fmt.Errorf("locales: %s: unknown setting %q (known: phone, address.<lang>, hours.<lang>)", name, extra[0].String())
+	}
+	return nil
 }
 
 func (o overlay) decode(name string, v any) error {

@@ -24,6 +24,10 @@ type Pack struct {
 	Marketplace bool `toml:"marketplace"`
 	// ProducerModules are the lessons offered in the producer corner, in order.
 	ProducerModules []string `toml:"producer_modules"`
+	// Help is how to reach the office in person, from countries/<cc>/help.toml
+	// (the deployment's settings in the environment go over it); empty unless
+	// a deployment sets it.
+	Help Contact `toml:"-"`
 }
 
 // Countries lists the embedded packs' country codes, sorted.

@@ -148,8 +148,8 @@ func TestProblemsNextToTheirFields(t *testing.T) {
 		t.Fatalf("bad broadcast: %d", a.code)
 	}
 	between(a.body, "النص العربي مطلوب", `name="text_ar"`, `name="governorate"`)
-	between(a.body, "اختر محافظة أو لغة", `name="audience"`, `name="channel"`)
-	between(a.body, "اختر قناة واحدة على الأقل", `name="channel"`, `name="send_at"`)
+	between(a.body, "يرجى اختيار محافظة أو لغة", `name="audience"`, `name="channel"`)
+	between(a.body, "يرجى اختيار قناة واحدة على الأقل", `name="channel"`, `name="send_at"`)
 	a = e.post(t, "/console/opportunities", e.form(t, "kind", "training", "title_en", "Sewing", "starts_at", "2026-12-10T09:30", "capacity", "-3"))
 	between(a.body, "العنوان العربي مطلوب", `name="title_ar"`, `name="title_en"`)
 	between(a.body, "يجب أن يكون عدد المقاعد", `name="capacity"`, `>حفظ</button>`)

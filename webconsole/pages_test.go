@@ -97,7 +97,7 @@ func TestBroadcasts(t *testing.T) {
 		if a.code != http.StatusUnprocessableEntity {
 			t.Fatalf("bad broadcast: %d", a.code)
 		}
-		mustContain(t, a.body, "لم يُحفظ شيء", "النص العربي مطلوب", "اختر محافظة أو لغة", `>Hello</textarea>`)
+		mustContain(t, a.body, "لم يُحفظ شيء", "النص العربي مطلوب", "يرجى اختيار محافظة أو لغة", `>Hello</textarea>`)
 		a = e.post(t, "/console/broadcasts", e.form(t, "text_ar", "مرحبا", "audience", "all", "channel", "fax"))
 		if a.code != http.StatusUnprocessableEntity {
 			t.Fatalf("unknown channel: %d\n%s", a.code, a.body)

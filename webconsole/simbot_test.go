@@ -60,7 +60,7 @@ func TestJourneyToSignup(t *testing.T) {
 			}
 			return last
 		}
-		m := expect(say("", ""), "اختر لغتك")
+		m := expect(say("", ""), "يرجى اختيار اللغة")
 		if len(m.Options) != 2 || m.Options[0].Label != "العربية" {
 			t.Fatalf("language options: %+v", m.Options)
 		}
@@ -68,7 +68,7 @@ func TestJourneyToSignup(t *testing.T) {
 		expect(say("", m.Options[0].Payload), "ما اسمك")
 		expect(say("فاطمة البلوشية", ""), "ما محافظة سكنك")
 		expect(say("٢", ""), "القائمة الرئيسية")
-		m = expect(say("3", ""), "مفتوحتان")
+		m = expect(say("3", ""), "3 فرص مفتوحة")
 		m = expect(say("", m.Options[1].Payload), "دورة خياطة")
 		expect(say("", m.Options[0].Payload), "تم تسجيلك")
 

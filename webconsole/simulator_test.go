@@ -60,7 +60,7 @@ func TestSimulatorJourney(t *testing.T) {
 			t.Fatalf("no option %q in\n%s", label, last)
 			return ""
 		}
-		last := say("text", "", "اختر لغتك")
+		last := say("text", "", "يرجى اختيار اللغة")
 		if len(optionButton.FindAllString(last, -1)) != 2 {
 			t.Fatalf("the language question shows its two options as buttons:\n%s", last)
 		}
@@ -68,7 +68,7 @@ func TestSimulatorJourney(t *testing.T) {
 		last = tap(last, "أوافق", "ما اسمك")
 		say("text", "مريم الهنائية", "ما محافظة سكنك")
 		last = say("text", "2", "القائمة الرئيسية")
-		last = tap(last, "دورات ووظائف", "مفتوحتان")
+		last = tap(last, "دورات ووظائف", "3 فرص مفتوحة")
 		last = tap(last, "خياطة", "بقي 12 مقعداً")
 		tap(last, "سجّلني", "تم تسجيلك")
 		// Earlier messages keep their options, but only as text.
@@ -98,7 +98,7 @@ func TestSimulatorJourney(t *testing.T) {
 			t.Fatal("the conversation is still shown after starting over")
 		}
 		seen = 0
-		say("text", "hello", "اختر لغتك") // a new person: the language question again
+		say("text", "hello", "يرجى اختيار اللغة") // a new person: the language question again
 	})
 }
 
@@ -113,5 +113,5 @@ func TestSimulatorWithoutScript(t *testing.T) {
 	if err := e.dispatcher.Drain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, e.get(t, "/console/simulator").body, "اختر لغتك", `name="payload" value="l:ar"`)
+	mustContain(t, e.get(t, "/console/simulator").body, "يرجى اختيار اللغة", `name="payload" value="l:ar"`)
 }

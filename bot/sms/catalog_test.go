@@ -12,8 +12,12 @@ import (
 // sample is data to render budgeted texts with: long enough to be honest.
 var sample = map[string]any{
 	"Name": "Fatma Al Balushi", "Title": "Food safety and packaging", "N": 9, "Page": 1, "Pages": 4,
-	"Date": "Monday 7 December 2026, 10:00", "Min": 2, "Max": 60, "Position": 12,
+	"Date": "Monday 7 December 2026, 10:00", "Min": 2, "Max": 60, "Position": "number 1000", // the longest waiting-list place in words
 	"Ref": "…26-00012345", // the longest order reference a notice shows (orders.ShortRefLen)
+	// the longest help contact accepted (help.toml, TAMKEEN_HELP_*), in Arabic letters
+	"Phone":   "+" + strings.Repeat("9", locales.MaxHelpPhone-1),
+	"Address": strings.Repeat("ع", locales.MaxHelpAddress),
+	"Hours":   strings.Repeat("س", locales.MaxHelpHours),
 }
 
 // TestCatalogSegmentBudgets: every text whose description states an SMS

@@ -66,7 +66,7 @@ func TestFirstTimeUserBySMS(t *testing.T) {
 				fillForum(t, w)
 				say("1")
 				got = say("1")
-				wantPlace := map[string]string{"ar": "دورك 1", "en": "number 1"}[c.lang]
+				wantPlace := map[string]string{"ar": "وأنت الأول فيها", "en": "first in line"}[c.lang]
 				if !strings.Contains(got, wantPlace) {
 					t.Errorf("the waiting-list place is not told (%q) in:\n%s", wantPlace, got)
 				}

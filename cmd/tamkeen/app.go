@@ -43,12 +43,23 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
+// loadBundle reads the words and content of the configured pack, with the
+// help contact the environment sets over the pack's own.
+func loadBundle(cfg config.Config) (*locales.Bundle, error) {
+	b, err := locales.Load(cfg.ContentDir, cfg.Country)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	b.Content.Pack.Help = b.Content.Pack.Help.With(cfg.Help)
+	return b, nil
+}
+
 // open builds the shared pieces: catalogs, database (migrated), engine.
 func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
 	a := &app{cfg: cfg, log: log, clock: clock.System{}, metrics: metrics.New()}
 	var err error
-	if a.bundle, err = locales.Load(cfg.ContentDir, cfg.Country); err != nil {
-		return nil, usageError{err}
+	if a.bundle, err = loadBundle(cfg); err != nil {
+		return nil, err
 	}
 	if a.store, err = store.Open(ctx, cfg.DB, a.clock); err != nil {
 		return nil, err

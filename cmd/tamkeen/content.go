@@ -26,9 +26,9 @@ func content(ctx context.Context, args []string, stdout, stderr io.Writer, env f
 	if err != nil {
 		return err
 	}
-	b, err := locales.Load(cfg.ContentDir, cfg.Country)
+	b, err := loadBundle(cfg)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	if !b.Supported(*lang) {
 		return usageError{fmt.Errorf("--lang=%q: allowed values are %s", *lang, strings.Join(b.Languages(), ", "))}
@@ -46,6 +46,19 @@ func content(ctx context.Context, args []string, stdout, stderr io.Writer, env f
 	fmt.Fprintf(w, "ministry\t%s\n", text("pack.ministry"))
 	fmt.Fprintf(w, "program\t%s\n", text("pack.program"))
 	fmt.Fprintf(w, "office\t%s\n", text("pack.office"))
+	h := b.Content.Pack.Help
+	byLang := func(m map[string]string) string {
+		if s := m[*lang]; s != "" {
+			return s
+		}
+		return m[locales.Default]
+	}
+	for _, part := range []struct{ name, value string }{{"phone", h.Phone}, {"address", byLang(h.Address)}, {"hours", byLang(h.Hours)}} {
+		if part.value == "" { // help shows nothing for it
+			part.value = fmt.Sprintf("(not set: TAMKEEN_HELP_%s or countries/%s/help.toml)", strings.ToUpper(part.name), strings.ToLower(p.Country))
+		}
+		fmt.Fprintf(w, "office %s\t%s\n", part.name, part.value)
+	}
 	fmt.Fprintf(w, "currency\t%s\t%s\n", p.Currency, text("currency."+p.Currency))
 	fmt.Fprintf(w, "phone region, time zone\t%s\t%s (in use: %s, %s)\n", p.PhoneRegion, p.TimeZone, cfg.DefaultRegion, cfg.Location)
 	fmt.Fprintf(w, "marketplace orders\t%v\n", p.Marketplace)

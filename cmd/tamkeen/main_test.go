@@ -254,7 +254,7 @@ func TestChatGivesAFreedPlaceToTheFirstPersonWaiting(t *testing.T) {
 	}
 	signUp("a", "علياء")
 	signUp("b", "بدرية")
-	if out := signUp("c", "سلمى"); !strings.Contains(out, "ودورك فيها 1") {
+	if out := signUp("c", "سلمى"); !strings.Contains(out, "وأنت الأول فيها") {
 		t.Fatalf("the third person should be first on the waiting list:\n%s", out)
 	}
 	// a gives up her place: menu, my sign-ups, the forum, cancel, yes.
@@ -281,14 +281,25 @@ func TestREADMEScriptedChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`go build -o tamkeen \./cmd/tamkeen && printf '([^']*)' \\\| \./tamkeen chat`).FindSubmatch(readme)
+	m := regexp.MustCompile(`go build -o tamkeen \./cmd/tamkeen && (printf '[^']*' \\\| (TAMKEEN_DB=[^ ]*(?:\$\([^)]*\))?[^ ]* )?\./tamkeen chat)`).FindSubmatch(readme)
 	if m == nil {
 		t.Fatal("README: no `go build -o tamkeen ./cmd/tamkeen && printf '…' | ./tamkeen chat` line")
 	}
-	lines := strings.Split(strings.TrimSuffix(string(m[1]), `\n`), `\n`)
-	out := chatSession(t, t.TempDir(), lines...)
-	if !strings.Contains(out, "تم تسجيلك في «") || strings.Contains(out, "لم أفهم") {
-		t.Errorf("the README's chat %q does not reach a sign-up cleanly:\n%s", lines, out)
+	if len(m[2]) == 0 {
+		t.Fatal("README: the scripted chat must use a fresh TAMKEEN_DB, or it continues the conversation `serve --chat` left in tamkeen.db")
+	}
+	// As a reader would: `serve --chat` first (its console user registered,
+	// at the main menu, in ./tamkeen.db), then the scripted line, as written,
+	// by a shell in the same folder.
+	dir := t.TempDir()
+	chatSession(t, dir, "مرحبا", "1", "1", "فاطمة", "1")
+	line := strings.ReplaceAll(string(m[1]), `\|`, "|")
+	line = strings.Replace(line, "./tamkeen chat", binary+" chat", 1)
+	sh := exec.Command("sh", "-c", line)
+	sh.Dir, sh.Env = dir, []string{"PATH=" + os.Getenv("PATH"), "TMPDIR=" + t.TempDir()}
+	out, err := sh.Output()
+	if err != nil || !strings.Contains(string(out), "تم تسجيلك في «") || strings.Contains(string(out), "لم أفهم") {
+		t.Errorf("the README's chat %q does not reach a sign-up cleanly (%v):\n%s", line, err, out)
 	}
 }
 

@@ -48,7 +48,7 @@ func TestServeWebConsoleSimulatorAnswers(t *testing.T) {
 	res.Body.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if strings.Contains(get("/console/simulator/messages"), "اختر لغتك") {
+		if strings.Contains(get("/console/simulator/messages"), "يرجى اختيار اللغة") {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
