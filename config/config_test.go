@@ -38,23 +38,24 @@ func TestLoadEmptyQuietHoursMeansNone(t *testing.T) {
 
 func TestLoadNamesEveryBadVariable(t *testing.T) {
 	_, err := Load(env(map[string]string{
-		"TAMKEEN_TIMEZONE":       "Mars/Olympus",
-		"TAMKEEN_DEFAULT_REGION": "XX",
-		"TAMKEEN_QUIET_HOURS":    "late",
-		"TAMKEEN_PUBLIC_URL":     "ftp://x",
-		"TAMKEEN_LOG_LEVEL":      "loud",
-		"TAMKEEN_DEMO_DATA":      "maybe",
-		"TAMKEEN_REMINDERS":      "yesterday",
-		"TELEGRAM_MODE":          "carrier-pigeon",
-		"TELEGRAM_RATE":          "-3",
-		"TWILIO_ACCOUNT_SID":     "AC123",
-		"TAMKEEN_OUTBOX_LEASE":   "10ms",
+		"TAMKEEN_TIMEZONE":        "Mars/Olympus",
+		"TAMKEEN_DEFAULT_REGION":  "XX",
+		"TAMKEEN_QUIET_HOURS":     "late",
+		"TAMKEEN_PUBLIC_URL":      "ftp://x",
+		"TAMKEEN_LOG_LEVEL":       "loud",
+		"TAMKEEN_DEMO_DATA":       "maybe",
+		"TAMKEEN_REMINDERS":       "yesterday",
+		"TELEGRAM_MODE":           "carrier-pigeon",
+		"TELEGRAM_RATE":           "-3",
+		"TWILIO_ACCOUNT_SID":      "AC123",
+		"TAMKEEN_OUTBOX_LEASE":    "10ms",
+		"TAMKEEN_TRUSTED_PROXIES": "10.0.0.0/8, proxy.local",
 	}))
 	if err == nil {
 		t.Fatal("want an error")
 	}
 	for _, name := range []string{"TAMKEEN_TIMEZONE", "TAMKEEN_DEFAULT_REGION", "TAMKEEN_QUIET_HOURS", "TAMKEEN_PUBLIC_URL", "TAMKEEN_LOG_LEVEL", "TAMKEEN_DEMO_DATA",
-		"TAMKEEN_REMINDERS", "TELEGRAM_MODE", "TELEGRAM_RATE", "TWILIO_AUTH_TOKEN", "TAMKEEN_OUTBOX_LEASE"} {
+		"TAMKEEN_REMINDERS", "TELEGRAM_MODE", "TELEGRAM_RATE", "TWILIO_AUTH_TOKEN", "TAMKEEN_OUTBOX_LEASE", "TAMKEEN_TRUSTED_PROXIES"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s: %v", name, err)
 		}

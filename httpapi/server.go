@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -38,6 +39,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics.Metrics
 	srv     *http.Server
+	trusted []netip.Prefix // reverse proxies whose X-Forwarded-For is believed
 }
 
 // New returns a server with /healthz, /readyz and /metrics mounted.
@@ -163,7 +165,7 @@ func (s *Server) wrap(route string, h http.Handler) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
 		defer cancel()
 		r.Body = http.MaxBytesReader(sw, r.Body, MaxBodyBytes)
-		h.ServeHTTP(sw, r.WithContext(ctx))
+		h.ServeHTTP(sw, s.withClient(r.WithContext(ctx)))
 	})
 }
 

@@ -216,6 +216,7 @@ func (a *API) createOpportunity(w http.ResponseWriter, r *http.Request) error {
 	if err := a.store.CreateOpportunity(r.Context(), o); err != nil {
 		return err
 	}
+	w.Header().Set("Location", "/api/v1/opportunities/"+strconv.FormatInt(o.ID, 10))
 	httpapi.WriteJSON(w, http.StatusCreated, opportunityOut(store.OpportunityView{Opportunity: *o}))
 	return nil
 }
