@@ -58,45 +58,6 @@ func (w *Writer) Flush() error {
 	return w.cw.Error()
 }
 
-// Cell guards a value a spreadsheet would treat as a formula (it starts with
-// =, @, a tab or a carriage return, or with + or - unless the whole cell is a
-// plain number, so phone numbers such as +96891234567 and negative amounts
-// stay as they are while "+1+HYPERLINK(…)" and "-1+cmd|…" do not run) by
-// putting an apostrophe in front.
-func Cell(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '@', '\t', '\r':
-		return "'" + s
-	case '+', '-':
-		if !plainNumber(s[1:]) {
-			return "'" + s
-		}
-	}
-	return s
-}
-
-// plainNumber reports whether s is digits with at most one decimal point
-// between them: nothing a spreadsheet could evaluate.
-func plainNumber(s string) bool {
-	if s == "" {
-		return false
-	}
-	dot := false
-	for i, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-		case r == '.' && !dot && i > 0 && i < len(s)-1:
-			dot = true
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 // signupHeader names the columns of Signups.
 var signupHeader = []string{"id", "contact_id", "name", "phone", "telegram_chat_id", "opportunity_id",
 	"opportunity_ar", "opportunity_en", "status", "created_at", "updated_at"}
@@ -110,7 +71,7 @@ func Signups(w io.Writer, list []store.SignupRow) error {
 	for _, s := range list {
 		phone, chat := "", ""
 		if s.Phone != nil {
-			phone = *s.Phone
+			phone = Phone(*s.Phone)
 		}
 		if s.TelegramChatID != nil {
 			chat = strconv.FormatInt(*s.TelegramChatID, 10)
