@@ -147,3 +147,23 @@ func TestCountryPicksThePacksRegionAndTimeZone(t *testing.T) {
 		t.Fatalf("bad country: %v", err)
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := Load(env(map[string]string{"TAMKEEN_TRUSTED_PROXIES": " 10.0.0.0/8, 192.168.1.5 ,fd00::/8,::ffff:172.16.0.1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if want := "10.0.0.0/8 192.168.1.5/32 fd00::/8 172.16.0.1/32"; strings.Join(got, " ") != want {
+		t.Fatalf("trusted proxies %v, want %s", got, want)
+	}
+	for _, bad := range []string{"proxy.local", "10.0.0.0/33", "10.0.0.1/8/8", "fe80::1%eth0", "10.0.0.256"} {
+		_, err := Load(env(map[string]string{"TAMKEEN_TRUSTED_PROXIES": bad}))
+		if err == nil || !strings.Contains(err.Error(), "TAMKEEN_TRUSTED_PROXIES") {
+			t.Errorf("TAMKEEN_TRUSTED_PROXIES=%q: %v, want an error naming the variable", bad, err)
+		}
+	}
+}

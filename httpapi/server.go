@@ -59,7 +59,12 @@ func New(addr string, db Pinger, m *metrics.Metrics, log *slog.Logger) *Server {
 		if wc, ok := db.(WriteChecker); ok {
 			if err := wc.CheckWritable(r.Context()); err != nil {
 				log.Warn("readyz: database cannot be written", "err", err)
-				WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "read-only"})
+				reason := "read-only"
+				var rs interface{ Reason() string }
+				if errors.As(err, &rs) {
+					reason = rs.Reason()
+				}
+				WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": reason})
 				return
 			}
 		}
