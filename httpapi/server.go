@@ -1,7 +1,8 @@
 // Package httpapi is the service's HTTP surface: health and readiness probes,
 // Prometheus metrics, and the routes other packages mount (provider webhooks,
 // the staff API). Every request has a time limit, a body size limit and panic
-// recovery.
+// recovery, and carries the client's address (ClientAddress: the peer's, or
+// the one trusted proxies name).
 package httpapi
 
 import (
