@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -37,6 +38,9 @@ type Config struct {
 	// how a person reaches the office that helps in person, shown under
 	// "help"; each one set replaces the pack's (countries/<cc>/help.toml).
 	Help locales.Contact
+	// TrustedProxies are TAMKEEN_TRUSTED_PROXIES: the reverse proxies whose
+	// X-Forwarded-For names the client (sign-in limits, the audit log).
+	TrustedProxies []netip.Prefix
 	// SMSPrice is TAMKEEN_SMS_SEGMENT_PRICE ("0.012 OMR"): what one SMS
 	// segment costs, for the broadcast composer's estimate (zero: not shown).
 	SMSPrice SMSPrice
@@ -219,6 +223,12 @@ func Load(lookupEnv LookupEnv) (Config, error) {
 	lease := get("TAMKEEN_OUTBOX_LEASE", "2m")
 	if c.OutboxLease, err = time.ParseDuration(lease); err != nil || c.OutboxLease < time.Second {
 		errs = append(errs, fmt.Errorf("TAMKEEN_OUTBOX_LEASE=%q: want a duration of at least 1s, such as 2m", lease))
+	}
+
+	if v := get("TAMKEEN_TRUSTED_PROXIES", ""); v != "" {
+		if c.TrustedProxies, err = ParseTrustedProxies(v); err != nil {
+			errs = append(errs, fmt.Errorf("TAMKEEN_TRUSTED_PROXIES=%q: %w", v, err))
+		}
 	}
 
 	c.Telegram = Telegram{

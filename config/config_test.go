@@ -40,23 +40,24 @@ func TestLoadEmptyQuietHoursMeansNone(t *testing.T) {
 
 func TestLoadNamesEveryBadVariable(t *testing.T) {
 	_, err := Load(env(map[string]string{
-		"TAMKEEN_TIMEZONE":       "Mars/Olympus",
-		"TAMKEEN_DEFAULT_REGION": "XX",
-		"TAMKEEN_QUIET_HOURS":    "late",
-		"TAMKEEN_PUBLIC_URL":     "ftp://x",
-		"TAMKEEN_LOG_LEVEL":      "loud",
-		"TAMKEEN_DEMO_DATA":      "maybe",
-		"TAMKEEN_REMINDERS":      "yesterday",
-		"TELEGRAM_MODE":          "carrier-pigeon",
-		"TELEGRAM_RATE":          "-3",
-		"TWILIO_ACCOUNT_SID":     "AC123",
-		"TAMKEEN_OUTBOX_LEASE":   "10ms",
+		"TAMKEEN_TIMEZONE":        "Mars/Olympus",
+		"TAMKEEN_DEFAULT_REGION":  "XX",
+		"TAMKEEN_QUIET_HOURS":     "late",
+		"TAMKEEN_PUBLIC_URL":      "ftp://x",
+		"TAMKEEN_LOG_LEVEL":       "loud",
+		"TAMKEEN_DEMO_DATA":       "maybe",
+		"TAMKEEN_REMINDERS":       "yesterday",
+		"TELEGRAM_MODE":           "carrier-pigeon",
+		"TELEGRAM_RATE":           "-3",
+		"TWILIO_ACCOUNT_SID":      "AC123",
+		"TAMKEEN_OUTBOX_LEASE":    "10ms",
+		"TAMKEEN_TRUSTED_PROXIES": "10.0.0.0/8, proxy.local",
 	}))
 	if err == nil {
 		t.Fatal("want an error")
 	}
 	for _, name := range []string{"TAMKEEN_TIMEZONE", "TAMKEEN_DEFAULT_REGION", "TAMKEEN_QUIET_HOURS", "TAMKEEN_PUBLIC_URL", "TAMKEEN_LOG_LEVEL", "TAMKEEN_DEMO_DATA",
-		"TAMKEEN_REMINDERS", "TELEGRAM_MODE", "TELEGRAM_RATE", "TWILIO_AUTH_TOKEN", "TAMKEEN_OUTBOX_LEASE"} {
+		"TAMKEEN_REMINDERS", "TELEGRAM_MODE", "TELEGRAM_RATE", "TWILIO_AUTH_TOKEN", "TAMKEEN_OUTBOX_LEASE", "TAMKEEN_TRUSTED_PROXIES"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s: %v", name, err)
 		}
@@ -242,6 +243,26 @@ func TestHelpContactSettings(t *testing.T) {
 		_, err := Load(env(map[string]string{bad.name: bad.value}))
 		if err == nil || !strings.Contains(err.Error(), bad.name) {
 			t.Errorf("%s=%q: %v, want an error naming it", bad.name, bad.value, err)
+		}
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := Load(env(map[string]string{"TAMKEEN_TRUSTED_PROXIES": " 10.0.0.0/8, 192.168.1.5 ,fd00::/8,::ffff:172.16.0.1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if want := "10.0.0.0/8 192.168.1.5/32 fd00::/8 172.16.0.1/32"; strings.Join(got, " ") != want {
+		t.Fatalf("trusted proxies %v, want %s", got, want)
+	}
+	for _, bad := range []string{"proxy.local", "10.0.0.0/33", "10.0.0.1/8/8", "fe80::1%eth0", "10.0.0.256"} {
+		_, err := Load(env(map[string]string{"TAMKEEN_TRUSTED_PROXIES": bad}))
+		if err == nil || !strings.Contains(err.Error(), "TAMKEEN_TRUSTED_PROXIES") {
+			t.Errorf("TAMKEEN_TRUSTED_PROXIES=%q: %v, want an error naming the variable", bad, err)
 		}
 	}
 }

@@ -79,7 +79,7 @@ func (f SignupList) Write(w io.Writer, list []store.SignupRow) error {
 	for _, s := range list {
 		phone, chat, status, came, place := "", "", s.Status, "", ""
 		if s.Phone != nil {
-			phone = *s.Phone
+			phone = Phone(*s.Phone)
 		}
 		if s.TelegramChatID != nil {
 			chat = strconv.FormatInt(*s.TelegramChatID, 10)

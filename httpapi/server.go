@@ -1,7 +1,8 @@
 // Package httpapi is the service's HTTP surface: health and readiness probes,
 // Prometheus metrics, and the routes other packages mount (provider webhooks,
 // the staff API). Every request has a time limit, a body size limit and panic
-// recovery.
+// recovery, and carries the client's address (ClientAddress: the peer's, or
+// the one trusted proxies name).
 package httpapi
 
 import (
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -38,6 +40,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics.Metrics
 	srv     *http.Server
+	trusted []netip.Prefix // reverse proxies whose X-Forwarded-For is believed
 }
 
 // New returns a server with /healthz, /readyz and /metrics mounted.
@@ -57,7 +60,12 @@ func New(addr string, db Pinger, m *metrics.Metrics, log *slog.Logger) *Server {
 		if wc, ok := db.(WriteChecker); ok {
 			if err := wc.CheckWritable(r.Context()); err != nil {
 				log.Warn("readyz: database cannot be written", "err", err)
-				WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "read-only"})
+				reason := "read-only"
+				var rs interface{ Reason() string }
+				if errors.As(err, &rs) {
+					reason = rs.Reason()
+				}
+				WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": reason})
 				return
 			}
 		}
@@ -163,7 +171,7 @@ func (s *Server) wrap(route string, h http.Handler) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
 		defer cancel()
 		r.Body = http.MaxBytesReader(sw, r.Body, MaxBodyBytes)
-		h.ServeHTTP(sw, r.WithContext(ctx))
+		h.ServeHTTP(sw, s.withClient(r.WithContext(ctx)))
 	})
 }
 

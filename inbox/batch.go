@@ -232,15 +232,23 @@ func (ib *Inbox) handleBatch(ctx context.Context, batch []*pending) ([]bot.Outco
 		if err := ib.wroteOnWhatsApp(tx, turns, fresh, now); err != nil {
 			return err
 		}
-		var ids []int64 // contacts with a past: a new one has no state, sign-ups or orders to read
+		var ids []int64             // contacts with a past: a new one has no state, sign-ups or orders to read
+		var unborn []*store.Contact // created for a message that is a duplicate: nobody wrote from there
 		someFresh := false
 		for i := range turns {
 			turns[i].fresh = fresh[i]
 			outs[i].Duplicate = !fresh[i]
 			someFresh = someFresh || fresh[i]
-			if fresh[i] && !turns[i].contact.New() {
-				ids = append(ids, turns[i].contact.ID)
+			switch c := turns[i].contact; {
+			case !fresh[i] && c.New():
+				unborn = append(unborn, c) // one message per address in a batch: this was its only one
+				outs[i].ContactID = 0
+			case fresh[i] && !c.New():
+				ids = append(ids, c.ID)
 			}
+		}
+		if err := tx.DropNewContacts(unborn); err != nil {
+			return err
 		}
 		if !someFresh {
 			return nil

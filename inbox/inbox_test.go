@@ -106,3 +106,53 @@ func TestCancellingCallsForAPromotion(t *testing.T) {
 		t.Fatalf("promotion called %d times after a cancellation, want 1:\n%s", freed, w.transcript.String())
 	}
 }
+
+// A provider id already handled, arriving again from another sender (a
+// replayed Telegram update_id or Twilio MessageSid under a different
+// address), is a duplicate and leaves nobody behind: no empty contact is
+// created for that sender, alone or in a batch with others, on both
+// databases.
+func TestADuplicateFromAnotherSenderCreatesNoContact(t *testing.T) {
+	storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
+		w := newWorld(t, s, clock.NewManual(t0))
+		ctx := context.Background()
+		firsts := []bot.Input{
+			{Channel: bot.Telegram, ExternalID: "501", From: vocab.Address{TelegramChatID: 5001}, Text: "hello"},
+			{Channel: bot.SMS, ExternalID: "SM501", From: vocab.Address{Phone: "+96891235001"}, Text: "hello"},
+		}
+		for _, in := range firsts {
+			if out, err := w.inbox.Handle(ctx, in); err != nil || out.Duplicate {
+				t.Fatalf("first delivery of %s: %+v %v", in.ExternalID, out, err)
+			}
+		}
+		replays := []bot.Input{
+			{Channel: bot.Telegram, ExternalID: "501", From: vocab.Address{TelegramChatID: 5002}, Text: "hello"},
+			{Channel: bot.SMS, ExternalID: "SM501", From: vocab.Address{Phone: "+96891235002"}, Text: "hello"},
+		}
+		for _, in := range replays { // one at a time
+			if out, err := w.inbox.Handle(ctx, in); err != nil || !out.Duplicate {
+				t.Fatalf("replay of %s from another sender: %+v %v, want a duplicate", in.ExternalID, out, err)
+			}
+		}
+		together := []bot.Input{ // and in one batch with a new person's first message
+			{Channel: bot.Telegram, ExternalID: "501", From: vocab.Address{TelegramChatID: 5003}, Text: "hello"},
+			{Channel: bot.SMS, ExternalID: "SM501", From: vocab.Address{Phone: "+96891235003"}, Text: "hello"},
+			{Channel: bot.Telegram, ExternalID: "502", From: vocab.Address{TelegramChatID: 5004}, Text: "hello"},
+		}
+		for i, r := range queueTogether(t, w.inbox, ctx, together) {
+			if r.err != nil || r.out.Duplicate != (i < 2) {
+				t.Fatalf("batch input %d: %+v %v", i, r.out, r.err)
+			}
+		}
+		for _, f := range []store.ContactFilter{{TelegramChatID: 5002}, {Phone: "+96891235002"}, {TelegramChatID: 5003}, {Phone: "+96891235003"}} {
+			if list, err := s.ListContacts(ctx, store.ContactFilter{TelegramChatID: f.TelegramChatID, Phone: f.Phone, Limit: 10}); err != nil || len(list) != 0 {
+				t.Errorf("a rejected duplicate from %+v left %d contacts (%v)", f, len(list), err)
+			}
+		}
+		for _, f := range []store.ContactFilter{{TelegramChatID: 5001}, {Phone: "+96891235001"}, {TelegramChatID: 5004}} {
+			if list, _ := s.ListContacts(ctx, store.ContactFilter{TelegramChatID: f.TelegramChatID, Phone: f.Phone, Limit: 10}); len(list) != 1 {
+				t.Errorf("the real sender %+v: %d contacts, want 1", f, len(list))
+			}
+		}
+	})
+}

@@ -2,8 +2,10 @@ package orders
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,6 +152,57 @@ func TestNoOrderNoticeToAnErasedNumber(t *testing.T) {
 		}
 		if code, out := f.post(t, event("ev-e4", "ORD-3", producer, "placed", t0.Add(3*time.Hour)), nil); code != http.StatusOK || out["outcome"] != store.OrderNotified {
 			t.Fatalf("after the person wrote again: %d %v", code, out)
+		}
+	})
+}
+
+// Two different events sent at the same moment under one event_id: one is
+// recorded, the other answered 409, whichever commits first; never a 200
+// "duplicate" that would make the marketplace drop the second event. On
+// both databases, with the producers the same or different.
+func TestConcurrentReuseOfAnEventIDIsAConflict(t *testing.T) {
+	storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s, secret)
+		for round := range 20 {
+			id := fmt.Sprintf("ev-race-%d", round)
+			other := "+96891230010"
+			if round%2 == 1 {
+				other = fmt.Sprintf("+9689124%04d", round) // another producer: no lock shared but the event's
+			}
+			bodies := [][]byte{
+				event(id, fmt.Sprintf("ORD-R%d", round), "+96891230010", "placed", t0),
+				event(id, fmt.Sprintf("ORD-S%d", round), other, "shipped", t0.Add(time.Hour)),
+			}
+			type answer struct {
+				code   int
+				status string
+			}
+			got := make([]answer, len(bodies))
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i, b := range bodies {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					code, out := f.post(t, b, nil)
+					got[i] = answer{code, out["status"]}
+				}()
+			}
+			close(start)
+			wg.Wait()
+			ok, conflict := 0, 0
+			for _, a := range got {
+				switch {
+				case a.code == http.StatusOK && a.status != "duplicate":
+					ok++
+				case a.code == http.StatusConflict:
+					conflict++
+				}
+			}
+			if ok != 1 || conflict != 1 {
+				t.Fatalf("round %d: two events under one id answered %+v, want one recorded and one 409", round, got)
+			}
 		}
 	})
 }

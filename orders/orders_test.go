@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ var t0 = time.Date(2026, 5, 3, 10, 0, 0, 0, time.UTC)
 type fixture struct {
 	store  *store.Store
 	url    string
-	wakes  int
+	wakes  atomic.Int32
 	client *http.Client
 }
 
@@ -38,7 +39,7 @@ func newFixture(t testing.TB, s *store.Store, secret string) *fixture {
 	f := &fixture{store: s}
 	log := slog.New(slog.DiscardHandler)
 	srv := httpapi.New("127.0.0.1:0", s, metrics.New(), log)
-	New(Options{Store: s, Secret: secret, Region: "OM", Currency: "OMR", Log: log, Notify: func() { f.wakes++ }}).Mount(srv)
+	New(Options{Store: s, Secret: secret, Region: "OM", Currency: "OMR", Log: log, Notify: func() { f.wakes.Add(1) }}).Mount(srv)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	f.url, f.client = ts.URL+Path, ts.Client()
@@ -151,8 +152,8 @@ func TestOrderEvents(t *testing.T) {
 			if !m.NextAttemptAt.Equal(t0) {
 				t.Errorf("notice due %v, want now (%v): quiet hours do not hold order notices", m.NextAttemptAt, t0)
 			}
-			if f.wakes != 1 {
-				t.Errorf("dispatcher woken %d times, want 1", f.wakes)
+			if n := f.wakes.Load(); n != 1 {
+				t.Errorf("dispatcher woken %d times, want 1", n)
 			}
 		})
 

@@ -34,6 +34,7 @@ func (a *API) createBroadcast(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	w.Header().Set("Location", "/api/v1/broadcasts/"+strconv.FormatInt(b.ID, 10))
 	httpapi.WriteJSON(w, http.StatusAccepted, rep)
 	return nil
 }

@@ -159,8 +159,10 @@ func urlQuery(s string) string { return url.QueryEscape(s) }
 // Changes made with the bearer token are in the audit log with the console's.
 func TestAPIChangesAreAudited(t *testing.T) {
 	e := newEnv(t, token)
-	if code, _ := e.do(t, "POST", "/api/v1/broadcasts", token, `{"texts": {"ar": "مرحبا"}, "audience": {"all": true}}`); code != 202 {
-		t.Fatalf("broadcast: %d", code)
+	code, body := e.do(t, "POST", "/api/v1/broadcasts", token, `{"texts": {"ar": "مرحبا"}, "audience": {"all": true}}`)
+	var made struct{ ID int64 }
+	if code != 202 || json.Unmarshal([]byte(body), &made) != nil || made.ID == 0 {
+		t.Fatalf("broadcast: %d %s", code, body)
 	}
 	if code, _ := e.do(t, "POST", "/api/v1/broadcasts", token, `{"texts": {}}`); code != 400 {
 		t.Fatalf("bad broadcast: %d", code)
@@ -170,7 +172,9 @@ func TestAPIChangesAreAudited(t *testing.T) {
 	if err != nil || len(log) != 2 {
 		t.Fatalf("audit log: %+v %v", log, err)
 	}
-	if log[1].Actor != "api" || log[1].Action != "api POST" || log[1].Target != "/api/v1/broadcasts" || log[1].Outcome != 202 || log[0].Outcome != 400 {
+	// Named as the console names the same change, on the broadcast made.
+	if log[1].Actor != "api" || log[1].Action != "broadcast_create" || log[1].Target != fmt.Sprintf("/api/v1/broadcasts/%d", made.ID) ||
+		log[1].Outcome != 202 || log[0].Outcome != 400 || log[0].Target != "/api/v1/broadcasts" {
 		t.Fatalf("audit log: %+v", log)
 	}
 }

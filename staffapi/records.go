@@ -71,7 +71,7 @@ func (a *API) listContacts(w http.ResponseWriter, r *http.Request) error {
 		[]string{"id", "name", "phone", "telegram_chat_id", "language", "governorate", "track", "consent_at", "opted_out_at",
 			"telegram_blocked", "sms_unreachable", "erased_at", "created_at"},
 		func(c contactOut) []string {
-			return []string{itoa(c.ID), c.Name, str(c.Phone), num(c.TelegramChatID), c.Language, c.Governorate, c.Track,
+			return []string{itoa(c.ID), c.Name, export.Phone(str(c.Phone)), num(c.TelegramChatID), c.Language, c.Governorate, c.Track,
 				ts(c.ConsentAt), ts(c.OptedOutAt), strconv.FormatBool(c.TelegramBlocked), strconv.FormatBool(c.SMSUnreachable),
 				ts(c.ErasedAt), c.CreatedAt.Format(time.RFC3339)}
 		})
@@ -270,6 +270,7 @@ func (a *API) createOpportunity(w http.ResponseWriter, r *http.Request) error {
 	if err := a.store.CreateOpportunity(r.Context(), o); err != nil {
 		return err
 	}
+	w.Header().Set("Location", "/api/v1/opportunities/"+strconv.FormatInt(o.ID, 10))
 	httpapi.WriteJSON(w, http.StatusCreated, opportunityOut(store.OpportunityView{Opportunity: *o}, a.clock.Now()))
 	return nil
 }

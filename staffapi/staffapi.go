@@ -108,7 +108,7 @@ func (a *API) Mount(m Mounter) {
 		{"POST /api/v1/opportunities", "staff_opportunity_create", a.createOpportunity},
 		{"PUT /api/v1/opportunities/{id}", "staff_opportunity_update", a.updateOpportunity},
 	} {
-		m.Handle(r.pattern, r.route, a.guard(r.h))
+		m.Handle(r.pattern, r.route, a.guard(strings.TrimPrefix(r.route, "staff_"), r.h))
 	}
 }
 
@@ -124,8 +124,9 @@ func badRequest(format string, args ...any) error {
 	return &apiError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
 }
 
-// guard checks the token and turns errors into answers.
-func (a *API) guard(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+// guard checks the token and turns errors into answers; a change is
+// audited as action (the console's name for the same change).
+func (a *API) guard(action string, h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Answers carry phone numbers and names: no cache keeps them, and no
 		// browser reads them as anything but what they say they are.
@@ -135,30 +136,45 @@ func (a *API) guard(h func(w http.ResponseWriter, r *http.Request) error) http.H
 			httpapi.WriteError(w, http.StatusServiceUnavailable, "staff API disabled: set TAMKEEN_ADMIN_TOKEN")
 			return
 		}
-		addr := signinlimit.ClientAddress(r)
-		if wait := a.limiter.Wait(addr); wait > 0 {
-			// Not even compared: guessing the token stays slow.
+		addr := httpapi.ClientAddress(r)
+		key := signinlimit.AddressKey(addr)
+		// Comparing a token takes microseconds, so it is compared first and
+		// the verdict is given under the limiter's lock: however many
+		// guesses arrive at once, at most Limit of them are answered 401,
+		// the rest 429, and a right token after them 429 too.
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
+		right := ok && subtle.ConstantTimeCompare(sum[:], a.tokenSum[:]) == 1
+		var wait time.Duration
+		switch {
+		case right:
+			wait = a.limiter.Wait(key)
+		case ok && strings.TrimSpace(got) != "":
+			var res *signinlimit.Reservation
+			res, wait = a.limiter.Reserve(signinlimit.Key{Name: key, Tag: "token"})
+			res.Failed()
+		}
+		if wait > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 			httpapi.WriteError(w, http.StatusTooManyRequests, "too many wrong tokens from this address; try again later")
 			return
 		}
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
-		if !ok || subtle.ConstantTimeCompare(sum[:], a.tokenSum[:]) != 1 {
-			if ok && strings.TrimSpace(got) != "" {
-				a.limiter.Failed(addr)
-			}
+		if !right {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tamkeen staff"`)
 			httpapi.WriteError(w, http.StatusUnauthorized, "missing or wrong bearer token")
 			return
 		}
-		a.limiter.Succeeded(addr)
+		a.limiter.Forget(key, "token")
 		if r.Method != http.MethodGet {
 			// Every change through the API is on record, next to the console's.
 			rec := httpapi.RecordStatus(w, http.StatusOK)
 			w = rec
 			defer func() {
-				e := store.AuditEvent{Actor: "api", Role: store.RoleAdmin, Action: "api " + r.Method, Target: r.URL.Path,
+				target := r.URL.Path
+				if loc := rec.Header().Get("Location"); loc != "" && rec.Status() < 400 {
+					target = loc // the broadcast or opportunity made
+				}
+				e := store.AuditEvent{Actor: "api", Role: store.RoleAdmin, Action: action, Target: target,
 					Outcome: rec.Status(), Address: addr}
 				if err := a.store.Audit(context.WithoutCancel(r.Context()), e); err != nil {
 					a.log.Error("staff api: audit failed", "err", err)

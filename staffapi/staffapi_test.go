@@ -212,7 +212,7 @@ func TestBroadcastLifecycleAndReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, body = e.do(t, "GET", "/api/v1/signups?format=csv&opportunity_id="+itoa(o.ID), token, "")
-	if code != 200 || !strings.Contains(body, "+96891234567,111,") || !strings.Contains(body, "Sewing,registered") {
+	if code != 200 || !strings.Contains(body, "'+96891234567,111,") || !strings.Contains(body, "Sewing,registered") {
 		t.Fatalf("signups csv: %d %s", code, body)
 	}
 	if code, body := e.do(t, "GET", "/api/v1/signups", token, ""); code != 200 || !bytes.Contains([]byte(body), []byte(`"name":"Name +96891234567"`)) {

@@ -38,7 +38,7 @@ const prefixEnd = "\U0010FFFF"
 func nameWords(name string) []string {
 	var out []string
 	add := func(w string) {
-		w = clip(w)
+		w = clipWord(w)
 		if w != "" && !strings.Contains(w, prefixEnd) && !slices.Contains(out, w) {
 			out = append(out, w)
 		}
@@ -59,15 +59,15 @@ func nameWords(name string) []string {
 func searchWords(text string) []string {
 	var out []string
 	for _, w := range strings.Fields(textnorm.Normalize(text)) {
-		if w = clip(w); !slices.Contains(out, w) && len(out) < maxSearchWords {
+		if w = clipWord(w); !slices.Contains(out, w) && len(out) < maxSearchWords {
 			out = append(out, w)
 		}
 	}
 	return out
 }
 
-// clip cuts w to maxWordRunes runes.
-func clip(w string) string {
+// clipWord cuts w to maxWordRunes runes.
+func clipWord(w string) string {
 	n := 0
 	for i := range w {
 		if n == maxWordRunes {

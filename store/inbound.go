@@ -139,6 +139,28 @@ func (tx *Tx) createContacts(list []*Contact, out map[string]*Contact) error {
 	return nil
 }
 
+// DropNewContacts deletes contacts this transaction created and nothing
+// refers to yet: the inbox does so when every message from a new address
+// turns out to be a duplicate of one already handled (a repeated provider
+// id from another sender), so that no empty person is left behind. Ids of
+// contacts not created in this transaction are refused.
+func (tx *Tx) DropNewContacts(list []*Contact) error {
+	if len(list) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(list))
+	for i, c := range list {
+		if !c.New() {
+			return fmt.Errorf("store: drop contact %d: it was not created by this transaction", c.ID)
+		}
+		ids[i] = c.ID
+	}
+	if err := tx.db.Exec("DELETE FROM contacts WHERE id IN ?", ids).Error; err != nil {
+		return fmt.Errorf("store: drop new contacts: %w", err)
+	}
+	return nil
+}
+
 // findContacts adds the contacts at addrs to out, keyed by address.
 func (tx *Tx) findContacts(addrs []vocab.Address, out map[string]*Contact) error {
 	var chats []int64

@@ -284,6 +284,14 @@ CREATE INDEX contact_name_words_contact ON contact_name_words (contact_id);
 		// Byte order, as SQLite compares: a range on the key is then a prefix.
 		"postgres": `ALTER TABLE contact_name_words ALTER COLUMN word TYPE TEXT COLLATE "C";`,
 	}},
+	{26, "the audit log keeps refused sign-ins from one address as one row with a count, and no field longer than it shows", `
+ALTER TABLE audit_events ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE audit_events ADD COLUMN last_at {{ts}};
+-- Rows written before fields were bounded (a megabyte-long name tried at sign-in) are cut as new ones are.
+UPDATE audit_events SET actor = substr(actor, 1, 64) WHERE length(actor) > 64;
+UPDATE audit_events SET target = substr(target, 1, 256) WHERE length(target) > 256;
+CREATE INDEX audit_events_action_at ON audit_events (action, at);
+`, nil},
 	{28, "WhatsApp: a person's business-scoped user id, when they last wrote (the 24-hour window opens then), and whether WhatsApp reaches them", `
 ALTER TABLE contacts ADD COLUMN whatsapp_id TEXT;
 -- Partial: the many contacts without a WhatsApp user id add nothing to it.

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -93,30 +94,55 @@ var errDuplicateEvent = errors.New("store: duplicate order event")
 // notice (a vocab.Reply as JSON) from the contact and the order as they are
 // after the event. A repeated event id changes nothing.
 func (s *Store) RecordOrderEvent(ctx context.Context, ev OrderEventInput, payload func(c *Contact, o *Order) (string, error)) (OrderEventResult, error) {
+	// A repeat of an event already stored is told at once, without the
+	// write lock; an id not seen yet is decided again inside the
+	// transaction, where a concurrent use of the same id is met.
+	seen, ok, err := seenOrderEvent(s.db.WithContext(ctx), ev)
+	if err != nil || ok {
+		return seen, err
+	}
 	var res OrderEventResult
-	var seen []string
-	if err := s.db.WithContext(ctx).Model(&OrderEvent{}).Where("event_id = ?", ev.EventID).Pluck("fingerprint", &seen).Error; err != nil {
-		return res, fmt.Errorf("store: find order event: %w", err)
-	}
-	if len(seen) > 0 {
-		// Events stored before fingerprints were kept have none: a repeat.
-		if seen[0] != "" && seen[0] != ev.fingerprint() {
-			return OrderEventResult{Conflict: true}, nil
-		}
-		return OrderEventResult{Duplicate: true}, nil
-	}
-	err := s.InTx(ctx, func(tx *Tx) error {
+	err = s.InTx(ctx, func(tx *Tx) error {
 		var err error
 		res, err = tx.recordOrderEvent(ev, payload)
-		return err
+		if !errors.Is(err, errDuplicateEvent) {
+			return err
+		}
+		// Another request stored this id while this one was under way
+		// (PostgreSQL's insert waited for it to commit): a repeat, or the
+		// same id for another event. Nothing of this one is kept.
+		if seen, ok, err = seenOrderEvent(tx.db, ev); err == nil && !ok {
+			err = errors.New("store: order event vanished")
+		}
+		if err != nil {
+			return err
+		}
+		return errDuplicateEvent
 	})
 	if errors.Is(err, errDuplicateEvent) {
-		return OrderEventResult{Duplicate: true}, nil
+		return seen, nil
 	}
 	if err != nil {
 		return OrderEventResult{}, fmt.Errorf("store: order event: %w", err)
 	}
 	return res, nil
+}
+
+// seenOrderEvent reads what was stored under ev's id: nothing (ok false), the
+// same event (Duplicate), or another event (Conflict).
+func seenOrderEvent(db *gorm.DB, ev OrderEventInput) (OrderEventResult, bool, error) {
+	var seen []string
+	if err := db.Model(&OrderEvent{}).Where("event_id = ?", ev.EventID).Pluck("fingerprint", &seen).Error; err != nil {
+		return OrderEventResult{}, false, fmt.Errorf("store: find order event: %w", err)
+	}
+	if len(seen) == 0 {
+		return OrderEventResult{}, false, nil
+	}
+	// Events stored before fingerprints were kept have none: a repeat.
+	if seen[0] != "" && seen[0] != ev.fingerprint() {
+		return OrderEventResult{Conflict: true}, true, nil
+	}
+	return OrderEventResult{Duplicate: true}, true, nil
 }
 
 func (tx *Tx) recordOrderEvent(ev OrderEventInput, payload func(c *Contact, o *Order) (string, error)) (OrderEventResult, error) {

@@ -11,9 +11,16 @@ import (
 var errRollback = errors.New("store: write check rolled back")
 
 // CheckWritable tells whether the database takes writes now: a database
-// that answers but is read-only, full or locked fails it. It changes
-// nothing (the one-row update it makes is rolled back).
+// that answers but is read-only, full or locked fails it. A write of the
+// service's own that failed for lack of space, an I/O error or a read-only
+// database within WriteFailureHold fails it too (a *WritesFailingError): a
+// full disk may still let the probe's small update through while every
+// real write fails. It changes nothing (the one-row update it makes is
+// rolled back).
 func (s *Store) CheckWritable(ctx context.Context) error {
+	if at, err := s.health.recent(s.clock.Now()); err != nil {
+		return &WritesFailingError{Ago: s.clock.Now().Sub(at), Err: err}
+	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	err := s.InTx(ctx, func(tx *Tx) error {

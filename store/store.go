@@ -27,6 +27,9 @@ type Store struct {
 	clock   clock.Clock
 	// opportunities caches the open opportunities for the inbound batch path.
 	opportunities opportunityCache
+	// health remembers the last write refused for lack of space, I/O or a
+	// read-only database (CheckWritable reports it).
+	health writeHealth
 }
 
 // Open connects to dsn: a postgres:// URL, or else a SQLite file path
@@ -60,6 +63,10 @@ func Open(ctx context.Context, dsn string, clk clock.Clock) (*Store, error) {
 	conns := 20
 	if s.dialect == "sqlite" {
 		conns = 8
+	}
+	if err := s.watchWrites(); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
 	}
 	sqlDB.SetMaxOpenConns(conns)
 	sqlDB.SetMaxIdleConns(conns)
@@ -153,7 +160,7 @@ type Tx struct {
 
 // InTx runs fn in one transaction: everything it writes lands together or not at all.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
-	return s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
+	return s.transaction(s.db.WithContext(ctx), func(db *gorm.DB) error {
 		return fn(&Tx{db: db, store: s})
 	})
 }

@@ -2,18 +2,15 @@ package webconsole
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/tamkeen/tamkeen/signinlimit"
 	"github.com/tamkeen/tamkeen/store"
 )
 
@@ -151,82 +148,6 @@ func (c *Console) language(w http.ResponseWriter, r *http.Request) string {
 		return ck.Value
 	}
 	return "ar"
-}
-
-func (c *Console) loginPage(w http.ResponseWriter, rq *request) error {
-	if rq.sess != nil {
-		return seeOther(w, rq, "/console/")
-	}
-	c.render(w, rq, http.StatusOK, "login", "", map[string]any{"Off": c.cfg.Token == ""})
-	return nil
-}
-
-// login signs a person in with their account (username and password) or,
-// for the first admin and machines' owners, with the admin token.
-func (c *Console) login(w http.ResponseWriter, rq *request) error {
-	if c.cfg.Token == "" {
-		c.render(w, rq, http.StatusServiceUnavailable, "login", "", map[string]any{"Off": true})
-		return nil
-	}
-	addr := signinlimit.ClientAddress(rq.Request)
-	username := strings.TrimSpace(rq.PostFormValue("username"))
-	byToken := username == "" && rq.PostFormValue("token") != ""
-	actor := username
-	if byToken {
-		actor = "token"
-	}
-	account, _ := store.NormalizeUsername(username)
-	wait := c.throttle.Wait(addr)
-	if account != "" {
-		wait = max(wait, c.accountThrottle.Wait(account))
-	}
-	if wait > 0 {
-		// Not even compared: guessing stays slow however fast the guesses come.
-		c.log.Warn("console: sign-in refused: too many failures from this address or for this account", "wait", wait.Round(time.Second))
-		c.audit(rq, store.AuditEvent{Actor: actor, Action: "signin_throttled", Outcome: http.StatusTooManyRequests})
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		c.render(w, rq, http.StatusTooManyRequests, "login", "", map[string]any{"Throttled": true, "Username": username})
-		return nil
-	}
-	s := &session{Expires: c.clock.Now().Add(c.cfg.SessionTTL).Unix(), Sim: rand.Text(), Nonce: rand.Text()}
-	if byToken {
-		if !c.rightToken(rq.PostFormValue("token")) {
-			return c.refuse(w, rq, addr, "", actor)
-		}
-		s.Role = store.RoleAdmin
-	} else {
-		a, err := c.store.CheckStaffPassword(rq.Context(), username, rq.PostFormValue("password"))
-		if errors.Is(err, store.ErrNotFound) {
-			return c.refuse(w, rq, addr, account, actor)
-		}
-		if err != nil {
-			return err
-		}
-		s.Account, s.Role, s.User = a.ID, a.Role, a.Username
-		c.accountThrottle.Succeeded(account)
-	}
-	c.throttle.Succeeded(addr)
-	if err := c.store.StartStaffSession(rq.Context(), s.Nonce, s.Account, time.Unix(s.Expires, 0)); err != nil {
-		return err
-	}
-	c.setSession(w, rq.Request, s)
-	rq.sess = s
-	c.audit(rq, store.AuditEvent{Action: "signin", Outcome: http.StatusSeeOther})
-	c.log.Info("console: staff signed in", "role", s.Role)
-	return seeOther(w, rq, "/console/")
-}
-
-// refuse answers a wrong password or token, counting it against the
-// address and the account.
-func (c *Console) refuse(w http.ResponseWriter, rq *request, addr, account, actor string) error {
-	c.throttle.Failed(addr)
-	if account != "" {
-		c.accountThrottle.Failed(account)
-	}
-	c.log.Warn("console: sign-in refused: wrong username, password or token")
-	c.audit(rq, store.AuditEvent{Actor: actor, Action: "signin_refused", Outcome: http.StatusUnauthorized})
-	c.render(w, rq, http.StatusUnauthorized, "login", "", map[string]any{"Wrong": true, "Username": rq.PostFormValue("username")})
-	return nil
 }
 
 func (c *Console) logout(w http.ResponseWriter, rq *request) error {

@@ -16,7 +16,7 @@ func TestNoTokenConfigured(t *testing.T) {
 	if strings.Contains(a.body, `name="token"`) {
 		t.Fatal("a login form is shown though no token is configured")
 	}
-	if a := e.post(t, "/console/login", url.Values{"token": {""}}); a.code != http.StatusServiceUnavailable || len(a.cookies) != 0 {
+	if a := e.signIn(t, url.Values{"token": {""}}); a.code != http.StatusServiceUnavailable || len(a.cookies) != 0 {
 		t.Fatalf("login with no token configured: %d, cookies %v", a.code, a.cookies)
 	}
 	if a := e.get(t, "/console/"); a.code != http.StatusSeeOther || a.location != "/console/login" {
@@ -33,17 +33,17 @@ func TestLogin(t *testing.T) {
 		t.Fatalf("not logged in: %d %q", a.code, a.location)
 	}
 	for _, wrong := range []string{"", "nope", token[:6], token + "x"} {
-		a := e.post(t, "/console/login", url.Values{"token": {wrong}})
+		a := e.signIn(t, url.Values{"token": {wrong}})
 		if a.code != http.StatusUnauthorized || len(a.cookies) != 0 {
 			t.Fatalf("wrong token %q: %d, cookies %v", wrong, a.code, a.cookies)
 		}
 		mustContain(t, a.body, "اسم المستخدم أو كلمة المرور أو الرمز غير صحيح")
 	}
-	a := e.post(t, "/console/login", url.Values{"token": {token}})
-	if a.code != http.StatusSeeOther || len(a.cookies) != 1 {
+	a := e.signIn(t, url.Values{"token": {token}})
+	ck := a.cookie("tamkeen_console")
+	if a.code != http.StatusSeeOther || ck == nil {
 		t.Fatalf("right token: %d %v", a.code, a.cookies)
 	}
-	ck := a.cookies[0]
 	if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Secure || ck.MaxAge != 12*3600 || ck.Path != "/console/" {
 		t.Fatalf("session cookie: %+v", ck)
 	}
@@ -51,10 +51,7 @@ func TestLogin(t *testing.T) {
 		t.Fatalf("dashboard after login: %d", a.code)
 	}
 	// Behind an HTTPS proxy the cookie is Secure.
-	req, _ := http.NewRequest("POST", e.srv.URL+"/console/login", strings.NewReader("token="+token))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Forwarded-Proto", "https")
-	if a := e.do(t, req); len(a.cookies) != 1 || !a.cookies[0].Secure {
+	if a := e.browser().signIn(t, url.Values{"token": {token}}, "X-Forwarded-Proto", "https"); a.cookie("tamkeen_console") == nil || !a.cookie("tamkeen_console").Secure {
 		t.Fatalf("HTTPS login cookie not Secure: %v", a.cookies)
 	}
 	// Logging out needs the form's token, then ends the session.
@@ -107,7 +104,7 @@ func TestTamperedAndExpiredSessionsAreRefused(t *testing.T) {
 	raw, _ := base64.RawURLEncoding.DecodeString(payload)
 	longer := strings.Replace(string(raw), `"e":`, `"e":9`, 1) // expires far later
 	other := sqlite(t, "another-token")
-	other.post(t, "/console/login", url.Values{"token": {"another-token"}})
+	other.signIn(t, url.Values{"token": {"another-token"}})
 	for name, c := range map[string]string{
 		"payload changed":       base64.RawURLEncoding.EncodeToString([]byte(longer)) + "." + mac,
 		"signature changed":     payload + "." + strings.Repeat("A", len(mac)),

@@ -63,10 +63,9 @@ type Console struct {
 	pages       map[string]map[string]*template.Template // language → page → template
 	placesFreed func()                                   // after staff cancel a registered sign-up (may be nil)
 	audience    audienceCache                            // recent audience counts for the composer
-	throttle    *signinlimit.Limiter                     // failed sign-ins per address
-	// accountThrottle counts failed sign-ins per username, so guessing one
-	// person's password from many addresses stays slow too.
-	accountThrottle *signinlimit.Limiter
+	// signins counts sign-in attempts per address, per account tried from
+	// untrusted browsers, and per trusted browser (signin.go).
+	signins *signinlimit.Limiter
 }
 
 // New returns the console. bundle gives its words and the governorates and
@@ -82,8 +81,7 @@ func New(s *store.Store, b *notifier.Broadcasts, sim *Simulator, bundle *locales
 		cfg.Region = "OM"
 	}
 	c := &Console{store: s, broadcasts: b, sim: sim, renderer: bot.NewRenderer(bundle, cfg.Location), bundle: bundle, clock: clk, log: log, cfg: cfg,
-		keys: deriveKeys(cfg.Token), pages: map[string]map[string]*template.Template{}, throttle: signinlimit.New(clk),
-		accountThrottle: signinlimit.New(clk)}
+		keys: deriveKeys(cfg.Token), pages: map[string]map[string]*template.Template{}, signins: signinlimit.New(clk)}
 	// Each page is a template under templates/, rendered inside layout.html.
 	pageNames := []string{"login", "error", "confirm", "dashboard", "broadcasts", "broadcast_form", "broadcast",
 		"opportunities", "opportunity_form", "simulator", "audit", "contacts", "contact", "impact", "orders", "content", "staff"}
@@ -233,8 +231,8 @@ func (c *Console) staff(route, need string, h handler) http.Handler {
 			return
 		}
 		target := r.URL.Path
-		if loc := rec.Header().Get("Location"); loc != "" && rec.Status() < 400 {
-			target = loc // where the change led: the new broadcast, the opportunity…
+		if loc := rec.Header().Get("Location"); rec.Status() < 400 && (targetBroadcast.MatchString(loc) || targetOpportunity.MatchString(loc)) {
+			target = loc // what the change made: the new broadcast, the new opportunity
 		}
 		c.audit(rq, store.AuditEvent{Action: strings.TrimPrefix(route, "console_"), Target: target, Outcome: rec.Status()})
 	})

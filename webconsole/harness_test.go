@@ -1,14 +1,19 @@
 package webconsole_test
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,30 +46,53 @@ type env struct {
 	client     *http.Client
 	console    *webconsole.Console
 	bundle     *locales.Bundle
+	logs       *syncBuffer // what the console logged
+}
+
+// syncBuffer is a log sink that requests write to at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 func newEnv(t *testing.T, s *store.Store, clk *clock.Manual, tok string) *env {
 	return newEnvWith(t, s, clk, webconsole.Config{Token: tok, Channels: []string{"telegram", "sms"}, SMSPrice: 0.012, SMSCurrency: "OMR"})
 }
 
-// newEnvWith is the console with cfg (its Location is Muscat's).
-func newEnvWith(t *testing.T, s *store.Store, clk *clock.Manual, cfg webconsole.Config) *env {
+// newEnvWith is the console with cfg (its Location is Muscat's), behind
+// the trusted proxies given (the test client's X-Forwarded-For is then
+// believed).
+func newEnvWith(t *testing.T, s *store.Store, clk *clock.Manual, cfg webconsole.Config, proxies ...netip.Prefix) *env {
 	t.Helper()
 	p := pipelinetest.New(t, s, clk)
 	bs := notifier.NewBroadcasts(s, clk, p.Log, nil, notifier.BroadcastConfig{})
 	sim := webconsole.NewSimulator(s, p.Inbox, p.Renderer)
 	cfg.Location = p.Location
-	c, err := webconsole.New(s, bs, sim, p.Bundle, clk, p.Log, cfg)
+	logs := &syncBuffer{}
+	c, err := webconsole.New(s, bs, sim, p.Bundle, clk, slog.New(slog.NewTextHandler(logs, nil)), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := httpapi.New("127.0.0.1:0", s, metrics.New(), p.Log)
+	h.TrustProxies(proxies)
 	c.Mount(h)
 	srv := httptest.NewServer(h.Handler())
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
 	return &env{
-		srv: srv, store: s, clk: clk, broadcasts: bs, console: c, bundle: p.Bundle,
+		srv: srv, store: s, clk: clk, broadcasts: bs, console: c, bundle: p.Bundle, logs: logs,
 		dispatcher: notifier.NewDispatcher(s, []bot.Sender{web.NewSender()}, clk, p.Log, metrics.New(), notifier.DispatcherConfig{}),
 		client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
@@ -91,6 +119,8 @@ type answer struct {
 	body     string
 	location string
 	cookies  []*http.Cookie
+	// retryAfter is the Retry-After header.
+	retryAfter string
 }
 
 func (e *env) do(t *testing.T, req *http.Request) answer {
@@ -101,7 +131,8 @@ func (e *env) do(t *testing.T, req *http.Request) answer {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return answer{code: res.StatusCode, body: string(b), location: res.Header.Get("Location"), cookies: res.Cookies()}
+	return answer{code: res.StatusCode, body: string(b), location: res.Header.Get("Location"), cookies: res.Cookies(),
+		retryAfter: res.Header.Get("Retry-After")}
 }
 
 func (e *env) get(t *testing.T, path string) answer {
@@ -119,9 +150,36 @@ func (e *env) post(t *testing.T, path string, form url.Values) answer {
 
 func (e *env) login(t *testing.T) {
 	t.Helper()
-	if a := e.post(t, "/console/login", url.Values{"token": {token}}); a.code != http.StatusSeeOther || a.location != "/console/" {
+	if a := e.signIn(t, url.Values{"token": {token}}); a.code != http.StatusSeeOther || a.location != "/console/" {
 		t.Fatalf("login: %d %q", a.code, a.location)
 	}
+}
+
+// signIn posts the sign-in form as a browser does: it opens the sign-in
+// page first and sends the form's token with form. header are name, value
+// pairs added to the POST.
+func (e *env) signIn(t *testing.T, form url.Values, header ...string) answer {
+	t.Helper()
+	form = maps.Clone(form)
+	if m := csrfField.FindStringSubmatch(e.get(t, "/console/login").body); m != nil {
+		form.Set("csrf", m[1])
+	}
+	req, _ := http.NewRequest("POST", e.srv.URL+"/console/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return e.do(t, req)
+}
+
+// cookie is the answer's cookie called name (nil: none set).
+func (a answer) cookie(name string) *http.Cookie {
+	for _, c := range a.cookies {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
 }
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
@@ -175,3 +233,12 @@ func contact(t *testing.T, s *store.Store, addr vocab.Address, fn func(c *store.
 }
 
 func newJar() (http.CookieJar, error) { return cookiejar.New(nil) }
+
+// browser is another browser on the same console: its own cookies, nothing signed in.
+func (e *env) browser() *env {
+	b := *e
+	c := *e.client
+	c.Jar, _ = newJar()
+	b.client = &c
+	return &b
+}

@@ -136,6 +136,7 @@ func TestBadConfigurationExitsWithCode2AndNamesTheVariable(t *testing.T) {
 		{[]string{"TAMKEEN_TIMEZONE=Mars/Olympus"}, []string{"serve"}, "TAMKEEN_TIMEZONE"},
 		{[]string{"TAMKEEN_QUIET_HOURS=late"}, []string{"chat"}, "TAMKEEN_QUIET_HOURS"},
 		{[]string{"WHATSAPP_ACCESS_TOKEN=EAAG", "WHATSAPP_APP_SECRET=s"}, []string{"serve"}, "WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_VERIFY_TOKEN: not set"},
+		{[]string{"TAMKEEN_TRUSTED_PROXIES=10.0.0.0/33"}, []string{"serve"}, "TAMKEEN_TRUSTED_PROXIES=\"10.0.0.0/33\""},
 		{[]string{"TAMKEEN_COUNTRY=FR"}, []string{"chat", "--lang", "ar"}, "TAMKEEN_COUNTRY=\"FR\": allowed values are EG, JO, OM, SA"},
 		{nil, []string{"chat", "--lang", "fr"}, "--lang"},
 		{nil, []string{"chat", "--phone", "12"}, "--phone"},

@@ -74,6 +74,7 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 
 	var dispatcher *notifier.Dispatcher
 	w := &wiring{app: a, server: httpapi.New(cfg.HTTPAddr, a.store, a.metrics, log)}
+	w.server.TrustProxies(cfg.TrustedProxies)
 	w.notify = func() { dispatcher.Notify() }
 	w.inbox = inbox.New(a.store, a.engine, a.clock, log, w.notify).Instrument(a.metrics)
 

@@ -29,15 +29,21 @@ func TestServeWebConsoleSimulatorAnswers(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return string(b)
 	}
-	if !strings.Contains(get("/"), `name="token"`) {
+	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+	login := get("/")
+	if !strings.Contains(login, `name="token"`) {
 		t.Fatal("/ does not lead to the console's login")
 	}
-	res, err := client.PostForm(base+"/console/login", url.Values{"token": {"serve-console-token"}})
+	form := csrf.FindStringSubmatch(login) // the sign-in form's own token
+	if form == nil {
+		t.Fatalf("the sign-in form carries no token:\n%s", login)
+	}
+	res, err := client.PostForm(base+"/console/login", url.Values{"csrf": {form[1]}, "token": {"serve-console-token"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(get("/console/simulator"))
+	m := csrf.FindStringSubmatch(get("/console/simulator"))
 	if m == nil {
 		t.Fatalf("not logged in:\n%s", logs.String())
 	}
