@@ -57,7 +57,7 @@ func TestSignupListMachineForm(t *testing.T) {
 	want := [][]string{
 		{"id", "contact_id", "name", "phone", "telegram_chat_id", "opportunity_id", "opportunity_ar", "opportunity_en",
 			"status", "created_at", "updated_at", "attended_at", "waitlist_position"},
-		{"1", "2", "'=evil()", "+96891234567", "", "3", "خياطة", "Sewing", "registered",
+		{"1", "2", "'=evil()", "'+96891234567", "", "3", "خياطة", "Sewing", "registered",
 			"2026-11-23T14:00:00+04:00", "2026-11-23T14:00:00+04:00", "2026-11-24T16:00:00+04:00", ""},
 		{"2", "4", "مريم", "", "777", "3", "خياطة", "Sewing", "waitlisted",
 			"2026-11-23T14:00:00+04:00", "2026-11-23T14:01:00+04:00", "", "2"},
