@@ -43,7 +43,7 @@ type Pacer struct {
 
 // recipient is what one recipient's pacing remembers.
 type recipient struct {
-	due      time.Time // the recipient's spacing is spent up to here (GCRA's theoretical arrival time)
+	due      time.Time // the recipient's intervals are spent up to here (GCRA's theoretical arrival time)
 	paused   time.Time // a provider asked this recipient to wait until then
 	lastSent time.Time // when the last message to the recipient left (read for 429s of unknown scope)
 }
@@ -150,11 +150,10 @@ func (p *Pacer) recipientWait(now time.Time, recipient string) time.Duration {
 		return 0
 	}
 	at := r.paused
-	if p.limits.PerRecipient > 0 && !r.due.IsZero() {
-		tolerance := time.Duration(max(p.limits.RecipientBurst, 1)-1) * p.limits.PerRecipient
-		if spaced := r.due.Add(p.margin - tolerance); spaced.After(at) {
-			at = spaced
-		}
+	if l := p.limits.PerRecipient; l > 0 {
+		// A burst of b one-unit messages may go at once (GCRA's tolerance).
+		tolerance := time.Duration(max(p.limits.RecipientBurst, 1)-1) * (l + p.margin)
+		at = later(at, r.due.Add(-tolerance))
 	}
 	return max(0, at.Sub(now))
 }
@@ -190,7 +189,7 @@ func (p *Pacer) sweep(now time.Time) {
 	}
 	recent := recentWindow * p.limits.PerRecipient
 	for name, r := range p.recipients {
-		if !r.due.Add(p.margin).After(now) && !r.paused.After(now) && now.Sub(r.lastSent) > recent {
+		if !r.due.After(now) && !r.paused.After(now) && now.Sub(r.lastSent) > recent {
 			delete(p.recipients, name)
 		}
 	}
@@ -321,7 +320,8 @@ func (s *Send) Done(now time.Time, called bool, slow SlowDown) bot.Scope {
 	if l := p.limits.PerRecipient; l > 0 {
 		r := p.recipient(s.recipient)
 		r.lastSent = s.last
-		r.due = later(r.due, s.first).Add(time.Duration(s.units) * l)
+		// Each unit spends one of the recipient's intervals, the margin once a message.
+		r.due = later(r.due, s.first).Add(time.Duration(s.units)*l + p.margin)
 	}
 	if slow.After <= 0 {
 		return bot.ScopeUnknown
