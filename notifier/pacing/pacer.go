@@ -59,9 +59,6 @@ func New(l bot.Limits, margin time.Duration) *Pacer {
 	return p
 }
 
-// Limits are the channel's limits, whole (not this dispatcher's share).
-func (p *Pacer) Limits() bot.Limits { return p.limits }
-
 // Rate is how many units a second this dispatcher may send now: its share
 // of the channel's rate (0: no limit).
 func (p *Pacer) Rate() float64 {
@@ -87,13 +84,6 @@ func (p *Pacer) Share(replicas int) bool {
 		p.win.setRate(p.limits.PerSecond / float64(replicas))
 	}
 	return true
-}
-
-// Replicas is how many dispatchers share the channel's rate (at least 1).
-func (p *Pacer) Replicas() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.replicas
 }
 
 // PausedUntil is when a provider's pause of the whole channel ends (zero: none).
@@ -217,9 +207,6 @@ type Send struct {
 	answered    int       // units dated by an answer
 	first, last time.Time // its first request left; its last answer came back
 }
-
-// Units is what the message spends of the channel's rate.
-func (s *Send) Units() int { return s.units }
 
 // TryDepart lets the message's request leave if its slot has come and the
 // window has room for all its units, and then puts them in flight (0). Else

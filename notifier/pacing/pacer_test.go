@@ -334,3 +334,30 @@ func TestShareDividesTheRate(t *testing.T) {
 		t.Errorf("a channel without a rate has rate %v here", got)
 	}
 }
+
+// A Pacer forgets now and then the recipients whose waits are over (a
+// broadcast to a million people must not keep a million entries), never
+// one that still waits: a recipient paused for an hour and one whose
+// spacing runs still wait after sends to 30,000 others.
+func TestForgettingRecipientsKeepsThoseWhoWait(t *testing.T) {
+	clk := clock.NewManual(t0)
+	p := pacing.New(bot.Limits{PerRecipient: time.Second}, margin)
+	s := p.Reserve(clk.Now(), "paused", 1)
+	s.TryDepart(clk.Now())
+	s.Done(clk.Now(), true, pacing.SlowDown{After: time.Hour, Scope: bot.ScopeRecipient})
+	for i := range 30_000 {
+		if i == 29_000 {
+			sendNow(t, p, clk, "spaced", 3)
+		}
+		sendNow(t, p, clk, fmt.Sprint(i), 1)
+		if i%1000 == 999 {
+			clk.Advance(100 * time.Millisecond)
+		}
+	}
+	if _, w := p.RecipientWait(clk.Now(), "paused"); w <= 0 {
+		t.Error("the paused recipient was forgotten")
+	}
+	if _, w := p.RecipientWait(clk.Now(), "spaced"); w <= 0 {
+		t.Error("the recipient whose spacing runs was forgotten")
+	}
+}
