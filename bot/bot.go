@@ -253,11 +253,32 @@ func Sending(ctx context.Context) (answered func()) {
 	return func() {}
 }
 
-// Limits are a channel's sending limits, which the dispatcher enforces
-// (a sender never sleeps). A Sender that also implements Limiter declares them.
+// Limits are a channel's sending limits, declared as data: a Sender that
+// also implements Limiter returns them, and the dispatcher's pacer
+// (notifier/pacing) keeps to them; a sender never sleeps. They count in the
+// channel's units: what Coster says a message costs (Telegram: the parts a
+// long text is split into; SMS: segments), else one a message. What each
+// channel declares:
+//
+//	Telegram  Limits{PerSecond: 30, PerRecipient: time.Second}   // TELEGRAM_RATE parts/s per bot; a part a second per chat
+//	SMS       Limits{PerSecond: 20}                              // TWILIO_RATE segments/s per sender
+//	WhatsApp  Limits{PerSecond: 80, PerRecipient: 6 * time.Second, RecipientBurst: n}
+//	          // messages/s per phone number; Meta's pair rate (a message every 6 s to one person, after a burst)
+//
+// The rate is kept in every rolling second as the provider measures it,
+// shared equally among the dispatchers running (replicas). A 429 is read
+// from the send error (SendError.RetryAfter and Scope), not declared here.
 type Limits struct {
-	PerSecond    float64       // messages per second over the whole channel (0: no limit)
-	PerRecipient time.Duration // least time between two messages to one recipient (0: none)
+	// PerSecond is how many units a second the provider accepts over the
+	// whole channel, in any rolling second (0: no limit).
+	PerSecond float64
+	// PerRecipient is the least time one unit to one recipient spends of
+	// that recipient's allowance (0: no per-recipient limit): a message of
+	// 3 parts at a second each keeps the chat's next message 3 s behind.
+	PerRecipient time.Duration
+	// RecipientBurst is how many units a recipient may get at once before
+	// PerRecipient spaces the rest (0 or 1: no burst, every unit spaced).
+	RecipientBurst int
 }
 
 // Limiter is implemented by senders with limits.

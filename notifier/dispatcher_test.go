@@ -614,3 +614,44 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// A channel declares its pacing as data and the dispatcher keeps to it:
+// with WhatsApp's kind of pair rate (a message every 6 s to one person,
+// after a burst of 3), three messages to one person go at once, the clock
+// standing still, and the fourth exactly when the person's allowance is
+// back (6 s and the margin), not a nanosecond before; another person is
+// not held up meanwhile.
+func TestAChannelDeclaresAPairRateAsData(t *testing.T) {
+	clk := clock.NewManual(t0)
+	s := storetest.SQLite(t, clk)
+	one, other := contact(t, s, 1, "ar"), contact(t, s, 2, "ar")
+	var msgs []*store.OutboxMessage
+	for i := range 4 {
+		msgs = append(msgs, msg(one, "whatsapp", store.PriorityReply, fmt.Sprintf("part:%d", i)))
+	}
+	enqueue(t, s, msgs...)
+	f := newFake("whatsapp", 0)
+	f.clk = clk
+	f.limits = bot.Limits{PerRecipient: 6 * time.Second, RecipientBurst: 3}
+	d := notifier.NewDispatcher(s, []bot.Sender{f}, clk, discard(), nil, notifier.DispatcherConfig{})
+	run(t, d)
+	waitFor(t, 5*time.Second, "the burst, the clock standing still", func() bool { return f.count() == 3 })
+	enqueue(t, s, msg(other, "whatsapp", store.PriorityReply, "other"))
+	d.Notify()
+	waitFor(t, 5*time.Second, "another person, the clock standing still", func() bool { return f.count() == 4 })
+	back := t0.Add(6*time.Second + 2*time.Millisecond)
+	clk.Set(back.Add(-time.Nanosecond))
+	d.Notify()
+	time.Sleep(100 * time.Millisecond)
+	if n := f.count(); n != 4 {
+		t.Fatalf("%d sent a nanosecond before the person's allowance was back, want 4", n)
+	}
+	clk.Set(back)
+	d.Notify()
+	waitFor(t, 5*time.Second, "the fourth message", func() bool { return f.count() == 5 })
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if last := f.sent[4]; last.Body != "part:3" || !f.sentAt[4].Equal(back) {
+		t.Fatalf("last sent %q at +%v, want part:3 at +%v", last.Body, f.sentAt[4].Sub(t0), back.Sub(t0))
+	}
+}

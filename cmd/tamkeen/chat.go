@@ -76,7 +76,7 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		}
 	}
 	failed := 0
-	err = runConsole(ctx, a, s, stdin, stdout, promote, func() { failed++ })
+	err = runConsole(ctx, a, s, notifier.NewInstance(), stdin, stdout, promote, func() { failed++ })
 	if err == nil && failed > 0 {
 		return fmt.Errorf("chat: %d of your lines could not be handled (the log above says why)", failed)
 	}
@@ -84,17 +84,18 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 }
 
 // runConsole chats on the terminal with a dispatcher of its own that sends
-// only console messages. placesFreed runs after a turn cancelled a sign-up
+// only console messages, named instance (the name of every dispatcher of
+// this process). placesFreed runs after a turn cancelled a sign-up
 // (the waitlist promotion). A line that cannot be handled is logged as an
 // error, the person is told to send it again, failed is called, and the
 // chat goes on.
-func runConsole(ctx context.Context, a *app, s console.Session, stdin io.Reader, stdout io.Writer, placesFreed, failed func()) error {
+func runConsole(ctx context.Context, a *app, s console.Session, instance string, stdin io.Reader, stdout io.Writer, placesFreed, failed func()) error {
 	self := s.From.ConsoleUser
 	if s.From.Phone != "" {
 		self = s.From.Phone
 	}
 	sender := console.NewSender(stdout, a.renderer).For(self)
-	d := notifier.NewDispatcher(a.store, []bot.Sender{sender}, a.clock, a.log, a.metrics, notifier.DispatcherConfig{})
+	d := notifier.NewDispatcher(a.store, []bot.Sender{sender}, a.clock, a.log, a.metrics, notifier.DispatcherConfig{Instance: instance})
 	ib := inbox.New(a.store, a.engine, a.clock, a.log, nil).Instrument(a.metrics).OnPlacesFreed(placesFreed)
 	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
 		s.Prompt = func() error { _, err := io.WriteString(stdout, "> "); return err }

@@ -83,7 +83,13 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 			return err
 		}
 	}
-	dispatcher = notifier.NewDispatcher(a.store, w.senders, a.clock, log, a.metrics, dispatcherConfig(a.cfg))
+	// One name for this process's dispatchers (serve's and the terminal
+	// chat's): the chat's rows are not a stopped dispatcher's to serve, nor
+	// is the chat a second replica to share the providers' rates with.
+	instance := notifier.NewInstance()
+	dcfg := dispatcherConfig(a.cfg)
+	dcfg.Instance = instance
+	dispatcher = notifier.NewDispatcher(a.store, w.senders, a.clock, log, a.metrics, dcfg)
 	w.addJob("dispatcher", dispatcher.Run)
 	w.addJob("http", func(ctx context.Context) error {
 		return w.server.ListenAndServe(ctx, 10*time.Second, func(addr string) {
@@ -97,7 +103,7 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 			return err
 		}
 		w.addJob("console", func(ctx context.Context) error {
-			err := runConsole(ctx, a, s, stdin, stdout, w.placesFreed, func() {})
+			err := runConsole(ctx, a, s, instance, stdin, stdout, w.placesFreed, func() {})
 			if err != nil {
 				log.Error("console closed by an error; still serving (Ctrl-C to stop)", "err", err)
 			} else {
