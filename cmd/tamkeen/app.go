@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"runtime/debug"
 
@@ -35,12 +34,6 @@ func loadConfig(env func(string) (string, bool)) (config.Config, error) {
 		return cfg, usageError{fmt.Errorf("configuration:\n%w", err)}
 	}
 	return cfg, nil
-}
-
-func newLogger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
 // open builds the shared pieces: catalogs, database (migrated), engine.
