@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // zone data inside the binary: the image has no /usr/share/zoneinfo
 )
 
 // Exit codes.
