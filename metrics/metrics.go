@@ -85,7 +85,7 @@ func (m *Metrics) InitChannel(channel string) {
 // Backlog is the due, unsent outbox messages of one channel and lane.
 type Backlog struct {
 	Channel string
-	Lane    string // reply, notice or bulk
+	Lane    string        // reply, notice or bulk
 	Due     int64         // messages due now and not yet sent
 	Oldest  time.Duration // how long the longest-waiting one has been due
 }
