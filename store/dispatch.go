@@ -161,7 +161,8 @@ func finishSent(tx *gorm.DB, sent []OutboxResult, now time.Time) error {
 // outboxNotifyChannel is the PostgreSQL NOTIFY channel that says "rows were enqueued".
 const outboxNotifyChannel = "tamkeen_outbox"
 
-// ErrNoListen is returned by ListenOutbox on databases without LISTEN/NOTIFY (SQLite).
+// ErrNoListen is returned by ListenOutbox on databases without LISTEN/NOTIFY
+// (SQLite, and PostgreSQL behind a pooler in transaction mode).
 var ErrNoListen = errors.New("store: this database has no LISTEN/NOTIFY")
 
 // NotifyOutbox tells every process listening (ListenOutbox) that rows were
@@ -180,7 +181,7 @@ func (s *Store) NotifyOutbox(ctx context.Context, payload string) error {
 // process, this one included) until ctx ends or the connection fails. It
 // holds one connection of the pool. On SQLite it returns ErrNoListen.
 func (s *Store) ListenOutbox(ctx context.Context, fn func(payload string)) error {
-	if s.dialect != "postgres" {
+	if s.dialect != "postgres" || s.pooled { // a pooled session does not stay to hear
 		return ErrNoListen
 	}
 	sqlDB, err := s.db.DB()

@@ -46,6 +46,9 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 	if a.store, err = store.Open(ctx, cfg.DB, a.clock); err != nil {
 		return nil, err
 	}
+	if a.store.Pooled() {
+		log.Info("PostgreSQL through a pooler in transaction mode (PgBouncer): queries are not prepared, and replicas find each other's new messages by polling every second instead of LISTEN/NOTIFY")
+	}
 	applied, err := a.store.Migrate(ctx)
 	if err != nil {
 		a.store.Close()
