@@ -70,7 +70,7 @@ var servingAddr = regexp.MustCompile(`(?:msg="serving HTTP" addr=|"msg":"serving
 // startServe runs `tamkeen serve` in dir with env and returns it once it
 // listens, with its address and its logs. The process is killed at cleanup
 // if the test has not stopped it.
-func startServe(t *testing.T, dir string, env []string) (*exec.Cmd, string, *syncBuffer) {
+func startServe(t testing.TB, dir string, env []string) (*exec.Cmd, string, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
 	cmd := command(dir, append([]string{"TAMKEEN_HTTP_ADDR=127.0.0.1:0"}, env...), "serve")

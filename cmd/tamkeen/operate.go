@@ -40,6 +40,7 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer, env fu
 	if _, err := os.Stat(cfg.DB); err != nil {
 		return usageError{fmt.Errorf("backup: TAMKEEN_DB=%q: no database there", cfg.DB)}
 	}
+	yieldCPU()
 	start := time.Now()
 	rep, err := store.BackupSQLite(ctx, cfg.DB, file)
 	if err != nil {

@@ -31,7 +31,7 @@ func webhookEnv(db string, fake *telegramtest.Server, secret string) []string {
 }
 
 // run runs the binary to its end and returns its exit code and output.
-func runBinary(t *testing.T, dir string, env []string, args ...string) (int, string, string) {
+func runBinary(t testing.TB, dir string, env []string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd := command(dir, env, args...)
