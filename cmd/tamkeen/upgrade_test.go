@@ -19,6 +19,7 @@ import (
 	"github.com/tamkeen/tamkeen/bot/telegram/telegramtest"
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/internal/loadgen"
+	"github.com/tamkeen/tamkeen/internal/racedetect"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
 )
@@ -95,6 +96,9 @@ func (r *replicas) set(urls ...string) {
 func TestRollingUpgradeFromThePreviousReleaseLosesAndRepeatsNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("upgrade test skipped in -short mode")
+	}
+	if racedetect.Enabled {
+		t.Skip("upgrade test skipped under -race: it tests two binaries built without it, in the run without -race")
 	}
 	old := buildPrevious(t)
 	dir := t.TempDir()
