@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/netip"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,7 @@ type Config struct {
 	QuietHours    QuietHours      // TAMKEEN_QUIET_HOURS
 	ContentDir    string          // TAMKEEN_CONTENT_DIR: folder whose files override the embedded locales
 	LogLevel      string          // TAMKEEN_LOG_LEVEL: debug, info, warn, error
+	LogFormat     string          // TAMKEEN_LOG_FORMAT: json, text, or "" (text on a terminal, JSON otherwise)
 	DemoData      bool            // TAMKEEN_DEMO_DATA: load demo opportunities into an empty database
 	OrdersSecret  string          // TAMKEEN_ORDERS_SECRET: HMAC key of marketplace order events
 	Reminders     []time.Duration // TAMKEEN_REMINDERS: how long before an opportunity starts to remind
@@ -115,13 +117,17 @@ type LookupEnv func(string) (string, bool)
 // Load reads the configuration. The error lists every bad variable at once,
 // each naming the variable and what it accepts.
 func Load(lookupEnv LookupEnv) (Config, error) {
+	var errs []error
+	lookupEnv, err := withSecretFiles(lookupEnv, os.ReadFile)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	get := func(name, def string) string {
 		if v, _ := lookupEnv(name); strings.TrimSpace(v) != "" {
 			return strings.TrimSpace(v)
 		}
 		return def
 	}
-	var errs []error
 	c := Config{
 		DB:         get("TAMKEEN_DB", "tamkeen.db"),
 		HTTPAddr:   get("TAMKEEN_HTTP_ADDR", ":8080"),
@@ -130,6 +136,7 @@ func Load(lookupEnv LookupEnv) (Config, error) {
 		Country:    strings.ToUpper(get("TAMKEEN_COUNTRY", locales.DefaultCountry)),
 		ContentDir: get("TAMKEEN_CONTENT_DIR", ""),
 		LogLevel:   strings.ToLower(get("TAMKEEN_LOG_LEVEL", "info")),
+		LogFormat:  strings.ToLower(get("TAMKEEN_LOG_FORMAT", "")),
 		DebugAddr:  get("TAMKEEN_DEBUG_ADDR", ""),
 	}
 
@@ -201,6 +208,12 @@ func Load(lookupEnv LookupEnv) (Config, error) {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("TAMKEEN_LOG_LEVEL=%q: allowed values are debug, info, warn, error", c.LogLevel))
+	}
+
+	switch c.LogFormat {
+	case "", "json", "text":
+	default:
+		errs = append(errs, fmt.Errorf("TAMKEEN_LOG_FORMAT=%q: allowed values are json, text (unset: text on a terminal, JSON otherwise)", c.LogFormat))
 	}
 
 	switch v := strings.ToLower(get("TAMKEEN_DEMO_DATA", "true")); v {

@@ -50,24 +50,9 @@ func New(addr string, db Pinger, m *metrics.Metrics, log *slog.Logger) *Server {
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}))
 	s.Handle("GET /readyz", "readyz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := db.Ping(r.Context()); err != nil {
-			log.Warn("readyz: database not reachable", "err", err)
-			WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
+		if problem := Ready(r.Context(), db, log); problem != "" {
+			WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": problem})
 			return
-		}
-		// Webhooks store before they answer: a database that answers but
-		// cannot be written makes every one fail, so the replica is not ready.
-		if wc, ok := db.(WriteChecker); ok {
-			if err := wc.CheckWritable(r.Context()); err != nil {
-				log.Warn("readyz: database cannot be written", "err", err)
-				reason := "read-only"
-				var rs interface{ Reason() string }
-				if errors.As(err, &rs) {
-					reason = rs.Reason()
-				}
-				WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": reason})
-				return
-			}
 		}
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": "ok"})
 	}))
@@ -81,6 +66,29 @@ func New(addr string, db Pinger, m *metrics.Metrics, log *slog.Logger) *Server {
 		IdleTimeout:       90 * time.Second,
 	}
 	return s
+}
+
+// Ready is the readiness check of /readyz (and of the tamkeen_ready
+// metric): "" when the database answers and, when db is a WriteChecker,
+// takes writes; else what is wrong ("unreachable" or "read-only"), logged.
+func Ready(ctx context.Context, db Pinger, log *slog.Logger) (problem string) {
+	if err := db.Ping(ctx); err != nil {
+		log.Warn("readyz: database not reachable", "err", err)
+		return "unreachable"
+	}
+	// Webhooks store before they answer: a database that answers but
+	// cannot be written makes every one fail, so the replica is not ready.
+	if wc, ok := db.(WriteChecker); ok {
+		if err := wc.CheckWritable(ctx); err != nil {
+			log.Warn("readyz: database cannot be written", "err", err)
+			var rs interface{ Reason() string }
+			if errors.As(err, &rs) {
+				return rs.Reason() // "writes failing" after a full disk, say
+			}
+			return "read-only"
+		}
+	}
+	return ""
 }
 
 // Handle mounts h at pattern (Go 1.22 ServeMux syntax); route names the

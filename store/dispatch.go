@@ -161,7 +161,8 @@ func finishSent(tx *gorm.DB, sent []OutboxResult, now time.Time) error {
 // outboxNotifyChannel is the PostgreSQL NOTIFY channel that says "rows were enqueued".
 const outboxNotifyChannel = "tamkeen_outbox"
 
-// ErrNoListen is returned by ListenOutbox on databases without LISTEN/NOTIFY (SQLite).
+// ErrNoListen is returned by ListenOutbox on databases without LISTEN/NOTIFY
+// (SQLite, and PostgreSQL behind a pooler in transaction mode).
 var ErrNoListen = errors.New("store: this database has no LISTEN/NOTIFY")
 
 // NotifyOutbox tells every process listening (ListenOutbox) that rows were
@@ -180,7 +181,7 @@ func (s *Store) NotifyOutbox(ctx context.Context, payload string) error {
 // process, this one included) until ctx ends or the connection fails. It
 // holds one connection of the pool. On SQLite it returns ErrNoListen.
 func (s *Store) ListenOutbox(ctx context.Context, fn func(payload string)) error {
-	if s.dialect != "postgres" {
+	if s.dialect != "postgres" || s.pooled { // a pooled session does not stay to hear
 		return ErrNoListen
 	}
 	sqlDB, err := s.db.DB()
@@ -278,4 +279,62 @@ func (s *Store) sqliteFile(ctx context.Context) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// Backlog is the due, unsent outbox messages of one channel and lane.
+type Backlog struct {
+	Channel string
+	Lane    string // LaneReply, LaneNotice or LaneBulk, by priority
+	Due     int64
+	Oldest  time.Duration // how long the longest-waiting one has been due
+}
+
+// The lanes of the outbox by priority, as the backlog names them.
+const (
+	LaneReply  = "reply"  // priority below PriorityNotice
+	LaneNotice = "notice" // from PriorityNotice to below PriorityBulk
+	LaneBulk   = "bulk"   // PriorityBulk and above
+)
+
+// OutboxBacklog counts, per channel and lane, the messages due now and not yet
+// claimed, and how long the longest-waiting of them has been due: what the
+// alert rules watch (a dispatcher that stopped sending, a provider that
+// refuses). Messages waiting for a later attempt or for the end of the
+// quiet hours are not due yet and not counted.
+func (s *Store) OutboxBacklog(ctx context.Context) ([]Backlog, error) {
+	now := s.now()
+	var rows []struct {
+		Channel string
+		Lane    string
+		N       int64
+		Oldest  string
+	}
+	// MIN of a timestamp comes back as text on SQLite: as text on both, parsed below.
+	err := s.db.WithContext(ctx).Raw(`SELECT channel, lane, COUNT(*) AS n, CAST(MIN(next_attempt_at) AS TEXT) AS oldest
+		FROM (SELECT channel, next_attempt_at, CASE WHEN priority < @notice THEN 'reply' WHEN priority < @bulk THEN 'notice' ELSE 'bulk' END AS lane
+			FROM outbox WHERE status = 'pending' AND next_attempt_at <= @now) due
+		GROUP BY channel, lane ORDER BY channel, lane`,
+		map[string]any{"now": now, "notice": PriorityNotice, "bulk": PriorityBulk}).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: outbox backlog: %w", err)
+	}
+	out := make([]Backlog, 0, len(rows))
+	for _, r := range rows {
+		b := Backlog{Channel: r.Channel, Lane: r.Lane, Due: r.N}
+		if t, err := parseDBTime(r.Oldest); err == nil {
+			b.Oldest = max(0, now.Sub(t))
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// parseDBTime reads a timestamp as either database writes it as text.
+func parseDBTime(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999-07", "2006-01-02 15:04:05.999999999"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("store: unreadable time %q", s)
 }

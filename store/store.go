@@ -30,6 +30,9 @@ type Store struct {
 	// health remembers the last write refused for lack of space, I/O or a
 	// read-only database (CheckWritable reports it).
 	health writeHealth
+	// pooled: PostgreSQL is reached through a pooler in transaction mode
+	// (see pooler.go): no prepared statements, no LISTEN.
+	pooled bool
 }
 
 // Open connects to dsn: a postgres:// URL, or else a SQLite file path
@@ -45,7 +48,13 @@ func Open(ctx context.Context, dsn string, clk clock.Clock) (*Store, error) {
 	var err error
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		s.dialect = "postgres"
-		s.db, err = gorm.Open(postgres.Open(dsn), cfg)
+		if s.pooled, err = detectPooling(ctx, dsn); err != nil {
+			if errors.Is(err, ErrStatementPooling) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("store: open postgres: %w", err)
+		}
+		s.db, err = gorm.Open(postgres.New(postgres.Config{DSN: dsn, PreferSimpleProtocol: s.pooled}), cfg)
 	} else {
 		s.dialect = "sqlite"
 		s.db, err = openSQLite(ctx, dsn, cfg)
@@ -125,6 +134,11 @@ func sqliteDSN(path string) string {
 	}
 	return "file:" + path + sep + q.Encode()
 }
+
+// Pooled reports whether PostgreSQL is reached through a pooler in
+// transaction mode (PgBouncer pool_mode=transaction): queries go unprepared
+// and replicas poll for each other's messages instead of LISTEN/NOTIFY.
+func (s *Store) Pooled() bool { return s.pooled }
 
 // Dialect returns "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.dialect }

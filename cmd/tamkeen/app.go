@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"runtime/debug"
 
@@ -37,12 +36,6 @@ func loadConfig(env func(string) (string, bool)) (config.Config, error) {
 	return cfg, nil
 }
 
-func newLogger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
-}
-
 // loadBundle reads the words and content of the configured pack, with the
 // help contact the environment sets over the pack's own.
 func loadBundle(cfg config.Config) (*locales.Bundle, error) {
@@ -63,6 +56,9 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 	}
 	if a.store, err = store.Open(ctx, cfg.DB, a.clock); err != nil {
 		return nil, err
+	}
+	if a.store.Pooled() {
+		log.Info("PostgreSQL through a pooler in transaction mode (PgBouncer): queries are not prepared, and replicas find each other's new messages by polling every second instead of LISTEN/NOTIFY")
 	}
 	applied, err := a.store.Migrate(ctx)
 	if err != nil {

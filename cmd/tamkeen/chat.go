@@ -58,7 +58,7 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	a, err := open(ctx, cfg, newLogger(stderr, cfg.LogLevel))
+	a, err := open(ctx, cfg, newLogger(stderr, cfg))
 	if err != nil {
 		return err
 	}

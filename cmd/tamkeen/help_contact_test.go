@@ -1,23 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// runBinary runs tamkeen in dir with env and stdin, and returns its output and exit code.
-func runBinary(t *testing.T, dir string, env []string, stdin string, args ...string) (string, string, int) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd := command(dir, env, args...)
-	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	_ = cmd.Run()
-	return stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()
-}
 
 // TestHelpNamesHowToReachTheOfficeOnlyWhenSet: help and `tamkeen content`
 // show the office's phone, address and hours that the deployment sets, in
@@ -50,7 +38,7 @@ func TestHelpNamesHowToReachTheOfficeOnlyWhenSet(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			out, errs, code := runBinary(t, t.TempDir(), c.env, chat, "chat")
+			code, out, errs := runBinaryWithInput(t, t.TempDir(), c.env, chat, "chat")
 			if code != 0 {
 				t.Fatalf("chat: exit %d\n%s", code, errs)
 			}
@@ -65,7 +53,7 @@ func TestHelpNamesHowToReachTheOfficeOnlyWhenSet(t *testing.T) {
 					t.Errorf("help shows %q, which nobody set:\n%s", s, helpText)
 				}
 			}
-			out, errs, code = runBinary(t, t.TempDir(), c.env, "", "content")
+			code, out, errs = runBinary(t, t.TempDir(), c.env, "content")
 			if code != 0 {
 				t.Fatalf("content: exit %d\n%s", code, errs)
 			}
@@ -83,7 +71,7 @@ func TestHelpNamesHowToReachTheOfficeOnlyWhenSet(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(bad, "countries", "om", "help.toml"), []byte("phone = \"call us\"\nopening = \"8-2\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, errs, code := runBinary(t, t.TempDir(), []string{"TAMKEEN_CONTENT_DIR=" + bad}, "", "content"); code != 2 || !strings.Contains(errs, "help.toml") || !strings.Contains(errs, "opening") {
+	if code, _, errs := runBinary(t, t.TempDir(), []string{"TAMKEEN_CONTENT_DIR=" + bad}, "content"); code != 2 || !strings.Contains(errs, "help.toml") || !strings.Contains(errs, "opening") {
 		t.Errorf("a help.toml with an unknown setting: exit %d, want 2 naming it:\n%s", code, errs)
 	}
 }

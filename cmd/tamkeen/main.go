@@ -1,4 +1,5 @@
-// Command tamkeen is the one binary of the service: serve, chat, migrate, content, version.
+// Command tamkeen is the one binary of the service: serve, chat, staff, migrate,
+// backup, restore, healthcheck, content, version.
 package main
 
 import (
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // zone data inside the binary: the image has no /usr/share/zoneinfo
 )
 
 // Exit codes.
@@ -31,6 +33,9 @@ Usage:
   tamkeen chat [--phone N] [--lang ar|en]   chat with the bot in this terminal (reads stdin line by line)
   tamkeen staff add|list|disable|enable|reset   manage web console accounts (tamkeen staff for help)
   tamkeen migrate                           apply database migrations and exit
+  tamkeen backup FILE                       write a checked copy of the SQLite database to FILE (serve may run)
+  tamkeen restore FILE                      put the backup FILE in place of the SQLite database (serve must be stopped)
+  tamkeen healthcheck [--url URL]           exit 0 when the local serve answers /readyz (the image's health check)
   tamkeen content [--lang ar|en]            show the country pack (TAMKEEN_COUNTRY): regions, currency, lessons and their sources
   tamkeen version                           print the version
 
@@ -59,6 +64,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = staff(ctx, args[1:], stdin, stdout, stderr, env)
 	case "migrate":
 		err = migrate(ctx, args[1:], stderr, env)
+	case "backup":
+		err = backup(ctx, args[1:], stdout, stderr, env)
+	case "restore":
+		err = restore(ctx, args[1:], stdout, stderr, env)
+	case "healthcheck":
+		err = healthcheck(ctx, args[1:], stdout, stderr, env)
 	case "content":
 		err = content(ctx, args[1:], stdout, stderr, env)
 	case "version", "--version", "-v":

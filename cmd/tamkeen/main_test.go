@@ -65,12 +65,12 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-var servingAddr = regexp.MustCompile(`msg="serving HTTP" addr=(\S+)`)
+var servingAddr = regexp.MustCompile(`(?:msg="serving HTTP" addr=|"msg":"serving HTTP","addr":")([^\s"]+)`)
 
 // startServe runs `tamkeen serve` in dir with env and returns it once it
 // listens, with its address and its logs. The process is killed at cleanup
 // if the test has not stopped it.
-func startServe(t *testing.T, dir string, env []string) (*exec.Cmd, string, *syncBuffer) {
+func startServe(t testing.TB, dir string, env []string) (*exec.Cmd, string, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
 	cmd := command(dir, append([]string{"TAMKEEN_HTTP_ADDR=127.0.0.1:0"}, env...), "serve")
@@ -141,6 +141,8 @@ func TestBadConfigurationExitsWithCode2AndNamesTheVariable(t *testing.T) {
 		{nil, []string{"chat", "--lang", "fr"}, "--lang"},
 		{nil, []string{"chat", "--phone", "12"}, "--phone"},
 		{nil, []string{"fly"}, "unknown command"},
+		{[]string{"TAMKEEN_ADMIN_TOKEN=0123456789abcdef0", "TAMKEEN_ADMIN_TOKEN_FILE=/run/secrets/admin"}, []string{"serve"}, "TAMKEEN_ADMIN_TOKEN and TAMKEEN_ADMIN_TOKEN_FILE are both set"},
+		{[]string{"TELEGRAM_BOT_TOKEN_FILE=/nonexistent/token"}, []string{"serve"}, `TELEGRAM_BOT_TOKEN_FILE="/nonexistent/token": cannot read the file`},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

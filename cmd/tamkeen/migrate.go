@@ -19,7 +19,7 @@ func migrate(ctx context.Context, args []string, stderr io.Writer, env func(stri
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.LogLevel)
+	log := newLogger(stderr, cfg)
 	s, err := store.Open(ctx, cfg.DB, clock.System{})
 	if err != nil {
 		return err

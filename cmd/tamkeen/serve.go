@@ -44,6 +44,7 @@ func (w *wiring) addJob(name string, run func(ctx context.Context) error) {
 // routes the HTTP server, its jobs the rest of serve.
 func (w *wiring) addChannel(ch bot.Channel) {
 	w.senders = append(w.senders, ch)
+	w.app.metrics.InitChannel(ch.Channel())
 	for _, r := range ch.Routes() {
 		w.server.Handle(r.Pattern, r.Name, r.Handler)
 	}
@@ -65,7 +66,7 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.LogLevel)
+	log := newLogger(stderr, cfg)
 	a, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -91,6 +92,7 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	dcfg.Instance = instance
 	dispatcher = notifier.NewDispatcher(a.store, w.senders, a.clock, log, a.metrics, dcfg)
 	w.addJob("dispatcher", dispatcher.Run)
+	watchMetrics(a, w.senders, dispatcher)
 	w.addJob("http", func(ctx context.Context) error {
 		return w.server.ListenAndServe(ctx, 10*time.Second, func(addr string) {
 			log.Info("serving HTTP", "addr", addr, "database", a.store.Dialect(),

@@ -15,7 +15,7 @@ import (
 	"github.com/tamkeen/tamkeen/bot/telegram/telegramtest"
 )
 
-var servingOn = regexp.MustCompile(`msg="serving HTTP" addr=(\S+)`)
+var servingOn = regexp.MustCompile(`(?:msg="serving HTTP" addr=|"msg":"serving HTTP","addr":")([^\s"]+)`)
 
 // lockedBuffer collects serve's logs while the test reads them.
 type lockedBuffer struct {
