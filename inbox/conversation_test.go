@@ -73,6 +73,9 @@ func (w *world) say(t *testing.T, user, text string) {
 // "country: JO" runs the script with that country pack (default Oman). Run with -update to
 // rewrite the golden files after an intended change, then read the diff.
 func TestConversations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sequential and long under the race detector: -short (the race pass) leaves it to the full run")
+	}
 	for _, script := range pipelinetest.LoadScripts(t, "testdata/conversations") {
 		t.Run(script.Name, func(t *testing.T) {
 			storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {

@@ -174,6 +174,9 @@ func TestTownsChooseTheirRegion(t *testing.T) {
 // opportunity (a Minya user in Egypt once met "no open opportunities"), and
 // every demo opportunity is marked as one in both languages.
 func TestDemoOpportunitiesReachEveryRegion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sequential and long under the race detector: -short (the race pass) leaves it to the full run")
+	}
 	for _, country := range locales.Countries() {
 		t.Run(country, func(t *testing.T) {
 			b, err := locales.Load("", country)

@@ -364,6 +364,9 @@ const layoutProblems = `(function (maxMenu) {
 // TAMKEEN_SCREENSHOTS=dir it saves a full-page screenshot of each as
 // dir/<page>-<lang>-<width>.png.
 func TestBrowserEveryPageAtPhoneAndDesktopWidths(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sequential and long under the race detector: -short (the race pass) leaves it to the full run")
+	}
 	exe := chromium(t)
 	e := busyConsole(t)
 	shots := os.Getenv("TAMKEEN_SCREENSHOTS")

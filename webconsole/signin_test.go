@@ -233,6 +233,9 @@ func TestForwardedForIsIgnoredFromAnUntrustedPeer(t *testing.T) {
 // from the browser it used before or from new ones, 16 guesses between its
 // sign-ins get 5 answers and 11 × 429.
 func TestASuccessKeepsTheAddressesOtherGuesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sequential and long under the race detector: -short (the race pass) leaves it to the full run")
+	}
 	each(t, token, func(t *testing.T, e *env) {
 		account(t, e.store, "data", store.RoleViewer, "read only pass phrase")
 		for _, sameBrowser := range []bool{true, false} {
@@ -267,6 +270,9 @@ func TestASuccessKeepsTheAddressesOtherGuesses(t *testing.T) {
 // compared or stored: sixty sign-ins with a million-character name add a
 // few rows to the audit log, not 60 MB, and the audit page stays small.
 func TestHugeSignInsDoNotFillTheDisk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sequential and long under the race detector: -short (the race pass) leaves it to the full run")
+	}
 	each(t, token, func(t *testing.T, e *env) {
 		account(t, e.store, "mona", store.RoleStaff, "caseworker pass phrase")
 		rng := rand.New(rand.NewPCG(1, 2))

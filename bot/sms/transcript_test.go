@@ -66,6 +66,9 @@ func newTranscriptChannel(t *testing.T, s *store.Store, clk *clock.Manual, count
 // in full, must be the console golden's for the same script: SMS leads the
 // person through the same conversation, only in shorter words.
 func TestTranscripts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sequential and long under the race detector: -short (the race pass) leaves it to the full run")
+	}
 	for _, sc := range pipelinetest.LoadScripts(t, filepath.Join("..", "..", pipelinetest.Scripts)) {
 		t.Run(sc.Name, func(t *testing.T) {
 			var clk *clock.Manual // the store's and the world's

@@ -46,6 +46,9 @@ func newTranscriptChannel(t *testing.T, s *store.Store, clk *clock.Manual, count
 // catalog key and no template error. And the words must be the console's
 // for the same script: a tap leads where typing does.
 func TestTranscripts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sequential and long under the race detector: -short (the race pass) leaves it to the full run")
+	}
 	for _, sc := range pipelinetest.LoadScripts(t, filepath.Join("..", "..", pipelinetest.Scripts)) {
 		t.Run(sc.Name, func(t *testing.T) {
 			var clk *clock.Manual

@@ -37,6 +37,9 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts in testd
 // and must show no "<no value>", no catalog key and no template error. And
 // the words must be the console's for the same script.
 func TestTranscripts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sequential and long under the race detector: -short (the race pass) leaves it to the full run")
+	}
 	for _, sc := range pipelinetest.LoadScripts(t, filepath.Join("..", "..", pipelinetest.Scripts)) {
 		t.Run(sc.Name, func(t *testing.T) {
 			var clk *clock.Manual
