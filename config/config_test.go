@@ -266,3 +266,36 @@ func TestTrustedProxies(t *testing.T) {
 		}
 	}
 }
+
+// TAMKEEN_MESSAGE_RETENTION: days or a Go duration, at least a day; the
+// default is 180 days; anything else stops the start naming the variable.
+func TestMessageRetention(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  time.Duration // 0: refused
+	}{
+		{"", 180 * 24 * time.Hour},
+		{"180d", 180 * 24 * time.Hour},
+		{"1d", 24 * time.Hour},
+		{"30d", 30 * 24 * time.Hour},
+		{"720h", 720 * time.Hour},
+		{"24h", 24 * time.Hour},
+		{"23h59m", 0},
+		{"0d", 0},
+		{"-3d", 0},
+		{"12", 0},
+		{"d", 0},
+		{"1.5d", 0},
+		{"a week", 0},
+		{"36501d", 0},
+	} {
+		env := map[string]string{"TAMKEEN_MESSAGE_RETENTION": tc.value}
+		c, err := Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+		switch {
+		case tc.want == 0 && (err == nil || !strings.Contains(err.Error(), "TAMKEEN_MESSAGE_RETENTION")):
+			t.Errorf("%q: accepted as %v (err %v), want it refused naming the variable", tc.value, c.MessageRetention, err)
+		case tc.want != 0 && (err != nil || c.MessageRetention != tc.want):
+			t.Errorf("%q: %v, %v; want %v", tc.value, c.MessageRetention, err, tc.want)
+		}
+	}
+}

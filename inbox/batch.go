@@ -223,6 +223,7 @@ func (ib *Inbox) handleBatch(ctx context.Context, batch []*pending) ([]bot.Outco
 			c := contacts[p.key]
 			turns[i] = turn{in: p.in, card: p.card, contact: c}
 			claims[i] = store.InboundClaim{Channel: p.in.Channel, ExternalID: p.in.ExternalID, ContactID: c.ID}
+			claims[i].Kind, claims[i].Text = written(p.in)
 			outs[i].ContactID = c.ID
 		}
 		fresh, err := tx.ClaimInbounds(claims)

@@ -239,11 +239,14 @@ func scanContacts(rows *sql.Rows) ([]*Contact, error) {
 	return list, rows.Err()
 }
 
-// InboundClaim is one provider message id to record.
+// InboundClaim is one provider message id to record, with what the person
+// sent (Kind, and Text cut to MaxInboundText characters).
 type InboundClaim struct {
 	Channel    string
 	ExternalID string
 	ContactID  int64
+	Kind       string
+	Text       string
 }
 
 // ClaimInbounds records provider message ids in one statement; fresh[i]
@@ -254,12 +257,19 @@ func (tx *Tx) ClaimInbounds(claims []InboundClaim) (fresh []bool, err error) {
 		return fresh, nil
 	}
 	now := tx.store.now()
-	args := make([]any, 0, 4*len(claims))
+	args := make([]any, 0, 6*len(claims))
 	for _, c := range claims {
-		args = append(args, c.Channel, c.ExternalID, c.ContactID, now)
+		var text *string
+		if c.Text != "" {
+			t := cutRunes(c.Text, MaxInboundText)
+			text = &t
+		}
+		args = append(args, c.Channel, c.ExternalID, c.ContactID, now, c.Kind, text)
 	}
-	q := "INSERT INTO inbound_messages (channel, external_id, contact_id, received_at) VALUES " +
-		valueRows(len(claims), 4) + " ON CONFLICT (channel, external_id) DO NOTHING RETURNING channel, external_id"
+	// The texts go in with the ids that claim them: storing what people
+	// write costs the batch no statement of its own.
+	q := "INSERT INTO inbound_messages (channel, external_id, contact_id, received_at, kind, text) VALUES " +
+		valueRows(len(claims), 6) + " ON CONFLICT (channel, external_id) DO NOTHING RETURNING channel, external_id"
 	rows, err := tx.db.Raw(q, args...).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("store: record inbound: %w", err)
@@ -467,6 +477,21 @@ func (tx *Tx) EnqueueReplies(msgs []*OutboxMessage) (int, error) {
 		added += int(res.RowsAffected)
 	}
 	return added, nil
+}
+
+// cutRunes keeps at most n characters of s, never cutting one in half.
+func cutRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j]
+		}
+		i++
+	}
+	return s
 }
 
 // valueRows is the VALUES list of a multi-row insert: rows groups of cols

@@ -300,6 +300,13 @@ ALTER TABLE contacts ADD COLUMN whatsapp_last_inbound_at {{ts}};
 ALTER TABLE contacts ADD COLUMN whatsapp_unreachable BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE contacts ADD COLUMN whatsapp_failures INTEGER NOT NULL DEFAULT 0;
 `, nil},
+	{33, "what people write: each inbound message keeps its text (or the kind of what could not be read) for staff, until the retention ends", `
+ALTER TABLE inbound_messages ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbound_messages ADD COLUMN text TEXT;
+-- A person's messages in order, for the console's thread. The retention sweep needs no index of its
+-- own: ids grow with received_at, so it finds the oldest by the primary key.
+CREATE INDEX inbound_messages_contact ON inbound_messages (contact_id, received_at);
+`, nil},
 }
 
 // dialectTypes are the column types that differ between the two databases.

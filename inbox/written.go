@@ -1,0 +1,29 @@
+package inbox
+
+import (
+	"github.com/tamkeen/tamkeen/bot"
+	"github.com/tamkeen/tamkeen/store"
+)
+
+// written is what an input keeps of what the person sent, for staff to
+// read: its kind and its text (a tapped button's payload; nothing of a
+// shared card, whose number is linked, not kept as words).
+func written(in bot.Input) (kind, text string) {
+	switch in.Kind {
+	case bot.KindMessage, bot.KindMorePlease:
+		if in.Payload != "" {
+			return store.InboundButton, in.Payload
+		}
+		return store.InboundText, in.Text
+	case bot.KindEdited:
+		return store.InboundEdited, in.Text
+	case bot.KindUnreadable:
+		if in.Media == "" {
+			return bot.MediaOther, ""
+		}
+		return in.Media, ""
+	case bot.KindSharedContact:
+		return store.InboundCard, ""
+	}
+	return store.InboundUnknown, ""
+}
