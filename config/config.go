@@ -15,6 +15,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/tamkeen/tamkeen/locales"
+	"github.com/tamkeen/tamkeen/officehours"
 )
 
 // Config is every setting the service uses.
@@ -37,6 +38,10 @@ type Config struct {
 	// MessageRetention is TAMKEEN_MESSAGE_RETENTION: how long what people
 	// write is kept for staff to read (default 180 days).
 	MessageRetention time.Duration
+	// OfficeHours is TAMKEEN_OFFICE_HOURS ("Sun-Thu 08:00-15:00", judged in
+	// Location), else the pack's: when staff answer people who asked for a
+	// person. Set empty: no hours are promised.
+	OfficeHours officehours.Hours
 	// Help is TAMKEEN_HELP_PHONE, TAMKEEN_HELP_ADDRESS and TAMKEEN_HELP_HOURS:
 	// how a person reaches the office that helps in person, shown under
 	// "help"; each one set replaces the pack's (countries/<cc>/help.toml).
@@ -226,6 +231,13 @@ func Load(lookupEnv LookupEnv) (Config, error) {
 	lease := get("TAMKEEN_OUTBOX_LEASE", "2m")
 	if c.OutboxLease, err = time.ParseDuration(lease); err != nil || c.OutboxLease < time.Second {
 		errs = append(errs, fmt.Errorf("TAMKEEN_OUTBOX_LEASE=%q: want a duration of at least 1s, such as 2m", lease))
+	}
+
+	c.OfficeHours = pack.OfficeHours
+	if v, set := lookupEnv("TAMKEEN_OFFICE_HOURS"); set {
+		if c.OfficeHours, err = officehours.Parse(v); err != nil {
+			errs = append(errs, fmt.Errorf("TAMKEEN_OFFICE_HOURS=%q: %w", v, err))
+		}
 	}
 
 	retention := get("TAMKEEN_MESSAGE_RETENTION", "180d")

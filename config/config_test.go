@@ -299,3 +299,27 @@ func TestMessageRetention(t *testing.T) {
 		}
 	}
 }
+
+// TAMKEEN_OFFICE_HOURS replaces the pack's hours; set empty it promises
+// none; a wrong value stops the start naming the variable.
+func TestOfficeHours(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string // "!" for refused
+	}{
+		{nil, "Sun,Mon,Tue,Wed,Thu 08:00-15:00"},
+		{map[string]string{"TAMKEEN_COUNTRY": "EG"}, "Sun,Mon,Tue,Wed,Thu 08:00-15:00"},
+		{map[string]string{"TAMKEEN_OFFICE_HOURS": "Sat-Wed 07:30-14:30"}, "Sun,Mon,Tue,Wed,Sat 07:30-14:30"},
+		{map[string]string{"TAMKEEN_OFFICE_HOURS": ""}, ""},
+		{map[string]string{"TAMKEEN_OFFICE_HOURS": "weekdays"}, "!"},
+		{map[string]string{"TAMKEEN_OFFICE_HOURS": "Sun-Thu 15:00-08:00"}, "!"},
+	} {
+		c, err := Load(env(tc.env))
+		switch {
+		case tc.want == "!" && (err == nil || !strings.Contains(err.Error(), "TAMKEEN_OFFICE_HOURS")):
+			t.Errorf("%v: %v, %v; want refused naming the variable", tc.env, c.OfficeHours, err)
+		case tc.want != "!" && (err != nil || c.OfficeHours.String() != tc.want):
+			t.Errorf("%v: %q, %v; want %q", tc.env, c.OfficeHours.String(), err, tc.want)
+		}
+	}
+}

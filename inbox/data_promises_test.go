@@ -64,6 +64,19 @@ func TestDecliningConsentErasesWhatWasTypedBefore(t *testing.T) {
 		if strings.Contains(state, name) {
 			t.Errorf("the conversation state keeps the name: %s", state)
 		}
+		// Nor do the messages she wrote keep it (or any of her words).
+		msgs, err := s.InboundOf(ctx, c.ID, t0.Add(-time.Hour), t0.Add(time.Hour), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) != 7 {
+			t.Errorf("%d messages on record, want the 7 she sent", len(msgs))
+		}
+		for _, m := range msgs {
+			if m.Text != nil {
+				t.Errorf("after declining, a message of hers still reads %q", *m.Text)
+			}
+		}
 	})
 }
 

@@ -14,7 +14,8 @@ import (
 )
 
 // What each person sends is kept with their record, whatever it was, also
-// when the messages of many people are handled together in one batch.
+// when the messages of many people are handled together in one batch; the
+// words only of those who agreed to the privacy notice.
 func TestWhatPeopleSendIsKeptWithTheirRecord(t *testing.T) {
 	storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
 		w := newWorld(t, s, clock.NewManual(t0))
@@ -40,6 +41,16 @@ func TestWhatPeopleSendIsKeptWithTheirRecord(t *testing.T) {
 			{func() bot.Input { i := tg(7, "7"); i.Text = long; return i }(), store.InboundText, long[:len(long)-20]},
 			{func() bot.Input { i := tg(8, "8"); i.Text = "hello"; return i }(), store.InboundText, "hello"},
 		}
+		// Words are kept only from people who agreed to the privacy notice.
+		for _, c := range cases {
+			agree(t, s, c.in.From)
+		}
+		silent := tg(9, "9")
+		silent.Text = "كلام قبل الموافقة"
+		cases = append(cases, struct {
+			in         bot.Input
+			kind, text string
+		}{silent, store.InboundText, ""})
 		ins := make([]bot.Input, 0, len(cases)+1)
 		for _, c := range cases {
 			ins = append(ins, c.in)
@@ -70,7 +81,7 @@ func TestWhatPeopleSendIsKeptWithTheirRecord(t *testing.T) {
 				t.Errorf("chat %d: kept %s %q (%d characters) on %s, want %s %q (%d)", c.in.From.TelegramChatID,
 					m.Kind, cut(text), len([]rune(text)), m.Channel, c.kind, cut(c.text), len([]rune(c.text)))
 			}
-			if c.kind == bot.MediaVoice && m.Text != nil {
+			if c.text == "" && m.Text != nil {
 				t.Errorf("a voice note keeps a text: %q", *m.Text)
 			}
 		}
@@ -82,6 +93,23 @@ func cut(s string) string {
 		return string(r[:20]) + "…"
 	}
 	return s
+}
+
+// agree makes the person at a someone who agreed to the privacy notice.
+func agree(t *testing.T, s *store.Store, a vocab.Address) {
+	t.Helper()
+	err := s.InTx(context.Background(), func(tx *store.Tx) error {
+		c, _, err := tx.ContactByAddress(a, "ar")
+		if err != nil {
+			return err
+		}
+		at := t0
+		c.ConsentAt = &at
+		return tx.SaveContact(c)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // contactAt is the id of the contact at an address.

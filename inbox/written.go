@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"github.com/tamkeen/tamkeen/bot"
+	"github.com/tamkeen/tamkeen/flows"
 	"github.com/tamkeen/tamkeen/store"
 )
 
@@ -26,4 +27,24 @@ func written(in bot.Input) (kind, text string) {
 		return store.InboundCard, ""
 	}
 	return store.InboundUnknown, ""
+}
+
+// staff saves what a turn asked of staff: a conversation to open, or a
+// message that waits for an answer; and, when the person withdrew their
+// agreement to the privacy notice, forgets what they wrote.
+func (ib *Inbox) staff(tx *store.Tx, c *store.Contact, in bot.Input, res flows.Result, consented bool) error {
+	switch {
+	case res.OpenConversation:
+		if err := tx.OpenConversation(c.ID, in.Channel); err != nil {
+			return err
+		}
+	case res.ForStaff:
+		if err := tx.ConversationInbound(c.ID, in.Channel); err != nil {
+			return err
+		}
+	}
+	if consented && res.Profile.ConsentAt.IsZero() {
+		return tx.ForgetTexts(c.ID)
+	}
+	return nil
 }

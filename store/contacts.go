@@ -196,7 +196,7 @@ func (tx *Tx) Erase(contactID int64) error {
 			return fmt.Errorf("store: erase %s: %w", q.what, err)
 		}
 	}
-	return nil
+	return tx.eraseConversations(contactID) // staff's answers and notes about the person go too
 }
 
 // phoneHash is the digest erased_phones keeps instead of a number.

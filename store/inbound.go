@@ -294,13 +294,18 @@ func (tx *Tx) ClaimInbounds(claims []InboundClaim) (fresh []bool, err error) {
 	return fresh, nil
 }
 
-// States returns the saved conversation states of contacts (missing: none saved).
+// States returns the saved conversation states of contacts (missing: none
+// saved), each saying whether a conversation with staff is open (read in
+// the same statement, through the index of open conversations: someone
+// with an open one has a saved state, since asking for staff saved one).
 func (tx *Tx) States(contactIDs []int64) (map[int64]SavedState, error) {
 	out := make(map[int64]SavedState, len(contactIDs))
 	if len(contactIDs) == 0 {
 		return out, nil
 	}
-	rows, err := tx.db.Raw("SELECT contact_id, step, data FROM conversation_states WHERE contact_id IN ?", contactIDs).Rows()
+	rows, err := tx.db.Raw(`SELECT s.contact_id, s.step, s.data,
+		EXISTS (SELECT 1 FROM conversations v WHERE v.contact_id = s.contact_id AND v.status = 'open')
+		FROM conversation_states s WHERE s.contact_id IN ?`, contactIDs).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("store: load states: %w", err)
 	}
@@ -308,7 +313,7 @@ func (tx *Tx) States(contactIDs []int64) (map[int64]SavedState, error) {
 	for rows.Next() {
 		var id int64
 		var st SavedState
-		if err := rows.Scan(&id, &st.Step, &st.Data); err != nil {
+		if err := rows.Scan(&id, &st.Step, &st.Data, &st.Staff); err != nil {
 			return nil, fmt.Errorf("store: load states: %w", err)
 		}
 		out[id] = st

@@ -58,6 +58,8 @@ type ConversationState struct {
 type SavedState struct {
 	Step string
 	Data string
+	// Staff: a conversation with staff is open (read by States, not saved).
+	Staff bool
 }
 
 // Assessment is one finished skills self-assessment.

@@ -33,9 +33,12 @@ type StaffAccount struct {
 	Username     string
 	Role         string
 	PasswordHash string
-	DisabledAt   *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Regions are the governorates whose people the account sees and
+	// answers in the inbox, "dhofar,muscat" ("" for everyone).
+	Regions    string
+	DisabledAt *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Passwords are hashed with bcrypt; MinPasswordLength and the 72-byte limit
