@@ -78,7 +78,7 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	w.notify = func() { dispatcher.Notify() }
 	w.inbox = inbox.New(a.store, a.engine, a.clock, log, w.notify).Instrument(a.metrics)
 
-	for _, wire := range []func(context.Context, *wiring) error{wireTelegram, wireSMS, wireWhatsApp, wireStaff, wireConsole, wireOrders, wireSchedule, wireDebug} {
+	for _, wire := range []func(context.Context, *wiring) error{wireTelegram, wireSMS, wireWhatsApp, wireStaff, wireConsole, wireOrders, wireSchedule, wireConversationGauges, wireDebug} {
 		if err := wire(ctx, w); err != nil {
 			return err
 		}
