@@ -103,7 +103,7 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 			return err
 		}
 		w.addJob("console", func(ctx context.Context) error {
-			err := runConsole(ctx, a, s, instance, stdin, stdout, w.placesFreed, func() {})
+			err := runConsole(ctx, a, s, instance, stdin, stdout, true, w.placesFreed, func() {})
 			if err != nil {
 				log.Error("console closed by an error; still serving (Ctrl-C to stop)", "err", err)
 			} else {
