@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 	"strings"
+	"time"
 
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/bot/console"
