@@ -463,7 +463,7 @@ func (ib *Inbox) save(tx *store.Tx, d *batchData, c *store.Contact, in bot.Input
 			d.signups[c.ID] = append(d.signups[c.ID], store.Signup{ContactID: c.ID, OpportunityID: s.OpportunityID, Status: s.Status})
 		}
 	}
-	if err := ib.staff(tx, c, in, res, before.ConsentAt != nil); err != nil {
+	if err := ib.staff(tx, c, in, res, before.ConsentAt != nil, before.Governorate); err != nil {
 		return nil, err
 	}
 	if res.Erase {

@@ -126,3 +126,24 @@ func contactAt(t *testing.T, s *store.Store, a vocab.Address) int64 {
 	}
 	return id
 }
+
+// A person who asked for staff and then changes their governorate under
+// "my details" is found by the caseworkers of the new one, not the old.
+func TestAConversationFollowsThePersonWhoMoves(t *testing.T) {
+	storetest.Each(t, func() clock.Clock { return clock.NewManual(t0) }, func(t *testing.T, s *store.Store) {
+		w := newWorld(t, s, clock.NewManual(t0))
+		for _, line := range []string{"مرحبا", "1", "1", "هند", "2", "موظف", "قائمة", "8", "2", "1"} {
+			w.say(t, "hind", line)
+		}
+		ctx := context.Background()
+		for gov, want := range map[string]int{"muscat": 1, "dhofar": 0} {
+			rows, err := s.ListConversations(ctx, store.ConversationFilter{Regions: store.Regions{gov}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != want {
+				t.Errorf("%s's caseworkers see %d conversations, want %d:\n%s", gov, len(rows), want, w.transcript.String())
+			}
+		}
+	})
+}

@@ -30,9 +30,16 @@ func written(in bot.Input) (kind, text string) {
 }
 
 // staff saves what a turn asked of staff: a conversation to open, or a
-// message that waits for an answer; and, when the person withdrew their
-// agreement to the privacy notice, forgets what they wrote.
-func (ib *Inbox) staff(tx *store.Tx, c *store.Contact, in bot.Input, res flows.Result, consented bool) error {
+// message that waits for an answer; a person's new governorate (they had
+// governorate before the turn) on their conversations; and, when the
+// person withdrew their agreement to the privacy notice, forgets what they
+// wrote.
+func (ib *Inbox) staff(tx *store.Tx, c *store.Contact, in bot.Input, res flows.Result, consented bool, governorate string) error {
+	if governorate != c.Governorate && !c.New() { // moved: the inbox's lists by region follow
+		if err := tx.ConversationsMoved(c.ID, c.Governorate); err != nil {
+			return err
+		}
+	}
 	switch {
 	case res.OpenConversation:
 		if err := tx.OpenConversation(c.ID, in.Channel); err != nil {

@@ -58,7 +58,10 @@ type Conversation struct {
 	ContactID int64
 	Status    string
 	Channel   string // where the person last wrote: answers go there
-	OpenedAt  time.Time
+	// Governorate is the person's, kept with the conversation for the
+	// inbox's lists by region (ConversationsMoved follows a change).
+	Governorate string
+	OpenedAt    time.Time
 	// WaitingSince is when the oldest message no staff answered yet came
 	// (the request itself at first); nil when nobody waits.
 	WaitingSince  *time.Time
@@ -120,8 +123,9 @@ func (r Regions) Allows(governorate string) bool {
 // on channel, unless one is open already; either way they now wait.
 func (tx *Tx) OpenConversation(contactID int64, channel string) error {
 	now := tx.store.now()
-	err := tx.db.Exec(`INSERT INTO conversations (contact_id, status, channel, opened_at, waiting_since, last_inbound_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, contactID, ConversationOpen, channel, now, now, now, now).Error
+	err := tx.db.Exec(`INSERT INTO conversations (contact_id, status, channel, governorate, opened_at, waiting_since, last_inbound_at, updated_at)
+		SELECT ?, ?, ?, c.governorate, ?, ?, ?, ? FROM contacts c WHERE c.id = ? ON CONFLICT DO NOTHING`,
+		contactID, ConversationOpen, channel, now, now, now, now, contactID).Error
 	if err != nil {
 		return fmt.Errorf("store: open conversation: %w", err)
 	}
@@ -136,6 +140,14 @@ func (tx *Tx) ConversationInbound(contactID int64, channel string) error {
 		WHERE contact_id = ? AND status = ?`, now, now, channel, now, contactID, ConversationOpen).Error
 	if err != nil {
 		return fmt.Errorf("store: message for staff: %w", err)
+	}
+	return nil
+}
+
+// ConversationsMoved records that a person now lives in governorate.
+func (tx *Tx) ConversationsMoved(contactID int64, governorate string) error {
+	if err := tx.db.Exec("UPDATE conversations SET governorate = ? WHERE contact_id = ?", governorate, contactID).Error; err != nil {
+		return fmt.Errorf("store: conversations of a person who moved: %w", err)
 	}
 	return nil
 }
@@ -170,7 +182,8 @@ func (tx *Tx) mergeConversations(from, into int64) error {
 		WHERE contact_id = ? AND status = ? AND EXISTS (SELECT 1 FROM conversations o WHERE o.contact_id = ? AND o.status = ?)`,
 		ConversationClosed, now, now, from, ConversationOpen, into, ConversationOpen).Error
 	if err == nil {
-		err = tx.db.Exec("UPDATE conversations SET contact_id = ? WHERE contact_id = ?", into, from).Error
+		err = tx.db.Exec(`UPDATE conversations SET contact_id = ?, governorate = (SELECT c.governorate FROM contacts c WHERE c.id = ?)
+			WHERE contact_id = ?`, into, into, from).Error
 	}
 	if err != nil {
 		return fmt.Errorf("move conversations: %w", err)
@@ -195,11 +208,10 @@ type ConversationFilter struct {
 // ConversationRow is a conversation as a list shows it.
 type ConversationRow struct {
 	Conversation
-	Name        string
-	Governorate string
-	Language    string
-	Phone       *string
-	Assignee    string // the assigned account's name ("" for none)
+	Name     string
+	Language string
+	Phone    *string
+	Assignee string // the assigned account's name ("" for none)
 }
 
 // ListConversations lists conversations. Open ones come the longest
@@ -214,15 +226,16 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 	}
 	base := func() *gorm.DB {
 		q := s.db.WithContext(ctx).Table("conversations v").
-			Select(`v.*, c.name, c.governorate, c.language, c.phone, COALESCE(a.username, '') AS assignee`).
+			Select(`v.*, c.name, c.language, c.phone, COALESCE(a.username, '') AS assignee`).
 			Joins("JOIN contacts c ON c.id = v.contact_id").
 			Joins("LEFT JOIN staff_accounts a ON a.id = v.assigned_to").
 			Where("v.status = ?", f.Status)
+		// By the governorate kept with the conversation: one index, not every person.
 		if len(f.Regions) > 0 {
-			q = q.Where("c.governorate IN ?", []string(f.Regions))
+			q = q.Where("v.governorate IN ?", []string(f.Regions))
 		}
 		if f.Governorate != "" {
-			q = q.Where("c.governorate = ?", f.Governorate)
+			q = q.Where("v.governorate = ?", f.Governorate)
 		}
 		if f.AssignedTo != 0 {
 			q = q.Where("v.assigned_to = ?", f.AssignedTo)
@@ -267,7 +280,7 @@ func wrapList(err error) error {
 func (s *Store) CountOpenConversations(ctx context.Context, regions Regions) (open, waiting int, err error) {
 	q := s.db.WithContext(ctx).Table("conversations v").Where("v.status = ?", ConversationOpen)
 	if len(regions) > 0 {
-		q = q.Joins("JOIN contacts c ON c.id = v.contact_id").Where("c.governorate IN ?", []string(regions))
+		q = q.Where("v.governorate IN ?", []string(regions))
 	}
 	var row struct{ Open, Waiting int }
 	err = q.Select("COUNT(*) AS open, COUNT(v.waiting_since) AS waiting").Scan(&row).Error
@@ -309,7 +322,7 @@ const threadMax = 300
 func (s *Store) ConversationThread(ctx context.Context, id int64, regions Regions) (*ConversationView, error) {
 	rows := []ConversationRow{}
 	err := s.db.WithContext(ctx).Table("conversations v").
-		Select(`v.*, c.name, c.governorate, c.language, c.phone, COALESCE(a.username, '') AS assignee`).
+		Select(`v.*, c.name, c.language, c.phone, COALESCE(a.username, '') AS assignee`).
 		Joins("JOIN contacts c ON c.id = v.contact_id").
 		Joins("LEFT JOIN staff_accounts a ON a.id = v.assigned_to").
 		Where("v.id = ?", id).Scan(&rows).Error

@@ -313,6 +313,7 @@ CREATE TABLE conversations (
 	contact_id {{bigint}} NOT NULL REFERENCES contacts (id),
 	status TEXT NOT NULL,
 	channel TEXT NOT NULL,
+	governorate TEXT NOT NULL DEFAULT '',
 	opened_at {{ts}} NOT NULL,
 	waiting_since {{ts}},
 	last_inbound_at {{ts}} NOT NULL,
@@ -323,8 +324,10 @@ CREATE TABLE conversations (
 );
 -- One open conversation per person; partial, so closed ones add nothing to it.
 CREATE UNIQUE INDEX conversations_open_contact ON conversations (contact_id) WHERE status = 'open';
--- The inbox: open ones, the longest waiting first.
+-- The inbox: open ones, the longest waiting first; and those of some governorates (the person's, kept
+-- here so that a caseworker's list and counts read one index instead of every person).
 CREATE INDEX conversations_queue ON conversations (status, waiting_since, id);
+CREATE INDEX conversations_region ON conversations (status, governorate, waiting_since, id);
 CREATE INDEX conversations_contact ON conversations (contact_id, opened_at);
 CREATE TABLE conversation_entries (
 	id {{id}},
