@@ -67,11 +67,26 @@ type Input struct {
 	Payload    string   // a tapped button's payload
 	Language   string   // a hint for a new contact ("" for none)
 	Contact    *Contact // for KindSharedContact
+	// Media says what an unreadable input was (MediaPhoto, MediaVoice…;
+	// "" for text): kept with the person's messages for staff to see.
+	Media string
 	// At is when the provider says the person sent it (zero: unknown). A
 	// webhook delivered late still dates the message when it was written
 	// (WhatsApp's 24-hour window counts from then).
 	At time.Time
 }
+
+// What an unreadable input was, as far as the channel can tell.
+const (
+	MediaPhoto    = "photo"
+	MediaVoice    = "voice" // a voice note or other audio
+	MediaVideo    = "video"
+	MediaDocument = "document"
+	MediaLocation = "location"
+	MediaSticker  = "sticker"
+	MediaContact  = "contact" // someone else's contact card
+	MediaOther    = "other"
+)
 
 // Contact is a contact card a person shared.
 type Contact struct {

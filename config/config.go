@@ -16,6 +16,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/tamkeen/tamkeen/locales"
+	"github.com/tamkeen/tamkeen/officehours"
 )
 
 // Config is every setting the service uses.
@@ -36,6 +37,13 @@ type Config struct {
 	Reminders     []time.Duration // TAMKEEN_REMINDERS: how long before an opportunity starts to remind
 	DebugAddr     string          // TAMKEEN_DEBUG_ADDR: where pprof listens (off when empty; keep it private)
 	OutboxLease   time.Duration   // TAMKEEN_OUTBOX_LEASE: how long a message being sent is held before another process may take it over
+	// MessageRetention is TAMKEEN_MESSAGE_RETENTION: how long what people
+	// write is kept for staff to read (default 180 days).
+	MessageRetention time.Duration
+	// OfficeHours is TAMKEEN_OFFICE_HOURS ("Sun-Thu 08:00-15:00", judged in
+	// Location), else the pack's: when staff answer people who asked for a
+	// person. Set empty: no hours are promised.
+	OfficeHours officehours.Hours
 	// Help is TAMKEEN_HELP_PHONE, TAMKEEN_HELP_ADDRESS and TAMKEEN_HELP_HOURS:
 	// how a person reaches the office that helps in person, shown under
 	// "help"; each one set replaces the pack's (countries/<cc>/help.toml).
@@ -238,6 +246,18 @@ func Load(lookupEnv LookupEnv) (Config, error) {
 		errs = append(errs, fmt.Errorf("TAMKEEN_OUTBOX_LEASE=%q: want a duration of at least 1s, such as 2m", lease))
 	}
 
+	c.OfficeHours = pack.OfficeHours
+	if v, set := lookupEnv("TAMKEEN_OFFICE_HOURS"); set {
+		if c.OfficeHours, err = officehours.Parse(v); err != nil {
+			errs = append(errs, fmt.Errorf("TAMKEEN_OFFICE_HOURS=%q: %w", v, err))
+		}
+	}
+
+	retention := get("TAMKEEN_MESSAGE_RETENTION", "180d")
+	if c.MessageRetention, err = ParseRetention(retention); err != nil {
+		errs = append(errs, fmt.Errorf("TAMKEEN_MESSAGE_RETENTION=%q: %w", retention, err))
+	}
+
 	if v := get("TAMKEEN_TRUSTED_PROXIES", ""); v != "" {
 		if c.TrustedProxies, err = ParseTrustedProxies(v); err != nil {
 			errs = append(errs, fmt.Errorf("TAMKEEN_TRUSTED_PROXIES=%q: %w", v, err))
@@ -401,4 +421,32 @@ func ParseSMSPrice(v string) (SMSPrice, error) {
 		}
 	}
 	return p, nil
+}
+
+// MinRetention is the shortest TAMKEEN_MESSAGE_RETENTION: a message's id
+// is forgotten with its text, and a provider may deliver a message again
+// for a day (Telegram keeps updates 24 hours).
+const MinRetention = 24 * time.Hour
+
+// ParseRetention reads a retention as days ("180d") or a Go duration
+// ("720h"), at least MinRetention.
+func ParseRetention(v string) (time.Duration, error) {
+	bad := errors.New("want days such as 180d, or hours such as 720h, of at least 1 day")
+	var d time.Duration
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 1 || days > 36500 {
+			return 0, bad
+		}
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			return 0, bad
+		}
+	}
+	if d < MinRetention {
+		return 0, bad
+	}
+	return d, nil
 }

@@ -266,3 +266,60 @@ func TestTrustedProxies(t *testing.T) {
 		}
 	}
 }
+
+// TAMKEEN_MESSAGE_RETENTION: days or a Go duration, at least a day; the
+// default is 180 days; anything else stops the start naming the variable.
+func TestMessageRetention(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  time.Duration // 0: refused
+	}{
+		{"", 180 * 24 * time.Hour},
+		{"180d", 180 * 24 * time.Hour},
+		{"1d", 24 * time.Hour},
+		{"30d", 30 * 24 * time.Hour},
+		{"720h", 720 * time.Hour},
+		{"24h", 24 * time.Hour},
+		{"23h59m", 0},
+		{"0d", 0},
+		{"-3d", 0},
+		{"12", 0},
+		{"d", 0},
+		{"1.5d", 0},
+		{"a week", 0},
+		{"36501d", 0},
+	} {
+		env := map[string]string{"TAMKEEN_MESSAGE_RETENTION": tc.value}
+		c, err := Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+		switch {
+		case tc.want == 0 && (err == nil || !strings.Contains(err.Error(), "TAMKEEN_MESSAGE_RETENTION")):
+			t.Errorf("%q: accepted as %v (err %v), want it refused naming the variable", tc.value, c.MessageRetention, err)
+		case tc.want != 0 && (err != nil || c.MessageRetention != tc.want):
+			t.Errorf("%q: %v, %v; want %v", tc.value, c.MessageRetention, err, tc.want)
+		}
+	}
+}
+
+// TAMKEEN_OFFICE_HOURS replaces the pack's hours; set empty it promises
+// none; a wrong value stops the start naming the variable.
+func TestOfficeHours(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string // "!" for refused
+	}{
+		{nil, "Sun,Mon,Tue,Wed,Thu 08:00-15:00"},
+		{map[string]string{"TAMKEEN_COUNTRY": "EG"}, "Sun,Mon,Tue,Wed,Thu 08:00-15:00"},
+		{map[string]string{"TAMKEEN_OFFICE_HOURS": "Sat-Wed 07:30-14:30"}, "Sun,Mon,Tue,Wed,Sat 07:30-14:30"},
+		{map[string]string{"TAMKEEN_OFFICE_HOURS": ""}, ""},
+		{map[string]string{"TAMKEEN_OFFICE_HOURS": "weekdays"}, "!"},
+		{map[string]string{"TAMKEEN_OFFICE_HOURS": "Sun-Thu 15:00-08:00"}, "!"},
+	} {
+		c, err := Load(env(tc.env))
+		switch {
+		case tc.want == "!" && (err == nil || !strings.Contains(err.Error(), "TAMKEEN_OFFICE_HOURS")):
+			t.Errorf("%v: %v, %v; want refused naming the variable", tc.env, c.OfficeHours, err)
+		case tc.want != "!" && (err != nil || c.OfficeHours.String() != tc.want):
+			t.Errorf("%v: %q, %v; want %q", tc.env, c.OfficeHours.String(), err, tc.want)
+		}
+	}
+}

@@ -49,8 +49,7 @@ func (t *turn) optionNumber(s step, options []Option, n int) {
 		t.choose(s, options[n-1].Payload)
 		return
 	}
-	t.say(Reply{Key: "not_understood.number", Data: map[string]any{"Count": len(options)}})
-	t.reprompt()
+	t.missed(Reply{Key: "not_understood.number", Data: map[string]any{"Count": len(options)}})
 }
 
 // fits says which options (indexes) an answer could mean, and asks again.

@@ -16,6 +16,7 @@ type Engine struct {
 	matcher  textnorm.Matcher
 	commands locales.Commands
 	steps    map[string]step
+	office   Office
 }
 
 // Labels renders the labels of options in a language, so that a person may
@@ -56,7 +57,14 @@ func New(content locales.Content) *Engine {
 		stepDelete:        deleteStep{},
 		stepProfile:       profileStep{},
 		stepCancelSignup:  cancelSignupStep{},
+		stepStaff:         staffStep{},
+		stepStaffOffer:    staffOfferStep{},
 	}
+	loc, err := time.LoadLocation(content.Pack.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	e.office = Office{Hours: content.Pack.OfficeHours, Location: loc}
 	return e
 }
 
@@ -126,6 +134,8 @@ type turn struct {
 	now  time.Time
 	snap Snapshot
 	res  Result
+	// misses is how many answers in a row before this one were not understood.
+	misses int
 }
 
 // traits are what the conversation must know about the input's channel.
@@ -162,7 +172,8 @@ func (t *turn) reprompt() {
 	t.say(s.prompt(t))
 }
 
-var ungated = map[string]bool{stepLanguage: true, stepConsent: true, stepName: true, stepGovernorate: true, stepHelp: true}
+var ungated = map[string]bool{stepLanguage: true, stepConsent: true, stepName: true, stepGovernorate: true, stepHelp: true,
+	stepStaff: true, stepStaffOffer: true}
 
 // sharedContact says what became of a shared card's number, and returns
 // the input the card stands for: its name when the name is the question
@@ -193,6 +204,11 @@ func (t *turn) gate() string {
 }
 
 func (t *turn) handle(in Input) {
+	t.misses = t.res.State.Misses
+	t.res.State.Misses = 0 // counted again when this one is not understood either
+	if t.res.State.Step == stepStaff && !t.snap.Staff {
+		t.res.State.Step = stepMenu // staff closed the conversation: the bot carries on from the menu
+	}
 	switch {
 	case in.Edited:
 		t.say(Reply{Key: "input.edited"})
@@ -232,6 +248,9 @@ func (t *turn) handle(in Input) {
 		return
 	}
 
+	if t.snap.Staff && t.res.State.Step == stepStaff && !staffOnly[cmd] {
+		cmd = "" // a greeting, thanks or yes written to a person is for that person
+	}
 	s, ok := t.current()
 	if t.command(cmd, s, ok) {
 		return
@@ -275,8 +294,7 @@ func (t *turn) handle(in Input) {
 	if s.text(t, in.Text) {
 		return
 	}
-	t.say(Reply{Key: "not_understood", Data: map[string]any{"Count": len(options)}})
-	t.reprompt()
+	t.notUnderstood(len(options))
 }
 
 // command carries out a word that works at every step; false when cmd is
@@ -321,6 +339,8 @@ func (t *turn) command(cmd string, s step, ok bool) bool {
 		t.resume()
 	case "back":
 		t.goBack()
+	case "staff":
+		t.askStaff()
 	default:
 		return false
 	}

@@ -404,7 +404,7 @@ func TestCancelWords(t *testing.T) {
 func TestCancelWhereNothingIsCancelled(t *testing.T) {
 	e := engine(t)
 	// Steps with a cancel of their own for a registered person (without sign-ups).
-	own := map[string]bool{stepConsent: true, stepDelete: true, stepQuestion: true, stepName: true, stepGovernorate: true}
+	own := map[string]bool{stepConsent: true, stepDelete: true, stepQuestion: true, stepName: true, stepGovernorate: true, stepStaffOffer: true}
 	named := Profile{Language: "ar", ConsentAt: now, Name: "Mona"}
 	registering := []struct {
 		profile Profile

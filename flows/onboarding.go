@@ -206,6 +206,7 @@ var menuItems = []struct{ payload, key, step string }{
 	{"lg", "menu.language", stepLanguage},
 	{"me", "menu.profile", stepProfile},
 	{"dl", "menu.delete", stepDelete},
+	{"st", "menu.staff", stepStaff}, // last: the numbers people know stay as they were
 }
 
 func (menuStep) prompt(t *turn) Reply {
@@ -226,6 +227,10 @@ func (menuStep) choose(t *turn, payload string) {
 		}
 		if m.step == stepQuestion {
 			startAssessment(t)
+			return
+		}
+		if m.step == stepStaff {
+			t.askStaff()
 			return
 		}
 		t.goTo(m.step, nil)

@@ -71,6 +71,9 @@ type State struct {
 	Step    string            `json:"step,omitempty"`
 	Args    map[string]string `json:"args,omitempty"`
 	Answers map[string]string `json:"answers,omitempty"` // assessment in progress: question → option
+	// Misses counts the person's latest answers in a row the bot did not
+	// understand: at two it offers a person.
+	Misses int `json:"misses,omitempty"`
 }
 
 // Opportunity is a training, job or event a person may sign up for.
@@ -118,6 +121,8 @@ type Snapshot struct {
 	Opportunities []Opportunity // open ones, plus any the person has signed up for
 	Signups       []Signup
 	Orders        []Order // a producer's latest marketplace orders, latest first
+	// Staff: a conversation with staff is open; free text goes to them.
+	Staff bool
 }
 
 // Reply is one message to send; the format lives in package vocab, which
@@ -152,6 +157,11 @@ type Result struct {
 	Assessment *AssessmentResult
 	Signups    []SignupChange
 	Erase      bool // forget the person's personal data
+	// OpenConversation: the person asked for staff; open a conversation
+	// (unless one is open).
+	OpenConversation bool
+	// ForStaff: the input is a message for the open conversation's staff.
+	ForStaff bool
 }
 
 // Values inside Reply.Data that the renderer resolves per language; the

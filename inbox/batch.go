@@ -223,6 +223,10 @@ func (ib *Inbox) handleBatch(ctx context.Context, batch []*pending) ([]bot.Outco
 			c := contacts[p.key]
 			turns[i] = turn{in: p.in, card: p.card, contact: c}
 			claims[i] = store.InboundClaim{Channel: p.in.Channel, ExternalID: p.in.ExternalID, ContactID: c.ID}
+			claims[i].Kind, claims[i].Text = written(p.in)
+			if c.ConsentAt == nil {
+				claims[i].Text = "" // words are kept only with the person's agreement to the privacy notice
+			}
 			outs[i].ContactID = c.ID
 		}
 		fresh, err := tx.ClaimInbounds(claims)
@@ -353,7 +357,7 @@ func (ib *Inbox) loadBatch(tx *store.Tx, ids []int64) (*batchData, error) {
 }
 
 func (ib *Inbox) snapshot(tx *store.Tx, d *batchData, c *store.Contact, channel string, now time.Time) (flows.Snapshot, error) {
-	snap := flows.Snapshot{Channel: channel, Profile: profileOf(c)}
+	snap := flows.Snapshot{Channel: channel, Profile: profileOf(c), Staff: d.states[c.ID].Staff}
 	if raw := d.states[c.ID].Data; raw != "" {
 		if err := json.Unmarshal([]byte(raw), &snap.State); err != nil {
 			// A state this version cannot read: start the conversation over rather than fail forever.
@@ -459,6 +463,9 @@ func (ib *Inbox) save(tx *store.Tx, d *batchData, c *store.Contact, in bot.Input
 			d.signups[c.ID] = append(d.signups[c.ID], store.Signup{ContactID: c.ID, OpportunityID: s.OpportunityID, Status: s.Status})
 		}
 	}
+	if err := ib.staff(tx, c, in, res, before.ConsentAt != nil, before.Governorate); err != nil {
+		return nil, err
+	}
 	if res.Erase {
 		if err := tx.Erase(c.ID); err != nil {
 			return nil, err
@@ -469,7 +476,8 @@ func (ib *Inbox) save(tx *store.Tx, d *batchData, c *store.Contact, in bot.Input
 		if err != nil {
 			return nil, fmt.Errorf("encode state: %w", err)
 		}
-		d.states[c.ID] = store.SavedState{Step: res.State.Step, Data: string(state)}
+		staff := d.states[c.ID].Staff || res.OpenConversation // the same person's next turn in this batch knows
+		d.states[c.ID] = store.SavedState{Step: res.State.Step, Data: string(state), Staff: staff}
 	}
 	msgs := make([]*store.OutboxMessage, 0, len(res.Replies))
 	for i, r := range res.Replies {

@@ -66,6 +66,21 @@ func (w *world) say(t *testing.T, user, text string) {
 	w.clock.Advance(time.Minute)
 }
 
+// staff carries out a caseworker's line in the person's conversation and
+// appends it and what reached the person to the transcript.
+func (w *world) staff(t *testing.T, l pipelinetest.Line) {
+	t.Helper()
+	w.transcript.WriteString(l.Written() + "\n")
+	ctx := context.Background()
+	if err := pipelinetest.Staff(ctx, w.store, contactAt(t, w.store, vocab.Address{ConsoleUser: l.User}), l.Text); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.dispatcher.Drain(ctx); err != nil {
+		t.Fatalf("%s: drain: %v", l.Written(), err)
+	}
+	w.clock.Advance(time.Minute)
+}
+
 // TestConversations replays each script in testdata/conversations and compares
 // the transcript with its golden file, on SQLite and (when configured)
 // PostgreSQL. Script lines are "user> text"; "#" lines are comments; the
@@ -88,6 +103,10 @@ func TestConversations(t *testing.T) {
 func runScript(t *testing.T, s *store.Store, script pipelinetest.Script) {
 	w := newWorldIn(t, s, clock.NewManual(t0), script.Country)
 	for _, l := range script.Lines {
+		if l.Staff {
+			w.staff(t, l)
+			continue
+		}
 		text := l.Text
 		if text == pipelinetest.LongText {
 			text = strings.Repeat("ب", 10000)

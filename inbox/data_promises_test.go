@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/store"
@@ -63,6 +64,19 @@ func TestDecliningConsentErasesWhatWasTypedBefore(t *testing.T) {
 		if strings.Contains(state, name) {
 			t.Errorf("the conversation state keeps the name: %s", state)
 		}
+		// Nor do the messages she wrote keep it (or any of her words).
+		msgs, err := s.InboundOf(ctx, c.ID, t0.Add(-time.Hour), t0.Add(time.Hour), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) != 7 {
+			t.Errorf("%d messages on record, want the 7 she sent", len(msgs))
+		}
+		for _, m := range msgs {
+			if m.Text != nil {
+				t.Errorf("after declining, a message of hers still reads %q", *m.Text)
+			}
+		}
 	})
 }
 
@@ -109,6 +123,19 @@ func TestDeletingMyDataDoesWhatItSays(t *testing.T) {
 		}
 		if len(rows) != 1 {
 			t.Errorf("%d sign-ups listed, want the one, cancelled", len(rows))
+		}
+		// What she wrote goes too: no text of hers is kept, only that messages came.
+		msgs, err := s.InboundOf(ctx, id, t0.Add(-time.Hour), t0.Add(24*time.Hour), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) < 11 {
+			t.Errorf("%d messages on record, want the 11 she sent", len(msgs))
+		}
+		for _, m := range msgs {
+			if m.Text != nil {
+				t.Errorf("after deleting, a message of hers still reads %q", *m.Text)
+			}
 		}
 	})
 }

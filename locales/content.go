@@ -86,6 +86,13 @@ func (k Keywords) Commands() Commands {
 			add(c.plain, textnorm.Plain(w), cmd)
 		}
 	}
+	// A message without its filler is matched against words without theirs
+	// too: "I want to talk to a person" is "talk to a person".
+	for _, cmd := range cmds {
+		for _, w := range k[cmd] {
+			add(c.plain, c.filler.Drop(w), cmd)
+		}
+	}
 	return c
 }
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/tamkeen/tamkeen/officehours"
 )
 
 // DefaultCountry is the pack used when TAMKEEN_COUNTRY is not set.
@@ -24,6 +26,10 @@ type Pack struct {
 	Marketplace bool `toml:"marketplace"`
 	// ProducerModules are the lessons offered in the producer corner, in order.
 	ProducerModules []string `toml:"producer_modules"`
+	// OfficeHours are when staff answer people who asked for a person, in
+	// the pack's time zone ("Sun-Thu 08:00-15:00"; TAMKEEN_OFFICE_HOURS
+	// replaces them).
+	OfficeHours officehours.Hours `toml:"office_hours"`
 	// Help is how to reach the office in person, from countries/<cc>/help.toml
 	// (the deployment's settings in the environment go over it); empty unless
 	// a deployment sets it.

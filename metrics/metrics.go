@@ -26,6 +26,10 @@ type Metrics struct {
 	SendSeconds *prometheus.HistogramVec
 	// HTTPRequests counts HTTP requests by route and status code.
 	HTTPRequests *prometheus.CounterVec
+	// Conversations with staff: open ones and those waiting for an answer
+	// now; the median time to a first answer and the share answered within
+	// office hours, over the last 30 days.
+	ConversationsOpen, ConversationsWaiting, FirstAnswerSeconds, AnsweredWithinHours prometheus.Gauge
 }
 
 // New makes the collectors and registers them, with the Go and process collectors.
@@ -49,6 +53,15 @@ func New() *Metrics {
 			Name: "tamkeen_http_requests_total", Help: "HTTP requests by route and status code.",
 		}, []string{"route", "code"}),
 	}
+	m.ConversationsOpen = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "tamkeen_conversations_open", Help: "Conversations with staff open now."})
+	m.ConversationsWaiting = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "tamkeen_conversations_waiting", Help: "Open conversations whose person waits for an answer now."})
+	m.FirstAnswerSeconds = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "tamkeen_conversations_first_answer_median_seconds", Help: "Median time from a request for staff to the first answer, last 30 days."})
+	m.AnsweredWithinHours = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "tamkeen_conversations_answered_within_office_hours_ratio", Help: "Share of the conversations answered in the last 30 days that were answered within office hours."})
+	m.Registry.MustRegister(m.ConversationsOpen, m.ConversationsWaiting, m.FirstAnswerSeconds, m.AnsweredWithinHours)
 	m.Registry.MustRegister(m.Inbound, m.Outbound, m.Throttled, m.SendSeconds, m.HTTPRequests,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

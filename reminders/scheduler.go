@@ -21,6 +21,7 @@ type Schedule struct {
 	Nudges     string // default hourly
 	Digest     string // default Sundays at 10:00 (the first working day in the Gulf)
 	Scrub      string // default hourly: blank finished messages of people who erased their data
+	Retention  string // default hourly: delete what people wrote past TAMKEEN_MESSAGE_RETENTION
 }
 
 func (s *Schedule) defaults() {
@@ -38,6 +39,9 @@ func (s *Schedule) defaults() {
 	}
 	if s.Scrub == "" {
 		s.Scrub = "41 * * * *"
+	}
+	if s.Retention == "" {
+		s.Retention = "53 * * * *"
 	}
 }
 
@@ -77,9 +81,10 @@ func NewScheduler(sw *Sweeper, clk clock.Clock, sched Schedule) (*Scheduler, err
 		{"nudges", sched.Nudges, sw.Nudges},
 		{"digest", sched.Digest, sw.Digest},
 		{"scrub", sched.Scrub, sw.Scrub},
+		{"retention", sched.Retention, sw.Retention},
 	}
 	for _, j := range jobs {
-		if len(sw.cfg.Offsets) == 0 && j.name == "reminders" {
+		if len(sw.cfg.Offsets) == 0 && j.name == "reminders" || sw.cfg.Retention <= 0 && j.name == "retention" {
 			continue
 		}
 		spec, err := cron.ParseStandard(j.spec)

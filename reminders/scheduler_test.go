@@ -20,15 +20,17 @@ func TestSchedulerRefusesABadSpec(t *testing.T) {
 
 func TestSchedulerStopsWhenServeStops(t *testing.T) {
 	for _, tt := range []struct {
-		name    string
-		offsets []time.Duration
-		want    int
+		name      string
+		offsets   []time.Duration
+		want      int
+		retention time.Duration
 	}{
-		{"with reminder offsets", []time.Duration{time.Hour}, 5}, // reminders, promotions, nudges, digest, scrub
-		{"without reminder offsets", nil, 4},
+		{"with reminder offsets", []time.Duration{time.Hour}, 5, 0}, // reminders, promotions, nudges, digest, scrub
+		{"without reminder offsets", nil, 4, 0},
+		{"with a retention", nil, 5, 24 * time.Hour}, // and the retention sweep
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			sw := New(storetest.SQLite(t, clock.NewManual(start)), Config{Offsets: tt.offsets, Log: slog.New(slog.DiscardHandler)})
+			sw := New(storetest.SQLite(t, clock.NewManual(start)), Config{Offsets: tt.offsets, Retention: tt.retention, Log: slog.New(slog.DiscardHandler)})
 			s, err := NewScheduler(sw, clock.NewManual(start), Schedule{})
 			if err != nil {
 				t.Fatal(err)

@@ -2,7 +2,8 @@
 // is chatting with at that moment: reminders before an opportunity starts,
 // one nudge for an assessment left halfway, a weekly digest of new
 // opportunities that match a person, and waitlist promotion when a place
-// frees up; and an hourly clean-up of erased people's sent messages. Each sweep is a plain function of the time, so tests call it
+// frees up; an hourly clean-up of erased people's sent messages; and an
+// hourly deletion of what people wrote once TAMKEEN_MESSAGE_RETENTION ends. Each sweep is a plain function of the time, so tests call it
 // with any "now"; a robfig/cron scheduler calls it with the clock's. Every
 // message has a dedupe key, so a rerun or a second replica never sends
 // twice; on PostgreSQL an advisory lock also keeps one replica per sweep.
@@ -34,6 +35,7 @@ type Config struct {
 	DigestSince time.Duration     // "new" opportunities were added within this (default 7 days)
 	DigestMax   int               // most opportunities one digest counts (default 20)
 	Batch       int               // contacts read at a time (default 1000)
+	Retention   time.Duration     // what people write is kept this long (TAMKEEN_MESSAGE_RETENTION; 0: for ever)
 	Notify      func()            // wakes the dispatcher after rows were queued; may be nil
 	Log         *slog.Logger      // required
 	quietUntil  func(time.Time) time.Time
@@ -44,6 +46,7 @@ type Config struct {
 type Store interface {
 	SweepLocked(ctx context.Context, name string, fn func(tx *store.Tx) error) (ran bool, err error)
 	ScrubErased(ctx context.Context) (int, error)
+	ForgetMessagesBefore(ctx context.Context, cutoff time.Time, batch int) (int, error)
 }
 
 // Sweeper holds what the sweeps share.
@@ -177,6 +180,23 @@ func (sw *Sweeper) Scrub(ctx context.Context, now time.Time) (Report, error) {
 	}
 	if n > 0 {
 		sw.cfg.Log.Info("reminders: erased people's sent messages blanked", "messages", n)
+	}
+	return Report{Ran: true}, nil
+}
+
+// Retention deletes what people wrote (and the ids of those messages)
+// received longer than Config.Retention before now, a batch of rows per
+// transaction; with no retention set it does nothing.
+func (sw *Sweeper) Retention(ctx context.Context, now time.Time) (Report, error) {
+	if sw.cfg.Retention <= 0 {
+		return Report{Ran: true}, nil
+	}
+	n, err := sw.store.ForgetMessagesBefore(ctx, now.Add(-sw.cfg.Retention), sw.cfg.Batch*5)
+	if err != nil {
+		return Report{}, fmt.Errorf("reminders: retention: %w", err)
+	}
+	if n > 0 {
+		sw.cfg.Log.Info("reminders: messages past their retention deleted", "messages", n, "retention", sw.cfg.Retention)
 	}
 	return Report{Ran: true}, nil
 }

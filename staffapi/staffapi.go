@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/export"
 	"github.com/tamkeen/tamkeen/httpapi"
@@ -46,6 +47,11 @@ type Config struct {
 	// Words give the sign-up list's headers and statuses in a reader's
 	// language (?lang=; nil: only the column codes).
 	Words export.Words
+	// Renderer shows the bot's replies in a conversation's thread as text
+	// (nil: their catalog keys); Notify wakes the dispatcher after a staff
+	// answer was queued (nil: it finds it at its next look).
+	Renderer *bot.Renderer
+	Notify   func()
 }
 
 // csvLanguages are the languages a sign-up list can be asked in.
@@ -107,6 +113,10 @@ func (a *API) Mount(m Mounter) {
 		{"GET /api/v1/opportunities", "staff_opportunity_list", a.listOpportunities},
 		{"POST /api/v1/opportunities", "staff_opportunity_create", a.createOpportunity},
 		{"PUT /api/v1/opportunities/{id}", "staff_opportunity_update", a.updateOpportunity},
+		{"GET /api/v1/conversations", "staff_conversations", a.listConversations},
+		{"GET /api/v1/conversations/{id}", "staff_conversation", a.getConversation},
+		{"POST /api/v1/conversations/{id}/replies", "staff_inbox_reply", a.replyToConversation},
+		{"POST /api/v1/conversations/{id}/close", "staff_inbox_close", a.closeConversation},
 	} {
 		m.Handle(r.pattern, r.route, a.guard(strings.TrimPrefix(r.route, "staff_"), r.h))
 	}
@@ -165,6 +175,19 @@ func (a *API) guard(action string, h func(w http.ResponseWriter, r *http.Request
 			return
 		}
 		a.limiter.Forget(key, "token")
+		acc, err := a.actingFor(r)
+		var ae *apiError
+		switch {
+		case errors.As(err, &ae):
+			httpapi.WriteError(w, ae.code, ae.msg)
+			return
+		case err != nil:
+			a.log.Error("staff api: acting account", "err", err)
+			httpapi.WriteError(w, http.StatusInternalServerError, "internal error")
+			return
+		case acc != nil:
+			r = r.WithContext(context.WithValue(r.Context(), actingKey{}, acc))
+		}
 		if r.Method != http.MethodGet {
 			// Every change through the API is on record, next to the console's.
 			rec := httpapi.RecordStatus(w, http.StatusOK)
@@ -176,16 +199,18 @@ func (a *API) guard(action string, h func(w http.ResponseWriter, r *http.Request
 				}
 				e := store.AuditEvent{Actor: "api", Role: store.RoleAdmin, Action: action, Target: target,
 					Outcome: rec.Status(), Address: addr}
+				if acc != nil { // acting for a caseworker: on record as them, through the API
+					e.Actor, e.Role = "api:"+acc.Username, acc.Role
+				}
 				if err := a.store.Audit(context.WithoutCancel(r.Context()), e); err != nil {
 					a.log.Error("staff api: audit failed", "err", err)
 				}
 			}()
 		}
-		err := h(w, r)
+		err = h(w, r)
 		if err == nil {
 			return
 		}
-		var ae *apiError
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &ae):

@@ -18,6 +18,12 @@ type Store interface {
 	UpdateOpportunity(ctx context.Context, o *store.Opportunity) error
 	SetAttended(ctx context.Context, opportunityID, signupID int64, attended bool) error
 	Audit(ctx context.Context, e store.AuditEvent) error
+	// Conversations with staff.
+	StaffAccountNamed(ctx context.Context, username string) (*store.StaffAccount, error)
+	ListConversations(ctx context.Context, f store.ConversationFilter) ([]store.ConversationRow, error)
+	ConversationThread(ctx context.Context, id int64, regions store.Regions) (*store.ConversationView, error)
+	ReplyToConversation(ctx context.Context, id int64, actor store.Actor, text string) (*store.ConversationEntry, error)
+	CloseConversation(ctx context.Context, id int64, actor store.Actor) error
 }
 
 var _ Store = (*store.Store)(nil)

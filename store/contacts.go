@@ -183,6 +183,8 @@ func (tx *Tx) Erase(contactID int64) error {
 		{"answers", "UPDATE assessments SET answers = '{}' WHERE contact_id = ?"},
 		{"order details", "UPDATE orders SET customer_area = '' WHERE contact_id = ?"},
 		{"waiting SMS pages", "DELETE FROM sms_contacts WHERE contact_id = ?"},
+		// What the person wrote goes; the ids stay, so a late repeat is still a duplicate.
+		{"texts", "UPDATE inbound_messages SET text = NULL WHERE contact_id = ? AND text IS NOT NULL"},
 		// Messages keep no address or words of the person; those not yet sent never will be.
 		{"messages", `UPDATE outbox SET recipient = '', payload = '', body = '',
 			error = CASE WHEN status = 'pending' THEN 'erased' ELSE error END,
@@ -194,7 +196,7 @@ func (tx *Tx) Erase(contactID int64) error {
 			return fmt.Errorf("store: erase %s: %w", q.what, err)
 		}
 	}
-	return nil
+	return tx.eraseConversations(contactID) // staff's answers and notes about the person go too
 }
 
 // phoneHash is the digest erased_phones keeps instead of a number.
@@ -288,5 +290,12 @@ func (s *Store) ScrubErased(ctx context.Context) (int, error) {
 	if res.Error != nil {
 		return 0, fmt.Errorf("store: scrub erased contacts' messages: %w", res.Error)
 	}
-	return int(res.RowsAffected), nil
+	// A text that reached an erased person's record after the erasure (a
+	// merge, a message in flight) goes too.
+	texts := s.db.WithContext(ctx).Exec(`UPDATE inbound_messages SET text = NULL
+		WHERE text IS NOT NULL AND contact_id IN (SELECT id FROM contacts WHERE erased_at IS NOT NULL)`)
+	if texts.Error != nil {
+		return 0, fmt.Errorf("store: scrub erased contacts' texts: %w", texts.Error)
+	}
+	return int(res.RowsAffected + texts.RowsAffected), nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -97,4 +98,30 @@ func (s *Store) ExplainContactSearch(ctx context.Context, text string) (string, 
 		return nil
 	})
 	return strings.Join(lines, "\n"), err
+}
+
+// SeedConversationHistory turns the conversations opened for a benchmark
+// into a busy office's: all but one in every are closed, the open ones
+// have waited from minutes to days, and one in answered of those is
+// answered (nobody waits).
+func (s *Store) SeedConversationHistory(ctx context.Context, every, answered int) error {
+	db := s.db.WithContext(ctx)
+	if err := db.Exec(`UPDATE conversations SET status = 'closed', closed_at = opened_at, waiting_since = NULL
+		WHERE id % ? <> 0`, every).Error; err != nil {
+		return err
+	}
+	var ids []int64
+	if err := db.Raw("SELECT id FROM conversations WHERE status = 'open' ORDER BY id").Scan(&ids).Error; err != nil {
+		return err
+	}
+	for i, id := range ids {
+		var waiting any = s.now().Add(-time.Duration((i*7919)%(5*24*60)) * time.Minute)
+		if i%answered == 0 {
+			waiting = nil
+		}
+		if err := db.Exec("UPDATE conversations SET waiting_since = ? WHERE id = ?", waiting, id).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }

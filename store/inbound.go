@@ -239,11 +239,14 @@ func scanContacts(rows *sql.Rows) ([]*Contact, error) {
 	return list, rows.Err()
 }
 
-// InboundClaim is one provider message id to record.
+// InboundClaim is one provider message id to record, with what the person
+// sent (Kind, and Text cut to MaxInboundText characters).
 type InboundClaim struct {
 	Channel    string
 	ExternalID string
 	ContactID  int64
+	Kind       string
+	Text       string
 }
 
 // ClaimInbounds records provider message ids in one statement; fresh[i]
@@ -254,12 +257,19 @@ func (tx *Tx) ClaimInbounds(claims []InboundClaim) (fresh []bool, err error) {
 		return fresh, nil
 	}
 	now := tx.store.now()
-	args := make([]any, 0, 4*len(claims))
+	args := make([]any, 0, 6*len(claims))
 	for _, c := range claims {
-		args = append(args, c.Channel, c.ExternalID, c.ContactID, now)
+		var text *string
+		if c.Text != "" {
+			t := cutRunes(c.Text, MaxInboundText)
+			text = &t
+		}
+		args = append(args, c.Channel, c.ExternalID, c.ContactID, now, c.Kind, text)
 	}
-	q := "INSERT INTO inbound_messages (channel, external_id, contact_id, received_at) VALUES " +
-		valueRows(len(claims), 4) + " ON CONFLICT (channel, external_id) DO NOTHING RETURNING channel, external_id"
+	// The texts go in with the ids that claim them: storing what people
+	// write costs the batch no statement of its own.
+	q := "INSERT INTO inbound_messages (channel, external_id, contact_id, received_at, kind, text) VALUES " +
+		valueRows(len(claims), 6) + " ON CONFLICT (channel, external_id) DO NOTHING RETURNING channel, external_id"
 	rows, err := tx.db.Raw(q, args...).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("store: record inbound: %w", err)
@@ -284,13 +294,18 @@ func (tx *Tx) ClaimInbounds(claims []InboundClaim) (fresh []bool, err error) {
 	return fresh, nil
 }
 
-// States returns the saved conversation states of contacts (missing: none saved).
+// States returns the saved conversation states of contacts (missing: none
+// saved), each saying whether a conversation with staff is open (read in
+// the same statement, through the index of open conversations: someone
+// with an open one has a saved state, since asking for staff saved one).
 func (tx *Tx) States(contactIDs []int64) (map[int64]SavedState, error) {
 	out := make(map[int64]SavedState, len(contactIDs))
 	if len(contactIDs) == 0 {
 		return out, nil
 	}
-	rows, err := tx.db.Raw("SELECT contact_id, step, data FROM conversation_states WHERE contact_id IN ?", contactIDs).Rows()
+	rows, err := tx.db.Raw(`SELECT s.contact_id, s.step, s.data,
+		EXISTS (SELECT 1 FROM conversations v WHERE v.contact_id = s.contact_id AND v.status = 'open')
+		FROM conversation_states s WHERE s.contact_id IN ?`, contactIDs).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("store: load states: %w", err)
 	}
@@ -298,7 +313,7 @@ func (tx *Tx) States(contactIDs []int64) (map[int64]SavedState, error) {
 	for rows.Next() {
 		var id int64
 		var st SavedState
-		if err := rows.Scan(&id, &st.Step, &st.Data); err != nil {
+		if err := rows.Scan(&id, &st.Step, &st.Data, &st.Staff); err != nil {
 			return nil, fmt.Errorf("store: load states: %w", err)
 		}
 		out[id] = st
@@ -467,6 +482,21 @@ func (tx *Tx) EnqueueReplies(msgs []*OutboxMessage) (int, error) {
 		added += int(res.RowsAffected)
 	}
 	return added, nil
+}
+
+// cutRunes keeps at most n characters of s, never cutting one in half.
+func cutRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j]
+		}
+		i++
+	}
+	return s
 }
 
 // valueRows is the VALUES list of a multi-row insert: rows groups of cols

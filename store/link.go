@@ -118,6 +118,9 @@ func (tx *Tx) merge(from, into *Contact) error {
 			return fmt.Errorf("move %s: %w", table, err)
 		}
 	}
+	if err := tx.mergeConversations(from.ID, into.ID); err != nil {
+		return err
+	}
 	// The live conversation is the chat's: it replaces the older one.
 	var st ConversationState
 	q := tx.db.Where("contact_id = ?", from.ID).Limit(1).Find(&st)

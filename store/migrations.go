@@ -300,6 +300,55 @@ ALTER TABLE contacts ADD COLUMN whatsapp_last_inbound_at {{ts}};
 ALTER TABLE contacts ADD COLUMN whatsapp_unreachable BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE contacts ADD COLUMN whatsapp_failures INTEGER NOT NULL DEFAULT 0;
 `, nil},
+	{33, "what people write: each inbound message keeps its text (or the kind of what could not be read) for staff, until the retention ends", `
+ALTER TABLE inbound_messages ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbound_messages ADD COLUMN text TEXT;
+-- A person's messages in order, for the console's thread. The retention sweep needs no index of its
+-- own: ids grow with received_at, so it finds the oldest by the primary key.
+CREATE INDEX inbound_messages_contact ON inbound_messages (contact_id, received_at);
+`, nil},
+	{34, "conversations with staff: a person asks for a caseworker, who answers through the outbox; notes, canned replies, staff limited to governorates", `
+CREATE TABLE conversations (
+	id {{id}},
+	contact_id {{bigint}} NOT NULL REFERENCES contacts (id),
+	status TEXT NOT NULL,
+	channel TEXT NOT NULL,
+	governorate TEXT NOT NULL DEFAULT '',
+	opened_at {{ts}} NOT NULL,
+	waiting_since {{ts}},
+	last_inbound_at {{ts}} NOT NULL,
+	first_answer_at {{ts}},
+	assigned_to {{bigint}} REFERENCES staff_accounts (id),
+	closed_at {{ts}},
+	updated_at {{ts}} NOT NULL
+);
+-- One open conversation per person; partial, so closed ones add nothing to it.
+CREATE UNIQUE INDEX conversations_open_contact ON conversations (contact_id) WHERE status = 'open';
+-- The inbox: open ones, the longest waiting first; and those of some governorates (the person's, kept
+-- here so that a caseworker's list and counts read one index instead of every person).
+CREATE INDEX conversations_queue ON conversations (status, waiting_since, id);
+CREATE INDEX conversations_region ON conversations (status, governorate, waiting_since, id);
+CREATE INDEX conversations_contact ON conversations (contact_id, opened_at);
+CREATE TABLE conversation_entries (
+	id {{id}},
+	conversation_id {{bigint}} NOT NULL REFERENCES conversations (id),
+	kind TEXT NOT NULL,
+	author TEXT NOT NULL,
+	text TEXT NOT NULL,
+	outbox_id {{bigint}},
+	created_at {{ts}} NOT NULL
+);
+CREATE INDEX conversation_entries_conversation ON conversation_entries (conversation_id, id);
+CREATE TABLE canned_replies (
+	id {{id}},
+	title TEXT NOT NULL,
+	texts TEXT NOT NULL,
+	updated_by TEXT NOT NULL DEFAULT '',
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL
+);
+ALTER TABLE staff_accounts ADD COLUMN regions TEXT NOT NULL DEFAULT '';
+`, nil},
 }
 
 // dialectTypes are the column types that differ between the two databases.

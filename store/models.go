@@ -58,6 +58,8 @@ type ConversationState struct {
 type SavedState struct {
 	Step string
 	Data string
+	// Staff: a conversation with staff is open (read by States, not saved).
+	Staff bool
 }
 
 // Assessment is one finished skills self-assessment.
@@ -160,11 +162,27 @@ func (m OutboxMessage) Reply() (*vocab.Reply, error) {
 	return &r, nil
 }
 
-// InboundMessage records a provider message id already handled.
+// InboundMessage records a provider message id already handled, with what
+// the person wrote (kept TAMKEEN_MESSAGE_RETENTION, blanked on erasure).
 type InboundMessage struct {
 	ID         int64
 	Channel    string
 	ExternalID string
 	ContactID  int64
 	ReceivedAt time.Time
+	Kind       string  // InboundText, InboundButton…, or what could not be read (bot.Media*)
+	Text       *string // what was typed (a tapped button's payload); nil once forgotten
 }
+
+// What an inbound message was, beside the media kinds of unreadable ones.
+const (
+	InboundText    = "text"    // typed
+	InboundButton  = "button"  // a tapped button; Text is its payload
+	InboundEdited  = "edited"  // an edit of an earlier message; Text is the new text
+	InboundCard    = "card"    // a contact card the person shared (its number is not kept here)
+	InboundUnknown = "unknown" // anything else
+)
+
+// MaxInboundText bounds the characters kept of one message (Telegram's and
+// WhatsApp's own limit is 4,096).
+const MaxInboundText = 4096

@@ -33,9 +33,12 @@ type StaffAccount struct {
 	Username     string
 	Role         string
 	PasswordHash string
-	DisabledAt   *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Regions are the governorates whose people the account sees and
+	// answers in the inbox, "dhofar,muscat" ("" for everyone).
+	Regions    string
+	DisabledAt *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Passwords are hashed with bcrypt; MinPasswordLength and the 72-byte limit
@@ -153,6 +156,24 @@ func (s *Store) SetStaffAccountDisabled(ctx context.Context, username string, di
 	return s.changeStaffAccount(ctx, username, map[string]any{"disabled_at": at, "updated_at": s.now()}, disabled)
 }
 
+// SetStaffRegions limits an account to the people of regions (none: everyone).
+func (s *Store) SetStaffRegions(ctx context.Context, username string, regions Regions) error {
+	return s.changeStaffAccount(ctx, username, map[string]any{"regions": regions.String(), "updated_at": s.now()}, false)
+}
+
+// StaffAccountNamed returns the account called username (ErrNotFound).
+func (s *Store) StaffAccountNamed(ctx context.Context, username string) (*StaffAccount, error) {
+	name, err := NormalizeUsername(username)
+	if err != nil {
+		return nil, fmt.Errorf("store: staff account: %w", ErrNotFound)
+	}
+	var a StaffAccount
+	if err := s.db.WithContext(ctx).Where("username = ?", name).First(&a).Error; err != nil {
+		return nil, fmt.Errorf("store: staff account %q: %w", name, notFound(err))
+	}
+	return &a, nil
+}
+
 // SetStaffPassword replaces an account's password hash and ends its sessions.
 func (s *Store) SetStaffPassword(ctx context.Context, username, hash string) error {
 	return s.changeStaffAccount(ctx, username, map[string]any{"password_hash": hash, "updated_at": s.now()}, true)
@@ -183,6 +204,7 @@ type StaffSession struct {
 	AccountID int64  // 0: signed in with the admin token
 	Username  string // "" for the admin token
 	Role      string
+	Regions   Regions // the governorates whose people it sees in the inbox (none: all)
 }
 
 // StartStaffSession records a session of an account (accountID 0: the
@@ -210,10 +232,11 @@ func (s *Store) LiveStaffSession(ctx context.Context, id string) (*StaffSession,
 		AccountID  *int64
 		Username   *string
 		Role       *string
+		Regions    *string
 		DisabledAt *time.Time
 	}
 	err := s.db.WithContext(ctx).Table("console_sessions s").
-		Select("s.account_id, a.username, a.role, a.disabled_at").
+		Select("s.account_id, a.username, a.role, a.regions, a.disabled_at").
 		Joins("LEFT JOIN staff_accounts a ON a.id = s.account_id").
 		Where("s.id = ? AND s.expires_at > ?", id, s.now()).Scan(&rows).Error
 	if err != nil {
@@ -229,5 +252,9 @@ func (s *Store) LiveStaffSession(ctx context.Context, id string) (*StaffSession,
 	if r.Username == nil || r.DisabledAt != nil {
 		return nil, ErrNotFound
 	}
-	return &StaffSession{AccountID: *r.AccountID, Username: *r.Username, Role: *r.Role}, nil
+	ss := &StaffSession{AccountID: *r.AccountID, Username: *r.Username, Role: *r.Role}
+	if r.Regions != nil {
+		ss.Regions = ParseRegions(*r.Regions)
+	}
+	return ss, nil
 }

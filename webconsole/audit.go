@@ -45,7 +45,8 @@ var auditActions = []string{"signin", "signin_refused", "signin_throttled", "sig
 	"broadcast_create", "broadcast_preview", "broadcast_cancel",
 	"opportunity_create", "opportunity_update", "opportunity_close", "opportunity_archive",
 	"signup_cancel", "signup_attended", "simulator_say", "simulator_reset",
-	"staff_disabled", "staff_add", "staff_disable", "staff_enable", "staff_reset"}
+	"staff_disabled", "staff_add", "staff_disable", "staff_enable", "staff_reset", "staff_edit",
+	"inbox_reply", "inbox_note", "inbox_assign", "inbox_close", "inbox_reopen", "inbox_canned_save", "inbox_canned_delete"}
 
 // auditRow is one line of the audit page, in words.
 type auditRow struct {
@@ -56,11 +57,12 @@ type auditRow struct {
 // What an audit target names: a page of the console or the staff API with
 // the id of a thing, a staff account, or (from `tamkeen staff`) "name role".
 var (
-	targetBroadcast   = regexp.MustCompile(`^/(?:console|api/v1)/broadcasts/(\d+)(?:/|$)`)
-	targetSignup      = regexp.MustCompile(`^/(?:console|api/v1)/opportunities/(\d+)/signups/(\d+)(?:/|$)`)
-	targetOpportunity = regexp.MustCompile(`^/(?:console|api/v1)/opportunities/(\d+)(?:/|$)`)
-	targetContact     = regexp.MustCompile(`^/console/contacts/(\d+)(?:/|$)`)
-	targetAccount     = regexp.MustCompile(`^/console/staff/([^/]+)(?:/|$)`)
+	targetBroadcast    = regexp.MustCompile(`^/(?:console|api/v1)/broadcasts/(\d+)(?:/|$)`)
+	targetConversation = regexp.MustCompile(`^/(?:console/inbox|api/v1/conversations)/(\d+)(?:/|$)`)
+	targetSignup       = regexp.MustCompile(`^/(?:console|api/v1)/opportunities/(\d+)/signups/(\d+)(?:/|$)`)
+	targetOpportunity  = regexp.MustCompile(`^/(?:console|api/v1)/opportunities/(\d+)(?:/|$)`)
+	targetContact      = regexp.MustCompile(`^/console/contacts/(\d+)(?:/|$)`)
+	targetAccount      = regexp.MustCompile(`^/console/staff/([^/]+)(?:/|$)`)
 )
 
 // auditLog is the audit page, newest first, ?before= pages back.
@@ -170,6 +172,8 @@ func (c *Console) auditRows(rq *request, events []store.AuditEvent) ([]auditRow,
 		} else if m := targetContact.FindStringSubmatch(e.Target); m != nil {
 			name, ok := names.Contacts[num(m[1])]
 			r.On, r.Link = person(name, ok, m[1]), "/console/contacts/"+m[1]
+		} else if m := targetConversation.FindStringSubmatch(e.Target); m != nil {
+			r.On, r.Link = text("console.audit.on.conversation", "ID", m[1]), "/console/inbox/"+m[1]
 		} else if m := targetAccount.FindStringSubmatch(e.Target); m != nil {
 			r.On = text("console.audit.on.account", "Name", m[1])
 		} else if strings.HasPrefix(e.Target, "/console/simulator") {

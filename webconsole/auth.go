@@ -44,6 +44,8 @@ type session struct {
 	// disabled account or a changed role takes effect at once.
 	Role string `json:"-"`
 	User string `json:"-"` // username; "" for the admin token
+	// Regions limit the inbox to the people of these governorates (none: all).
+	Regions store.Regions `json:"-"`
 }
 
 // actor names the session's person in the audit log.
@@ -99,7 +101,7 @@ func (c *Console) readSession(r *http.Request) (*session, bool) {
 	if live.AccountID != s.Account {
 		return nil, false
 	}
-	s.Role, s.User = live.Role, live.Username
+	s.Role, s.User, s.Regions = live.Role, live.Username, live.Regions
 	return &s, true
 }
 

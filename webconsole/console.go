@@ -24,6 +24,7 @@ import (
 	"github.com/tamkeen/tamkeen/httpapi"
 	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/notifier"
+	"github.com/tamkeen/tamkeen/officehours"
 	"github.com/tamkeen/tamkeen/signinlimit"
 	"github.com/tamkeen/tamkeen/store"
 )
@@ -47,6 +48,9 @@ type Config struct {
 	// (nil: it finds it at its next look).
 	QuietUntil func(t time.Time) time.Time
 	Notify     func()
+	// OfficeHours are TAMKEEN_OFFICE_HOURS: the dashboard counts the
+	// conversations answered within them.
+	OfficeHours officehours.Hours
 }
 
 // Console serves the staff pages.
@@ -84,7 +88,8 @@ func New(s *store.Store, b *notifier.Broadcasts, sim *Simulator, bundle *locales
 		keys: deriveKeys(cfg.Token), pages: map[string]map[string]*template.Template{}, signins: signinlimit.New(clk)}
 	// Each page is a template under templates/, rendered inside layout.html.
 	pageNames := []string{"login", "error", "confirm", "dashboard", "broadcasts", "broadcast_form", "broadcast",
-		"opportunities", "opportunity_form", "simulator", "audit", "contacts", "contact", "impact", "orders", "content", "staff"}
+		"opportunities", "opportunity_form", "simulator", "audit", "contacts", "contact", "impact", "orders", "content", "staff",
+		"inbox", "conversation", "canned"}
 	for _, lang := range bundle.Languages() {
 		c.pages[lang] = map[string]*template.Template{}
 		for _, name := range pageNames {
@@ -150,6 +155,7 @@ func (c *Console) Mount(m Mounter) {
 		}
 		m.Handle(r.pattern, r.route, c.staff(r.route, need, r.h))
 	}
+	c.mountInbox(m)
 	m.Handle("GET /console/audit", "console_audit", c.staff("console_audit", store.RoleAdmin, c.auditLog))
 	m.Handle("GET /console/staff", "console_staff", c.staff("console_staff", store.RoleAdmin, c.staffAccounts))
 	m.Handle("POST /console/staff/{name}/disabled", "console_staff_disabled", c.staff("console_staff_disabled", store.RoleAdmin, c.setAccountDisabled))
@@ -240,7 +246,7 @@ func (c *Console) staff(route, need string, h handler) http.Handler {
 
 // unaudited are the POST routes that change nothing worth recording (or
 // record themselves).
-var unaudited = map[string]bool{"console_logout": true, "console_broadcast_preview": true}
+var unaudited = map[string]bool{"console_logout": true, "console_broadcast_preview": true, "console_inbox_preview": true}
 
 // allows tells whether role may do what needs the role need.
 func allows(role, need string) bool {

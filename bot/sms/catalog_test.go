@@ -18,6 +18,7 @@ var sample = map[string]any{
 	"Phone":   "+" + strings.Repeat("9", locales.MaxHelpPhone-1),
 	"Address": strings.Repeat("ع", locales.MaxHelpAddress),
 	"Hours":   strings.Repeat("س", locales.MaxHelpHours),
+	"Closes":  "15:00", // when the office closes (the handoff's confirmation)
 }
 
 // TestCatalogSegmentBudgets: every text whose description states an SMS

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/bot/sms"
@@ -108,6 +109,20 @@ func playTranscript(t *testing.T, w *world, rec *pipelinetest.Recorder, sc pipel
 		fmt.Fprintf(&b, "# Not the console's conversation: %s.\n\n", why)
 	}
 	for _, line := range sc.Lines {
+		if line.Staff {
+			fmt.Fprintf(&b, "%s\n", line.Written())
+			before := len(w.fake.Messages())
+			if err := pipelinetest.Staff(context.Background(), w.store, w.contact(phones[line.User]).ID, line.Text); err != nil {
+				t.Fatal(err)
+			}
+			w.drain()
+			w.clock.Advance(time.Minute)
+			for _, m := range w.fake.Messages()[before:] {
+				info := segment.Count(m.Body)
+				fmt.Fprintf(&b, "[%d segment%s, %s]\n%s\n\n", info.Segments, plural(info.Segments), info.Encoding, m.Body)
+			}
+			continue
+		}
 		text := line.Text
 		switch text {
 		case "":
@@ -211,8 +226,12 @@ func sameRepliesAsConsole(t *testing.T, w *world, sc pipelinetest.Script, sent [
 		t.Fatal(err)
 	}
 	var full strings.Builder
+	answers := sc.StaffTexts()
 	for _, m := range sent {
 		if m.Reply == nil {
+			if answers[m.Body] { // a caseworker's answer, as the console shows it too
+				full.WriteString(m.Body + "\n")
+			}
 			continue // a page after the first, which the console never cuts
 		}
 		msg, err := w.renderer.Render(m.Language, *m.Reply, false)

@@ -90,6 +90,31 @@ func (w *world) deliver(t *testing.T, update map[string]any) []telegramtest.Sent
 	return w.fake.Sent()[before:]
 }
 
+// staff carries out a caseworker's line in the conversation of the person
+// at a and returns what was sent meanwhile.
+func (w *world) staff(t *testing.T, l pipelinetest.Line, a vocab.Address) []telegramtest.Sent {
+	t.Helper()
+	before := len(w.fake.Sent())
+	ctx := context.Background()
+	var id int64
+	err := w.store.InTx(ctx, func(tx *store.Tx) error {
+		c, _, err := tx.ContactByAddress(a, "")
+		id = c.ID
+		return err
+	})
+	if err == nil {
+		err = pipelinetest.Staff(ctx, w.store, id, l.Text)
+	}
+	if err == nil {
+		err = w.dispatcher.Drain(ctx)
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", l.Written(), err)
+	}
+	w.clock.Advance(time.Minute)
+	return w.fake.Sent()[before:]
+}
+
 // tap taps the button whose payload starts with prefix in the last message
 // the person received, failing when there is none.
 func (w *world) tap(t *testing.T, u telegramtest.User, prefix string) []telegramtest.Sent {

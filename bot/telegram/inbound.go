@@ -159,6 +159,7 @@ func (c *Bot) inputOf(u tgbotapi.Update, chat int64) (bot.Input, bool) {
 		}
 	case u.EditedMessage != nil:
 		in.Kind = bot.KindEdited
+		in.Text = u.EditedMessage.Text // not read as an answer; kept for staff
 	case u.Message != nil && u.Message.Contact != nil:
 		in.Kind = bot.KindSharedContact
 		in.Contact = c.card(u.Message)
@@ -166,7 +167,7 @@ func (c *Bot) inputOf(u tgbotapi.Update, chat int64) (bot.Input, bool) {
 		in.Text = commandText(u.Message)
 	case u.Message != nil:
 		// A photo, sticker, voice note, location, file…
-		in.Kind = bot.KindUnreadable
+		in.Kind, in.Media = bot.KindUnreadable, mediaOf(u.Message)
 	default:
 		return in, false
 	}
@@ -239,4 +240,23 @@ func (c *Bot) card(m *tgbotapi.Message) *bot.Contact {
 		card.Phone = e164
 	}
 	return card
+}
+
+// mediaOf names what an unreadable message carries.
+func mediaOf(m *tgbotapi.Message) string {
+	switch {
+	case len(m.Photo) > 0:
+		return bot.MediaPhoto
+	case m.Voice != nil, m.Audio != nil:
+		return bot.MediaVoice
+	case m.Video != nil, m.VideoNote != nil, m.Animation != nil:
+		return bot.MediaVideo
+	case m.Document != nil:
+		return bot.MediaDocument
+	case m.Location != nil, m.Venue != nil:
+		return bot.MediaLocation
+	case m.Sticker != nil:
+		return bot.MediaSticker
+	}
+	return bot.MediaOther
 }

@@ -2,6 +2,7 @@ package telegram_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -119,7 +120,40 @@ func TestWhatTheBotDoesNotRead(t *testing.T) {
 		if len(got) != 1 || !strings.Contains(got[0].Text, "edited") {
 			t.Fatalf("edit: got:\n%s", texts(got))
 		}
+		// Staff see what each was: the kind of what could not be read.
+		kept := map[string]string{}
+		for _, m := range w.kept(t, vocab.Address{TelegramChatID: u.ID}) {
+			kept[m.Kind] = ""
+			if m.Text != nil {
+				kept[m.Kind] = *m.Text
+			}
+		}
+		// (No words: the privacy notice is not agreed to yet.)
+		want := map[string]string{"text": "", "button": "", "sticker": "", "photo": "", "voice": "", "location": "", "edited": ""}
+		if fmt.Sprint(kept) != fmt.Sprint(want) {
+			t.Errorf("kept %v, want %v", kept, want)
+		}
 	})
+}
+
+// kept is what the person at a writes, as stored for staff.
+func (w *world) kept(t *testing.T, a vocab.Address) []store.InboundMessage {
+	t.Helper()
+	ctx := context.Background()
+	var id int64
+	err := w.store.InTx(ctx, func(tx *store.Tx) error {
+		c, _, err := tx.ContactByAddress(a, "")
+		id = c.ID
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := w.store.InboundOf(ctx, id, time.Time{}, w.clock.Now().Add(time.Hour), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msgs
 }
 
 // Only the person's own number is linked; a number Telegram sends without

@@ -20,6 +20,7 @@ import (
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
 	"github.com/tamkeen/tamkeen/textnorm"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/transcripts")
@@ -73,6 +74,13 @@ func playTranscript(t *testing.T, s *store.Store, clk *clock.Manual, sc pipeline
 	var b strings.Builder
 	for _, line := range sc.Lines {
 		u := users[line.User]
+		if line.Staff {
+			fmt.Fprintf(&b, "%s\n", line.Written())
+			for _, m := range w.staff(t, line, vocab.Address{TelegramChatID: u.ID}) {
+				writeSent(&b, m)
+			}
+			continue
+		}
 		text := line.Text
 		switch text {
 		case "":

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,6 +21,7 @@ import (
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/store/storetest"
 	"github.com/tamkeen/tamkeen/textnorm"
+	"github.com/tamkeen/tamkeen/vocab"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/transcripts")
@@ -80,6 +82,17 @@ func playTranscript(t *testing.T, w *world, rec *pipelinetest.Recorder, sc pipel
 	var b strings.Builder
 	for _, line := range sc.Lines {
 		u := users[line.User]
+		if line.Staff {
+			fmt.Fprintf(&b, "%s\n", line.Written())
+			id := w.contact(t, vocab.Address{Phone: u.Phone}).ID
+			sent := w.deliver(t, func() (string, int, error) {
+				return "", http.StatusOK, pipelinetest.Staff(context.Background(), w.store, id, line.Text)
+			})
+			for _, m := range sent {
+				writeSent(&b, m, false)
+			}
+			continue
+		}
 		text := line.Text
 		switch text {
 		case "":

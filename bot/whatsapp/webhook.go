@@ -226,14 +226,33 @@ func (wh *Webhooks) input(m Message) (bot.Input, bool) {
 		if card := wh.card(m, from); card != nil {
 			in.Kind, in.Contact = bot.KindSharedContact, card
 		} else {
-			in.Kind = bot.KindUnreadable
+			in.Kind, in.Media = bot.KindUnreadable, bot.MediaContact
 		}
 	default:
 		// A photo, voice note, video, file, location, sticker, a message
 		// type WhatsApp itself cannot show us ("unsupported")…
-		in.Kind = bot.KindUnreadable
+		in.Kind, in.Media = bot.KindUnreadable, mediaOf(m.Type)
 	}
 	return in, true
+}
+
+// mediaOf names what a message of a type we cannot read carries.
+func mediaOf(messageType string) string {
+	switch messageType {
+	case "image":
+		return bot.MediaPhoto
+	case "audio", "voice":
+		return bot.MediaVoice
+	case "video":
+		return bot.MediaVideo
+	case "document":
+		return bot.MediaDocument
+	case "location":
+		return bot.MediaLocation
+	case "sticker":
+		return bot.MediaSticker
+	}
+	return bot.MediaOther
 }
 
 // sender names who wrote: their number (from, WhatsApp's wa_id) and their

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -171,7 +172,39 @@ func TestUnreadableGetsTheTelegramAnswer(t *testing.T) {
 				t.Errorf("%s answered: %s", kind, shows(sent))
 			}
 		}
+		// Staff see the kind of each, and no words of it.
+		count := map[string]int{}
+		for _, m := range w.kept(t, vocab.Address{Phone: u.Phone}) {
+			count[m.Kind]++
+			if m.Kind != store.InboundText && m.Text != nil {
+				t.Errorf("a %s keeps the text %q", m.Kind, *m.Text)
+			}
+		}
+		wantKinds := map[string]int{"text": 1, "photo": 1, "voice": 2, "video": 1, "document": 1, "sticker": 1, "location": 1, "other": 1, "contact": 1}
+		if fmt.Sprint(count) != fmt.Sprint(wantKinds) {
+			t.Errorf("kept %v, want %v", count, wantKinds)
+		}
 	})
+}
+
+// kept is what the person at a wrote, as stored for staff.
+func (w *world) kept(t *testing.T, a vocab.Address) []store.InboundMessage {
+	t.Helper()
+	ctx := context.Background()
+	var id int64
+	err := w.store.InTx(ctx, func(tx *store.Tx) error {
+		c, _, err := tx.ContactByAddress(a, "")
+		id = c.ID
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := w.store.InboundOf(ctx, id, time.Time{}, w.clock.Now().Add(time.Hour), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msgs
 }
 
 // Statuses become receipts: delivered and read mark the message

@@ -79,7 +79,8 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error
 		}
 	}
 	a.renderer = bot.NewRenderer(a.bundle, cfg.Location)
-	a.engine = flows.New(a.bundle.Content).WithLabels(a.renderer)
+	a.engine = flows.New(a.bundle.Content).WithLabels(a.renderer).
+		WithOffice(flows.Office{Hours: cfg.OfficeHours, Location: cfg.Location})
 	return a, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/bot/console"
@@ -76,7 +77,7 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		}
 	}
 	failed := 0
-	err = runConsole(ctx, a, s, notifier.NewInstance(), stdin, stdout, promote, func() { failed++ })
+	err = runConsole(ctx, a, s, notifier.NewInstance(), stdin, stdout, false, promote, func() { failed++ })
 	if err == nil && failed > 0 {
 		return fmt.Errorf("chat: %d of your lines could not be handled (the log above says why)", failed)
 	}
@@ -88,14 +89,31 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 // this process). placesFreed runs after a turn cancelled a sign-up
 // (the waitlist promotion). A line that cannot be handled is logged as an
 // error, the person is told to send it again, failed is called, and the
-// chat goes on.
-func runConsole(ctx context.Context, a *app, s console.Session, instance string, stdin io.Reader, stdout io.Writer, placesFreed, failed func()) error {
+// chat goes on. With live (serve --chat), what reaches the person without
+// being asked in that moment (a caseworker's answer, a freed place) is
+// printed as it comes, not only after their next line: a second
+// dispatcher of the same name sends console messages in the background,
+// looking every quarter of a second.
+func runConsole(ctx context.Context, a *app, s console.Session, instance string, stdin io.Reader, stdout io.Writer, live bool, placesFreed, failed func()) error {
 	self := s.From.ConsoleUser
 	if s.From.Phone != "" {
 		self = s.From.Phone
 	}
 	sender := console.NewSender(stdout, a.renderer).For(self)
 	d := notifier.NewDispatcher(a.store, []bot.Sender{sender}, a.clock, a.log, a.metrics, notifier.DispatcherConfig{Instance: instance})
+	if live {
+		background := notifier.NewDispatcher(a.store, []bot.Sender{sender}, a.clock, a.log, a.metrics,
+			notifier.DispatcherConfig{Instance: instance, PollInterval: 250 * time.Millisecond})
+		ctx2, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := background.Run(ctx2); err != nil && ctx2.Err() == nil {
+				a.log.Error("chat: background sending stopped", "err", err)
+			}
+		}()
+		defer func() { cancel(); <-done }()
+	}
 	ib := inbox.New(a.store, a.engine, a.clock, a.log, nil).Instrument(a.metrics).OnPlacesFreed(placesFreed)
 	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
 		s.Prompt = func() error { _, err := io.WriteString(stdout, "> "); return err }

@@ -79,7 +79,7 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	w.notify = func() { dispatcher.Notify() }
 	w.inbox = inbox.New(a.store, a.engine, a.clock, log, w.notify).Instrument(a.metrics)
 
-	for _, wire := range []func(context.Context, *wiring) error{wireTelegram, wireSMS, wireWhatsApp, wireStaff, wireConsole, wireOrders, wireSchedule, wireDebug} {
+	for _, wire := range []func(context.Context, *wiring) error{wireTelegram, wireSMS, wireWhatsApp, wireStaff, wireConsole, wireOrders, wireSchedule, wireConversationGauges, wireDebug} {
 		if err := wire(ctx, w); err != nil {
 			return err
 		}
@@ -105,7 +105,7 @@ func serve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 			return err
 		}
 		w.addJob("console", func(ctx context.Context) error {
-			err := runConsole(ctx, a, s, instance, stdin, stdout, w.placesFreed, func() {})
+			err := runConsole(ctx, a, s, instance, stdin, stdout, true, w.placesFreed, func() {})
 			if err != nil {
 				log.Error("console closed by an error; still serving (Ctrl-C to stop)", "err", err)
 			} else {

@@ -42,6 +42,12 @@ func TestStaffCommand(t *testing.T) {
 		{"", []string{"frobnicate"}, 2, `unknown subcommand "frobnicate"`},
 		{"", []string{"disable", "data"}, 0, "staff disable: data done"},
 		{"another long phrase\n", []string{"reset", "mona"}, 0, "staff reset: mona done"},
+		{"a long pass phrase\n", []string{"add", "--role", "staff", "--regions", "Dhofar, muscat", "salim"}, 0, "staff add: salim done"},
+		{"a long pass phrase\n", []string{"add", "--role", "staff", "--regions", "dhofar,paris", "nour"}, 2, `"paris" is not a governorate of the OM pack`},
+		{"", []string{"edit", "--regions", "musandam", "mona"}, 0, "staff edit: mona done"},
+		{"", []string{"edit", "mona"}, 2, "--regions is required"},
+		{"", []string{"edit", "--regions", "dhofar", "nobody"}, 2, `no account "nobody"`},
+		{"", []string{"disable", "--regions", "dhofar", "mona"}, 2, "--regions goes with add or edit"},
 	} {
 		out, code := staffCmd(t, dir, c.stdin, c.args...)
 		if code != c.code || !strings.Contains(out, c.want) {
@@ -50,8 +56,15 @@ func TestStaffCommand(t *testing.T) {
 	}
 	out, code := staffCmd(t, dir, "", "list")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if code != 0 || len(lines) != 3 || !strings.HasPrefix(lines[1], "data  ") || !strings.Contains(lines[1], "disabled") ||
-		!strings.HasPrefix(lines[2], "mona  ") || !strings.Contains(lines[2], "staff") || !strings.Contains(lines[2], "enabled") {
+	if code != 0 || len(lines) != 4 || !strings.HasPrefix(lines[1], "data  ") || !strings.Contains(lines[1], "disabled") || !strings.Contains(lines[1], " all ") ||
+		!strings.HasPrefix(lines[2], "mona  ") || !strings.Contains(lines[2], "staff") || !strings.Contains(lines[2], "enabled") || !strings.Contains(lines[2], " musandam ") ||
+		!strings.HasPrefix(lines[3], "salim  ") || !strings.Contains(lines[3], " dhofar,muscat ") {
 		t.Fatalf("staff list: exit %d\n%s", code, out)
+	}
+	if out, code := staffCmd(t, dir, "", "edit", "--regions", "all", "mona"); code != 0 {
+		t.Fatalf("staff edit --regions all: exit %d\n%s", code, out)
+	}
+	if out, _ := staffCmd(t, dir, "", "list"); !strings.Contains(strings.Split(out, "\n")[2], " all ") {
+		t.Errorf("after --regions all, mona still limited:\n%s", out)
 	}
 }

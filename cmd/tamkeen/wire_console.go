@@ -27,7 +27,7 @@ func wireConsole(ctx context.Context, w *wiring) error {
 	c, err := webconsole.New(a.store, b, sim, a.bundle, a.clock, a.log, webconsole.Config{
 		Token: a.cfg.AdminToken, Location: a.cfg.Location, Region: a.cfg.DefaultRegion,
 		Channels: broadcastChannels(w.senders), SMSPrice: a.cfg.SMSPrice.Amount, SMSCurrency: a.cfg.SMSPrice.Currency,
-		QuietUntil: quietUntil(a.cfg), Notify: w.notify,
+		QuietUntil: quietUntil(a.cfg), Notify: w.notify, OfficeHours: a.cfg.OfficeHours,
 	})
 	if err != nil {
 		return err

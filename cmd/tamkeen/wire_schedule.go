@@ -12,7 +12,7 @@ import (
 func wireSchedule(ctx context.Context, w *wiring) error {
 	cfg := w.app.cfg
 	sw := reminders.New(w.app.store, reminders.Config{
-		Offsets: cfg.Reminders, QuietHours: cfg.QuietHours, Location: cfg.Location,
+		Offsets: cfg.Reminders, QuietHours: cfg.QuietHours, Location: cfg.Location, Retention: cfg.MessageRetention,
 		Notify: w.notify, Log: w.app.log,
 	})
 	sched, err := reminders.NewScheduler(sw, w.app.clock, reminders.Schedule{})

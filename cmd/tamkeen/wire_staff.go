@@ -20,7 +20,7 @@ func wireStaff(ctx context.Context, w *wiring) error {
 		Token: a.cfg.AdminToken, Region: a.cfg.DefaultRegion, Languages: a.bundle.Languages(),
 		Governorates: a.bundle.Content.Governorates, Tracks: a.bundle.Content.Tracks,
 		Configured: broadcastChannels(w.senders), CheckChannels: true, // wireTelegram and wireSMS run first
-		Location: a.cfg.Location, Words: a.bundle,
+		Location: a.cfg.Location, Words: a.bundle, Renderer: a.renderer, Notify: w.notify,
 	}).Mount(w.server)
 	if a.cfg.AdminToken == "" {
 		a.log.Info("staff API off", "why", "TAMKEEN_ADMIN_TOKEN is not set")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/locales"
+	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/vocab"
 )
 
@@ -30,10 +31,55 @@ type Script struct {
 	Lines   []Line
 }
 
-// Line is one thing a person types.
+// Line is one thing a person types, or (Staff) what a caseworker does in
+// the person's conversation with staff: "staff@mona> text" answers mona,
+// "staff@mona> /close" closes her conversation, "/reopen" reopens it.
 type Line struct {
-	User string
-	Text string // LongText for the pseudo-line "<long>"
+	User  string
+	Text  string // LongText for the pseudo-line "<long>"
+	Staff bool
+}
+
+// StaffPrefix begins the user of a staff line: "staff@mona".
+const StaffPrefix = "staff@"
+
+// Written is how the line reads in a transcript: "mona> text", "staff@mona> text".
+func (l Line) Written() string {
+	if l.Staff {
+		return StaffPrefix + l.User + "> " + l.Text
+	}
+	return l.User + "> " + l.Text
+}
+
+// StaffTexts are the answers staff give in the script (for a channel's
+// check that compares only the bot's replies with the console's).
+func (s Script) StaffTexts() map[string]bool {
+	out := map[string]bool{}
+	for _, l := range s.Lines {
+		if l.Staff && !strings.HasPrefix(l.Text, "/") {
+			out[l.Text] = true
+		}
+	}
+	return out
+}
+
+// Staff carries out a staff line on the latest conversation of the
+// contact: answers it, closes it ("/close") or reopens it ("/reopen"), as
+// the caseworker "staff" of the console would.
+func Staff(ctx context.Context, s *store.Store, contactID int64, text string) error {
+	v, err := s.LatestConversation(ctx, contactID)
+	if err != nil {
+		return fmt.Errorf("staff line %q: %w", text, err)
+	}
+	actor := store.Actor{Name: "staff"}
+	switch text {
+	case "/close":
+		return s.CloseConversation(ctx, v.ID, actor)
+	case "/reopen":
+		return s.ReopenConversation(ctx, v.ID, actor)
+	}
+	_, err = s.ReplyToConversation(ctx, v.ID, actor, text)
+	return err
 }
 
 // LongText is the script pseudo-text "<long>": a message longer than any
@@ -69,7 +115,8 @@ func LoadScripts(t testing.TB, dir string) []Script {
 			if !ok {
 				t.Fatalf("%s: bad script line %q: want user> text", f, line)
 			}
-			s.Lines = append(s.Lines, Line{User: user, Text: text})
+			name, staff := strings.CutPrefix(user, StaffPrefix)
+			s.Lines = append(s.Lines, Line{User: name, Text: text, Staff: staff})
 		}
 		if err := sc.Err(); err != nil {
 			t.Fatal(err)
