@@ -1,7 +1,10 @@
 package webconsole_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	_ "image/png"
 	"io"
 	"log/slog"
 	"os"
@@ -13,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/tamkeen/tamkeen/bot"
@@ -208,7 +212,7 @@ var consolePages = []string{
 	"/console/", "/console/impact", "/console/contacts?q=968", "/console/contacts/1", "/console/broadcasts",
 	"/console/broadcasts/new", "/console/broadcasts/1", "/console/opportunities", "/console/opportunities/new",
 	"/console/opportunities/1", "/console/orders", "/console/content", "/console/simulator", "/console/staff",
-	"/console/audit", "/console/opportunities/999",
+	"/console/audit", "/console/opportunities/999", "/console/inbox", "/console/inbox/1", "/console/inbox/canned",
 }
 
 // busyConsole is a console with data on every page: people with long Arabic
@@ -263,6 +267,10 @@ func busyConsole(t *testing.T) *env {
 	}
 	if err := e.broadcasts.Expand(ctx); err != nil {
 		t.Fatal(err)
+	}
+	// A conversation waiting for a caseworker: /console/inbox/1.
+	if id := asking(t, s, 7100000001, "مريم بنت خلفان بن سيف الشكيلية", "dhofar", "متى تنزل المعونة؟ ابني معاق، هل يحق له التدريب في مركز صلالة؟"); id != 1 {
+		t.Fatalf("the conversation is %d, the pages list /console/inbox/1", id)
 	}
 	return e
 }
@@ -406,12 +414,12 @@ func TestBrowserEveryPageAtPhoneAndDesktopWidths(t *testing.T) {
 				t.Errorf("%s in %s at %d px: %s", name, lang, w.w, p)
 			}
 			if shots != "" {
-				var png []byte
-				run("screenshot", chromedp.FullScreenshot(&png, 100))
+				png := pageShot(t, ctx, name, lang, w.w)
 				if err := os.WriteFile(filepath.Join(shots, shotName(name, lang, w.w)), png, 0o644); err != nil {
 					t.Fatal(err)
 				}
 				if strings.HasSuffix(name, "/typed") { // the preview alone, to read its lines
+					var png []byte
 					run("screenshot", chromedp.Screenshot("#preview", &png, chromedp.ByQuery))
 					if err := os.WriteFile(filepath.Join(shots, shotName("/console/broadcasts/preview", lang, w.w)), png, 0o644); err != nil {
 						t.Fatal(err)
@@ -463,6 +471,44 @@ func TestBrowserEveryPageAtPhoneAndDesktopWidths(t *testing.T) {
 	if shots != "" {
 		t.Logf("screenshots in %s", shots)
 	}
+}
+
+// pageShot is a screenshot of the whole page as a person sees it. Chromium's
+// capture beyond the viewport draws a right-to-left page that fits the
+// window shifted sideways (the audit page by 266 px at 1280), so a page no
+// taller than the window is captured as the window shows it; a taller one
+// is captured whole. Either way the header's band must reach both edges
+// at the top, or the picture is not the page.
+func pageShot(t *testing.T, ctx context.Context, name, lang string, width int64) []byte {
+	t.Helper()
+	var tall bool
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`document.documentElement.scrollHeight > window.innerHeight`, &tall)); err != nil {
+		t.Fatalf("screenshot of %s: %v", name, err)
+	}
+	var shot []byte
+	var err error
+	if tall {
+		err = chromedp.Run(ctx, chromedp.FullScreenshot(&shot, 100))
+	} else {
+		err = chromedp.Run(ctx, chromedp.ActionFunc(func(ctx context.Context) error {
+			shot, err = page.CaptureScreenshot().Do(ctx)
+			return err
+		}))
+	}
+	if err != nil {
+		t.Fatalf("screenshot of %s: %v", name, err)
+	}
+	img, _, err := image.Decode(bytes.NewReader(shot))
+	if err != nil {
+		t.Fatalf("screenshot of %s: %v", name, err)
+	}
+	b := img.Bounds()
+	for _, x := range []int{b.Min.X + 2, b.Max.X - 3} {
+		if r, g, bl, _ := img.At(x, b.Min.Y+2).RGBA(); r>>8 > 120 || g>>8 < 90 || bl>>8 > 140 { // the brand's green, lit or not
+			t.Errorf("the screenshot of %s in %s at %d px is not the page as shown: at (%d, 2) it is rgb(%d, %d, %d), not the header", name, lang, width, x, r>>8, g>>8, bl>>8)
+		}
+	}
+	return shot
 }
 
 // withLang adds lang= to a console path.
