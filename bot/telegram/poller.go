@@ -159,6 +159,9 @@ func (c *Bot) handleAll(ctx context.Context, updates []polledUpdate) (int, error
 					c.log.Error("telegram: update skipped: it cannot be read", "update_id", u.UpdateID, "err", u.unreadable)
 					continue
 				}
+				if errs[i] = ctx.Err(); errs[i] != nil {
+					return // stopping: what is not started is read again by the next poller
+				}
 				if errs[i] = c.HandleUpdate(ctx, updates[i].Update); errs[i] != nil {
 					return // this chat's later updates wait for the next read
 				}

@@ -104,7 +104,14 @@ func TestPollingRestartLosesNothing(t *testing.T) {
 			t.Fatalf("the failed update was read again before the %v pause was over", pause)
 		}
 		w.clock.Advance(time.Nanosecond)
-		<-done
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			ib.mu.Lock()
+			got := strings.Join(ib.handled, ",")
+			ib.mu.Unlock()
+			t.Fatalf("after the pause, handled %s: an update is never handled (stored while stopping, then counted a duplicate?)", got)
+		}
 		cancel()
 		<-stopped
 		if got := strings.Join(ib.handled, ","); got != "one,two,three,four" {
