@@ -226,9 +226,9 @@ func (s *Store) ExpandBroadcast(ctx context.Context, id int64, batch, priority i
 		q.args["key"], q.args["bid"] = "broadcast:"+strconv.FormatInt(id, 10)+":contact:", id
 		inRange := `c.id > @lo AND c.id <= @hi AND c.erased_at IS NULL AND ` + q.audience
 		res := tx.db.Exec(`INSERT INTO outbox (contact_id, channel, recipient, language, priority, payload, body, always,
-				status, attempts, next_attempt_at, provider_id, error, dedupe_key, broadcast_id, created_at, updated_at)
+				status, attempts, next_attempt_at, provider_id, error, dedupe_key, broadcast_id, created_at, updated_at, kind)
 			SELECT c.id, `+q.channel+`, `+q.recipient+`, `+q.language+`, @prio, '', `+q.body+`, FALSE,
-				'pending', 0, @due, '', '', @key || CAST(c.id AS TEXT), @bid, @now, @now
+				'pending', 0, @due, '', '', @key || CAST(c.id AS TEXT), @bid, @now, @now, 'broadcast'
 			FROM contacts c WHERE `+inRange+` AND c.opted_out_at IS NULL AND c.consent_at IS NOT NULL
 				AND `+q.channel+` IS NOT NULL
 			ON CONFLICT DO NOTHING`, q.args)

@@ -26,11 +26,15 @@ import (
 
 var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
-// templates are the approved templates the fake knows in tests.
-var templates = []whatsapptest.TemplateDef{
-	{Name: "tamkeen_notice", Language: "ar", Params: 1},
-	{Name: "tamkeen_notice", Language: "en", Params: 1},
-}
+// templates are the approved templates the fake knows in tests: those the
+// README asks the program to register, in Arabic and English.
+var templates = func() []whatsapptest.TemplateDef {
+	var out []whatsapptest.TemplateDef
+	for _, name := range config.DefaultTemplates() {
+		out = append(out, whatsapptest.TemplateDef{Name: name, Language: "ar", Params: 1}, whatsapptest.TemplateDef{Name: name, Language: "en", Params: 1})
+	}
+	return out
+}()
 
 // world is serve's pieces around one fake Cloud API: the inbox, the
 // dispatcher, and the channel with its webhook on a real HTTP server.
@@ -57,7 +61,7 @@ func newWorld(t *testing.T, s *store.Store, clk *clock.Manual, country string, f
 	log := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	w.cfg = config.WhatsApp{
 		AccessToken: whatsapptest.Token, PhoneNumberID: whatsapptest.PhoneNumberID, AppSecret: whatsapptest.AppSecret,
-		VerifyToken: whatsapptest.VerifyToken, APIBaseURL: w.fake.URL(), Rate: 80,
+		VerifyToken: whatsapptest.VerifyToken, APIBaseURL: w.fake.URL(), Rate: 80, Templates: config.DefaultTemplates(),
 	}
 	ch, err := whatsapp.New(w.cfg, whatsapp.Options{Renderer: p.Renderer, Log: log},
 		whatsapp.WebhookOptions{Region: "OM", Inbox: p.Inbox, Receipts: p.Inbox, Log: log})
@@ -91,6 +95,7 @@ func (u unpaced) Channel() string { return u.s.Channel() }
 func (u unpaced) Send(ctx context.Context, m bot.Outgoing) (string, error) {
 	return u.s.Send(ctx, m)
 }
+func (u unpaced) Template(kind string) (string, bool) { return u.s.(bot.Templater).Template(kind) }
 
 // deliver makes the fake post what post posts (a person's message, a
 // status), sends every reply, moves the clock on a minute, and returns
