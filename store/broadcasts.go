@@ -3,11 +3,13 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tamkeen/tamkeen/reach"
 	"gorm.io/gorm/clause"
 )
 
@@ -270,7 +272,7 @@ func newExpansionQuery(b *Broadcast) expansionQuery {
 	var ch, rc strings.Builder
 	ch.WriteString("(CASE")
 	rc.WriteString("(CASE")
-	for i, name := range b.Channels {
+	for i, name := range byCost(b.Channels) {
 		cond, address, ok := reachSQL(name)
 		if !ok {
 			continue
@@ -340,4 +342,24 @@ func newExpansionQuery(b *Broadcast) expansionQuery {
 	}
 	q.audience = "(" + strings.Join(conds, " AND ") + ")"
 	return q
+}
+
+// byCost orders a broadcast's channels as reach.Choose weighs them:
+// Telegram, then WhatsApp (free inside the window; outside it the
+// dispatcher sends the broadcast template, or SMS when the broadcast may
+// use it and it costs less or there is no template), then SMS. Channels
+// the rule does not know keep their place after those.
+func byCost(channels []string) []string {
+	var out []string
+	for _, w := range reach.Ways() {
+		if w != reach.WhatsAppTemplate && slices.Contains(channels, string(w)) {
+			out = append(out, string(w))
+		}
+	}
+	for _, c := range channels {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // broadcastChannels are the channels a broadcast may go on.
-func broadcastChannels() []string { return []string{vocab.Telegram, vocab.SMS} }
+func broadcastChannels() []string { return []string{vocab.Telegram, vocab.WhatsApp, vocab.SMS} }
 
 // broadcastForm is the compose form as typed, with what is wrong with it.
 type broadcastForm struct {

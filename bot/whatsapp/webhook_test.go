@@ -263,4 +263,3 @@ func TestStatusesBecomeReceipts(t *testing.T) {
 		}
 	})
 }
-
