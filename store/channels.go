@@ -80,6 +80,12 @@ const (
 	whatsappReachSQL = whatsappAddressSQL + ` AND NOT c.whatsapp_unreachable`
 )
 
+// whatsappWindowOpenSQL is reach.WhatsAppWindow in SQL, with @wsince the
+// time a day before now: the person wrote within the last 24 hours, and
+// WhatsApp has not said 131047 since (a mark is never after now).
+const whatsappWindowOpenSQL = `(c.whatsapp_last_inbound_at > @wsince
+	AND (c.whatsapp_window_closed_at IS NULL OR c.whatsapp_window_closed_at < c.whatsapp_last_inbound_at))`
+
 // addressSQL returns a channel's "has an address there" condition.
 func addressSQL(channel string) (cond string, ok bool) {
 	switch channel {
