@@ -76,6 +76,9 @@ type preview struct {
 	Ways          []wayRow // how many each way reaches and what it costs
 	Template      string   // the WhatsApp broadcast template ("" none)
 	TemplatePrice bool     // TAMKEEN_WHATSAPP_TEMPLATE_PRICE is set
+	Templates     int      // people it goes to as the template
+	TemplateMoney string   // what the templates cost ("" when free or no price is set)
+	SMSMoney      string   // what the SMS cost ("" when no price is set)
 	Configured    []string // the channels this server can send on
 	Unconfigured  []string // chosen channels that are not configured
 	NoneAvailable bool     // no chosen channel is configured: nothing would be sent
@@ -164,6 +167,7 @@ func (c *Console) buildPreview(ctx context.Context, lang string, b *store.Broadc
 			priced = false
 		}
 	}
+	p.Templates, p.TemplateMoney, p.SMSMoney = templates, rows[string(reach.WhatsAppTemplate)].Money, rows[string(reach.SMS)].Money
 	for _, w := range []string{string(reach.Telegram), string(reach.WhatsApp), string(reach.WhatsAppTemplate), string(reach.SMS), "waiting"} {
 		if rows[w].People > 0 {
 			p.Ways = append(p.Ways, *rows[w])

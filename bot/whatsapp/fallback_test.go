@@ -141,4 +141,3 @@ func TestOutsideTheWindowTheCheaperWay(t *testing.T) {
 		})
 	}
 }
-

@@ -5,8 +5,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -28,13 +30,7 @@ var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
 // templates are the approved templates the fake knows in tests: those the
 // README asks the program to register, in Arabic and English.
-var templates = func() []whatsapptest.TemplateDef {
-	var out []whatsapptest.TemplateDef
-	for _, name := range config.DefaultTemplates() {
-		out = append(out, whatsapptest.TemplateDef{Name: name, Language: "ar", Params: 1}, whatsapptest.TemplateDef{Name: name, Language: "en", Params: 1})
-	}
-	return out
-}()
+var templates = whatsapptest.Registered(slices.Sorted(maps.Values(config.DefaultTemplates()))...)
 
 // world is serve's pieces around one fake Cloud API: the inbox, the
 // dispatcher, and the channel with its webhook on a real HTTP server.
