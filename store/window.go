@@ -58,3 +58,28 @@ func (s *Store) WaitingForWindow(ctx context.Context, contactID int64) (int, err
 	}
 	return int(n), nil
 }
+
+// BroadcastWays counts a broadcast's messages by the way they went or
+// will go: "telegram", "whatsapp" (free), "whatsapp_template", "sms",
+// "waiting" (for a person's WhatsApp window), and other channels by name.
+// Cancelled and skipped messages are not counted.
+func (s *Store) BroadcastWays(ctx context.Context, id int64) (map[string]int, error) {
+	var rows []struct {
+		Way string
+		N   int
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT CASE
+			WHEN status = 'pending' AND channel = ? AND error LIKE ? THEN 'waiting'
+			WHEN channel = ? AND template <> '' THEN 'whatsapp_template'
+			ELSE channel END AS way, COUNT(*) AS n
+		FROM outbox WHERE broadcast_id = ? AND status NOT IN ('cancelled', 'skipped') GROUP BY 1`,
+		channelWhatsApp, WaitingForWindowPrefix+"%", channelWhatsApp, id).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: broadcast %d by way: %w", id, err)
+	}
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.Way] += r.N
+	}
+	return out, nil
+}

@@ -214,6 +214,14 @@ func TestComposerCostPerWay(t *testing.T) {
 						t.Errorf("the preview has %s", s)
 					}
 				}
+				// The broadcast's page says the same before it runs.
+				rep, err := e.broadcasts.Create(context.Background(), &store.Broadcast{Texts: map[string]string{"ar": "ورشة"},
+					Audience: store.Audience{All: true}, Channels: []string{"telegram", "whatsapp", "sms"}, SendAt: t0.Add(24 * time.Hour)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				page := e.get(t, "/console/broadcasts/"+strconv.FormatInt(rep.ID, 10))
+				mustContain(t, page.body, tc.want[:len(tc.want)-1]...)
 			})
 		})
 	}

@@ -64,7 +64,10 @@ func TestNoTemplateGoesBySMSOrWaits(t *testing.T) {
 		twilio := w.withSMS(t, without("broadcast"), reach.Prices{})
 		before := len(w.fake.Sent())
 
-		w.broadcast(t, "سوق المنتجات المنزلية يفتح السبت", "whatsapp", "sms")
+		b := w.broadcast(t, "سوق المنتجات المنزلية يفتح السبت", "whatsapp", "sms")
+		if ways, err := w.store.BroadcastWays(ctx, b.ID); err != nil || len(ways) != 2 || ways["sms"] != 1 || ways["waiting"] != 1 {
+			t.Errorf("the broadcast by way: %v, %v; want one by SMS, one waiting", ways, err)
+		}
 		if got := twilio.To(byNumber.Phone); len(got) != 1 || got[0] != "سوق المنتجات المنزلية يفتح السبت" {
 			t.Fatalf("SMS to the number: %q", got)
 		}

@@ -83,7 +83,10 @@ func TestBroadcastInsideTheWindowAsTextOutsideAsTemplate(t *testing.T) {
 		w.join(t, here)
 		w.clock.Advance(time.Hour)
 		text := "ورشة تعبئة وتغليف المنتجات يوم الأحد في مسقط.\nالتسجيل من القائمة."
-		w.broadcast(t, text, "whatsapp")
+		b := w.broadcast(t, text, "whatsapp")
+		if ways, err := w.store.BroadcastWays(ctx, b.ID); err != nil || len(ways) != 2 || ways["whatsapp"] != 1 || ways["whatsapp_template"] != 1 {
+			t.Errorf("the broadcast by way: %v, %v; want one text, one template", ways, err)
+		}
 		if m := last(t, w.fake, here); m.Request.Type != "text" || m.Request.Text == nil || m.Request.Text.Body != text {
 			t.Fatalf("inside the window: %+v", m.Request)
 		}
