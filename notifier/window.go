@@ -18,15 +18,22 @@ import (
 // free-form: "" and nil.
 func (d *Dispatcher) outsideWindow(ctx context.Context, cs *channelState, row store.OutboxMessage, c *store.Contact) (template string, res *store.OutboxResult) {
 	now := d.clock.Now()
-	if open, _ := reach.WhatsAppWindow(c.WhatsAppLastInboundAt, c.WhatsAppWindowClosedAt, now); open {
+	kind := row.MessageKind()
+	last := c.WhatsAppLastInboundAt
+	if kind == reach.Reply && (last == nil || row.CreatedAt.After(*last)) {
+		// A reply was queued when the person wrote: that opened the window,
+		// even where the record no longer says so (the goodbye after "delete
+		// my data", which blanks it).
+		last = &row.CreatedAt
+	}
+	if open, _ := reach.WhatsAppWindow(last, c.WhatsAppWindowClosedAt, now); open {
 		return "", nil
 	}
-	kind := row.MessageKind()
 	name, hasTemplate := "", false
 	if t, ok := cs.sender.(bot.Templater); ok {
 		name, hasTemplate = t.Template(string(kind))
 	}
-	person := reach.Person{WhatsApp: true, LastInbound: c.WhatsAppLastInboundAt, ClosedAt: c.WhatsAppWindowClosedAt}
+	person := reach.Person{WhatsApp: true, LastInbound: last, ClosedAt: c.WhatsAppWindowClosedAt}
 	o := reach.Options{Channels: []string{bot.WhatsApp}, Template: func(reach.Kind) bool { return hasTemplate }, Prices: d.cfg.Prices}
 	sms := d.byName[bot.SMS]
 	if sms != nil && c.Phone != nil && *c.Phone != "" && d.smsAllowed(ctx, row) {
