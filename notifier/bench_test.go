@@ -144,8 +144,8 @@ func BenchmarkDispatchUnlimited(b *testing.B) {
 }
 
 func BenchmarkDispatchAt30PerSecond(b *testing.B) {
-	const rate = 30.0
-	n := benchSize("TAMKEEN_BENCH_RATED", 300) // 10 s at 30/s
+	rate := float64(benchSize("TAMKEEN_BENCH_RATE", 30)) // another rate: WhatsApp's 80
+	n := benchSize("TAMKEEN_BENCH_RATED", 300)           // 10 s at 30/s
 	for range b.N {
 		b.StopTimer()
 		s := seeded(b, n)
