@@ -146,18 +146,20 @@ func checkChoice(t *testing.T, p reach.Person, open bool, kind reach.Kind, tpl b
 		ways = append(ways, reach.Console)
 	}
 	c, ok := reach.Choose(p, kind, t0, o)
-	desc := fmt.Sprintf("%+v open=%v kind=%s template=%v options=%v %+v %d", p, open, kind, tpl, o.Channels, o.Prices, o.Segments)
+	desc := func() string {
+		return fmt.Sprintf("%+v open=%v kind=%s template=%v options=%v %+v %d", p, open, kind, tpl, o.Channels, o.Prices, o.Segments)
+	}
 	if !ok {
 		if len(ways) > 0 {
-			t.Fatalf("%s: no way chosen, but %v reach them", desc, ways)
+			t.Fatalf("%s: no way chosen, but %v reach them", desc(), ways)
 		}
 		return
 	}
 	if !slices.Contains(ways, c.Way) {
-		t.Fatalf("%s: chose %s, not among %v", desc, c.Way, ways)
+		t.Fatalf("%s: chose %s, not among %v", desc(), c.Way, ways)
 	}
 	if c.Cost != o.Cost(c.Way) {
-		t.Fatalf("%s: %s costs %v, said %v", desc, c.Way, o.Cost(c.Way), c.Cost)
+		t.Fatalf("%s: %s costs %v, said %v", desc(), c.Way, o.Cost(c.Way), c.Cost)
 	}
 	pool := ways
 	if real > 0 {
@@ -165,11 +167,11 @@ func checkChoice(t *testing.T, p reach.Person, open bool, kind reach.Kind, tpl b
 	}
 	for _, w := range pool {
 		if o.Cost(w) < c.Cost {
-			t.Fatalf("%s: chose %s at %v, but %s costs %v", desc, c.Way, c.Cost, w, o.Cost(w))
+			t.Fatalf("%s: chose %s at %v, but %s costs %v", desc(), c.Way, c.Cost, w, o.Cost(w))
 		}
 		if o.Cost(w) == c.Cost {
 			if w != c.Way {
-				t.Fatalf("%s: chose %s, but %s costs the same and comes first", desc, c.Way, w)
+				t.Fatalf("%s: chose %s, but %s costs the same and comes first", desc(), c.Way, w)
 			}
 			break
 		}
