@@ -160,6 +160,16 @@ type Outgoing struct {
 	Language  string
 	Reply     *vocab.Reply // a conversation reply to render, or nil
 	Body      string       // ready text (a staff broadcast) when Reply is nil
+	// Template, when set, is the approved template the message goes as, its
+	// text in the template's parameter (WhatsApp outside the 24-hour window).
+	Template string
+}
+
+// Templater is a sender that can send a message as an approved template
+// when a free one may not go (WhatsApp): Template names the template a
+// kind of message (reach.Kind) goes as, ok false when it has none.
+type Templater interface {
+	Template(kind string) (name string, ok bool)
 }
 
 // Sender delivers messages on one channel.

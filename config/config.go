@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/officehours"
+	"github.com/tamkeen/tamkeen/reach"
 )
 
 // Config is every setting the service uses.
@@ -54,6 +56,9 @@ type Config struct {
 	// SMSPrice is TAMKEEN_SMS_SEGMENT_PRICE ("0.012 OMR"): what one SMS
 	// segment costs, for the broadcast composer's estimate (zero: not shown).
 	SMSPrice SMSPrice
+	// TemplatePrice is TAMKEEN_WHATSAPP_TEMPLATE_PRICE ("0.02 OMR"): what one
+	// WhatsApp template message costs (zero: not set).
+	TemplatePrice SMSPrice
 
 	Telegram Telegram
 	Twilio   Twilio
@@ -96,6 +101,32 @@ type WhatsApp struct {
 	VerifyToken   string  // WHATSAPP_VERIFY_TOKEN: what Meta sends back when the webhook is registered
 	APIBaseURL    string  // WHATSAPP_API_BASE_URL: the Graph API with its version
 	Rate          float64 // WHATSAPP_RATE: messages per second for the number
+	// Templates names the approved template each kind of message goes as
+	// outside the 24-hour window (WHATSAPP_TEMPLATE_<KIND>, by reach.Kind:
+	// "broadcast" → tamkeen_broadcast…); a kind absent has none.
+	Templates map[string]string
+}
+
+// DefaultTemplates are the templates the README asks the program to
+// register, by message kind; a reply (an answer to someone writing) has none.
+func DefaultTemplates() map[string]string {
+	out := map[string]string{}
+	for _, k := range reach.Kinds() {
+		switch k {
+		case reach.Reply:
+		case reach.Staff:
+			out[string(k)] = "tamkeen_staff_reply"
+		default:
+			out[string(k)] = "tamkeen_" + string(k)
+		}
+	}
+	return out
+}
+
+// Template is the template a kind of message goes as outside the window.
+func (w WhatsApp) Template(kind reach.Kind) (name string, ok bool) {
+	name, ok = w.Templates[string(kind)]
+	return name, ok && name != ""
 }
 
 // whatsAppSettings names the four settings that switch WhatsApp on.
@@ -191,6 +222,14 @@ func Load(lookupEnv LookupEnv) (Config, error) {
 			errs = append(errs, fmt.Errorf("TAMKEEN_SMS_SEGMENT_PRICE=%q: %w", v, err))
 		}
 		c.SMSPrice = p
+	}
+
+	if v := get("TAMKEEN_WHATSAPP_TEMPLATE_PRICE", ""); v != "" {
+		p, err := ParseSMSPrice(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TAMKEEN_WHATSAPP_TEMPLATE_PRICE=%q: %w", v, err))
+		}
+		c.TemplatePrice = p
 	}
 
 	if v := get("TAMKEEN_HELP_PHONE", ""); v != "" {
@@ -308,14 +347,14 @@ func Load(lookupEnv LookupEnv) (Config, error) {
 	if u, err := url.Parse(c.Twilio.APIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("TWILIO_API_BASE_URL=%q: must be an absolute http:// or https:// URL", c.Twilio.APIBaseURL))
 	}
-	c.WhatsApp, err = loadWhatsApp(get)
+	c.WhatsApp, err = loadWhatsApp(get, lookupEnv)
 	errs = append(errs, err)
 	return c, errors.Join(errs...)
 }
 
 // loadWhatsApp reads the WHATSAPP_* settings: the four credentials all or
 // none (the error names each one missing), the API base URL and the rate.
-func loadWhatsApp(get func(name, def string) string) (WhatsApp, error) {
+func loadWhatsApp(get func(name, def string) string, lookupEnv LookupEnv) (WhatsApp, error) {
 	w := WhatsApp{
 		AccessToken:   get("WHATSAPP_ACCESS_TOKEN", ""),
 		PhoneNumberID: get("WHATSAPP_PHONE_NUMBER_ID", ""),
@@ -348,8 +387,29 @@ func loadWhatsApp(get func(name, def string) string) (WhatsApp, error) {
 	if w.Rate, err = parseRate(get("WHATSAPP_RATE", "80")); err != nil {
 		errs = append(errs, fmt.Errorf("WHATSAPP_RATE: %w", err))
 	}
+	w.Templates = DefaultTemplates()
+	for _, k := range reach.Kinds() {
+		name := "WHATSAPP_TEMPLATE_" + strings.ToUpper(string(k))
+		v, set := lookupEnv(name)
+		if !set {
+			continue // the default
+		}
+		v = strings.TrimSpace(v)
+		if v == "" { // set but empty: this kind has no template
+			delete(w.Templates, string(k))
+			continue
+		}
+		if !templateName.MatchString(v) {
+			errs = append(errs, fmt.Errorf("%s=%q: a template's name as registered in WhatsApp Manager: lower-case letters, digits and _ (at most 512)", name, v))
+			continue
+		}
+		w.Templates[string(k)] = v
+	}
 	return w, errors.Join(errs...)
 }
+
+// templateName is the form Meta allows for a template's name.
+var templateName = regexp.MustCompile(`^[a-z0-9_]{1,512}$`)
 
 func parseRate(s string) (float64, error) {
 	r, err := strconv.ParseFloat(s, 64)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tamkeen/tamkeen/reach"
 )
 
 func env(m map[string]string) LookupEnv {
@@ -209,6 +211,33 @@ func TestLoadWhatsAppSettings(t *testing.T) {
 		e := maps.Clone(on)
 		e[name] = bad
 		if _, err := Load(env(e)); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%q: want an error naming it, got %v", name, bad, err)
+		}
+	}
+}
+
+// Every kind but a reply has a template by default, named as the README
+// lists; WHATSAPP_TEMPLATE_<KIND> renames one, set empty removes it, and a
+// name Meta would not take stops the start naming the variable.
+func TestWhatsAppTemplates(t *testing.T) {
+	c, err := Load(env(map[string]string{"WHATSAPP_TEMPLATE_BROADCAST": "oman_news_2", "WHATSAPP_TEMPLATE_NUDGE": "",
+		"TAMKEEN_WHATSAPP_TEMPLATE_PRICE": "0.02 OMR"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[reach.Kind]string{reach.Staff: "tamkeen_staff_reply", reach.Broadcast: "oman_news_2", reach.Reminder: "tamkeen_reminder",
+		reach.Waitlist: "tamkeen_waitlist", reach.Order: "tamkeen_order", reach.Digest: "tamkeen_digest", reach.Notice: "tamkeen_notice"}
+	for _, k := range reach.Kinds() {
+		name, ok := c.WhatsApp.Template(k)
+		if name != want[k] || ok != (want[k] != "") {
+			t.Errorf("template of %s = %q, %v; want %q", k, name, ok, want[k])
+		}
+	}
+	if c.TemplatePrice.Amount != 0.02 || c.TemplatePrice.Currency != "OMR" {
+		t.Errorf("template price %+v", c.TemplatePrice)
+	}
+	for name, bad := range map[string]string{"WHATSAPP_TEMPLATE_REMINDER": "Tamkeen Reminder", "TAMKEEN_WHATSAPP_TEMPLATE_PRICE": "cheap"} {
+		if _, err := Load(env(map[string]string{name: bad})); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%q: want an error naming it, got %v", name, bad, err)
 		}
 	}

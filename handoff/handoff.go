@@ -1,7 +1,7 @@
 // Package handoff holds the rules of conversations with staff that need no
 // database: the numbers managers see (median time to a first answer, the
-// share answered within office hours) and what the reply box says of
-// WhatsApp's 24-hour window.
+// share answered within office hours). WhatsApp's 24-hour window is
+// package reach's.
 package handoff
 
 import (
@@ -66,18 +66,6 @@ func AnsweredInTime(opened, answered time.Time, hours officehours.Hours, loc *ti
 		return true
 	}
 	return !answered.After(closes)
-}
-
-// WhatsAppWindow is WhatsApp's 24-hour window after the person last wrote
-// there: free messages may go until closes. open is false when they never
-// wrote on WhatsApp or wrote longer ago. (The WhatsApp channel's own rule
-// replaces this once it is written once for everyone.)
-func WhatsAppWindow(lastInbound *time.Time, now time.Time) (open bool, closes time.Time) {
-	if lastInbound == nil {
-		return false, time.Time{}
-	}
-	closes = lastInbound.Add(24 * time.Hour)
-	return now.Before(closes), closes
 }
 
 // Source is what the numbers are read from; *store.Store fits.

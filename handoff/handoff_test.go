@@ -94,25 +94,6 @@ func TestSummarize(t *testing.T) {
 	}
 }
 
-func TestWhatsAppWindow(t *testing.T) {
-	now := at(23, 12, 0)
-	for _, c := range []struct {
-		last *time.Time
-		open bool
-	}{
-		{nil, false},
-		{ptr(now.Add(-time.Hour)), true},
-		{ptr(now.Add(-24*time.Hour + time.Second)), true},
-		{ptr(now.Add(-24 * time.Hour)), false},
-		{ptr(now.Add(-48 * time.Hour)), false},
-	} {
-		open, closes := WhatsAppWindow(c.last, now)
-		if open != c.open || c.last != nil && !closes.Equal(c.last.Add(24*time.Hour)) {
-			t.Errorf("last %v: open %v until %v, want %v", c.last, open, closes, c.open)
-		}
-	}
-}
-
 func ptr(t time.Time) *time.Time { return &t }
 
 // Measure reads the numbers from the database: open and waiting

@@ -43,6 +43,9 @@ func (ib *Inbox) HandleReceipt(ctx context.Context, r bot.Receipt) error {
 	default: // still on its way: nothing to record beyond "sent"
 		return nil
 	}
+	if r.Failure == bot.FailureWindowClosed && row.Template == "" {
+		return ib.windowClosed(ctx, row, r)
+	}
 	changed, err := ib.store.MarkUndelivered(ctx, row.ID, r.Detail)
 	if err != nil {
 		return err
@@ -71,11 +74,35 @@ func (ib *Inbox) HandleReceipt(ctx context.Context, r bot.Receipt) error {
 		log.Info("inbox: delivery failed", "failures", n, "detail", r.Detail)
 		return nil
 	case bot.FailureWindowClosed:
-		// The person last wrote more than a day ago: WhatsApp takes only
-		// approved templates now. Recorded as undelivered with its reason.
-		log.Info("inbox: delivery refused: the 24-hour window had closed", "detail", r.Detail)
+		// Refused for the window although it went as a template: nothing
+		// else can carry it. Recorded as undelivered with its reason.
+		log.Warn("inbox: a template refused for the 24-hour window", "detail", r.Detail)
 		return nil
 	}
 	log.Info("inbox: delivery failed", "detail", r.Detail)
+	return nil
+}
+
+// windowClosed handles a free message WhatsApp accepted and then refused
+// with 131047: the person's window had closed when it was sent (recorded on
+// them: later messages go as templates until they write), and the same
+// message is queued again at once, to go as its template. A repeated status
+// finds the row no longer sent under that id and changes nothing.
+func (ib *Inbox) windowClosed(ctx context.Context, row *store.OutboxMessage, r bot.Receipt) error {
+	sentAt := ib.clock.Now()
+	if row.SentAt != nil {
+		sentAt = *row.SentAt
+	}
+	// The mark first, so that the dispatcher never takes the row again as free.
+	if err := ib.store.CloseWhatsAppWindow(ctx, row.ContactID, sentAt); err != nil {
+		return err
+	}
+	queued, err := ib.store.ResendAfterWindowClosed(ctx, row.ID)
+	if err != nil || !queued {
+		return err
+	}
+	ib.log.Info("inbox: the 24-hour window had closed (131047); the message goes again as its template",
+		"outbox_id", row.ID, "contact", row.ContactID, "detail", r.Detail)
+	ib.notify()
 	return nil
 }

@@ -74,7 +74,10 @@ func (m *Metrics) Handler() http.Handler {
 
 // Results of a send attempt and scopes of a provider's 429, as counted.
 var (
-	SendResults     = []string{"sent", "retry", "failed", "skipped"}
+	// window_closed: WhatsApp's 131047 (sent again as a template);
+	// moved_to_sms: outside the window, SMS carries it; waiting_window:
+	// outside the window with no template and no SMS, it waits.
+	SendResults     = []string{"sent", "retry", "failed", "skipped", "window_closed", "moved_to_sms", "waiting_window"}
 	InboundResults  = []string{"handled", "duplicate", "error"}
 	ThrottledScopes = []string{"recipient", "channel"}
 )

@@ -22,6 +22,7 @@ import (
 	"github.com/tamkeen/tamkeen/metrics"
 	"github.com/tamkeen/tamkeen/notifier/failure"
 	"github.com/tamkeen/tamkeen/notifier/replicas"
+	"github.com/tamkeen/tamkeen/reach"
 	"github.com/tamkeen/tamkeen/store"
 )
 
@@ -58,6 +59,13 @@ type DispatcherConfig struct {
 	// QuietUntil returns t when bulk messages may go at t, or else the end of
 	// the quiet window (config.QuietHours.NextAllowed). Nil: never quiet.
 	QuietUntil func(t time.Time) time.Time
+	// Prices are what a WhatsApp template and an SMS segment cost: outside
+	// a person's WhatsApp window a message goes the cheaper way (reach.Choose).
+	Prices reach.Prices
+	// WindowWait is how long a WhatsApp message waits before it is looked at
+	// again when the person's window is closed and no template or SMS can
+	// carry it (default 15m); it goes when they write.
+	WindowWait time.Duration
 }
 
 func (c *DispatcherConfig) defaults() {
@@ -87,6 +95,9 @@ func (c *DispatcherConfig) defaults() {
 	}
 	if c.ShareInterval <= 0 {
 		c.ShareInterval = time.Second
+	}
+	if c.WindowWait <= 0 {
+		c.WindowWait = 15 * time.Minute
 	}
 	if c.PaceMargin <= 0 {
 		c.PaceMargin = 2 * time.Millisecond

@@ -625,6 +625,11 @@ func TestAChannelDeclaresAPairRateAsData(t *testing.T) {
 	clk := clock.NewManual(t0)
 	s := storetest.SQLite(t, clk)
 	one, other := contact(t, s, 1, "ar"), contact(t, s, 2, "ar")
+	if err := s.InTx(context.Background(), func(tx *store.Tx) error { // both are writing: free replies go
+		return tx.SetWhatsAppInbound(map[int64]time.Time{one.ID: t0, other.ID: t0})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	var msgs []*store.OutboxMessage
 	for i := range 4 {
 		msgs = append(msgs, msg(one, "whatsapp", store.PriorityReply, fmt.Sprintf("part:%d", i)))

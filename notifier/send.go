@@ -210,6 +210,12 @@ func (d *Dispatcher) attempt(ctx context.Context, cs *channelState, it *item) st
 		d.count(row.Channel, "failed")
 		return store.OutboxResult{ID: row.ID, Status: store.OutboxFailed, Error: err.Error()}
 	}
+	if row.Channel == bot.WhatsApp {
+		var res *store.OutboxResult
+		if out.Template, res = d.outsideWindow(ctx, cs, row, c); res != nil {
+			return *res
+		}
+	}
 	d.depart(send)
 	called = true
 	// The channel reports each answer as it comes back: a unit is dated
@@ -222,10 +228,13 @@ func (d *Dispatcher) attempt(ctx context.Context, cs *channelState, it *item) st
 	}
 	if err == nil {
 		d.count(row.Channel, "sent")
-		return store.OutboxResult{ID: row.ID, Status: store.OutboxSent, ProviderID: providerID}
+		return store.OutboxResult{ID: row.ID, Status: store.OutboxSent, ProviderID: providerID, Template: out.Template}
 	}
 	sendErr = err
 	kind, after := bot.KindOf(err)
+	if kind == bot.WindowClosed && out.Template == "" {
+		return d.windowClosed(ctx, row, start, err)
+	}
 	decision = d.policy.Decide(kind, after, row.Attempts, d.clock.Now(), rand.Float64())
 	return d.failed(ctx, row, err, kind, decision)
 }

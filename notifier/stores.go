@@ -25,6 +25,10 @@ type Outbox interface {
 	ReclaimOrphaned(ctx context.Context, silentFor time.Duration, exceptFor string) (int, error)
 	MarkOptedOut(ctx context.Context, contactID int64) error
 	MarkUnreachable(ctx context.Context, contactID int64, channel string, unreachable bool) error
+	// WhatsApp outside the window: the 131047 mark, and whether a
+	// broadcast's row may move to SMS.
+	CloseWhatsAppWindow(ctx context.Context, contactID int64, at time.Time) error
+	Broadcast(ctx context.Context, id int64) (*store.Broadcast, error)
 }
 
 // BroadcastStore is what the broadcast service needs of the store: the

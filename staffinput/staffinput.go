@@ -26,7 +26,7 @@ const MaxTextRunes = 4096
 const MaxCapacity = 1_000_000
 
 // Channels are the channels a broadcast may go out on and audiences may name.
-func Channels() []string { return []string{vocab.Telegram, vocab.SMS, vocab.Console} }
+func Channels() []string { return []string{vocab.Telegram, vocab.WhatsApp, vocab.SMS, vocab.Console} }
 
 // Kinds are the kinds of opportunity.
 func Kinds() []string { return []string{"training", "job", "event"} }

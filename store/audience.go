@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/tamkeen/tamkeen/reach"
 )
 
 // AudienceEstimate is what a broadcast would reach if it were sent now.
@@ -13,7 +16,19 @@ type AudienceEstimate struct {
 	Reach                            map[string]map[string]int
 	Targeted                         int // the audience matched, before the skips below
 	OptedOut, NoConsent, Unreachable int
+	// WhatsApp splits those Reach counts on WhatsApp by their window now,
+	// then by language: WindowOpen (a free message), WindowClosedSMS (closed,
+	// and SMS reaches them and the broadcast may use it), WindowClosed (closed,
+	// no SMS): what reach.Choose needs to say which way each goes.
+	WhatsApp map[string]map[string]int
 }
+
+// The classes of AudienceEstimate.WhatsApp.
+const (
+	WindowOpen      = "open"
+	WindowClosedSMS = "closed_sms"
+	WindowClosed    = "closed"
+)
 
 // Total is how many people the broadcast would reach.
 func (e AudienceEstimate) Total() int {
@@ -61,6 +76,34 @@ func (s *Store) EstimateAudience(ctx context.Context, b *Broadcast) (AudienceEst
 		return est, fmt.Errorf("store: estimate audience: %w", err)
 	}
 	est.Targeted, est.OptedOut, est.NoConsent, est.Unreachable = c.Targeted, c.OptedOut, c.NoConsent, c.Unreachable
+	if !slices.Contains(b.Channels, channelWhatsApp) {
+		return est, nil
+	}
+	closedSMS := "FALSE"
+	if slices.Contains(b.Channels, channelSMS) {
+		closedSMS = smsReachSQL
+	}
+	q.args["wsince"] = s.now().Add(-reach.Window)
+	var split []struct {
+		Class, Language string
+		N               int
+	}
+	sql, args = named(`SELECT class, language, COUNT(*) AS n FROM (
+			SELECT `+q.channel+` AS channel, `+q.language+` AS language,
+				CASE WHEN `+whatsappWindowOpenSQL+` THEN '`+WindowOpen+`' WHEN `+closedSMS+` THEN '`+WindowClosedSMS+`' ELSE '`+WindowClosed+`' END AS class
+			FROM contacts c
+			WHERE c.erased_at IS NULL AND c.opted_out_at IS NULL AND c.consent_at IS NOT NULL AND `+q.audience+`
+		) t WHERE channel = '`+channelWhatsApp+`' GROUP BY class, language`, q.args)
+	if err := s.db.WithContext(ctx).Raw(sql, args...).Scan(&split).Error; err != nil {
+		return est, fmt.Errorf("store: estimate audience on whatsapp: %w", err)
+	}
+	est.WhatsApp = map[string]map[string]int{}
+	for _, r := range split {
+		if est.WhatsApp[r.Class] == nil {
+			est.WhatsApp[r.Class] = map[string]int{}
+		}
+		est.WhatsApp[r.Class][r.Language] += r.N
+	}
 	return est, nil
 }
 

@@ -3,11 +3,13 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tamkeen/tamkeen/reach"
 	"gorm.io/gorm/clause"
 )
 
@@ -226,9 +228,9 @@ func (s *Store) ExpandBroadcast(ctx context.Context, id int64, batch, priority i
 		q.args["key"], q.args["bid"] = "broadcast:"+strconv.FormatInt(id, 10)+":contact:", id
 		inRange := `c.id > @lo AND c.id <= @hi AND c.erased_at IS NULL AND ` + q.audience
 		res := tx.db.Exec(`INSERT INTO outbox (contact_id, channel, recipient, language, priority, payload, body, always,
-				status, attempts, next_attempt_at, provider_id, error, dedupe_key, broadcast_id, created_at, updated_at)
+				status, attempts, next_attempt_at, provider_id, error, dedupe_key, broadcast_id, created_at, updated_at, kind)
 			SELECT c.id, `+q.channel+`, `+q.recipient+`, `+q.language+`, @prio, '', `+q.body+`, FALSE,
-				'pending', 0, @due, '', '', @key || CAST(c.id AS TEXT), @bid, @now, @now
+				'pending', 0, @due, '', '', @key || CAST(c.id AS TEXT), @bid, @now, @now, 'broadcast'
 			FROM contacts c WHERE `+inRange+` AND c.opted_out_at IS NULL AND c.consent_at IS NOT NULL
 				AND `+q.channel+` IS NOT NULL
 			ON CONFLICT DO NOTHING`, q.args)
@@ -270,7 +272,7 @@ func newExpansionQuery(b *Broadcast) expansionQuery {
 	var ch, rc strings.Builder
 	ch.WriteString("(CASE")
 	rc.WriteString("(CASE")
-	for i, name := range b.Channels {
+	for i, name := range byCost(b.Channels) {
 		cond, address, ok := reachSQL(name)
 		if !ok {
 			continue
@@ -340,4 +342,24 @@ func newExpansionQuery(b *Broadcast) expansionQuery {
 	}
 	q.audience = "(" + strings.Join(conds, " AND ") + ")"
 	return q
+}
+
+// byCost orders a broadcast's channels as reach.Choose weighs them:
+// Telegram, then WhatsApp (free inside the window; outside it the
+// dispatcher sends the broadcast template, or SMS when the broadcast may
+// use it and it costs less or there is no template), then SMS. Channels
+// the rule does not know keep their place after those.
+func byCost(channels []string) []string {
+	var out []string
+	for _, w := range reach.Ways() {
+		if w != reach.WhatsAppTemplate && slices.Contains(channels, string(w)) {
+			out = append(out, string(w))
+		}
+	}
+	for _, c := range channels {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -44,9 +44,9 @@ func TestChannelChoiceAgreesInGoAndSQL(t *testing.T) {
 		{"erased (no audience counts them)", func(c *store.Contact) { c.TelegramChatID, c.ErasedAt = chat(11), &at }, "telegram", nil},
 		{"no address at all", func(c *store.Contact) {}, "", nil},
 		{"whatsapp user id only", func(c *store.Contact) { c.WhatsAppID = ptr("OM.1") }, "whatsapp", []string{"whatsapp"}},
-		{"whatsapp user id and number: sms first", func(c *store.Contact) {
+		{"whatsapp user id and number: whatsapp first (free inside the window, else a template or sms as the dispatcher weighs)", func(c *store.Contact) {
 			c.WhatsAppID, c.Phone = ptr("OM.2"), ptr("+96890000021")
-		}, "sms", []string{"sms", "whatsapp"}},
+		}, "whatsapp", []string{"sms", "whatsapp"}},
 		{"whatsapp by number, the number dead for sms", func(c *store.Contact) {
 			c.Phone, c.SMSUnreachable, c.WhatsAppLastInboundAt = ptr("+96890000022"), true, &at
 		}, "whatsapp", []string{"sms", "whatsapp"}},

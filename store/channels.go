@@ -15,22 +15,24 @@ const (
 	channelWhatsApp = vocab.WhatsApp
 )
 
-// PreferredChannel is where a notice nobody asked for in that moment goes:
-// Telegram when the contact has a chat that has not blocked the bot, else
-// SMS when it has a number not known to be dead, else WhatsApp when they
-// wrote there (someone known only by a WhatsApp user id), else the web
-// console's simulator session, else the console user (a local test
-// session). ok is false when the contact cannot be reached at all.
-// Opt-out and erasure are not judged here; see Reachable.
+// PreferredChannel is where a notice nobody asked for in that moment goes,
+// in reach.Choose's order of cost: Telegram when the contact has a chat
+// that has not blocked the bot, else WhatsApp when they wrote there and it
+// reaches them (free inside the window; outside it the dispatcher sends
+// the kind's template, or moves the message to SMS when that is cheaper or
+// there is no template), else SMS when it has a number not known to be
+// dead, else the web console's simulator session, else the console user (a
+// local test session). ok is false when the contact cannot be reached at
+// all. Opt-out and erasure are not judged here; see Reachable.
 func (c *Contact) PreferredChannel() (channel, recipient string, ok bool) {
 	wa, onWhatsApp := c.WhatsAppRecipient()
 	switch {
 	case c.TelegramChatID != nil && !c.TelegramBlocked:
 		return channelTelegram, strconv.FormatInt(*c.TelegramChatID, 10), true
-	case c.Phone != nil && *c.Phone != "" && !c.SMSUnreachable:
-		return channelSMS, *c.Phone, true
 	case onWhatsApp && !c.WhatsAppUnreachable:
 		return channelWhatsApp, wa, true
+	case c.Phone != nil && *c.Phone != "" && !c.SMSUnreachable:
+		return channelSMS, *c.Phone, true
 	case c.WebSession != nil && *c.WebSession != "":
 		return channelWeb, *c.WebSession, true
 	case c.ConsoleUser != nil && *c.ConsoleUser != "":
@@ -78,6 +80,12 @@ const (
 	whatsappReachSQL = whatsappAddressSQL + ` AND NOT c.whatsapp_unreachable`
 )
 
+// whatsappWindowOpenSQL is reach.WhatsAppWindow in SQL, with @wsince the
+// time a day before now: the person wrote within the last 24 hours, and
+// WhatsApp has not said 131047 since (a mark is never after now).
+const whatsappWindowOpenSQL = `(c.whatsapp_last_inbound_at > @wsince
+	AND (c.whatsapp_window_closed_at IS NULL OR c.whatsapp_window_closed_at < c.whatsapp_last_inbound_at))`
+
 // addressSQL returns a channel's "has an address there" condition.
 func addressSQL(channel string) (cond string, ok bool) {
 	switch channel {
@@ -115,13 +123,13 @@ func reachSQL(channel string) (cond, address string, ok bool) {
 // The same choice as PreferredChannel in SQL, for set-based sweeps.
 const (
 	preferredChannelSQL = `CASE WHEN ` + telegramReachSQL + ` THEN '` + channelTelegram + `'
-		WHEN ` + smsReachSQL + ` THEN '` + channelSMS + `'
 		WHEN ` + whatsappReachSQL + ` THEN '` + channelWhatsApp + `'
+		WHEN ` + smsReachSQL + ` THEN '` + channelSMS + `'
 		WHEN ` + webReachSQL + ` THEN '` + channelWeb + `'
 		ELSE '` + channelConsole + `' END`
 	preferredRecipientSQL = `CASE WHEN ` + telegramReachSQL + ` THEN CAST(c.telegram_chat_id AS TEXT)
-		WHEN ` + smsReachSQL + ` THEN c.phone
 		WHEN ` + whatsappReachSQL + ` THEN ` + whatsappRecipient + `
+		WHEN ` + smsReachSQL + ` THEN c.phone
 		WHEN ` + webReachSQL + ` THEN c.web_session
 		ELSE c.console_user END`
 	// noticeableSQL: the contact may get notices (not opted out, not erased)

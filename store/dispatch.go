@@ -96,6 +96,11 @@ type OutboxResult struct {
 	// Released gives the attempt back: the message was never handed to the
 	// provider (it waited for a rate limit or quiet hours).
 	Released bool
+	// Channel and Recipient, on a pending result, move the row to another
+	// channel (a WhatsApp message outside the window goes by SMS).
+	Channel, Recipient string
+	// Template is the WhatsApp template a sent message went as.
+	Template string
 }
 
 // FinishBatch records the results of many claimed messages in one transaction.
@@ -111,11 +116,19 @@ func (s *Store) FinishBatch(ctx context.Context, results []OutboxResult) error {
 			switch r.Status {
 			case OutboxSent:
 				sent = append(sent, r) // the common case: one statement for many, below
-				continue
+				if r.Template == "" {
+					continue
+				}
+				res = tx.Exec(`UPDATE outbox SET template = ? WHERE id = ?`, r.Template, r.ID)
 			case OutboxPending:
 				dec := 0
 				if r.Released {
 					dec = 1
+				}
+				if r.Channel != "" {
+					res = tx.Exec(`UPDATE outbox SET status = 'pending', channel = ?, recipient = ?, next_attempt_at = ?, error = ?, attempts = attempts - ?, lease_until = NULL, claimed_by = NULL, updated_at = ? WHERE id = ?`,
+						r.Channel, r.Recipient, r.RetryAt.UTC().Truncate(time.Microsecond), truncate(r.Error), dec, now, r.ID)
+					break
 				}
 				res = tx.Exec(`UPDATE outbox SET status = 'pending', next_attempt_at = ?, error = ?, attempts = attempts - ?, lease_until = NULL, claimed_by = NULL, updated_at = ? WHERE id = ?`,
 					r.RetryAt.UTC().Truncate(time.Microsecond), truncate(r.Error), dec, now, r.ID)

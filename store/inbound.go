@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"fmt"
+	"github.com/tamkeen/tamkeen/reach"
 	"github.com/tamkeen/tamkeen/vocab"
 	"maps"
 	"slices"
@@ -461,7 +462,7 @@ func (tx *Tx) EnqueueReplies(msgs []*OutboxMessage) (int, error) {
 	now := tx.store.now()
 	added := 0
 	for chunk := range slices.Chunk(msgs, 500) {
-		args := make([]any, 0, 14*len(chunk))
+		args := make([]any, 0, 15*len(chunk))
 		for _, m := range chunk {
 			if m.Status == "" {
 				m.Status = OutboxPending
@@ -469,12 +470,15 @@ func (tx *Tx) EnqueueReplies(msgs []*OutboxMessage) (int, error) {
 			if m.NextAttemptAt.IsZero() {
 				m.NextAttemptAt = now
 			}
+			if m.Kind == "" {
+				m.Kind = string(reach.KindOfKey(m.DedupeKey))
+			}
 			args = append(args, m.ContactID, m.Channel, m.Recipient, m.Language, m.Priority, m.Payload, m.Body, m.Always,
-				m.Status, m.NextAttemptAt, m.DedupeKey, m.BroadcastID, now, now)
+				m.Status, m.NextAttemptAt, m.DedupeKey, m.BroadcastID, now, now, m.Kind)
 		}
 		q := `INSERT INTO outbox (contact_id, channel, recipient, language, priority, payload, body, always,
-			status, next_attempt_at, dedupe_key, broadcast_id, created_at, updated_at) VALUES ` +
-			valueRows(len(chunk), 14) + " ON CONFLICT DO NOTHING"
+			status, next_attempt_at, dedupe_key, broadcast_id, created_at, updated_at, kind) VALUES ` +
+			valueRows(len(chunk), 15) + " ON CONFLICT DO NOTHING"
 		res := tx.db.Exec(q, args...)
 		if res.Error != nil {
 			return added, fmt.Errorf("store: enqueue: %w", res.Error)

@@ -349,6 +349,12 @@ CREATE TABLE canned_replies (
 );
 ALTER TABLE staff_accounts ADD COLUMN regions TEXT NOT NULL DEFAULT '';
 `, nil},
+	{35, "WhatsApp templates: when WhatsApp said a person's window had closed (131047), each message's kind (which template it goes as), and the template it went as", `
+ALTER TABLE contacts ADD COLUMN whatsapp_window_closed_at {{ts}};
+-- '' on rows queued before: their kind is read from the dedupe key (reach.KindOfKey).
+ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN template TEXT NOT NULL DEFAULT '';
+`, nil},
 }
 
 // dialectTypes are the column types that differ between the two databases.

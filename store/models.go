@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tamkeen/tamkeen/reach"
 	"github.com/tamkeen/tamkeen/vocab"
 )
 
@@ -34,9 +35,13 @@ type Contact struct {
 	WhatsAppUnreachable bool `gorm:"column:whatsapp_unreachable"`
 	// WhatsAppFailures counts undeliverable reports (131026) in a row.
 	WhatsAppFailures int `gorm:"column:whatsapp_failures"`
-	ErasedAt         *time.Time
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// WhatsAppWindowClosedAt is when WhatsApp refused a free message to
+	// them with 131047: their window closed then, until they write again
+	// (reach.WhatsAppWindow).
+	WhatsAppWindowClosedAt *time.Time `gorm:"column:whatsapp_window_closed_at"`
+	ErasedAt               *time.Time
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
 
 	created bool // inserted by this transaction (ContactsByAddresses): no state, sign-ups or orders yet
 }
@@ -141,13 +146,28 @@ type OutboxMessage struct {
 	Error         string
 	DedupeKey     string
 	BroadcastID   *int64 // the staff broadcast this row belongs to, if any
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	SentAt        *time.Time
+	// Kind is what the message is (reach.Kind: reply, broadcast, reminder…),
+	// which decides its WhatsApp template outside the window; set from the
+	// dedupe key when enqueued without one (MessageKind reads old rows so).
+	Kind string
+	// Template is the WhatsApp template the message last went as ("": free-form).
+	Template  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	SentAt    *time.Time
 }
 
 // TableName keeps the table's name short.
 func (OutboxMessage) TableName() string { return "outbox" }
+
+// MessageKind is the row's kind: its own, or for a row queued before kinds
+// were kept, the one its dedupe key names.
+func (m OutboxMessage) MessageKind() reach.Kind {
+	if m.Kind != "" {
+		return reach.Kind(m.Kind)
+	}
+	return reach.KindOfKey(m.DedupeKey)
+}
 
 // Reply decodes the conversation reply the message carries; nil when it
 // carries a ready text (Body) instead.

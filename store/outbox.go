@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tamkeen/tamkeen/reach"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -33,6 +34,9 @@ func enqueue(db *gorm.DB, now time.Time, msgs []*OutboxMessage) (int, error) {
 		}
 		if m.NextAttemptAt.IsZero() {
 			m.NextAttemptAt = now
+		}
+		if m.Kind == "" {
+			m.Kind = string(reach.KindOfKey(m.DedupeKey))
 		}
 	}
 	res := db.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(msgs, 500)

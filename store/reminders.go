@@ -76,11 +76,11 @@ func (tx *Tx) EnqueueSignupReminders(b ReminderBatch) (int, error) {
 	}
 	ts := func(param string) string { return typed(param, "TIMESTAMPTZ") }
 	sql := `INSERT INTO outbox (contact_id, channel, recipient, language, priority, payload, body, always, status,
-		attempts, next_attempt_at, provider_id, error, dedupe_key, created_at, updated_at)
+		attempts, next_attempt_at, provider_id, error, dedupe_key, created_at, updated_at, kind)
 	SELECT c.id, ` + preferredChannelSQL + `, ` + preferredRecipientSQL + `, c.language, ` + typed("@priority", "INTEGER") + `, ` +
 		typed("@payload", "TEXT") + `, '', FALSE, 'pending',
 		0, ` + ts("@send_at") + `, '', '', 'reminder:signup:' || CAST(s.id AS TEXT) || ':' || ` + typed("@label", "TEXT") + `, ` +
-		ts("@now") + `, ` + ts("@now") + `
+		ts("@now") + `, ` + ts("@now") + `, 'reminder'
 	FROM signups s JOIN contacts c ON c.id = s.contact_id
 	WHERE s.opportunity_id = @opportunity AND s.status = 'registered' AND s.updated_at <= @before AND ` + noticeableSQL + `
 	ON CONFLICT (dedupe_key) DO NOTHING`

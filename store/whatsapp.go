@@ -85,6 +85,12 @@ func (tx *Tx) SetWhatsAppInbound(at map[int64]time.Time) error {
 		if err != nil {
 			return fmt.Errorf("store: record whatsapp inbound: %w", err)
 		}
+		// Their window is open again: what waited for it goes now.
+		err = tx.db.Exec(`UPDATE outbox SET next_attempt_at = ?, updated_at = ? WHERE contact_id IN ? AND status = 'pending'
+			AND channel = ? AND error LIKE ?`, now, now, ids, channelWhatsApp, WaitingForWindowPrefix+"%").Error
+		if err != nil {
+			return fmt.Errorf("store: wake messages waiting for the whatsapp window: %w", err)
+		}
 	}
 	return nil
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // broadcastChannels are the channels a broadcast may go on.
-func broadcastChannels() []string { return []string{vocab.Telegram, vocab.SMS} }
+func broadcastChannels() []string { return []string{vocab.Telegram, vocab.WhatsApp, vocab.SMS} }
 
 // broadcastForm is the compose form as typed, with what is wrong with it.
 type broadcastForm struct {
@@ -214,6 +214,16 @@ func (c *Console) showBroadcast(w http.ResponseWriter, rq *request) error {
 			page.Unconfigured = append(page.Unconfigured, ch)
 		}
 	}
+	if rep.Expected != nil { // not run yet: the people and cost per way, if it were sent now
+		b := &store.Broadcast{Texts: rep.Texts, Audience: rep.Audience, Channels: rep.Channels}
+		p, err := c.buildPreview(rq.Context(), rq.lang, b)
+		if err != nil {
+			return err
+		}
+		page.Ways, page.Template, page.Money = p.Ways, p.Template, p.Money
+	} else if page.Went, err = c.store.BroadcastWays(rq.Context(), id); err != nil {
+		return err
+	}
 	v := c.view(rq, "broadcasts", page)
 	if rep.Status != "done" && rep.Status != store.BroadcastCancelled && rep.Status != store.BroadcastFailed {
 		v.Refresh = 3 // live counts while it goes out
@@ -243,6 +253,12 @@ type broadcastPage struct {
 	notifier.Report
 	Unconfigured []string
 	Opportunity  *store.OpportunityView
+	// Before it runs: the people and cost per way (the composer's table).
+	Ways     []wayRow
+	Template string
+	Money    string
+	// Once it runs: its messages by the way they went (store.BroadcastWays).
+	Went map[string]int
 }
 
 // Rows are the messages made for the broadcast so far, whatever became of them.

@@ -13,6 +13,7 @@ import (
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/bot/sms"
 	"github.com/tamkeen/tamkeen/bot/sms/segment"
+	"github.com/tamkeen/tamkeen/reach"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/vocab"
 )
@@ -48,8 +49,20 @@ type languagePreview struct {
 	Pages      []smsPage // the SMS pages; only the first is sent at once
 	FirstPage  int       // segments of the first page
 	Telegram   int       // people who get it on Telegram
-	SMS        int       // people who get it by SMS
+	SMS        int       // people who get it by SMS (those WhatsApp would reach only as a dearer template, or not at all, included)
 	SMSSegment int       // SMS segments it costs: SMS × FirstPage
+	WhatsApp   int       // people who get it on WhatsApp as a free message (inside their window)
+	Templates  int       // people who get it as the WhatsApp broadcast template
+	Waiting    int       // people on WhatsApp it waits for (window closed, no template, no SMS)
+}
+
+// wayRow is one line of the composer's "how it goes": a way, how many it
+// reaches that way and what that costs.
+type wayRow struct {
+	Way    string // a reach.Way, or "waiting"
+	People int
+	Money  string // the cost as the bot writes money; "" when free or no price is set
+	Free   bool
 }
 
 // preview is what the composer shows beside the form.
@@ -60,6 +73,12 @@ type preview struct {
 	Segments      int      // SMS segments in all
 	Cost          string   // the amount, "" when no price is set
 	Money         string   // the cost as the bot writes money («0.720 ريال عماني»)
+	Ways          []wayRow // how many each way reaches and what it costs
+	Template      string   // the WhatsApp broadcast template ("" none)
+	TemplatePrice bool     // TAMKEEN_WHATSAPP_TEMPLATE_PRICE is set
+	Templates     int      // people it goes to as the template
+	TemplateMoney string   // what the templates cost ("" when free or no price is set)
+	SMSMoney      string   // what the SMS cost ("" when no price is set)
 	Configured    []string // the channels this server can send on
 	Unconfigured  []string // chosen channels that are not configured
 	NoneAvailable bool     // no chosen channel is configured: nothing would be sent
@@ -91,7 +110,8 @@ func (c *Console) buildPreview(ctx context.Context, lang string, b *store.Broadc
 		if text == "" {
 			continue
 		}
-		lp := languagePreview{Lang: l, Text: text, Telegram: est.Reach[vocab.Telegram][l], SMS: est.Reach[vocab.SMS][l]}
+		lp := languagePreview{Lang: l, Text: text, Telegram: est.Reach[vocab.Telegram][l], SMS: est.Reach[vocab.SMS][l],
+			WhatsApp: est.WhatsApp[store.WindowOpen][l]}
 		more, err := c.renderer.Text(l, "sms.more", map[string]any{"N": sms.MoreDigit})
 		if err != nil {
 			return nil, err
@@ -103,20 +123,95 @@ func (c *Console) buildPreview(ctx context.Context, lang string, b *store.Broadc
 		if len(lp.Pages) > 0 {
 			lp.FirstPage = lp.Pages[0].Segments
 		}
+		c.splitClosed(&lp, est, b)
 		lp.SMSSegment = lp.SMS * lp.FirstPage
 		p.Segments += lp.SMSSegment
 		p.Languages = append(p.Languages, lp)
 	}
-	if c.cfg.SMSPrice > 0 {
-		p.Cost = strconv.FormatFloat(float64(p.Segments)*c.cfg.SMSPrice, 'f', 3, 64)
-		// The bot's own rendering of vocab.Money: «0.720 ريال عماني», "OMR 0.720".
-		money, err := c.renderer.Text(lang, "console.money", map[string]any{"Amount": vocab.Money(p.Cost, c.cfg.SMSCurrency)})
-		if err != nil {
+	p.Template, p.TemplatePrice = c.cfg.BroadcastTemplate, c.cfg.TemplatePrice > 0
+	templates := 0
+	rows := map[string]*wayRow{}
+	for _, w := range []string{string(reach.Telegram), string(reach.WhatsApp), string(reach.WhatsAppTemplate), string(reach.SMS), "waiting"} {
+		rows[w] = &wayRow{Way: w, Free: w == string(reach.Telegram) || w == string(reach.WhatsApp)}
+	}
+	for _, lp := range p.Languages {
+		rows[string(reach.Telegram)].People += lp.Telegram
+		rows[string(reach.WhatsApp)].People += lp.WhatsApp
+		rows[string(reach.WhatsAppTemplate)].People += lp.Templates
+		rows[string(reach.SMS)].People += lp.SMS
+		rows["waiting"].People += lp.Waiting
+		templates += lp.Templates
+		p.Total -= lp.Waiting // it reaches them only when they write
+	}
+	var total float64
+	priced := true
+	if n := rows[string(reach.SMS)].People; n > 0 {
+		if c.cfg.SMSPrice > 0 {
+			cost := float64(p.Segments) * c.cfg.SMSPrice
+			total += cost
+			if rows[string(reach.SMS)].Money, err = c.money(lang, cost); err != nil {
+				return nil, err
+			}
+		} else {
+			priced = false
+		}
+	}
+	if templates > 0 {
+		if c.cfg.TemplatePrice > 0 {
+			cost := float64(templates) * c.cfg.TemplatePrice
+			total += cost
+			if rows[string(reach.WhatsAppTemplate)].Money, err = c.money(lang, cost); err != nil {
+				return nil, err
+			}
+		} else {
+			priced = false
+		}
+	}
+	p.Templates, p.TemplateMoney, p.SMSMoney = templates, rows[string(reach.WhatsAppTemplate)].Money, rows[string(reach.SMS)].Money
+	for _, w := range []string{string(reach.Telegram), string(reach.WhatsApp), string(reach.WhatsAppTemplate), string(reach.SMS), "waiting"} {
+		if rows[w].People > 0 {
+			p.Ways = append(p.Ways, *rows[w])
+		}
+	}
+	if priced && (c.cfg.SMSPrice > 0 || c.cfg.TemplatePrice > 0) {
+		p.Cost = strconv.FormatFloat(total, 'f', 3, 64)
+		if p.Money, err = c.money(lang, total); err != nil {
 			return nil, err
 		}
-		p.Money = money
 	}
 	return p, nil
+}
+
+// money writes an amount as the bot writes money: «0.720 ريال عماني», "OMR 0.720".
+func (c *Console) money(lang string, amount float64) (string, error) {
+	return c.renderer.Text(lang, "console.money", map[string]any{"Amount": vocab.Money(strconv.FormatFloat(amount, 'f', 3, 64), c.cfg.SMSCurrency)})
+}
+
+// splitClosed says how the people on WhatsApp whose window is closed get
+// a broadcast in lp's language, as the dispatcher will decide it
+// (reach.Choose): as the broadcast template, by SMS (cheaper, or no
+// template), or they wait for their window.
+func (c *Console) splitClosed(lp *languagePreview, est store.AudienceEstimate, b *store.Broadcast) {
+	o := reach.Options{Channels: []string{vocab.WhatsApp}, Template: func(reach.Kind) bool { return c.cfg.BroadcastTemplate != "" },
+		Prices: reach.Prices{Template: c.cfg.TemplatePrice, SMSSegment: c.cfg.SMSPrice}, Segments: lp.FirstPage}
+	if slices.Contains(b.Channels, vocab.SMS) && slices.Contains(c.cfg.Channels, vocab.SMS) {
+		o.Channels = append(o.Channels, vocab.SMS)
+	}
+	for class, smsOK := range map[string]bool{store.WindowClosedSMS: true, store.WindowClosed: false} {
+		n := est.WhatsApp[class][lp.Lang]
+		if n == 0 {
+			continue
+		}
+		choice, ok := reach.Choose(reach.Person{WhatsApp: true, SMS: smsOK}, reach.Broadcast, c.clock.Now(), o)
+		switch {
+		case ok && choice.Way == reach.WhatsAppTemplate:
+			lp.Templates += n
+		case ok && choice.Way == reach.SMS:
+			lp.SMS += n
+		default:
+			lp.Waiting += n
+		}
+	}
 }
 
 // configuredChannels are the broadcast channels this server can send on:

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/store"
@@ -153,4 +154,75 @@ func TestProblemsNextToTheirFields(t *testing.T) {
 	a = e.post(t, "/console/opportunities", e.form(t, "kind", "training", "title_en", "Sewing", "starts_at", "2026-12-10T09:30", "capacity", "-3"))
 	between(a.body, "العنوان العربي مطلوب", `name="title_ar"`, `name="title_en"`)
 	between(a.body, "يجب أن يكون عدد المقاعد", `name="capacity"`, `>حفظ</button>`)
+}
+
+// With WhatsApp on, the composer says per way how many a broadcast reaches
+// and what that costs: WhatsApp inside the window free, outside it the
+// broadcast template at TAMKEEN_WHATSAPP_TEMPLATE_PRICE, or SMS where a
+// segment is cheaper, and those it would wait for; the total adds them up.
+func TestComposerCostPerWay(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		template    string
+		price       float64
+		want        []string
+		notWant     []string
+		audienceAll string
+	}{
+		{"template cheaper than SMS", "tamkeen_broadcast", 0.01, []string{
+			`id="way-telegram"><td>تيليجرام</td><td class="num">1</td><td>بلا كلفة`,
+			`id="way-whatsapp"><td>واتساب، خلال 24 ساعة من آخر رسالة منهم</td><td class="num">1</td><td>بلا كلفة`,
+			`id="way-whatsapp_template"><td>واتساب، بالقالب المعتمد tamkeen_broadcast</td><td class="num">2</td><td>0.020 ريال عماني`,
+			`id="way-sms"><td>رسالة قصيرة</td><td class="num">1</td><td>0.012 ريال عماني`,
+			"0.032 ريال عماني", // 2 templates × 0.010 + 1 SMS × 0.012
+		}, []string{`id="way-waiting"`}, "5"},
+		{"SMS cheaper than the template", "tamkeen_broadcast", 0.05, []string{
+			`id="way-whatsapp_template"><td>واتساب، بالقالب المعتمد tamkeen_broadcast</td><td class="num">1</td><td>0.050 ريال عماني`, // the one SMS cannot reach
+			`id="way-sms"><td>رسالة قصيرة</td><td class="num">2</td><td>0.024 ريال عماني`,
+			"0.074 ريال عماني",
+		}, []string{`id="way-waiting"`}, "5"},
+		{"no broadcast template", "", 0.01, []string{
+			`id="way-sms"><td>رسالة قصيرة</td><td class="num">2</td>`,
+			`id="way-waiting"><td>واتساب، بانتظار أن يكتبوا: لا قالب ولا رسالة قصيرة</td><td class="num">1</td><td>تصلهم حين يكتبون من جديد`,
+		}, []string{`id="way-whatsapp_template"`}, "4"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := clock.NewManual(t0)
+			storetest.Each(t, func() clock.Clock { return clk }, func(t *testing.T, s *store.Store) {
+				e := newEnvWith(t, s, clk, webconsole.Config{Token: token, Channels: []string{"telegram", "whatsapp", "sms"},
+					SMSPrice: 0.012, SMSCurrency: "OMR", TemplatePrice: tc.price, BroadcastTemplate: tc.template})
+				hour, twoDays := t0.Add(-time.Hour), t0.Add(-48*time.Hour)
+				contact(t, s, vocab.Address{TelegramChatID: 901}, func(c *store.Contact) { c.Language, c.ConsentAt = "ar", &t0 })
+				contact(t, s, vocab.Address{Phone: "+96891000001"}, func(c *store.Contact) { // inside the window
+					c.Language, c.ConsentAt, c.WhatsAppLastInboundAt = "ar", &t0, &hour
+				})
+				contact(t, s, vocab.Address{Phone: "+96891000002"}, func(c *store.Contact) { // outside, SMS reaches them
+					c.Language, c.ConsentAt, c.WhatsAppLastInboundAt = "ar", &t0, &twoDays
+				})
+				contact(t, s, vocab.Address{WhatsAppID: "OM.91"}, func(c *store.Contact) { // outside, WhatsApp only
+					c.Language, c.ConsentAt, c.WhatsAppLastInboundAt = "ar", &t0, &twoDays
+				})
+				phoneContact(t, s, "+96891000005", "muscat", "ar", true) // SMS only
+				e.login(t)
+				a := e.previewOf(t, e.form(t, "text_ar", "ورشة", "audience", "all", "channel", "telegram", "channel", "whatsapp", "channel", "sms"))
+				if a.code != 200 {
+					t.Fatalf("preview: %d", a.code)
+				}
+				mustContain(t, a.body, append(tc.want, `id="audience-count">ستصل الرسالة الآن إلى `+tc.audienceAll)...)
+				for _, s := range tc.notWant {
+					if strings.Contains(a.body, s) {
+						t.Errorf("the preview has %s", s)
+					}
+				}
+				// The broadcast's page says the same before it runs.
+				rep, err := e.broadcasts.Create(context.Background(), &store.Broadcast{Texts: map[string]string{"ar": "ورشة"},
+					Audience: store.Audience{All: true}, Channels: []string{"telegram", "whatsapp", "sms"}, SendAt: t0.Add(24 * time.Hour)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				page := e.get(t, "/console/broadcasts/"+strconv.FormatInt(rep.ID, 10))
+				mustContain(t, page.body, tc.want[:len(tc.want)-1]...)
+			})
+		})
+	}
 }

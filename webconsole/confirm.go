@@ -112,10 +112,17 @@ func (c *Console) confirmBroadcast(w http.ResponseWriter, rq *request, b *store.
 	switch {
 	case p.Segments == 0:
 		cost = []any{"console.confirm.send.no_sms"}
-	case p.Cost != "":
-		cost = []any{"console.confirm.send.cost", "SMS", sms, "Cost", p.Money}
+	case p.SMSMoney != "":
+		cost = []any{"console.confirm.send.cost", "SMS", sms, "Cost", p.SMSMoney}
 	}
-	if q.Lines, err = c.texts(rq, []any{"console.confirm.send.people", "Count", p.Total}, when, cost); err != nil {
+	lines := [][]any{{"console.confirm.send.people", "Count", p.Total}, when, cost}
+	switch {
+	case p.Templates > 0 && p.TemplateMoney != "":
+		lines = append(lines, []any{"console.confirm.send.templates", "Count", p.Templates, "Template", p.Template, "Cost", p.TemplateMoney})
+	case p.Templates > 0:
+		lines = append(lines, []any{"console.confirm.send.templates_no_price", "Count", p.Templates, "Template", p.Template})
+	}
+	if q.Lines, err = c.texts(rq, lines...); err != nil {
 		return err
 	}
 	for _, l := range c.bundle.Languages() {

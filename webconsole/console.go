@@ -43,6 +43,14 @@ type Config struct {
 	Channels    []string
 	SMSPrice    float64 // TAMKEEN_SMS_SEGMENT_PRICE: one SMS segment's price (0: no estimate)
 	SMSCurrency string
+	// TemplatePrice is TAMKEEN_WHATSAPP_TEMPLATE_PRICE: one WhatsApp template
+	// message's price (0: not set), in SMSCurrency.
+	TemplatePrice float64
+	// StaffTemplate is the WhatsApp template a caseworker's answer goes as
+	// outside the person's window (WHATSAPP_TEMPLATE_STAFF; "": none).
+	StaffTemplate string
+	// BroadcastTemplate is the one a broadcast goes as (WHATSAPP_TEMPLATE_BROADCAST; "": none).
+	BroadcastTemplate string
 	// QuietUntil is when a notice queued at t may go (TAMKEEN_QUIET_HOURS;
 	// nil: at once), and Notify wakes the dispatcher after one was queued
 	// (nil: it finds it at its next look).

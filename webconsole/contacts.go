@@ -3,8 +3,10 @@ package webconsole
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/tamkeen/tamkeen/phone"
+	"github.com/tamkeen/tamkeen/reach"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/vocab"
 )
@@ -40,6 +42,9 @@ func (c *Console) contacts(w http.ResponseWriter, rq *request) error {
 type sentMessage struct {
 	store.OutboxMessage
 	Text string
+	// Waiting: a WhatsApp message waiting for the person to write (their
+	// window closed, no template for its kind, no SMS that reaches them).
+	Waiting bool
 }
 
 // contact is one person's profile.
@@ -54,10 +59,27 @@ func (c *Console) contact(w http.ResponseWriter, rq *request) error {
 	}
 	msgs := make([]sentMessage, len(p.Messages))
 	for i, m := range p.Messages {
-		msgs[i] = sentMessage{OutboxMessage: m, Text: c.messageText(m)}
+		msgs[i] = sentMessage{OutboxMessage: m, Text: c.messageText(m), Waiting: m.Status == store.OutboxPending && strings.HasPrefix(m.Error, store.WaitingForWindowPrefix)}
 	}
-	c.render(w, rq, http.StatusOK, "contact", "contacts", map[string]any{"P": p, "Messages": msgs})
+	wa := whatsAppFacts{}
+	if _, ok := p.Contact.WhatsAppRecipient(); ok {
+		wa.Known = true
+		wa.Open, wa.Closes = reach.WhatsAppWindow(p.Contact.WhatsAppLastInboundAt, p.Contact.WhatsAppWindowClosedAt, c.clock.Now())
+		if wa.Waiting, err = c.store.WaitingForWindow(rq.Context(), p.Contact.ID); err != nil {
+			return err
+		}
+	}
+	c.render(w, rq, http.StatusOK, "contact", "contacts", map[string]any{"P": p, "Messages": msgs, "WhatsApp": wa})
 	return nil
+}
+
+// whatsAppFacts is what the contact page says of a person on WhatsApp: the
+// 24-hour window, and the messages waiting for it (no template, no SMS).
+type whatsAppFacts struct {
+	Known   bool
+	Open    bool
+	Closes  time.Time
+	Waiting int
 }
 
 // messageText is what a sent message said: a broadcast's text, or a

@@ -11,7 +11,7 @@ import (
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/bot/sms"
 	"github.com/tamkeen/tamkeen/bot/sms/segment"
-	"github.com/tamkeen/tamkeen/handoff"
+	"github.com/tamkeen/tamkeen/reach"
 	"github.com/tamkeen/tamkeen/staffapi"
 	"github.com/tamkeen/tamkeen/store"
 	"github.com/tamkeen/tamkeen/vocab"
@@ -157,6 +157,10 @@ type channelLimits struct {
 	WindowOpen    bool   // WhatsApp: free text may go
 	WindowCloses  time.Time
 	WindowUnknown bool // WhatsApp: the person never wrote there
+	// Way is how an answer goes when the window is closed: "whatsapp_template"
+	// (as Template), "sms", or "" (it waits until they write).
+	Way      string
+	Template string
 }
 
 // conversation shows one conversation's thread, reply box and actions;
@@ -288,8 +292,20 @@ func (c *Console) limits(rq *request, v *store.ConversationView, text string) (c
 			l.Money = money
 		}
 	case vocab.WhatsApp:
-		l.WindowUnknown = v.Contact.WhatsAppLastInboundAt == nil
-		l.WindowOpen, l.WindowCloses = handoff.WhatsAppWindow(v.Contact.WhatsAppLastInboundAt, c.clock.Now())
+		ct := v.Contact
+		l.WindowUnknown = ct.WhatsAppLastInboundAt == nil
+		l.WindowOpen, l.WindowCloses = reach.WhatsAppWindow(ct.WhatsAppLastInboundAt, ct.WhatsAppWindowClosedAt, c.clock.Now())
+		if !l.WindowOpen {
+			// What the dispatcher will do with the answer (reach.Choose).
+			smsOK := ct.Phone != nil && *ct.Phone != "" && !ct.SMSUnreachable && slices.Contains(c.cfg.Channels, vocab.SMS)
+			o := reach.Options{Channels: []string{vocab.WhatsApp, vocab.SMS}, Prices: reach.Prices{Template: c.cfg.TemplatePrice, SMSSegment: c.cfg.SMSPrice},
+				Template: func(reach.Kind) bool { return c.cfg.StaffTemplate != "" }}
+			p := reach.Person{WhatsApp: true, SMS: smsOK, LastInbound: ct.WhatsAppLastInboundAt, ClosedAt: ct.WhatsAppWindowClosedAt}
+			if choice, ok := reach.Choose(p, reach.Staff, c.clock.Now(), o); ok {
+				l.Way = string(choice.Way)
+				l.Template = c.cfg.StaffTemplate
+			}
+		}
 	}
 	return l, nil
 }

@@ -6,9 +6,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/store"
+	"github.com/tamkeen/tamkeen/store/storetest"
 	"github.com/tamkeen/tamkeen/vocab"
+	"github.com/tamkeen/tamkeen/webconsole"
 )
 
 // asking is a person of governorate on Telegram chat who asked for staff
@@ -160,4 +164,48 @@ func TestInboxByRoleAndRegion(t *testing.T) {
 func contactOf(t *testing.T, s *store.Store, chat int64) int64 {
 	t.Helper()
 	return contact(t, s, vocab.Address{TelegramChatID: chat}, func(*store.Contact) {})
+}
+
+// The reply box of a WhatsApp conversation says whether a free answer can
+// go and until when; once the window is closed (a day after they wrote, or
+// early by WhatsApp's 131047), how the answer will go instead: as the staff
+// template when one is set, else by SMS where the number reaches, else it
+// waits for the person to write.
+func TestReplyBoxOnWhatsAppOutsideTheWindow(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		template string
+		smsDead  bool
+		want     string
+	}{
+		{"template", "tamkeen_staff_reply", false, "the answer goes as the approved template tamkeen_staff_reply"},
+		{"no template: SMS", "", false, "the answer goes by SMS to their number"},
+		{"no template, no SMS", "", true, "a normal message will not reach them until they write again"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := clock.NewManual(t0)
+			storetest.Each(t, func() clock.Clock { return clk }, func(t *testing.T, s *store.Store) {
+				e := newEnvWith(t, s, clk, webconsole.Config{Token: token, Channels: []string{"whatsapp", "sms"}, StaffTemplate: tc.template})
+				wrote := t0.Add(-time.Hour)
+				id := contact(t, s, vocab.Address{Phone: "+96891000077"}, func(c *store.Contact) {
+					c.Name, c.ConsentAt, c.WhatsAppLastInboundAt, c.SMSUnreachable = "Mariam", &t0, &wrote, tc.smsDead
+				})
+				if err := s.InTx(context.Background(), func(tx *store.Tx) error { return tx.OpenConversation(id, vocab.WhatsApp) }); err != nil {
+					t.Fatal(err)
+				}
+				v, err := s.LatestConversation(context.Background(), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				e.login(t)
+				path := "/console/inbox/" + strconv.FormatInt(v.ID, 10) + "?lang=en"
+				mustContain(t, e.get(t, path).body, `id="reply-window">WhatsApp: a normal message can go until`)
+				// WhatsApp says the window closed (131047): the box says so at once.
+				if err := s.CloseWhatsAppWindow(context.Background(), id, t0.Add(-time.Minute)); err != nil {
+					t.Fatal(err)
+				}
+				mustContain(t, e.get(t, path).body, tc.want)
+			})
+		})
+	}
 }

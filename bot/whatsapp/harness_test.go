@@ -5,8 +5,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -26,11 +28,9 @@ import (
 
 var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
-// templates are the approved templates the fake knows in tests.
-var templates = []whatsapptest.TemplateDef{
-	{Name: "tamkeen_notice", Language: "ar", Params: 1},
-	{Name: "tamkeen_notice", Language: "en", Params: 1},
-}
+// templates are the approved templates the fake knows in tests: those the
+// README asks the program to register, in Arabic and English.
+var templates = whatsapptest.Registered(slices.Sorted(maps.Values(config.DefaultTemplates()))...)
 
 // world is serve's pieces around one fake Cloud API: the inbox, the
 // dispatcher, and the channel with its webhook on a real HTTP server.
@@ -57,7 +57,7 @@ func newWorld(t *testing.T, s *store.Store, clk *clock.Manual, country string, f
 	log := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	w.cfg = config.WhatsApp{
 		AccessToken: whatsapptest.Token, PhoneNumberID: whatsapptest.PhoneNumberID, AppSecret: whatsapptest.AppSecret,
-		VerifyToken: whatsapptest.VerifyToken, APIBaseURL: w.fake.URL(), Rate: 80,
+		VerifyToken: whatsapptest.VerifyToken, APIBaseURL: w.fake.URL(), Rate: 80, Templates: config.DefaultTemplates(),
 	}
 	ch, err := whatsapp.New(w.cfg, whatsapp.Options{Renderer: p.Renderer, Log: log},
 		whatsapp.WebhookOptions{Region: "OM", Inbox: p.Inbox, Receipts: p.Inbox, Log: log})
@@ -91,6 +91,7 @@ func (u unpaced) Channel() string { return u.s.Channel() }
 func (u unpaced) Send(ctx context.Context, m bot.Outgoing) (string, error) {
 	return u.s.Send(ctx, m)
 }
+func (u unpaced) Template(kind string) (string, bool) { return u.s.(bot.Templater).Template(kind) }
 
 // deliver makes the fake post what post posts (a person's message, a
 // status), sends every reply, moves the clock on a minute, and returns

@@ -17,6 +17,7 @@ import (
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/config"
 	"github.com/tamkeen/tamkeen/phone"
+	"github.com/tamkeen/tamkeen/reach"
 )
 
 // DefaultTimeout bounds one call to the Cloud API.
@@ -101,7 +102,21 @@ func (s *Sender) Cost(m bot.Outgoing) int {
 	return len(reqs)
 }
 
-// Requests renders m as the requests that carry it, in order, addressed.
+// Template names the approved template a kind of message goes as outside
+// the window (WHATSAPP_TEMPLATE_<KIND>).
+func (s *Sender) Template(kind string) (string, bool) { return s.cfg.Template(reach.Kind(kind)) }
+
+// TemplateLanguage is the template language a person's language is sent
+// in: the templates are registered in Arabic and English.
+func TemplateLanguage(lang string) string {
+	if lang == "en" {
+		return "en"
+	}
+	return "ar"
+}
+
+// Requests renders m as the requests that carry it, in order, addressed:
+// one template message when m.Template is set.
 func (s *Sender) Requests(m bot.Outgoing) ([]Request, error) {
 	msg := bot.Message{Text: m.Body}
 	if m.Reply != nil {
@@ -109,6 +124,13 @@ func (s *Sender) Requests(m bot.Outgoing) ([]Request, error) {
 		if msg, err = s.renderer.Render(m.Language, *m.Reply, false); err != nil {
 			return nil, err
 		}
+	}
+	if m.Template != "" {
+		r, err := TemplateRequest(TemplateMessage{Name: m.Template, Language: TemplateLanguage(m.Language), Params: []string{templateText(msg)}})
+		if err == nil {
+			err = Address(&r, m.Recipient)
+		}
+		return []Request{r}, err
 	}
 	words, err := s.words(m.Language)
 	if err != nil {
@@ -131,6 +153,18 @@ func (s *Sender) words(lang string) (Words, error) {
 	}
 	w.Choose, err = s.renderer.Text(lang, keyChoose, nil)
 	return w, err
+}
+
+// templateText is a message as one template parameter: its text, then its
+// options as numbered choices the person can answer by number or word
+// (Param joins the lines).
+func templateText(msg bot.Message) string {
+	var b strings.Builder
+	b.WriteString(msg.Text)
+	for i, o := range msg.Options {
+		fmt.Fprintf(&b, "\n%d. %s", i+1, o.Label)
+	}
+	return b.String()
 }
 
 // Address fills in who r goes to: a number in E.164 ("+968…") by "to"

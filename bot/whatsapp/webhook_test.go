@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +54,7 @@ func TestSignatureGuardsTheWebhook(t *testing.T) {
 			"entry": []any{map[string]any{"id": "1", "changes": []any{map[string]any{"field": "messages", "value": map[string]any{
 				"messaging_product": "whatsapp",
 				"metadata":          map[string]any{"phone_number_id": whatsapptest.PhoneNumberID},
-				"messages":          []any{map[string]any{"from": "96892000020", "id": "wamid.sig", "timestamp": "1700000000", "type": "text", "text": map[string]any{"body": "مرحبا"}}},
+				"messages":          []any{map[string]any{"from": "96892000020", "id": "wamid.sig", "timestamp": strconv.FormatInt(w.clock.Now().Unix(), 10), "type": "text", "text": map[string]any{"body": "مرحبا"}}},
 			}}}}},
 		})
 		good := w.fake.Signature(body)
@@ -210,7 +211,7 @@ func (w *world) kept(t *testing.T, a vocab.Address) []store.InboundMessage {
 // Statuses become receipts: delivered and read mark the message
 // delivered; three undeliverable reports (131026) in a row mark the person
 // unreachable on WhatsApp, and a message from them makes them reachable
-// again; a closed window (131047) is recorded on the message.
+// again; a closed window (131047) is recorded on the person.
 func TestStatusesBecomeReceipts(t *testing.T) {
 	each(t, func(t *testing.T, w *world) {
 		ctx := context.Background()
@@ -257,36 +258,8 @@ func TestStatusesBecomeReceipts(t *testing.T) {
 		if _, err := w.fake.Status(wamid, "failed", whatsapp.CodeReEngagement); err != nil {
 			t.Fatal(err)
 		}
-		row, err = w.store.OutboxByProvider(ctx, "whatsapp", wamid)
-		if err != nil || row.Status == store.OutboxDelivered || !strings.Contains(row.Error, "131047") {
-			t.Fatalf("after a closed window: %+v, %v", row, err)
+		if c := w.contact(t, vocab.Address{WhatsAppID: u.ID}); c.WhatsAppWindowClosedAt == nil {
+			t.Fatal("a closed window (131047) is not recorded on the person")
 		}
 	})
-}
-
-// A free message outside the window that WhatsApp first accepts, then
-// fails in a status (131047), is recorded as refused for the window.
-func TestWindowClosedInAStatus(t *testing.T) {
-	each(t, func(t *testing.T, w *world) {
-		ctx := context.Background()
-		u := whatsapptest.User{Phone: "+96892000024"}
-		w.say(t, u, "مرحبا")
-		w.clock.Advance(25 * time.Hour)
-		c := w.contact(t, vocab.Address{Phone: u.Phone})
-		if _, err := w.store.Enqueue(ctx, &store.OutboxMessage{ContactID: c.ID, Channel: "whatsapp", Recipient: u.Phone,
-			Priority: store.PriorityNotice, Body: "notice", Always: true, DedupeKey: "late-notice"}); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.dispatcher.Drain(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if n, err := w.fake.FlushStatuses(); err != nil || n != 1 {
-			t.Fatalf("statuses flushed: %d, %v", n, err)
-		}
-		sent := w.fake.SentTo(u)
-		row, err := w.store.OutboxByProvider(ctx, "whatsapp", sent[len(sent)-1].WAMID)
-		if err != nil || !strings.Contains(row.Error, "131047") {
-			t.Fatalf("the notice: %+v, %v", row, err)
-		}
-	}, func(c *whatsapptest.Config) { c.WindowInStatus = true })
 }

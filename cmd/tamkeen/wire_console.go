@@ -6,6 +6,7 @@ import (
 
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/bot/web"
+	"github.com/tamkeen/tamkeen/reach"
 	"github.com/tamkeen/tamkeen/webconsole"
 )
 
@@ -24,11 +25,17 @@ func wireConsole(ctx context.Context, w *wiring) error {
 		}
 	})
 	w.addChannel(web.NewSender())
-	c, err := webconsole.New(a.store, b, sim, a.bundle, a.clock, a.log, webconsole.Config{
+	cfg := webconsole.Config{
 		Token: a.cfg.AdminToken, Location: a.cfg.Location, Region: a.cfg.DefaultRegion,
 		Channels: broadcastChannels(w.senders), SMSPrice: a.cfg.SMSPrice.Amount, SMSCurrency: a.cfg.SMSPrice.Currency,
 		QuietUntil: quietUntil(a.cfg), Notify: w.notify, OfficeHours: a.cfg.OfficeHours,
-	})
+		TemplatePrice: a.cfg.TemplatePrice.Amount,
+	}
+	if a.cfg.WhatsApp.Enabled() {
+		cfg.StaffTemplate, _ = a.cfg.WhatsApp.Template(reach.Staff)
+		cfg.BroadcastTemplate, _ = a.cfg.WhatsApp.Template(reach.Broadcast)
+	}
+	c, err := webconsole.New(a.store, b, sim, a.bundle, a.clock, a.log, cfg)
 	if err != nil {
 		return err
 	}
@@ -45,11 +52,11 @@ func wireConsole(ctx context.Context, w *wiring) error {
 }
 
 // broadcastChannels are the channels of the configured senders a broadcast
-// can go out on (wireTelegram and wireSMS run first).
+// can go out on (wireTelegram, wireSMS and wireWhatsApp run first).
 func broadcastChannels(senders []bot.Sender) []string {
 	var out []string
 	for _, s := range senders {
-		if ch := s.Channel(); ch == bot.Telegram || ch == bot.SMS {
+		if ch := s.Channel(); ch == bot.Telegram || ch == bot.SMS || ch == bot.WhatsApp {
 			out = append(out, ch)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tamkeen/tamkeen/config"
 	"github.com/tamkeen/tamkeen/notifier"
+	"github.com/tamkeen/tamkeen/reach"
 	"github.com/tamkeen/tamkeen/staffapi"
 )
 
@@ -35,5 +36,6 @@ func quietUntil(cfg config.Config) func(time.Time) time.Time {
 
 // dispatcherConfig is the dispatcher's settings for serve.
 func dispatcherConfig(cfg config.Config) notifier.DispatcherConfig {
-	return notifier.DispatcherConfig{QuietUntil: quietUntil(cfg), Lease: cfg.OutboxLease}
+	return notifier.DispatcherConfig{QuietUntil: quietUntil(cfg), Lease: cfg.OutboxLease,
+		Prices: reach.Prices{Template: cfg.TemplatePrice.Amount, SMSSegment: cfg.SMSPrice.Amount}}
 }

@@ -8,8 +8,9 @@ import (
 
 // wireWhatsApp switches the WhatsApp channel on when its four credentials
 // are set: Meta verifies and then posts, signed, to /webhooks/whatsapp;
-// replies go through the Cloud API. Broadcasts do not go on WhatsApp yet:
-// outside the 24 hours after a person wrote only templates may.
+// replies, notices and broadcasts go through the Cloud API, as the
+// approved templates of WHATSAPP_TEMPLATE_<KIND> outside the 24 hours
+// after a person wrote.
 func wireWhatsApp(ctx context.Context, w *wiring) error {
 	cfg := w.app.cfg
 	if !cfg.WhatsApp.Enabled() {

@@ -55,6 +55,17 @@ type TemplateDef struct {
 	Params   int
 }
 
+// Registered is names approved in Arabic and English, each with one body
+// parameter ({{1}}), as the README asks the program to register its
+// templates.
+func Registered(names ...string) []TemplateDef {
+	var out []TemplateDef
+	for _, n := range names {
+		out = append(out, TemplateDef{Name: n, Language: "ar", Params: 1}, TemplateDef{Name: n, Language: "en", Params: 1})
+	}
+	return out
+}
+
 // Config is the business number the fake serves.
 type Config struct {
 	AccessToken   string // default Token

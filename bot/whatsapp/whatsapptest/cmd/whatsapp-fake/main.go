@@ -15,10 +15,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +28,7 @@ import (
 	"time"
 
 	"github.com/tamkeen/tamkeen/bot/whatsapp/whatsapptest"
+	"github.com/tamkeen/tamkeen/config"
 	"github.com/tamkeen/tamkeen/textnorm"
 )
 
@@ -57,7 +60,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	var lastMu sync.Mutex
 	var last *whatsapptest.Sent
 	u := whatsapptest.User{Phone: *number, ID: *userID, Name: "You"}
-	fake := whatsapptest.NewFake(whatsapptest.Config{Rate: *rate, App: *app, OnSent: func(s whatsapptest.Sent) {
+	// The templates the README asks the program to register, approved.
+	approved := whatsapptest.Registered(slices.Sorted(maps.Values(config.DefaultTemplates()))...)
+	fake := whatsapptest.NewFake(whatsapptest.Config{Rate: *rate, App: *app, Templates: approved, OnSent: func(s whatsapptest.Sent) {
 		lastMu.Lock()
 		last = &s
 		lastMu.Unlock()
