@@ -163,7 +163,7 @@ func (p *Pacer) Reserve(now time.Time, recipient string, units int) *Send {
 	}
 	s := &Send{p: p, recipient: recipient, units: units, slot: now}
 	if p.win != nil {
-		s.slot = p.win.reserve(now, units)
+		s.slot, s.seq = p.win.reserve(now, units)
 	}
 	if r := p.recipients[recipient]; r != nil {
 		s.before = r.lastSent
@@ -201,6 +201,7 @@ type Send struct {
 	recipient string
 	units     int
 	slot      time.Time // when the spacing's schedule lets its request leave
+	seq       uint64    // its pick's number in the window
 	before    time.Time // when the recipient's previous message left (zero: none known)
 	// Guarded by p.mu:
 	departed    bool
@@ -220,7 +221,7 @@ func (s *Send) TryDepart(now time.Time) time.Duration {
 		return 0
 	}
 	if p.win != nil {
-		if w := max(s.slot.Sub(now), p.win.departWait(now, s.units)); w > 0 {
+		if w := max(s.slot.Sub(now), p.win.departWait(now, s.units, s.seq)); w > 0 {
 			return w
 		}
 	}
@@ -241,7 +242,7 @@ func (s *Send) Depart(now time.Time) {
 func (s *Send) depart(now time.Time) {
 	s.departed, s.first = true, now
 	if s.p.win != nil {
-		s.p.win.depart(s.units)
+		s.p.win.depart(s.units, s.seq)
 	}
 }
 
@@ -284,7 +285,7 @@ func (s *Send) Done(now time.Time, called bool, slow SlowDown) bot.Scope {
 	delete(p.busy, s.recipient)
 	if !called {
 		if p.win != nil && !s.departed {
-			p.win.cancel(s.units)
+			p.win.cancel(s.units, s.seq)
 		}
 		return bot.ScopeUnknown
 	}

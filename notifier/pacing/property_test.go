@@ -312,3 +312,84 @@ func TestThePaceReachesTheRate(t *testing.T) {
 		})
 	}
 }
+
+// The pace reaches the rate with several senders at once, as the
+// dispatcher runs them: each free sender picks as soon as the pacer lets
+// it (up to Lookahead early) and its request leaves when TryDepart says,
+// while other picks wait for their slots. Above 67 a second, where a pick
+// may run more than a spacing ahead, requests once waited for room for
+// every later pick too and left in bunches after stalls (88 % of 80 a
+// second). At every rate, answer time and number of senders (enough for
+// rate × answer time in flight): at least 98 % of what the safe-side rule
+// allows, n units every second plus the margin and the answer time (all of
+// the rate when answers are quick), and no rolling second at the provider
+// over the rate.
+func TestThePaceReachesTheRateWithSendersAtOnce(t *testing.T) {
+	for _, rate := range []float64{10, 30, 67, 80, 100, 150} {
+		for _, latency := range []time.Duration{0, 3 * time.Millisecond, 40 * time.Millisecond, 300 * time.Millisecond} {
+			for _, senders := range []int{2, 8, 32, 96} {
+				if float64(senders) < 1.5*rate*latency.Seconds()+1 {
+					continue // too few to keep the rate with answers this slow
+				}
+				name := fmt.Sprintf("%v/s, answers in %v, %d senders", rate, latency, senders)
+				t.Run(name, func(t *testing.T) {
+					clk := clock.NewManual(t0)
+					p := pacing.New(bot.Limits{PerSecond: rate}, margin)
+					type busy struct {
+						send     *pacing.Send
+						departed time.Time
+					}
+					var work []*busy
+					var arrivals []time.Time
+					const d = 10 * time.Second
+					i := 0
+					for clk.Now().Before(t0.Add(d)) {
+						now := clk.Now()
+						next := now.Add(time.Second)
+						for len(work) < senders { // every free sender picks
+							s := p.Reserve(now, fmt.Sprint(i), 1)
+							if s == nil {
+								next = minTime(next, now.Add(max(p.ChannelWait(now, 1), time.Nanosecond)))
+								break
+							}
+							i++
+							work = append(work, &busy{send: s})
+						}
+						for _, b := range work {
+							if b.departed.IsZero() {
+								if w := b.send.TryDepart(now); w > 0 {
+									next = minTime(next, now.Add(w))
+									continue
+								}
+								b.departed = now
+								arrivals = append(arrivals, now.Add(latency/2))
+							}
+							if answer := b.departed.Add(latency); !answer.After(now) {
+								b.send.Answered(now)
+								b.send.Done(now, true, pacing.SlowDown{})
+								b.send = nil
+							} else {
+								next = minTime(next, answer)
+							}
+						}
+						work = slices.DeleteFunc(work, func(b *busy) bool { return b.send == nil })
+						clk.Set(next)
+					}
+					r := &run{limits: bot.Limits{PerSecond: rate}, replicas: 1, arrivals: arrivals}
+					if err := r.check(); err != nil {
+						t.Fatal(err)
+					}
+					slices.SortFunc(arrivals, func(x, y time.Time) int { return x.Compare(y) })
+					// A unit counts until a second (and the margin) after its
+					// answer, the safe side: n units every second plus an
+					// answer time is the most the rule allows.
+					most := rate * float64(time.Second) / float64(time.Second+margin+latency)
+					got := float64(len(arrivals)-1) / arrivals[len(arrivals)-1].Sub(arrivals[0]).Seconds()
+					if got < 0.98*most {
+						t.Fatalf("%.2f a second, %.1f %% of %.2f (%v a second, answers in %v)", got, 100*got/most, most, rate, latency)
+					}
+				})
+			}
+		}
+	}
+}

@@ -32,8 +32,16 @@ type window struct {
 	burst    time.Duration // how far ahead of the spacing picks may run
 	recent   []time.Time   // when the last n units were answered, oldest first (a multi-unit message's later units lie ahead)
 	reserved int           // units picked whose request has not left
+	picked   []picked      // those picks, oldest first
+	seq      uint64        // the last pick's number
 	inflight int           // units whose request left and whose answer is not back
 	next     time.Time     // the spacing's schedule: when the next unit is due
+}
+
+// picked is one pick's units waiting for its request to leave.
+type picked struct {
+	seq   uint64
+	units int
 }
 
 func newWindow(rate float64, margin time.Duration) *window {
@@ -59,7 +67,12 @@ func (w *window) setRate(rate float64) {
 // roomAt says when the window has room for units more beyond those picked
 // or in flight; false: not before a request in flight answers.
 func (w *window) roomAt(now time.Time, units int) (time.Time, bool) {
-	need := min(units, w.n) + w.reserved + w.inflight
+	return w.roomFor(now, min(units, w.n)+w.reserved+w.inflight)
+}
+
+// roomFor says when the window has room for need units beyond those
+// answered within the window; false: not before a request in flight answers.
+func (w *window) roomFor(now time.Time, need int) (time.Time, bool) {
 	if need > w.n {
 		return time.Time{}, false
 	}
@@ -83,9 +96,11 @@ func (w *window) pickWait(now time.Time, cost int) time.Duration {
 }
 
 // reserve picks a message of cost units now and returns its slot in the
-// spacing's schedule (it may lie up to Lookahead ahead).
-func (w *window) reserve(now time.Time, cost int) time.Time {
+// spacing's schedule (it may lie up to Lookahead ahead) and its number.
+func (w *window) reserve(now time.Time, cost int) (time.Time, uint64) {
 	w.reserved += cost
+	w.seq++
+	w.picked = append(w.picked, picked{seq: w.seq, units: cost})
 	// A pick a little late (timers, a busy machine) keeps to the schedule
 	// rather than pushing every later one back: lateness up to half a
 	// spacing does not add up, and no two sends are closer than that.
@@ -94,25 +109,47 @@ func (w *window) reserve(now time.Time, cost int) time.Time {
 	}
 	slot := w.next
 	w.next = w.next.Add(time.Duration(cost) * w.spacing)
-	return slot
+	return slot, w.seq
 }
 
-// departWait says how long reserved units must still wait before their
-// request leaves (0: now).
-func (w *window) departWait(now time.Time, units int) time.Duration {
-	w.reserved -= units // they are not waiting for a pick any more
-	at, ok := w.roomAt(now, units)
-	w.reserved += units
+// departWait says how long the units of pick seq must still wait before
+// their request leaves (0: now): until the window has room for them and
+// for the picks before them, which leave first (a message of several
+// units is not overtaken). Picks after them do not hold them back: counting
+// those too, each request would wait for room for every pick made while it
+// waited, and at rates where picks run ahead by more than a spacing
+// (Lookahead > 1/rate, from 67 a second) the wait never ended until picking
+// stopped, and then all left at once.
+func (w *window) departWait(now time.Time, units int, seq uint64) time.Duration {
+	ahead := 0
+	for _, p := range w.picked {
+		if p.seq >= seq {
+			break
+		}
+		ahead += p.units
+	}
+	at, ok := w.roomFor(now, min(units, w.n)+ahead+w.inflight)
 	if !ok {
 		return w.spacing
 	}
 	return max(0, at.Sub(now))
 }
 
-// depart moves reserved units in flight: their request leaves now.
-func (w *window) depart(units int) {
+// depart moves the reserved units of pick seq in flight: their request leaves now.
+func (w *window) depart(units int, seq uint64) {
+	w.unpick(seq)
 	w.reserved = max(0, w.reserved-units)
 	w.inflight += units
+}
+
+// unpick forgets pick seq.
+func (w *window) unpick(seq uint64) {
+	for i, p := range w.picked {
+		if p.seq == seq {
+			w.picked = slices.Delete(w.picked, i, i+1)
+			return
+		}
+	}
 }
 
 // answered dates units in flight at at. Units of a message larger than a
@@ -134,7 +171,10 @@ func (w *window) answered(at time.Time, units, ofMessage int) {
 }
 
 // cancel gives back units reserved for a message that was not sent.
-func (w *window) cancel(units int) { w.reserved = max(0, w.reserved-units) }
+func (w *window) cancel(units int, seq uint64) {
+	w.unpick(seq)
+	w.reserved = max(0, w.reserved-units)
+}
 
 // insert adds one unit's time, keeping the last n in order.
 func (w *window) insert(t time.Time) {
