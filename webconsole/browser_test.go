@@ -3,9 +3,11 @@ package webconsole_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	_ "image/png"
 	"io"
+	"log"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -77,7 +79,7 @@ func TestBrowserSignInComposeAndSend(t *testing.T) {
 		chromedp.DisableGPU, chromedp.WindowSize(1280, 900))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancel := chromedp.NewContext(actx, quietEvents)
 	defer cancel()
 	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
@@ -381,7 +383,7 @@ func TestBrowserEveryPageAtPhoneAndDesktopWidths(t *testing.T) {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancel := chromedp.NewContext(actx, quietEvents)
 	defer cancel()
 	ctx, cancel = context.WithTimeout(ctx, 4*time.Minute)
 	defer cancel()
@@ -472,6 +474,16 @@ func TestBrowserEveryPageAtPhoneAndDesktopWidths(t *testing.T) {
 		t.Logf("screenshots in %s", shots)
 	}
 }
+
+// quietEvents keeps chromedp from logging, as errors, the events of a newer
+// Chromium that its protocol package does not know (dom.topLayerElementsUpdated,
+// hundreds a run); anything else it reports is still logged.
+var quietEvents = chromedp.WithErrorf(func(format string, args ...any) {
+	if strings.HasPrefix(format, "unhandled node event") || strings.Contains(fmt.Sprintf(format, args...), "unhandled node event") {
+		return
+	}
+	log.Printf(format, args...)
+})
 
 // pageShot is a screenshot of the whole page as a person sees it. Chromium's
 // capture beyond the viewport draws a right-to-left page that fits the
