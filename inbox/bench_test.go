@@ -2,6 +2,8 @@ package inbox_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"strconv"
@@ -12,7 +14,10 @@ import (
 
 	"github.com/tamkeen/tamkeen/bot/telegram"
 	"github.com/tamkeen/tamkeen/bot/telegram/telegramtest"
+	"github.com/tamkeen/tamkeen/bot/whatsapp"
+	"github.com/tamkeen/tamkeen/bot/whatsapp/whatsapptest"
 	"github.com/tamkeen/tamkeen/clock"
+	"github.com/tamkeen/tamkeen/config"
 	"github.com/tamkeen/tamkeen/internal/loadgen"
 	"github.com/tamkeen/tamkeen/internal/pipelinetest"
 	"github.com/tamkeen/tamkeen/store"
@@ -43,9 +48,6 @@ func BenchmarkTelegramWebhook(b *testing.B) {
 }
 
 func benchWebhook(b *testing.B, s *store.Store, clk clock.Clock) {
-	updates := envInt(b, "TAMKEEN_BENCH_UPDATES", 10_000)
-	clients := envInt(b, "TAMKEEN_BENCH_CLIENTS", 32)
-	rate := envInt(b, "TAMKEEN_BENCH_RATE", 0)
 	p := pipelinetest.New(b, s, clk)
 	api := telegramtest.New(b)
 	const secret = "bench-secret"
@@ -53,6 +55,64 @@ func benchWebhook(b *testing.B, s *store.Store, clk clock.Clock) {
 		p.Renderer, p.Inbox, clk, p.Log)
 	srv := httptest.NewServer(tg.WebhookHandler())
 	b.Cleanup(srv.Close)
+	benchInbound(b, s, loadgen.Config{URLs: []string{srv.URL}, Secret: secret})
+}
+
+// BenchmarkWhatsAppWebhook is BenchmarkTelegramWebhook for WhatsApp: Meta's
+// notifications, each one text message («مرحبا») from a new number with a
+// fresh wamid, signed with the app secret in X-Hub-Signature-256 as the
+// fake Cloud API signs them, posted to the real channel's POST
+// /webhooks/whatsapp over real HTTP on a real database. Every message is
+// stored, runs the conversation and queues its reply before its 200. The
+// same settings and metrics (messages count as updates).
+//
+//	go test ./inbox -run '^$' -bench WhatsAppWebhook -benchtime 1x
+func BenchmarkWhatsAppWebhook(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) {
+		clk := clock.System{}
+		benchWhatsApp(b, storetest.SQLite(b, clk), clk)
+	})
+	b.Run("postgres", func(b *testing.B) {
+		clk := clock.System{}
+		benchWhatsApp(b, storetest.Postgres(b, clk), clk)
+	})
+}
+
+func benchWhatsApp(b *testing.B, s *store.Store, clk clock.Clock) {
+	p := pipelinetest.New(b, s, clk)
+	fake := whatsapptest.New(b, whatsapptest.Config{Clock: clk})
+	cfg := config.WhatsApp{AccessToken: whatsapptest.Token, PhoneNumberID: whatsapptest.PhoneNumberID,
+		AppSecret: whatsapptest.AppSecret, VerifyToken: whatsapptest.VerifyToken, APIBaseURL: fake.URL(), Rate: 80}
+	ch, err := whatsapp.New(cfg, whatsapp.Options{Renderer: p.Renderer, Log: p.Log},
+		whatsapp.WebhookOptions{Region: "OM", Inbox: p.Inbox, Receipts: p.Inbox, Log: p.Log})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	for _, r := range ch.Routes() {
+		mux.Handle(r.Pattern, r.Handler)
+	}
+	srv := httptest.NewServer(mux)
+	b.Cleanup(srv.Close)
+	text := map[string]any{"text": map[string]any{"body": "مرحبا"}}
+	benchInbound(b, s, loadgen.Config{URLs: []string{srv.URL + whatsapp.WebhookPath},
+		Request: func(i int64) ([]byte, http.Header) {
+			_, body, err := fake.InboundBody(whatsapptest.User{Phone: fmt.Sprintf("+9689%07d", i)}, "text", text)
+			if err != nil {
+				panic(err) // a map of strings always marshals
+			}
+			return body, http.Header{whatsapp.SignatureHeader: {fake.Signature(body)}}
+		}})
+}
+
+// benchInbound posts b.N rounds of TAMKEEN_BENCH_UPDATES requests built
+// as cfg says (its First, N, Clients and Rate set here) and reports the
+// rate, CPU and latencies; every request must be answered 200 and have
+// queued one reply.
+func benchInbound(b *testing.B, s *store.Store, cfg loadgen.Config) {
+	updates := envInt(b, "TAMKEEN_BENCH_UPDATES", 10_000)
+	clients := envInt(b, "TAMKEEN_BENCH_CLIENTS", 32)
+	rate := envInt(b, "TAMKEEN_BENCH_RATE", 0)
 	client := loadgen.Client(clients)
 
 	var next atomic.Int64
@@ -60,9 +120,8 @@ func benchWebhook(b *testing.B, s *store.Store, clk clock.Clock) {
 	for i := 0; i < b.N; i++ {
 		first := next.Add(int64(updates)) - int64(updates)
 		cpu0 := cpuTime(b)
-		res := loadgen.Run(context.Background(), client, loadgen.Config{
-			URLs: []string{srv.URL}, Secret: secret, First: first, N: updates, Clients: clients, Rate: rate,
-		})
+		cfg.First, cfg.N, cfg.Clients, cfg.Rate = first, updates, clients, rate
+		res := loadgen.Run(context.Background(), client, cfg)
 		if res.Failed > 0 {
 			b.Fatalf("%d of %d updates were not answered 200 (%s)", res.Failed, updates, res.FirstErr)
 		}

@@ -85,9 +85,14 @@ func (tx *Tx) SetWhatsAppInbound(at map[int64]time.Time) error {
 		if err != nil {
 			return fmt.Errorf("store: record whatsapp inbound: %w", err)
 		}
-		// Their window is open again: what waited for it goes now.
-		err = tx.db.Exec(`UPDATE outbox SET next_attempt_at = ?, updated_at = ? WHERE contact_id IN ? AND status = 'pending'
-			AND channel = ? AND error LIKE ?`, now, now, ids, channelWhatsApp, WaitingForWindowPrefix+"%").Error
+		// Their window is open again: what waited for it goes now. Found
+		// through these people's rows (outbox_contact): SQLite otherwise
+		// prefers outbox_lane for status and channel and reads every
+		// pending WhatsApp row, a whole broadcast's, for each batch of
+		// messages. "|| ''" keeps both databases off the indexes that
+		// start with status or channel.
+		err = tx.db.Exec(`UPDATE outbox SET next_attempt_at = ?, updated_at = ? WHERE contact_id IN ? AND status || '' = 'pending'
+			AND channel || '' = ? AND error LIKE ?`, now, now, ids, channelWhatsApp, WaitingForWindowPrefix+"%").Error
 		if err != nil {
 			return fmt.Errorf("store: wake messages waiting for the whatsapp window: %w", err)
 		}

@@ -1,6 +1,8 @@
-// Package loadgen posts Telegram webhook updates at a service, as fast as it
-// answers or at a steady rate, and measures how long each answer took. The
-// inbox benchmark and the tamkeen-load command share it.
+// Package loadgen posts webhook requests at a service (Telegram updates by
+// default, or whatever a Config.Request builds, such as Meta's signed
+// WhatsApp notifications), as fast as it answers or at a steady rate, and
+// measures how long each answer took. The inbox benchmarks and the
+// tamkeen-load command share it.
 package loadgen
 
 import (
@@ -29,6 +31,10 @@ type Config struct {
 	Rate    int   // updates per second; 0: as fast as the service answers
 	// Answered, if set, is called with the update_id of each update answered 200.
 	Answered func(updateID int64)
+	// Request, if set, builds the body and headers of request i (First+0…):
+	// another provider's webhook. Unset: Telegram's Update(i) with Secret
+	// in SecretHeader.
+	Request func(i int64) (body []byte, header http.Header)
 }
 
 // Result is what a run measured.
@@ -80,7 +86,8 @@ func Run(ctx context.Context, client *http.Client, cfg Config) Result {
 			for i := range jobs {
 				url := cfg.URLs[int(i)%len(cfg.URLs)]
 				start := time.Now()
-				if err := post(ctx, client, url, cfg.Secret, Update(cfg.First+i)); err != nil {
+				body, header := cfg.request(cfg.First + i)
+				if err := post(ctx, client, url, header, body); err != nil {
 					fail(err.Error())
 					continue
 				}
@@ -120,13 +127,25 @@ func Run(ctx context.Context, client *http.Client, cfg Config) Result {
 	return r
 }
 
-func post(ctx context.Context, client *http.Client, url, secret string, body []byte) error {
+// request is the body and headers of request i.
+func (cfg Config) request(i int64) ([]byte, http.Header) {
+	if cfg.Request != nil {
+		return cfg.Request(i)
+	}
+	return Update(i), http.Header{SecretHeader: {cfg.Secret}}
+}
+
+func post(ctx context.Context, client *http.Client, url string, header http.Header, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
-	req.Header.Set(SecretHeader, secret)
-	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	if req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return err

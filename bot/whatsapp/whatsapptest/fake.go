@@ -725,6 +725,36 @@ func (f *Fake) Card(u User, number, name, origin string) (string, int, error) {
 // window), signed with the app secret. It returns the wamid and the
 // service's status code.
 func (f *Fake) Inbound(u User, typ string, fields map[string]any) (string, int, error) {
+	wamid, value := f.message(u, typ, fields)
+	code, _, err := f.Notify(value)
+	return wamid, code, err
+}
+
+// InboundBody is the notification Inbound would post, a fresh wamid and
+// all, for a caller that posts it itself (a load generator), signed by
+// Signature. Unlike Inbound it opens no window: the fake does not know it
+// was posted.
+func (f *Fake) InboundBody(u User, typ string, fields map[string]any) (wamid string, body []byte, err error) {
+	wamid, value := f.message(u, typ, fields)
+	body, err = f.notification(value)
+	return wamid, body, err
+}
+
+// Wrote records that u wrote at at, as WhatsApp knows (someone who wrote
+// before the test began): their 24-hour window runs from there.
+func (f *Fake) Wrote(u User, at time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, k := range []string{u.Phone, u.ID} {
+		if k != "" && at.After(f.last[k]) {
+			f.last[k] = at
+		}
+	}
+}
+
+// message is the value of a notification carrying a message of type typ
+// from u, dated now by the fake's clock, and its new wamid.
+func (f *Fake) message(u User, typ string, fields map[string]any) (string, map[string]any) {
 	f.mu.Lock()
 	f.seq++
 	wamid := newWAMID(f.seq)
@@ -743,8 +773,7 @@ func (f *Fake) Inbound(u User, typ string, fields map[string]any) (string, int, 
 	for k, v := range fields {
 		msg[k] = v
 	}
-	code, _, err := f.Notify(map[string]any{"contacts": []any{contact}, "messages": []any{msg}})
-	return wamid, code, err
+	return wamid, map[string]any{"contacts": []any{contact}, "messages": []any{msg}}
 }
 
 // Status posts WhatsApp's status for a sent message: sent, delivered,
@@ -801,16 +830,21 @@ func (f *Fake) FlushStatuses() (int, error) {
 // Notify posts a change (its value's contacts, messages, statuses) for the
 // fake's number, signed, and returns the service's status code and body.
 func (f *Fake) Notify(value map[string]any) (int, string, error) {
-	value["messaging_product"] = "whatsapp"
-	value["metadata"] = map[string]any{"display_phone_number": strings.NewReplacer(" ", "", "+", "").Replace(f.cfg.DisplayNumber), "phone_number_id": f.cfg.PhoneNumberID}
-	body, err := json.Marshal(map[string]any{
-		"object": "whatsapp_business_account",
-		"entry":  []any{map[string]any{"id": BusinessID, "changes": []any{map[string]any{"field": "messages", "value": value}}}},
-	})
+	body, err := f.notification(value)
 	if err != nil {
 		return 0, "", err
 	}
 	return f.Post(body, f.Signature(body))
+}
+
+// notification is the JSON Meta posts for a change with value, for the fake's number.
+func (f *Fake) notification(value map[string]any) ([]byte, error) {
+	value["messaging_product"] = "whatsapp"
+	value["metadata"] = map[string]any{"display_phone_number": strings.NewReplacer(" ", "", "+", "").Replace(f.cfg.DisplayNumber), "phone_number_id": f.cfg.PhoneNumberID}
+	return json.Marshal(map[string]any{
+		"object": "whatsapp_business_account",
+		"entry":  []any{map[string]any{"id": BusinessID, "changes": []any{map[string]any{"field": "messages", "value": value}}}},
+	})
 }
 
 // Signature is what Meta sends in X-Hub-Signature-256 for body.
