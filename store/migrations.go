@@ -349,6 +349,21 @@ CREATE TABLE canned_replies (
 );
 ALTER TABLE staff_accounts ADD COLUMN regions TEXT NOT NULL DEFAULT '';
 `, nil},
+	{37, "imported contacts: the list and time they came from, whether an import created them, and their fields (program, household size...) indexed for audiences", `
+ALTER TABLE contacts ADD COLUMN import_source TEXT NOT NULL DEFAULT '';
+ALTER TABLE contacts ADD COLUMN imported_at {{ts}};
+ALTER TABLE contacts ADD COLUMN import_created BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE INDEX contacts_import_source ON contacts (import_source);
+CREATE TABLE contact_fields (
+	contact_id {{bigint}} NOT NULL REFERENCES contacts (id),
+	name TEXT NOT NULL,
+	value TEXT NOT NULL,
+	updated_at {{ts}} NOT NULL,
+	PRIMARY KEY (contact_id, name)
+);
+-- Audiences by field: the contacts whose field name has one of some values.
+CREATE INDEX contact_fields_value ON contact_fields (name, value, contact_id);
+`, nil},
 }
 
 // dialectTypes are the column types that differ between the two databases.

@@ -35,8 +35,14 @@ type Contact struct {
 	// WhatsAppFailures counts undeliverable reports (131026) in a row.
 	WhatsAppFailures int `gorm:"column:whatsapp_failures"`
 	ErasedAt         *time.Time
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// ImportSource and ImportedAt name the list that last set this contact
+	// and when (tamkeen contacts import --source); ImportCreated is true
+	// when an import created it, before the person ever wrote.
+	ImportSource  string
+	ImportedAt    *time.Time
+	ImportCreated bool
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 
 	created bool // inserted by this transaction (ContactsByAddresses): no state, sign-ups or orders yet
 }
