@@ -81,6 +81,7 @@ type Rejection struct {
 	Column string   // the column at fault, as the header names it ("" for the row)
 	First  int      // for ReasonDuplicate: the line of the row applied
 	Record []string // the row as read
+	Header []string // the file's header, as read
 }
 
 // Text words r in lang from the catalogs of b.
@@ -325,7 +326,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, opt Options) (Repor
 			}
 		}
 		if rj.Reason != "" {
-			rj.Line, rj.Record = line, append([]string(nil), rec...)
+			rj.Line, rj.Record, rj.Header = line, append([]string(nil), rec...), h.names
 			if err := reject(rj); err != nil {
 				return rep, err
 			}
@@ -374,7 +375,7 @@ func (im *Importer) row(h header, rec []string) (store.ImportRow, Rejection) {
 	}
 	cell := func(col string) string {
 		if i, ok := h.known[col]; ok {
-			return strings.TrimSpace(rec[i])
+			return unguard(strings.TrimSpace(rec[i]))
 		}
 		return ""
 	}
@@ -403,7 +404,7 @@ func (im *Importer) row(h header, rec []string) (store.ImportRow, Rejection) {
 		row.Language = id
 	}
 	for i, name := range h.fields {
-		if v := strings.TrimSpace(rec[i]); v != "" {
+		if v := unguard(strings.TrimSpace(rec[i])); v != "" {
 			if row.Fields == nil {
 				row.Fields = map[string]string{}
 			}
@@ -418,6 +419,16 @@ func (im *Importer) row(h header, rec []string) (store.ImportRow, Rejection) {
 func phoneKey(e164 string) uint64 {
 	n, _ := strconv.ParseUint(strings.TrimPrefix(e164, "+"), 10, 64)
 	return n
+}
+
+// unguard takes off the apostrophe an export puts before a cell a
+// spreadsheet would read as a number or a formula (export.Phone,
+// export.Cell), so that an exported list imports as it was.
+func unguard(v string) string {
+	if len(v) > 1 && v[0] == '\'' && strings.ContainsRune("+-=@|%0123456789", rune(v[1])) {
+		return v[1:]
+	}
+	return v
 }
 
 func blank(rec []string) bool {
