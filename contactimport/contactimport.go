@@ -18,6 +18,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tamkeen/tamkeen/export"
 	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/phone"
 	"github.com/tamkeen/tamkeen/store"
@@ -84,8 +85,8 @@ type Rejection struct {
 	Header []string // the file's header, as read
 }
 
-// Text words r in lang from the catalogs of b.
-func (r Rejection) Text(b *locales.Bundle, lang string) string {
+// Text words r in lang from the catalogs (*locales.Bundle fits).
+func (r Rejection) Text(b export.Words, lang string) string {
 	s, err := b.Text(lang, "import.reason."+r.Reason, map[string]any{"Column": r.Column, "First": r.First})
 	if err != nil {
 		return r.Reason
@@ -250,7 +251,7 @@ func (im *Importer) readHeader(rec []string) (header, error) {
 func (im *Importer) Import(ctx context.Context, r io.Reader, opt Options) (Report, error) {
 	var rep Report
 	if err := CheckSource(opt.Source); err != nil {
-		return rep, fmt.Errorf("%w: %v", ErrFile, err)
+		return rep, fmt.Errorf("%w: %w", ErrFile, err)
 	}
 	br := bufio.NewReaderSize(r, 64<<10)
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
@@ -266,7 +267,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, opt Options) (Repor
 		return rep, fmt.Errorf("%w: the file is empty", ErrFile)
 	}
 	if err != nil {
-		return rep, fmt.Errorf("%w: %v", ErrFile, err)
+		return rep, fmt.Errorf("%w: %w", ErrFile, err)
 	}
 	h, err := im.readHeader(rec)
 	if err != nil {
@@ -307,7 +308,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, opt Options) (Repor
 			break
 		}
 		if err != nil {
-			return rep, fmt.Errorf("%w: %v", ErrFile, err)
+			return rep, fmt.Errorf("%w: %w", ErrFile, err)
 		}
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -452,4 +453,28 @@ func sniffComma(br *bufio.Reader) rune {
 		return ';'
 	}
 	return ','
+}
+
+// CheckField checks a field staff set by hand, as an import would: it
+// returns the name as stored (FieldName) and the value trimmed. The known
+// columns (phone, name, region, language) are not fields.
+func CheckField(name, value string) (string, string, error) {
+	key, value := FieldName(name), strings.TrimSpace(value)
+	switch {
+	case key == "":
+		return "", "", errors.New("name: required")
+	case utf8.RuneCountInString(key) > MaxFieldRunes:
+		return "", "", fmt.Errorf("name: at most %d characters", MaxFieldRunes)
+	case key == colPhone || key == colName || key == colRegion || key == colLanguage || key == "governorate":
+		return "", "", fmt.Errorf("name: %q is a column of the contact, not a field", key)
+	case utf8.RuneCountInString(value) > MaxValueRunes:
+		return "", "", fmt.Errorf("value: at most %d characters", MaxValueRunes)
+	}
+	if r, bad := textnorm.Unsafe(key, false); bad {
+		return "", "", fmt.Errorf("name: the character %U", r)
+	}
+	if r, bad := textnorm.Unsafe(value, false); bad {
+		return "", "", fmt.Errorf("value: the character %U", r)
+	}
+	return key, value, nil
 }

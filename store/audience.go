@@ -38,7 +38,7 @@ func (s *Store) EstimateAudience(ctx context.Context, b *Broadcast) (AudienceEst
 	}
 	sql, args := named(`SELECT channel, language, COUNT(*) AS n FROM (
 			SELECT `+q.channel+` AS channel, `+q.language+` AS language FROM contacts c
-			WHERE c.erased_at IS NULL AND c.opted_out_at IS NULL AND c.consent_at IS NOT NULL AND `+q.audience+`
+			WHERE c.erased_at IS NULL AND c.opted_out_at IS NULL AND `+consentedSQL+` AND `+q.audience+`
 		) t WHERE channel IS NOT NULL GROUP BY channel, language`, q.args)
 	err := s.db.WithContext(ctx).Raw(sql, args...).Scan(&rows).Error
 	if err != nil {
@@ -53,8 +53,8 @@ func (s *Store) EstimateAudience(ctx context.Context, b *Broadcast) (AudienceEst
 	var c struct{ Targeted, OptedOut, NoConsent, Unreachable int }
 	sql, args = named(`SELECT COUNT(*) AS targeted,
 			COALESCE(SUM(CASE WHEN c.opted_out_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS opted_out,
-			COALESCE(SUM(CASE WHEN c.opted_out_at IS NULL AND c.consent_at IS NULL THEN 1 ELSE 0 END), 0) AS no_consent,
-			COALESCE(SUM(CASE WHEN c.opted_out_at IS NULL AND c.consent_at IS NOT NULL AND `+q.channel+` IS NULL THEN 1 ELSE 0 END), 0) AS unreachable
+			COALESCE(SUM(CASE WHEN c.opted_out_at IS NULL AND NOT `+consentedSQL+` THEN 1 ELSE 0 END), 0) AS no_consent,
+			COALESCE(SUM(CASE WHEN c.opted_out_at IS NULL AND `+consentedSQL+` AND `+q.channel+` IS NULL THEN 1 ELSE 0 END), 0) AS unreachable
 		FROM contacts c WHERE c.erased_at IS NULL AND `+q.audience, q.args)
 	err = s.db.WithContext(ctx).Raw(sql, args...).Scan(&c).Error
 	if err != nil {
@@ -63,6 +63,12 @@ func (s *Store) EstimateAudience(ctx context.Context, b *Broadcast) (AudienceEst
 	est.Targeted, est.OptedOut, est.NoConsent, est.Unreachable = c.Targeted, c.OptedOut, c.NoConsent, c.Unreachable
 	return est, nil
 }
+
+// consentedSQL tells the contacts a broadcast may be sent to: those who
+// accepted the privacy notice, and those a program's list brought in
+// (contactimport): the program's registry is why the service writes to
+// them, and their first message starts with who is writing and how to stop.
+const consentedSQL = "(c.consent_at IS NOT NULL OR c.import_source <> '')"
 
 // named passes args as named parameters only when sql names one: gorm reads
 // a lone map as a positional argument otherwise.
