@@ -343,3 +343,89 @@ func snapshot(t *testing.T, s *store.Store) string {
 	}
 	return b.String()
 }
+
+// TestFirstContactIntroducesOnce: a broadcast to imported people sends each
+// one who never wrote the introduction first (in their language, on the
+// broadcast's channel), and only once across broadcasts; people who wrote
+// to the bot, imported or not, get the broadcast alone.
+func TestFirstContactIntroducesOnce(t *testing.T) {
+	storetest.Each(t, newClock, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		im := contactimport.New(s, bundle(t), "OM")
+		// One who wrote before the list came (the bot made the contact),
+		// one the list brought who wrote since.
+		var wroteID int64
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			c, _, err := tx.ContactByAddress(vocab.Address{Phone: "+96893000003"}, "ar")
+			if err != nil {
+				return err
+			}
+			now := time.Now()
+			c.ConsentAt = &now
+			return tx.SaveContact(c)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		run(t, im, "phone,language,program\n93000001,ar,Takaful\n93000002,en,Takaful\n93000003,,Takaful\n93000004,ar,Takaful\n", contactimport.Options{})
+		wroteID = contactByPhone(t, s, "+96893000004").ID
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.ClaimInbound("sms", "SM-wrote-1", wroteID)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for round := 1; round <= 2; round++ {
+			b := &store.Broadcast{Texts: map[string]string{"ar": "خبر", "en": "News"}, Channels: []string{"sms"},
+				Audience: store.Audience{Fields: map[string][]string{"program": {"Takaful"}}}, SendAt: time.Now()}
+			if err := s.CreateBroadcast(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				ex, err := s.ExpandBroadcast(ctx, b.ID, 1000, 3, time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ex.Done {
+					break
+				}
+			}
+			got := map[string][]string{} // number → what goes first, second…
+			for {
+				rows, err := s.ClaimLane(ctx, "sms", 0, 100, 100, time.Minute, "test")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(rows) == 0 {
+					break
+				}
+				var done []store.OutboxResult
+				for _, r := range rows {
+					what := r.Body
+					if r.Payload != "" {
+						what = r.Language + ":" + r.Payload
+					}
+					got[r.Recipient] = append(got[r.Recipient], what)
+					done = append(done, store.OutboxResult{ID: r.ID, Status: store.OutboxSent})
+				}
+				if err := s.FinishBatch(ctx, done); err != nil {
+					t.Fatal(err)
+				}
+			}
+			intro := `{"key":"notice.first_contact"}`
+			want := map[string][]string{
+				"+96893000001": {"ar:" + intro, "خبر"},
+				"+96893000002": {"en:" + intro, "News"},
+				"+96893000003": {"خبر"},
+				"+96893000004": {"خبر"},
+			}
+			if round == 2 {
+				want["+96893000001"], want["+96893000002"] = []string{"خبر"}, []string{"News"}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("broadcast %d sent\n%v\nwant\n%v", round, got, want)
+			}
+		}
+	})
+}

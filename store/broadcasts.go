@@ -231,6 +231,9 @@ func (s *Store) ExpandBroadcast(ctx context.Context, id int64, batch, priority i
 		q.args["prio"], q.args["due"], q.args["now"] = priority, due.UTC().Truncate(time.Microsecond), now
 		q.args["key"], q.args["bid"] = "broadcast:"+strconv.FormatInt(id, 10)+":contact:", id
 		inRange := `c.id > @lo AND c.id <= @hi AND c.erased_at IS NULL AND ` + q.audience
+		if err := tx.introduce(q, inRange); err != nil {
+			return err
+		}
 		res := tx.db.Exec(`INSERT INTO outbox (contact_id, channel, recipient, language, priority, payload, body, always,
 				status, attempts, next_attempt_at, provider_id, error, dedupe_key, broadcast_id, created_at, updated_at)
 			SELECT c.id, `+q.channel+`, `+q.recipient+`, `+q.language+`, @prio, '', `+q.body+`, FALSE,

@@ -326,3 +326,37 @@ func (s *Store) SetContactField(ctx context.Context, contactID int64, name, valu
 		return upsertFields(tx.db, []contactField{{ContactID: contactID, Name: name, Value: value, UpdatedAt: tx.store.now()}})
 	})
 }
+
+// FirstContactKey is the catalog key of the introduction an imported person
+// who never wrote gets before the first message the service sends them.
+const FirstContactKey = "notice.first_contact"
+
+// introduce queues, ahead of the rows a broadcast expansion is about to add
+// (q, over the contacts of inRange), the introduction for each contact an
+// import created who never wrote and was not introduced yet: on the channel
+// and in the language the broadcast's row will use, with the same priority
+// and due time, so that it goes first; once (introduced_at, and the dedupe
+// key intro:contact:<id>).
+func (tx *Tx) introduce(q expansionQuery, inRange string) error {
+	newcomer := inRange + ` AND c.opted_out_at IS NULL AND ` + consentedSQL + ` AND ` + q.channel + ` IS NOT NULL
+		AND c.import_created AND c.consent_at IS NULL AND c.introduced_at IS NULL
+		AND NOT EXISTS (SELECT 1 FROM inbound_messages i WHERE i.contact_id = c.id)`
+	q.args["intro"] = `{"key":"` + FirstContactKey + `"}`
+	res := tx.db.Exec(`INSERT INTO outbox (contact_id, channel, recipient, language, priority, payload, body, always,
+			status, attempts, next_attempt_at, provider_id, error, dedupe_key, created_at, updated_at)
+		SELECT c.id, `+q.channel+`, `+q.recipient+`, COALESCE(NULLIF(c.language, ''), 'ar'), @prio, @intro, '', FALSE,
+			'pending', 0, @due, '', '', 'intro:contact:' || CAST(c.id AS TEXT), @now, @now
+		FROM contacts c WHERE `+newcomer+`
+		ON CONFLICT DO NOTHING`, q.args)
+	if res.Error != nil {
+		return fmt.Errorf("introductions: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil
+	}
+	if err := tx.db.Exec(`UPDATE contacts SET introduced_at = @now WHERE id IN (SELECT c.id FROM contacts c WHERE `+newcomer+`
+		AND EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = 'intro:contact:' || CAST(c.id AS TEXT)))`, q.args).Error; err != nil {
+		return fmt.Errorf("introductions: %w", err)
+	}
+	return nil
+}

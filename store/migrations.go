@@ -349,10 +349,11 @@ CREATE TABLE canned_replies (
 );
 ALTER TABLE staff_accounts ADD COLUMN regions TEXT NOT NULL DEFAULT '';
 `, nil},
-	{37, "imported contacts: the list and time they came from, whether an import created them, and their fields (program, household size...) indexed for audiences", `
+	{37, "imported contacts: the list and time they came from, whether an import created them, when they were told who writes, and their fields (program, household size...) indexed for audiences", `
 ALTER TABLE contacts ADD COLUMN import_source TEXT NOT NULL DEFAULT '';
 ALTER TABLE contacts ADD COLUMN imported_at {{ts}};
 ALTER TABLE contacts ADD COLUMN import_created BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE contacts ADD COLUMN introduced_at {{ts}};
 CREATE INDEX contacts_import_source ON contacts (import_source);
 CREATE TABLE contact_fields (
 	contact_id {{bigint}} NOT NULL REFERENCES contacts (id),
