@@ -45,8 +45,8 @@ type Contact struct {
 	// was queued for a contact an import created, before the first message
 	// the service sent them (nil: not yet).
 	IntroducedAt *time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 
 	created bool // inserted by this transaction (ContactsByAddresses): no state, sign-ups or orders yet
 }
