@@ -70,6 +70,11 @@ func (s *Store) EstimateAudience(ctx context.Context, b *Broadcast) (AudienceEst
 // them, and their first message starts with who is writing and how to stop.
 const consentedSQL = "(c.consent_at IS NOT NULL OR c.import_source <> '')"
 
+// Consented says whether bulk messages (broadcasts) may go to c, as
+// consentedSQL does in SQL: c accepted the privacy notice, or a program's
+// list brought c in.
+func (c *Contact) Consented() bool { return c.ConsentAt != nil || c.ImportSource != "" }
+
 // named passes args as named parameters only when sql names one: gorm reads
 // a lone map as a positional argument otherwise.
 func named(sql string, args map[string]any) (string, []any) {
