@@ -350,7 +350,9 @@ func newExpansionQuery(b *Broadcast) expansionQuery {
 	for i, name := range sortedFieldNames(a.Fields) {
 		pn, pv := "fn"+strconv.Itoa(i), "fv"+strconv.Itoa(i)
 		q.args[pn], q.args[pv] = name, a.Fields[name]
-		conds = append(conds, fmt.Sprintf("c.id IN (SELECT f.contact_id FROM contact_fields f WHERE f.name = @%s AND f.value IN @%s)", pn, pv))
+		// Correlated, so that a batch of an expansion looks up its own
+		// contacts' fields by key instead of reading every match.
+		conds = append(conds, fmt.Sprintf("EXISTS (SELECT 1 FROM contact_fields f WHERE f.contact_id = c.id AND f.name = @%s AND f.value IN @%s)", pn, pv))
 	}
 	if len(a.Sources) > 0 {
 		conds, q.args["sources"] = append(conds, "c.import_source IN @sources"), a.Sources

@@ -78,6 +78,13 @@ func (tx *Tx) importContacts(source string, rows []ImportRow) (ImportCounts, err
 		return out, nil
 	}
 	now := tx.store.now()
+	if tx.store.dialect == "sqlite" {
+		// The indexes a large list writes to outgrow SQLite's 2 MB page
+		// cache at once; this connection keeps more of them.
+		if err := tx.db.Exec("PRAGMA cache_size = -65536").Error; err != nil {
+			return out, fmt.Errorf("cache size: %w", err)
+		}
+	}
 	phones := make([]string, len(rows))
 	for i, r := range rows {
 		phones[i] = r.Phone
@@ -186,8 +193,8 @@ func (tx *Tx) importContacts(source string, rows []ImportRow) (ImportCounts, err
 		}
 	}
 	if len(created) > 0 {
-		if err := tx.db.CreateInBatches(created, 500).Error; err != nil {
-			return out, fmt.Errorf("create contacts: %w", err)
+		if err := insertImported(tx.db, created); err != nil {
+			return out, err
 		}
 		var words []contactNameWord
 		for j := range created {
@@ -205,7 +212,7 @@ func (tx *Tx) importContacts(source string, rows []ImportRow) (ImportCounts, err
 		}
 		out.Created = len(created)
 		for len(words) > 0 {
-			n := min(len(words), 5000)
+			n := min(len(words), paramsPerStatement/2)
 			if err := tx.db.Exec("INSERT INTO contact_name_words (word, contact_id) VALUES "+valueRows(n, 2)+
 				" ON CONFLICT DO NOTHING", wordArgs(words[:n])...).Error; err != nil {
 				return out, fmt.Errorf("name words: %w", err)
@@ -230,10 +237,47 @@ type contactField struct {
 
 func (contactField) TableName() string { return "contact_fields" }
 
+// paramsPerStatement bounds the parameters of one multi-row statement: the
+// SQLite driver binds each parameter by looking through all of them, so one
+// statement of 10,000 parameters costs a hundred of 1,000.
+const paramsPerStatement = 1000
+
+// insertImported inserts contacts an import creates, a few hundred a
+// statement, and sets their ids.
+func insertImported(db *gorm.DB, cs []Contact) error {
+	const cols = 9
+	for len(cs) > 0 {
+		n := min(len(cs), paramsPerStatement/cols)
+		args := make([]any, 0, cols*n)
+		for _, c := range cs[:n] {
+			args = append(args, *c.Phone, c.Name, c.Governorate, c.Language, c.ImportSource, c.ImportedAt, c.ImportCreated, c.CreatedAt, c.UpdatedAt)
+		}
+		var ids []struct {
+			ID    int64
+			Phone string
+		}
+		if err := db.Raw(`INSERT INTO contacts (phone, name, governorate, language, import_source, imported_at, import_created, created_at, updated_at)
+			VALUES `+valueRows(n, cols)+` RETURNING id, phone`, args...).Scan(&ids).Error; err != nil {
+			return fmt.Errorf("create contacts: %w", err)
+		}
+		byPhone := make(map[string]int64, len(ids))
+		for _, r := range ids {
+			byPhone[r.Phone] = r.ID
+		}
+		for i := range cs[:n] {
+			if cs[i].ID = byPhone[*cs[i].Phone]; cs[i].ID == 0 {
+				return fmt.Errorf("create contacts: no id back for a number")
+			}
+		}
+		cs = cs[n:]
+	}
+	return nil
+}
+
 // upsertFields sets fields, replacing the values they had.
 func upsertFields(db *gorm.DB, fs []contactField) error {
 	for len(fs) > 0 {
-		n := min(len(fs), 2000)
+		n := min(len(fs), paramsPerStatement/4)
 		args := make([]any, 0, 4*n)
 		for _, f := range fs[:n] {
 			args = append(args, f.ContactID, f.Name, f.Value, f.UpdatedAt)
