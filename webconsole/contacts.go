@@ -56,7 +56,12 @@ func (c *Console) contact(w http.ResponseWriter, rq *request) error {
 	for i, m := range p.Messages {
 		msgs[i] = sentMessage{OutboxMessage: m, Text: c.messageText(m)}
 	}
-	c.render(w, rq, http.StatusOK, "contact", "contacts", map[string]any{"P": p, "Messages": msgs})
+	fields, err := c.store.ContactFields(rq.Context(), id)
+	if err != nil {
+		return err
+	}
+	c.render(w, rq, http.StatusOK, "contact", "contacts", map[string]any{"P": p, "Messages": msgs, "Fields": fields,
+		"Saved": rq.URL.Query().Get("saved") == "1"})
 	return nil
 }
 

@@ -27,7 +27,7 @@ func wireConsole(ctx context.Context, w *wiring) error {
 	c, err := webconsole.New(a.store, b, sim, a.bundle, a.clock, a.log, webconsole.Config{
 		Token: a.cfg.AdminToken, Location: a.cfg.Location, Region: a.cfg.DefaultRegion,
 		Channels: broadcastChannels(w.senders), SMSPrice: a.cfg.SMSPrice.Amount, SMSCurrency: a.cfg.SMSPrice.Currency,
-		QuietUntil: quietUntil(a.cfg), Notify: w.notify, OfficeHours: a.cfg.OfficeHours,
+		QuietUntil: quietUntil(a.cfg), Notify: w.notify, OfficeHours: a.cfg.OfficeHours, Importer: w.importer,
 	})
 	if err != nil {
 		return err
@@ -37,6 +37,7 @@ func wireConsole(ctx context.Context, w *wiring) error {
 			w.placesFreed()
 		}
 	})
+	w.server.Upload(webconsole.ImportRoute, importMaxBytes, importMaxTime)
 	c.Mount(w.server)
 	if a.cfg.AdminToken == "" {
 		a.log.Info("web console off", "why", "TAMKEEN_ADMIN_TOKEN is not set")
