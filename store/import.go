@@ -404,3 +404,13 @@ func (tx *Tx) introduce(q expansionQuery, inRange string) error {
 	}
 	return nil
 }
+
+// ImportSources lists the names of the lists contacts came from, sorted.
+func (s *Store) ImportSources(ctx context.Context) ([]string, error) {
+	var names []string
+	if err := s.db.WithContext(ctx).Raw("SELECT DISTINCT import_source FROM contacts WHERE import_source <> '' ORDER BY import_source").
+		Scan(&names).Error; err != nil {
+		return nil, fmt.Errorf("store: import sources: %w", err)
+	}
+	return names, nil
+}

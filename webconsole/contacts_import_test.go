@@ -151,3 +151,49 @@ func TestConsoleImportDryRunThenApply(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestComposerAudienceByFieldAndList: the composer offers the fields and
+// lists imported, counts the people a field and a governorate choose as
+// the choice changes, and sends to them.
+func TestComposerAudienceByFieldAndList(t *testing.T) {
+	list, err := os.ReadFile("../demo/beneficiaries-example.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewManual(t0)
+	storetest.Each(t, func() clock.Clock { return clk }, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		b, err := locales.Load("", "OM")
+		if err != nil {
+			t.Fatal(err)
+		}
+		im := contactimport.New(s, b, "OM")
+		if _, err := im.Import(ctx, bytes.NewReader(list), contactimport.Options{Source: "registry-2026"}); err != nil {
+			t.Fatal(err)
+		}
+		e := newEnvWith(t, s, clk, webconsole.Config{Token: token, Channels: []string{"sms"}, SMSPrice: 0.012, SMSCurrency: "OMR", Importer: im})
+		e.login(t)
+		mustContain(t, e.get(t, "/console/broadcasts/new").body, `id="field-filter"`, `<option value="program"`, `<option value="registry-2026"`)
+		reach := regexp.MustCompile(`id="audience-count">[^<]*?(\d+)`)
+		for _, c := range []struct {
+			kv    []string
+			count string
+		}{
+			{[]string{"field", "program", "field_values", "Takaful"}, "5"},
+			{[]string{"field", "program", "field_values", "Takaful، Karama"}, "7"},
+			{[]string{"field", "program", "field_values", "Takaful", "governorate", "dhofar"}, "4"},
+			{[]string{"source", "registry-2026", "governorate", "dhofar"}, "5"},
+		} {
+			form := e.form(t, append([]string{"text_ar", "يبدأ التدريب يوم الأحد", "audience", "filtered", "channel", "sms"}, c.kv...)...)
+			a := e.post(t, "/console/broadcasts/preview", form)
+			m := reach.FindStringSubmatch(a.body)
+			if a.code != http.StatusOK || m == nil || m[1] != c.count {
+				t.Fatalf("%v: %d, count %v", c.kv, a.code, m)
+			}
+		}
+		form := e.form(t, "text_ar", "x", "audience", "filtered", "channel", "sms", "field", "program", "field_values", " ")
+		if a := e.post(t, "/console/broadcasts/preview", form); !strings.Contains(a.body, "problem") {
+			t.Fatalf("a field without values was not refused")
+		}
+	})
+}
