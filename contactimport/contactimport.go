@@ -16,6 +16,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/tamkeen/tamkeen/export"
@@ -245,9 +246,10 @@ func (im *Importer) readHeader(rec []string) (header, error) {
 // transaction (a row is applied whole or not at all). Rows with a problem
 // are counted rejected and handed to opt.Reject; the others are applied
 // even when some are rejected. An error means the import stopped: the file
-// could not be read (ErrFile: nothing was changed) or the database failed
-// (the batches before stay applied; importing the file again finishes the
-// work, as re-importing changes nothing that is done).
+// could not be read (ErrFile; at its header, before anything was changed)
+// or the database failed; the batches applied before stay (importing the
+// file again finishes the work, as re-importing changes nothing that is
+// done), and the report counts them.
 func (im *Importer) Import(ctx context.Context, r io.Reader, opt Options) (Report, error) {
 	var rep Report
 	if err := CheckSource(opt.Source); err != nil {
@@ -274,33 +276,16 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, opt Options) (Repor
 		return rep, err
 	}
 
+	// Rows are read and checked here while the batch before is written
+	// (the writer below): the two share the two cores.
+	w := newWriter(ctx, im.store, opt)
 	seen := map[uint64]int32{} // number → line of its first row
 	var batch []store.ImportRow
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		c, err := im.store.ImportContacts(ctx, opt.Source, batch, opt.DryRun)
-		if err != nil {
-			return err
-		}
-		rep.Created += c.Created
-		rep.Updated += c.Updated
-		rep.Unchanged += c.Unchanged
-		rep.SkippedOptedOut += c.SkippedOptedOut
-		rep.SkippedErased += c.SkippedErased
-		batch = batch[:0]
-		if opt.Progress != nil {
-			opt.Progress(rep)
-		}
-		return nil
-	}
-	reject := func(rj Rejection) error {
-		rep.Rejected++
-		if opt.Reject != nil {
-			return opt.Reject(rj)
-		}
-		return nil
+	rejected := 0
+	stop := func(err error) (Report, error) {
+		rep, _ := w.finish()
+		rep.Rejected = rejected
+		return rep, err
 	}
 	for {
 		rec, err := cr.Read()
@@ -308,10 +293,10 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, opt Options) (Repor
 			break
 		}
 		if err != nil {
-			return rep, fmt.Errorf("%w: %w", ErrFile, err)
+			return stop(fmt.Errorf("%w: %w", ErrFile, err))
 		}
 		if err := ctx.Err(); err != nil {
-			return rep, err
+			return stop(err)
 		}
 		line, _ := cr.FieldPos(0)
 		if blank(rec) {
@@ -327,23 +312,94 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, opt Options) (Repor
 			}
 		}
 		if rj.Reason != "" {
+			rejected++
+			w.rejected.Store(int64(rejected))
 			rj.Line, rj.Record, rj.Header = line, append([]string(nil), rec...), h.names
-			if err := reject(rj); err != nil {
-				return rep, err
+			if opt.Reject != nil {
+				if err := opt.Reject(rj); err != nil {
+					return stop(err)
+				}
 			}
 			continue
 		}
 		batch = append(batch, row)
 		if len(batch) >= batchSize {
-			if err := flush(); err != nil {
-				return rep, err
+			if !w.send(batch) {
+				break // the writer failed: finish says why
 			}
+			batch = make([]store.ImportRow, 0, batchSize)
 		}
 	}
-	if err := flush(); err != nil {
-		return rep, err
+	if len(batch) > 0 {
+		w.send(batch)
 	}
-	return rep, nil
+	rep, err = w.finish()
+	rep.Rejected = rejected
+	return rep, err
+}
+
+// writer applies batches of rows, one transaction each, in order, while
+// the next batch is read.
+type writer struct {
+	store    *store.Store
+	opt      Options
+	ctx      context.Context
+	cancel   context.CancelFunc
+	batches  chan []store.ImportRow
+	done     chan struct{}
+	rejected atomic.Int64 // counted by the reader, for Progress
+	rep      Report
+	err      error
+}
+
+func newWriter(ctx context.Context, s *store.Store, opt Options) *writer {
+	w := &writer{store: s, opt: opt, batches: make(chan []store.ImportRow, 1), done: make(chan struct{})}
+	w.ctx, w.cancel = context.WithCancel(ctx)
+	go w.run()
+	return w
+}
+
+func (w *writer) run() {
+	defer close(w.done)
+	for batch := range w.batches {
+		if w.err != nil {
+			continue // drain
+		}
+		c, err := w.store.ImportContacts(w.ctx, w.opt.Source, batch, w.opt.DryRun)
+		if err != nil {
+			w.err = err
+			w.cancel()
+			continue
+		}
+		w.rep.Created += c.Created
+		w.rep.Updated += c.Updated
+		w.rep.Unchanged += c.Unchanged
+		w.rep.SkippedOptedOut += c.SkippedOptedOut
+		w.rep.SkippedErased += c.SkippedErased
+		if w.opt.Progress != nil {
+			p := w.rep
+			p.Rejected = int(w.rejected.Load())
+			w.opt.Progress(p)
+		}
+	}
+}
+
+// send queues a batch; false when the writer has stopped on an error.
+func (w *writer) send(batch []store.ImportRow) bool {
+	select {
+	case w.batches <- batch:
+		return true
+	case <-w.ctx.Done():
+		return false
+	}
+}
+
+// finish waits for the batches queued and says what they did.
+func (w *writer) finish() (Report, error) {
+	close(w.batches)
+	<-w.done
+	w.cancel()
+	return w.rep, w.err
 }
 
 // Audit records an import in the audit log: who, which list, what it did.

@@ -382,25 +382,28 @@ const FirstContactKey = "notice.first_contact"
 // and due time, so that it goes first; once (introduced_at, and the dedupe
 // key intro:contact:<id>).
 func (tx *Tx) introduce(q expansionQuery, inRange string) error {
-	newcomer := inRange + ` AND c.opted_out_at IS NULL AND ` + consentedSQL + ` AND ` + q.channel + ` IS NOT NULL
-		AND c.import_created AND c.consent_at IS NULL AND c.introduced_at IS NULL
+	// The cheap tests first: most contacts were not created by an import,
+	// or were introduced already.
+	newcomer := `c.import_created AND c.introduced_at IS NULL AND c.consent_at IS NULL AND ` + inRange +
+		` AND c.opted_out_at IS NULL AND ` + q.channel + ` IS NOT NULL
 		AND NOT EXISTS (SELECT 1 FROM inbound_messages i WHERE i.contact_id = c.id)`
 	q.args["intro"] = `{"key":"` + FirstContactKey + `"}`
-	res := tx.db.Exec(`INSERT INTO outbox (contact_id, channel, recipient, language, priority, payload, body, always,
+	var ids []int64
+	err := tx.db.Raw(`INSERT INTO outbox (contact_id, channel, recipient, language, priority, payload, body, always,
 			status, attempts, next_attempt_at, provider_id, error, dedupe_key, created_at, updated_at)
 		SELECT c.id, `+q.channel+`, `+q.recipient+`, COALESCE(NULLIF(c.language, ''), 'ar'), @prio, @intro, '', FALSE,
 			'pending', 0, @due, '', '', 'intro:contact:' || CAST(c.id AS TEXT), @now, @now
 		FROM contacts c WHERE `+newcomer+`
-		ON CONFLICT DO NOTHING`, q.args)
-	if res.Error != nil {
-		return fmt.Errorf("introductions: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return nil
-	}
-	if err := tx.db.Exec(`UPDATE contacts SET introduced_at = @now WHERE id IN (SELECT c.id FROM contacts c WHERE `+newcomer+`
-		AND EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = 'intro:contact:' || CAST(c.id AS TEXT)))`, q.args).Error; err != nil {
+		ON CONFLICT DO NOTHING RETURNING contact_id`, q.args).Scan(&ids).Error
+	if err != nil {
 		return fmt.Errorf("introductions: %w", err)
+	}
+	for len(ids) > 0 {
+		n := min(len(ids), paramsPerStatement)
+		if err := tx.db.Exec(`UPDATE contacts SET introduced_at = ? WHERE id IN ?`, q.args["now"], ids[:n]).Error; err != nil {
+			return fmt.Errorf("introductions: %w", err)
+		}
+		ids = ids[n:]
 	}
 	return nil
 }
