@@ -167,6 +167,7 @@ func (c *Console) Mount(m Mounter) {
 	}
 	c.mountInbox(m)
 	m.Handle("GET /console/audit", "console_audit", c.staff("console_audit", store.RoleAdmin, c.auditLog))
+	m.Handle("GET /console/contacts/export.csv", "console_contacts_export", c.staff("console_contacts_export", store.RoleAdmin, c.exportContacts))
 	m.Handle("GET /console/staff", "console_staff", c.staff("console_staff", store.RoleAdmin, c.staffAccounts))
 	m.Handle("POST /console/staff/{name}/disabled", "console_staff_disabled", c.staff("console_staff_disabled", store.RoleAdmin, c.setAccountDisabled))
 }
