@@ -117,8 +117,8 @@ func watchHeap(peak *atomic.Uint64) (stop func()) {
 	return func() { close(done); <-finished }
 }
 
-// generated is a beneficiary list of n rows, written as it is read: Omani
-// numbers in local form, names, governorates by Arabic or English name, a
+// generated is a beneficiary list of n rows (n not a multiple of 7919),
+// written as it is read: Omani numbers in local form, names, governorates by Arabic or English name, a
 // program, a household size and an id.
 type generated struct {
 	n, i int
@@ -140,8 +140,10 @@ func (g *generated) Read(p []byte) (int, error) {
 			if g.i%5 == 0 {
 				lang = "en"
 			}
+			// The numbers in a scattered order, as a registry lists them
+			// (7919 is a prime: i·7919 mod n visits each number once).
 			g.buf = fmt.Appendf(g.buf, "%d,اسم الأسرة %d,%s,%s,%s,%d,OM-%07d\n",
-				91000000+g.i, g.i, benchRegions[g.i%len(benchRegions)], lang, program, 1+g.i%9, g.i)
+				91000000+(g.i*7919)%g.n, g.i, benchRegions[g.i%len(benchRegions)], lang, program, 1+g.i%9, g.i)
 		}
 		g.i++
 	}
