@@ -35,7 +35,9 @@ func TestBroadcast(t *testing.T) {
 		{"nobody", func(b *store.Broadcast) { b.Audience.All = false }, "audience no_filter"},
 		{"unknown governorate", func(b *store.Broadcast) { b.Audience = store.Audience{Governorates: []string{"mars"}} }, "audience.governorates unknown"},
 		{"unknown track", func(b *store.Broadcast) { b.Audience = store.Audience{Tracks: []string{"astronaut"}} }, "audience.tracks unknown"},
-		{"a field", func(b *store.Broadcast) { b.Audience = store.Audience{Fields: map[string][]string{"program": {"Takaful"}}} }, ""},
+		{"a field", func(b *store.Broadcast) {
+			b.Audience = store.Audience{Fields: map[string][]string{"program": {"Takaful"}}}
+		}, ""},
 		{"a list", func(b *store.Broadcast) { b.Audience = store.Audience{Sources: []string{"registry-2026"}} }, ""},
 		{"everyone and a field", func(b *store.Broadcast) { b.Audience.Fields = map[string][]string{"program": {"Takaful"}} }, "audience.all conflict"},
 		{"a field without values", func(b *store.Broadcast) { b.Audience = store.Audience{Fields: map[string][]string{"program": {}}} }, "audience.fields.program empty"},
