@@ -429,3 +429,32 @@ func TestFirstContactIntroducesOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestAReplyKeepsWhereThePersonCameFrom: when someone a list brought writes
+// and the inbox saves them, they keep their list, its time and their
+// introduction (the inbox loads and saves whole contacts).
+func TestAReplyKeepsWhereThePersonCameFrom(t *testing.T) {
+	storetest.Each(t, newClock, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		im := contactimport.New(s, bundle(t), "OM")
+		run(t, im, "phone,name,program\n91234567,Salma,Takaful\n", contactimport.Options{})
+		before := contactByPhone(t, s, "+96891234567")
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			found, err := tx.ContactsByAddresses([]vocab.Address{{Phone: "+96891234567"}}, []string{"ar"})
+			if err != nil {
+				return err
+			}
+			c := found[vocab.Address{Phone: "+96891234567"}.Key()]
+			c.Governorate = "dhofar" // what the person told the bot
+			return tx.SaveContact(c)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := contactByPhone(t, s, "+96891234567")
+		if after.ImportSource != "registry-2026" || after.ImportedAt == nil || !after.ImportedAt.Equal(*before.ImportedAt) ||
+			!after.ImportCreated || after.Governorate != "dhofar" {
+			t.Fatalf("after a reply: %+v", after)
+		}
+	})
+}
