@@ -335,8 +335,15 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, opt Options) (Repor
 	}
 	rep, err = w.finish()
 	rep.Rejected = rejected
+	if err == nil && !opt.DryRun && rep.Created+rep.Updated >= analyzeAfter {
+		err = im.store.AfterImport(ctx)
+	}
 	return rep, err
 }
+
+// analyzeAfter is how many contacts an import creates or changes before
+// the database's statistics are brought up to date (store.AfterImport).
+const analyzeAfter = 10_000
 
 // writer applies batches of rows, one transaction each, in order, while
 // the next batch is read.

@@ -417,3 +417,17 @@ func (s *Store) ImportSources(ctx context.Context) ([]string, error) {
 	}
 	return names, nil
 }
+
+// AfterImport brings PostgreSQL's statistics of contacts and their fields
+// up to date after a large import: planned with the counts of before, the
+// expansion of a broadcast by field read every field of everyone for each
+// batch (12 minutes for a million people instead of seconds).
+func (s *Store) AfterImport(ctx context.Context) error {
+	if s.dialect != "postgres" {
+		return nil
+	}
+	if err := s.db.WithContext(ctx).Exec("ANALYZE contacts, contact_fields").Error; err != nil {
+		return fmt.Errorf("store: analyze after import: %w", err)
+	}
+	return nil
+}
