@@ -231,6 +231,9 @@ func (s *Store) ExpandBroadcast(ctx context.Context, id int64, batch, priority i
 		q.args["prio"], q.args["due"], q.args["now"] = priority, due.UTC().Truncate(time.Microsecond), now
 		q.args["key"], q.args["bid"] = "broadcast:"+strconv.FormatInt(id, 10)+":contact:", id
 		inRange := `c.id > @lo AND c.id <= @hi AND c.erased_at IS NULL AND ` + q.audience
+		if err := tx.planEachBatch(); err != nil {
+			return err
+		}
 		if err := tx.introduce(q, inRange); err != nil {
 			return err
 		}
