@@ -2,6 +2,7 @@ package flows
 
 import (
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -63,6 +64,7 @@ func (consentStep) prompt(t *turn) Reply {
 func (consentStep) choose(t *turn, payload string) {
 	if payload == "yes" {
 		t.res.Profile.ConsentAt = t.now
+		t.res.Profile.DeclinedAt = time.Time{}
 		t.home()
 		return
 	}
@@ -70,7 +72,7 @@ func (consentStep) choose(t *turn, payload string) {
 	// type her name, come back here and say no): only the language chosen
 	// and the address she wrote from stay, to answer her if she writes again.
 	p := t.res.Profile
-	t.res.Profile = Profile{Language: p.Language, OptedOut: p.OptedOut}
+	t.res.Profile = Profile{Language: p.Language, OptedOut: p.OptedOut, DeclinedAt: t.now}
 	t.res.State.Answers = nil
 	t.say(Reply{Key: "consent.declined"})
 }

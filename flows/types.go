@@ -62,6 +62,7 @@ type Profile struct {
 	Name        string
 	Governorate string
 	ConsentAt   time.Time // zero: no consent given
+	DeclinedAt  time.Time // when the privacy notice was last declined (zero: not since agreeing, or never)
 	OptedOut    bool
 	Track       string // the track the person works towards (her stated goal, else the one recommended)
 }

@@ -41,6 +41,24 @@ type Server struct {
 	metrics *metrics.Metrics
 	srv     *http.Server
 	trusted []netip.Prefix // reverse proxies whose X-Forwarded-For is believed
+	uploads map[string]upload
+}
+
+// upload is what a route that takes files may take: a body up to max bytes
+// for up to d.
+type upload struct {
+	max int64
+	d   time.Duration
+}
+
+// Upload lets route (mounted after this call) take a body of up to max
+// bytes and run for up to d, reading and writing: an upload such as a
+// contact list, where every other route has MaxBodyBytes and seconds.
+func (s *Server) Upload(route string, max int64, d time.Duration) {
+	if s.uploads == nil {
+		s.uploads = map[string]upload{}
+	}
+	s.uploads[route] = upload{max: max, d: d}
 }
 
 // New returns a server with /healthz, /readyz and /metrics mounted.
@@ -165,7 +183,17 @@ func (w *StatusRecorder) Write(b []byte) (int, error) {
 }
 
 func (s *Server) wrap(route string, h http.Handler) http.Handler {
+	limit, timeout := int64(MaxBodyBytes), 20*time.Second
+	up, isUpload := s.uploads[route]
+	if isUpload {
+		limit, timeout = up.max, up.d
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isUpload {
+			rc := http.NewResponseController(w)
+			_ = rc.SetReadDeadline(time.Now().Add(up.d))
+			_ = rc.SetWriteDeadline(time.Now().Add(up.d + 10*time.Second))
+		}
 		sw := RecordStatus(w, 0)
 		defer func() {
 			if p := recover(); p != nil {
@@ -176,9 +204,9 @@ func (s *Server) wrap(route string, h http.Handler) http.Handler {
 			}
 			s.metrics.HTTPRequests.WithLabelValues(route, strconv.Itoa(sw.Status())).Inc()
 		}()
-		ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
-		r.Body = http.MaxBytesReader(sw, r.Body, MaxBodyBytes)
+		r.Body = http.MaxBytesReader(sw, r.Body, limit)
 		h.ServeHTTP(sw, s.withClient(r.WithContext(ctx)))
 	})
 }

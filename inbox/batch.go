@@ -429,6 +429,7 @@ func (ib *Inbox) save(tx *store.Tx, d *batchData, c *store.Contact, in bot.Input
 	before := *c
 	c.Language, c.Name, c.Governorate, c.Track = p.Language, p.Name, p.Governorate, p.Track
 	c.ConsentAt = timePtr(p.ConsentAt)
+	c.ConsentDeclinedAt = timePtr(p.DeclinedAt)
 	switch {
 	case p.OptedOut && c.OptedOutAt == nil:
 		t := now.UTC()
@@ -497,7 +498,8 @@ func (ib *Inbox) save(tx *store.Tx, d *batchData, c *store.Contact, in bot.Input
 // profileChanged tells whether a turn changed what it may change of a contact.
 func profileChanged(a, b *store.Contact) bool {
 	return a.Language != b.Language || a.Name != b.Name || a.Governorate != b.Governorate ||
-		a.Track != b.Track || !sameTime(a.ConsentAt, b.ConsentAt) || !sameTime(a.OptedOutAt, b.OptedOutAt)
+		a.Track != b.Track || !sameTime(a.ConsentAt, b.ConsentAt) || !sameTime(a.OptedOutAt, b.OptedOutAt) ||
+		!sameTime(a.ConsentDeclinedAt, b.ConsentDeclinedAt)
 }
 
 func sameTime(a, b *time.Time) bool {

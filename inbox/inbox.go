@@ -150,6 +150,9 @@ func profileOf(c *store.Contact) flows.Profile {
 	if c.ConsentAt != nil {
 		p.ConsentAt = *c.ConsentAt
 	}
+	if c.ConsentDeclinedAt != nil {
+		p.DeclinedAt = *c.ConsentDeclinedAt
+	}
 	return p
 }
 

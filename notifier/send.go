@@ -202,7 +202,7 @@ func (d *Dispatcher) attempt(ctx context.Context, cs *channelState, it *item) st
 	if ok, why := c.Reachable(row.Channel, row.Always); !ok {
 		return skip(why)
 	}
-	if row.Priority >= store.PriorityBulk && c.ConsentAt == nil {
+	if row.Priority >= store.PriorityBulk && !c.Consented() {
 		return skip(SkipNoConsent)
 	}
 	out, err := outgoing(row)

@@ -84,6 +84,9 @@ func problem(p staffinput.Problem) error {
 		}
 		return badRequest("%s: %q: allowed are %s", p.Field, p.Value, strings.Join(p.Allowed, ", "))
 	case staffinput.Empty:
+		if strings.HasPrefix(p.Field, "audience.") {
+			return badRequest("%s: empty: give a name and at least one value", p.Field)
+		}
 		return badRequest("%s: empty text: leave the language out instead", p.Field)
 	case staffinput.TooLong:
 		return badRequest("%s: %d characters, at most %d", p.Field, p.Length, p.Limit)

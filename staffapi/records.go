@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tamkeen/tamkeen/contactimport"
 	"github.com/tamkeen/tamkeen/export"
 	"github.com/tamkeen/tamkeen/httpapi"
 	"github.com/tamkeen/tamkeen/phone"
@@ -30,6 +31,11 @@ type contactOut struct {
 	SMSUnreachable  bool       `json:"sms_unreachable"`
 	ErasedAt        *time.Time `json:"erased_at"`
 	CreatedAt       time.Time  `json:"created_at"`
+	// Fields are the contact's fields (program…), ImportSource and
+	// ImportedAt the list that last set it and when.
+	Fields       map[string]string `json:"fields"`
+	ImportSource string            `json:"import_source"`
+	ImportedAt   *time.Time        `json:"imported_at"`
 }
 
 func (a *API) listContacts(w http.ResponseWriter, r *http.Request) error {
@@ -55,7 +61,29 @@ func (a *API) listContacts(w http.ResponseWriter, r *http.Request) error {
 			return badRequest("telegram_id: %q is not a Telegram chat id", v)
 		}
 	}
+	f.ImportSource = q.Get("source")
+	for key, values := range q {
+		name, ok := strings.CutPrefix(key, "field.")
+		if !ok {
+			continue
+		}
+		if name == "" || len([]rune(name)) > contactimport.MaxFieldRunes {
+			return badRequest("%s: a field name of 1 to %d characters is required after field.", key, contactimport.MaxFieldRunes)
+		}
+		if f.Fields == nil {
+			f.Fields = map[string][]string{}
+		}
+		f.Fields[contactimport.FieldName(name)] = values // ?field.program=Takaful&field.program=Karama: either
+	}
 	list, err := a.store.ListContacts(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(list))
+	for i, c := range list {
+		ids[i] = c.ID
+	}
+	fields, err := a.store.FieldsOf(r.Context(), ids)
 	if err != nil {
 		return err
 	}
@@ -65,6 +93,10 @@ func (a *API) listContacts(w http.ResponseWriter, r *http.Request) error {
 			ID: c.ID, Name: c.Name, Phone: c.Phone, TelegramChatID: c.TelegramChatID, Language: c.Language,
 			Governorate: c.Governorate, Track: c.Track, ConsentAt: c.ConsentAt, OptedOutAt: c.OptedOutAt,
 			TelegramBlocked: c.TelegramBlocked, SMSUnreachable: c.SMSUnreachable, ErasedAt: c.ErasedAt, CreatedAt: c.CreatedAt,
+			Fields: fields[c.ID], ImportSource: c.ImportSource, ImportedAt: c.ImportedAt,
+		}
+		if out[i].Fields == nil {
+			out[i].Fields = map[string]string{}
 		}
 	}
 	return table(w, r, out, limit, "next_after", func(c contactOut) int64 { return c.ID },

@@ -20,6 +20,7 @@ import (
 
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/clock"
+	"github.com/tamkeen/tamkeen/contactimport"
 	"github.com/tamkeen/tamkeen/export"
 	"github.com/tamkeen/tamkeen/httpapi"
 	"github.com/tamkeen/tamkeen/notifier"
@@ -52,6 +53,8 @@ type Config struct {
 	// answer was queued (nil: it finds it at its next look).
 	Renderer *bot.Renderer
 	Notify   func()
+	// Importer applies contact lists (POST /api/v1/contacts/import; nil: 503).
+	Importer *contactimport.Importer
 }
 
 // csvLanguages are the languages a sign-up list can be asked in.
@@ -92,6 +95,10 @@ func New(s Store, b *notifier.Broadcasts, clk clock.Clock, log *slog.Logger, cfg
 		limiter: signinlimit.New(clk)}
 }
 
+// ImportRoute is the route of contact imports: the server lets it take a
+// large body for minutes (httpapi.Server.Upload).
+const ImportRoute = "staff_contacts_import"
+
 // Mounter is where routes go; httpapi.Server fits.
 type Mounter interface {
 	Handle(pattern, route string, h http.Handler)
@@ -108,6 +115,8 @@ func (a *API) Mount(m Mounter) {
 		{"GET /api/v1/broadcasts/{id}", "staff_broadcast_get", a.getBroadcast},
 		{"POST /api/v1/broadcasts/{id}/cancel", "staff_broadcast_cancel", a.cancelBroadcast},
 		{"GET /api/v1/contacts", "staff_contacts", a.listContacts},
+		{"POST /api/v1/contacts/import", ImportRoute, a.importContacts},
+		{"PUT /api/v1/contacts/{id}/fields/{name}", "staff_contact_field", a.setContactField},
 		{"GET /api/v1/signups", "staff_signups", a.listSignups},
 		{"POST /api/v1/signups/{id}/attendance", "staff_signup_attendance", a.setAttendance},
 		{"GET /api/v1/opportunities", "staff_opportunity_list", a.listOpportunities},

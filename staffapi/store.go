@@ -11,6 +11,8 @@ import (
 // audit log. *store.Store fits.
 type Store interface {
 	ListContacts(ctx context.Context, f store.ContactFilter) ([]store.Contact, error)
+	FieldsOf(ctx context.Context, ids []int64) (map[int64]map[string]string, error)
+	SetContactField(ctx context.Context, contactID int64, name, value string) error
 	ListSignups(ctx context.Context, f store.SignupFilter) ([]store.SignupRow, error)
 	Opportunities(ctx context.Context) ([]store.OpportunityView, error)
 	Opportunity(ctx context.Context, id int64) (*store.OpportunityView, error)

@@ -101,7 +101,7 @@ func (r Rules) Broadcast(b *store.Broadcast) []Problem {
 		unsafe(&ps, field, text, true)
 	}
 	au := b.Audience
-	filtered := len(au.Governorates)+len(au.Languages)+len(au.Channels)+len(au.Tracks) > 0 || au.OpportunityID != 0
+	filtered := len(au.Governorates)+len(au.Languages)+len(au.Channels)+len(au.Tracks)+len(au.Fields)+len(au.Sources) > 0 || au.OpportunityID != 0
 	switch {
 	case au.All && filtered:
 		ps = append(ps, Problem{Field: "audience.all", Code: Conflict})
@@ -119,6 +119,33 @@ func (r Rules) Broadcast(b *store.Broadcast) []Problem {
 	}
 	for _, c := range au.Channels {
 		r.unknown(&ps, "audience.channels", c, Channels())
+	}
+	fields := make([]string, 0, len(au.Fields))
+	for name := range au.Fields {
+		fields = append(fields, name)
+	}
+	slices.Sort(fields)
+	for _, name := range fields {
+		field := "audience.fields." + name
+		if strings.TrimSpace(name) == "" {
+			field = "audience.fields"
+		}
+		switch {
+		case strings.TrimSpace(name) == "":
+			ps = append(ps, Problem{Field: field, Code: Empty})
+		case len(au.Fields[name]) == 0:
+			ps = append(ps, Problem{Field: field, Code: Empty})
+		}
+		unsafe(&ps, field, name, false)
+		for _, v := range au.Fields[name] {
+			unsafe(&ps, field, v, false)
+		}
+	}
+	for _, src := range au.Sources {
+		if strings.TrimSpace(src) == "" {
+			ps = append(ps, Problem{Field: "audience.sources", Code: Empty})
+		}
+		unsafe(&ps, "audience.sources", src, false)
 	}
 	if au.OpportunityID < 0 {
 		ps = append(ps, Problem{Field: "audience.opportunity_id", Code: Negative})

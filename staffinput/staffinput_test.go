@@ -35,6 +35,17 @@ func TestBroadcast(t *testing.T) {
 		{"nobody", func(b *store.Broadcast) { b.Audience.All = false }, "audience no_filter"},
 		{"unknown governorate", func(b *store.Broadcast) { b.Audience = store.Audience{Governorates: []string{"mars"}} }, "audience.governorates unknown"},
 		{"unknown track", func(b *store.Broadcast) { b.Audience = store.Audience{Tracks: []string{"astronaut"}} }, "audience.tracks unknown"},
+		{"a field", func(b *store.Broadcast) {
+			b.Audience = store.Audience{Fields: map[string][]string{"program": {"Takaful"}}}
+		}, ""},
+		{"a list", func(b *store.Broadcast) { b.Audience = store.Audience{Sources: []string{"registry-2026"}} }, ""},
+		{"everyone and a field", func(b *store.Broadcast) { b.Audience.Fields = map[string][]string{"program": {"Takaful"}} }, "audience.all conflict"},
+		{"a field without values", func(b *store.Broadcast) { b.Audience = store.Audience{Fields: map[string][]string{"program": {}}} }, "audience.fields.program empty"},
+		{"a field without a name", func(b *store.Broadcast) { b.Audience = store.Audience{Fields: map[string][]string{" ": {"x"}}} }, "audience.fields empty"},
+		{"a value with a NUL", func(b *store.Broadcast) {
+			b.Audience = store.Audience{Fields: map[string][]string{"program": {"Taka\x00ful"}}}
+		}, "audience.fields.program unsafe"},
+		{"a blank list", func(b *store.Broadcast) { b.Audience = store.Audience{Sources: []string{""}} }, "audience.sources empty"},
 		{"no channel", func(b *store.Broadcast) { b.Channels = nil }, "channels required"},
 		{"fax", func(b *store.Broadcast) { b.Channels = []string{"fax"} }, "channels[0] unknown"},
 		{"twice", func(b *store.Broadcast) { b.Channels = []string{"sms", "sms"} }, "channels[1] duplicate"},

@@ -53,7 +53,7 @@ func (s *Store) EstimateAudience(ctx context.Context, b *Broadcast) (AudienceEst
 	}
 	sql, args := named(`SELECT channel, language, COUNT(*) AS n FROM (
 			SELECT `+q.channel+` AS channel, `+q.language+` AS language FROM contacts c
-			WHERE c.erased_at IS NULL AND c.opted_out_at IS NULL AND c.consent_at IS NOT NULL AND `+q.audience+`
+			WHERE c.erased_at IS NULL AND c.opted_out_at IS NULL AND `+consentedSQL+` AND `+q.audience+`
 		) t WHERE channel IS NOT NULL GROUP BY channel, language`, q.args)
 	err := s.db.WithContext(ctx).Raw(sql, args...).Scan(&rows).Error
 	if err != nil {
@@ -68,8 +68,8 @@ func (s *Store) EstimateAudience(ctx context.Context, b *Broadcast) (AudienceEst
 	var c struct{ Targeted, OptedOut, NoConsent, Unreachable int }
 	sql, args = named(`SELECT COUNT(*) AS targeted,
 			COALESCE(SUM(CASE WHEN c.opted_out_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS opted_out,
-			COALESCE(SUM(CASE WHEN c.opted_out_at IS NULL AND c.consent_at IS NULL THEN 1 ELSE 0 END), 0) AS no_consent,
-			COALESCE(SUM(CASE WHEN c.opted_out_at IS NULL AND c.consent_at IS NOT NULL AND `+q.channel+` IS NULL THEN 1 ELSE 0 END), 0) AS unreachable
+			COALESCE(SUM(CASE WHEN c.opted_out_at IS NULL AND NOT `+consentedSQL+` THEN 1 ELSE 0 END), 0) AS no_consent,
+			COALESCE(SUM(CASE WHEN c.opted_out_at IS NULL AND `+consentedSQL+` AND `+q.channel+` IS NULL THEN 1 ELSE 0 END), 0) AS unreachable
 		FROM contacts c WHERE c.erased_at IS NULL AND `+q.audience, q.args)
 	err = s.db.WithContext(ctx).Raw(sql, args...).Scan(&c).Error
 	if err != nil {
@@ -105,6 +105,20 @@ func (s *Store) EstimateAudience(ctx context.Context, b *Broadcast) (AudienceEst
 		est.WhatsApp[r.Class][r.Language] += r.N
 	}
 	return est, nil
+}
+
+// consentedSQL tells the contacts a broadcast may be sent to: those who
+// accepted the privacy notice, and those a program's list brought in
+// (contactimport) unless they said no to the notice since: the program's
+// registry is why the service writes to them, and their first message
+// starts with who is writing and how to stop.
+const consentedSQL = "(c.consent_at IS NOT NULL OR (c.import_source <> '' AND c.consent_declined_at IS NULL))"
+
+// Consented says whether bulk messages (broadcasts) may go to c, as
+// consentedSQL does in SQL: c accepted the privacy notice, or a program's
+// list brought c in and c did not say no to the notice.
+func (c *Contact) Consented() bool {
+	return c.ConsentAt != nil || (c.ImportSource != "" && c.ConsentDeclinedAt == nil)
 }
 
 // named passes args as named parameters only when sql names one: gorm reads

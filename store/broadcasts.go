@@ -32,6 +32,12 @@ type Audience struct {
 	Channels      []string `json:"channels,omitempty"` // contacts with an address on any of these
 	Tracks        []string `json:"tracks,omitempty"`   // recommended track
 	OpportunityID int64    `json:"opportunity_id,omitempty"`
+	// Fields keeps contacts whose field (from an imported list, or set by
+	// staff) has one of the values: {"program": ["Takaful"]}. Several
+	// fields combine with AND.
+	Fields map[string][]string `json:"fields,omitempty"`
+	// Sources keeps contacts last set by an import of one of these lists.
+	Sources []string `json:"sources,omitempty"`
 }
 
 // Broadcast is a staff announcement to many contacts.
@@ -227,11 +233,17 @@ func (s *Store) ExpandBroadcast(ctx context.Context, id int64, batch, priority i
 		q.args["prio"], q.args["due"], q.args["now"] = priority, due.UTC().Truncate(time.Microsecond), now
 		q.args["key"], q.args["bid"] = "broadcast:"+strconv.FormatInt(id, 10)+":contact:", id
 		inRange := `c.id > @lo AND c.id <= @hi AND c.erased_at IS NULL AND ` + q.audience
+		if err := tx.planEachBatch(); err != nil {
+			return err
+		}
+		if err := tx.introduce(q, inRange); err != nil {
+			return err
+		}
 		res := tx.db.Exec(`INSERT INTO outbox (contact_id, channel, recipient, language, priority, payload, body, always,
 				status, attempts, next_attempt_at, provider_id, error, dedupe_key, broadcast_id, created_at, updated_at, kind)
 			SELECT c.id, `+q.channel+`, `+q.recipient+`, `+q.language+`, @prio, '', `+q.body+`, FALSE,
 				'pending', 0, @due, '', '', @key || CAST(c.id AS TEXT), @bid, @now, @now, 'broadcast'
-			FROM contacts c WHERE `+inRange+` AND c.opted_out_at IS NULL AND c.consent_at IS NOT NULL
+			FROM contacts c WHERE `+inRange+` AND c.opted_out_at IS NULL AND `+consentedSQL+`
 				AND `+q.channel+` IS NOT NULL
 			ON CONFLICT DO NOTHING`, q.args)
 		if res.Error != nil {
@@ -243,8 +255,8 @@ func (s *Store) ExpandBroadcast(ctx context.Context, id int64, batch, priority i
 				(SELECT COUNT(*) FROM contacts WHERE id > @lo AND id <= @hi) AS contacts,
 				COUNT(*) AS targeted,
 				COALESCE(SUM(CASE WHEN c.opted_out_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS opted_out,
-				COALESCE(SUM(CASE WHEN c.opted_out_at IS NULL AND c.consent_at IS NULL THEN 1 ELSE 0 END), 0) AS no_consent,
-				COALESCE(SUM(CASE WHEN c.opted_out_at IS NULL AND c.consent_at IS NOT NULL AND `+q.channel+` IS NULL THEN 1 ELSE 0 END), 0) AS unreachable
+				COALESCE(SUM(CASE WHEN c.opted_out_at IS NULL AND NOT `+consentedSQL+` THEN 1 ELSE 0 END), 0) AS no_consent,
+				COALESCE(SUM(CASE WHEN c.opted_out_at IS NULL AND `+consentedSQL+` AND `+q.channel+` IS NULL THEN 1 ELSE 0 END), 0) AS unreachable
 			FROM contacts c WHERE `+inRange, q.args).Scan(&c).Error; err != nil {
 			return fmt.Errorf("count audience: %w", err)
 		}
@@ -339,6 +351,16 @@ func newExpansionQuery(b *Broadcast) expansionQuery {
 	if a.OpportunityID != 0 {
 		conds, q.args["opp"] = append(conds, `EXISTS (SELECT 1 FROM signups s WHERE s.contact_id = c.id
 			AND s.opportunity_id = @opp AND s.status IN ('registered', 'waitlisted'))`), a.OpportunityID
+	}
+	for i, name := range sortedFieldNames(a.Fields) {
+		pn, pv := "fn"+strconv.Itoa(i), "fv"+strconv.Itoa(i)
+		q.args[pn], q.args[pv] = name, a.Fields[name]
+		// Correlated, so that a batch of an expansion looks up its own
+		// contacts' fields by key instead of reading every match.
+		conds = append(conds, fmt.Sprintf("EXISTS (SELECT 1 FROM contact_fields f WHERE f.contact_id = c.id AND f.name = @%s AND f.value IN @%s)", pn, pv))
+	}
+	if len(a.Sources) > 0 {
+		conds, q.args["sources"] = append(conds, "c.import_source IN @sources"), a.Sources
 	}
 	q.audience = "(" + strings.Join(conds, " AND ") + ")"
 	return q

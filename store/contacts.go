@@ -183,6 +183,7 @@ func (tx *Tx) Erase(contactID int64) error {
 		{"answers", "UPDATE assessments SET answers = '{}' WHERE contact_id = ?"},
 		{"order details", "UPDATE orders SET customer_area = '' WHERE contact_id = ?"},
 		{"waiting SMS pages", "DELETE FROM sms_contacts WHERE contact_id = ?"},
+		{"fields", "DELETE FROM contact_fields WHERE contact_id = ?"},
 		// What the person wrote goes; the ids stay, so a late repeat is still a duplicate.
 		{"texts", "UPDATE inbound_messages SET text = NULL WHERE contact_id = ? AND text IS NOT NULL"},
 		// Messages keep no address or words of the person; those not yet sent never will be.

@@ -355,6 +355,28 @@ ALTER TABLE contacts ADD COLUMN whatsapp_window_closed_at {{ts}};
 ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN template TEXT NOT NULL DEFAULT '';
 `, nil},
+	{37, "imported contacts: the list and time they came from, whether an import created them, when they were told who writes, and their fields (program, household size...) indexed for audiences", `
+ALTER TABLE contacts ADD COLUMN import_source TEXT NOT NULL DEFAULT '';
+ALTER TABLE contacts ADD COLUMN imported_at {{ts}};
+ALTER TABLE contacts ADD COLUMN import_created BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE contacts ADD COLUMN introduced_at {{ts}};
+CREATE INDEX contacts_import_source ON contacts (import_source);
+-- The people a list brought who were not introduced yet: a broadcast's expansion looks for them in
+-- each batch, and finds none at once where nobody was imported.
+CREATE INDEX contacts_to_introduce ON contacts (id) WHERE import_created AND introduced_at IS NULL;
+CREATE TABLE contact_fields (
+	contact_id {{bigint}} NOT NULL REFERENCES contacts (id),
+	name TEXT NOT NULL,
+	value TEXT NOT NULL,
+	updated_at {{ts}} NOT NULL,
+	PRIMARY KEY (contact_id, name)
+);
+-- Audiences by field: the contacts whose field name has one of some values.
+CREATE INDEX contact_fields_value ON contact_fields (name, value, contact_id);
+`, nil},
+	{38, "a person who said no to the privacy notice: a program's list no longer makes broadcasts go to them", `
+ALTER TABLE contacts ADD COLUMN consent_declined_at {{ts}};
+`, nil},
 }
 
 // dialectTypes are the column types that differ between the two databases.

@@ -11,19 +11,23 @@ import (
 
 // Contact is one person, whichever channels they use.
 type Contact struct {
-	ID              int64
-	TelegramChatID  *int64
-	Phone           *string // E.164
-	ConsoleUser     *string // a terminal session
-	WebSession      *string // a session of the web console's bot simulator
-	Language        string
-	Name            string
-	Governorate     string
-	Track           string
-	ConsentAt       *time.Time
-	OptedOutAt      *time.Time
-	TelegramBlocked bool
-	SMSUnreachable  bool
+	ID             int64
+	TelegramChatID *int64
+	Phone          *string // E.164
+	ConsoleUser    *string // a terminal session
+	WebSession     *string // a session of the web console's bot simulator
+	Language       string
+	Name           string
+	Governorate    string
+	Track          string
+	ConsentAt      *time.Time
+	// ConsentDeclinedAt is when the person said no to the privacy notice
+	// (nil: never, or they agreed since): a list that brought them in is no
+	// longer a reason to write to them.
+	ConsentDeclinedAt *time.Time
+	OptedOutAt        *time.Time
+	TelegramBlocked   bool
+	SMSUnreachable    bool
 	// WhatsAppID is WhatsApp's business-scoped user id ("BSUID"), when the
 	// person wrote on WhatsApp with one; their number, when WhatsApp shows
 	// it, is Phone.
@@ -40,8 +44,18 @@ type Contact struct {
 	// (reach.WhatsAppWindow).
 	WhatsAppWindowClosedAt *time.Time `gorm:"column:whatsapp_window_closed_at"`
 	ErasedAt               *time.Time
-	CreatedAt              time.Time
-	UpdatedAt              time.Time
+	// ImportSource and ImportedAt name the list that last set this contact
+	// and when (tamkeen contacts import --source); ImportCreated is true
+	// when an import created it, before the person ever wrote.
+	ImportSource  string
+	ImportedAt    *time.Time
+	ImportCreated bool
+	// IntroducedAt is when the introduction (who writes, why, how to stop)
+	// was queued for a contact an import created, before the first message
+	// the service sent them (nil: not yet).
+	IntroducedAt *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 
 	created bool // inserted by this transaction (ContactsByAddresses): no state, sign-ups or orders yet
 }

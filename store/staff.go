@@ -15,6 +15,10 @@ type ContactFilter struct {
 	SearchE164     string // Search read as a phone number, when it is one
 	After          int64  // ids above this (paging)
 	Limit          int
+	// Fields keeps contacts whose field (program…) has one of the values;
+	// ImportSource those an import of that list last set.
+	Fields       map[string][]string
+	ImportSource string
 }
 
 // ListContacts lists contacts by id for staff.
@@ -28,6 +32,12 @@ func (s *Store) ListContacts(ctx context.Context, f ContactFilter) ([]Contact, e
 	}
 	if f.Governorate != "" {
 		q = q.Where("governorate = ?", f.Governorate)
+	}
+	if f.ImportSource != "" {
+		q = q.Where("import_source = ?", f.ImportSource)
+	}
+	for _, name := range sortedFieldNames(f.Fields) {
+		q = q.Where("id IN (SELECT contact_id FROM contact_fields WHERE name = ? AND value IN ?)", name, f.Fields[name])
 	}
 	q = searchContacts(q, f.Search, f.SearchE164)
 	var out []Contact

@@ -28,7 +28,10 @@ type broadcastForm struct {
 	Channels       []string // channels the broadcast may use
 	SendAt         string   // datetime-local in TAMKEEN_TIMEZONE, "" for now
 	Opportunity    string   // id of the opportunity whose registrants it goes to, "" for none
-	Problems       []string // catalog keys
+	// Field and FieldValues choose people by a field (program: Takaful,
+	// Karama); Source by the list an import brought them from.
+	Field, FieldValues, Source string
+	Problems                   []string // catalog keys
 }
 
 // choices are the values the forms offer.
@@ -73,7 +76,11 @@ func (c *Console) composer(w http.ResponseWriter, rq *request, code int, f broad
 	if err != nil {
 		return err
 	}
-	c.render(w, rq, code, "broadcast_form", "broadcasts", map[string]any{"Form": f, "Choices": c.choices(), "Preview": p, "Opportunities": opps})
+	lists, err := c.audienceLists(rq.Context())
+	if err != nil {
+		return err
+	}
+	c.render(w, rq, code, "broadcast_form", "broadcasts", map[string]any{"Form": f, "Choices": c.choices(), "Preview": p, "Opportunities": opps, "Lists": lists})
 	return nil
 }
 
@@ -85,6 +92,8 @@ func readBroadcastForm(rq *request) broadcastForm {
 		Governorates: rq.PostForm["governorate"], Languages: rq.PostForm["language"], Tracks: rq.PostForm["track"],
 		Reach: rq.PostForm["reach"], Channels: rq.PostForm["channel"], SendAt: strings.TrimSpace(rq.PostFormValue("send_at")),
 		Opportunity: strings.TrimSpace(rq.PostFormValue("opportunity")),
+		Field:       strings.TrimSpace(rq.PostFormValue("field")), FieldValues: rq.PostFormValue("field_values"),
+		Source: strings.TrimSpace(rq.PostFormValue("source")),
 	}
 }
 
@@ -119,6 +128,9 @@ func (c *Console) validBroadcast(f *broadcastForm) *store.Broadcast {
 	if f.Opportunity != "" && b.Audience.OpportunityID <= 0 {
 		f.Problems = append(f.Problems, "console.problem.unknown_choice")
 	}
+	if !f.Everyone && f.Field != "" && len(b.Audience.Fields) == 0 {
+		f.Problems = append(f.Problems, "console.problem.field_values")
+	}
 	return b
 }
 
@@ -137,6 +149,7 @@ func (c *Console) broadcastOf(f *broadcastForm) *store.Broadcast {
 	if !f.Everyone && f.Opportunity != "" {
 		au.OpportunityID, _ = strconv.ParseInt(f.Opportunity, 10, 64)
 	}
+	au.Fields, au.Sources = fieldAudience(f)
 	b := &store.Broadcast{Texts: texts, Audience: au, Channels: f.Channels, CreatedBy: "web-console"}
 	if f.SendAt != "" {
 		if t, err := time.ParseInLocation(localInput, f.SendAt, c.cfg.Location); err == nil {

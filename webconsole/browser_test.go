@@ -26,7 +26,9 @@ import (
 	"github.com/tamkeen/tamkeen/bot/sms/twiliotest"
 	"github.com/tamkeen/tamkeen/clock"
 	"github.com/tamkeen/tamkeen/config"
+	"github.com/tamkeen/tamkeen/contactimport"
 	"github.com/tamkeen/tamkeen/internal/pipelinetest"
+	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/metrics"
 	"github.com/tamkeen/tamkeen/notifier"
 	"github.com/tamkeen/tamkeen/store"
@@ -56,7 +58,12 @@ func TestBrowserSignInComposeAndSend(t *testing.T) {
 	exe := chromium(t)
 	clk := clock.NewManual(t0)
 	s := storetest.SQLite(t, clk)
-	e := newEnvWith(t, s, clk, webconsole.Config{Token: token, Channels: []string{"sms"}, SMSPrice: 0.012, SMSCurrency: "OMR"})
+	words, err := locales.Load("", "OM")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvWith(t, s, clk, webconsole.Config{Token: token, Channels: []string{"sms"}, SMSPrice: 0.012, SMSCurrency: "OMR",
+		Importer: contactimport.New(s, words, "OM")})
 	account(t, s, "mona", store.RoleStaff, "caseworker pass phrase")
 	for _, p := range []string{"+96890000001", "+96890000002", "+96890000003"} {
 		phoneContact(t, s, p, "muscat", "ar", true)
@@ -188,6 +195,36 @@ func TestBrowserSignInComposeAndSend(t *testing.T) {
 		}
 		t.Fatalf("the fake Twilio got %d messages, want 3; counts %+v; first error %q", got, rep.Counts, why)
 	}
+
+	// A beneficiary list: uploaded, its dry run read, then applied.
+	list, err := filepath.Abs("../demo/beneficiaries-example.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rejected string
+	run("upload a list for a dry run",
+		chromedp.Navigate(url+"/console/contacts/import?lang=ar"),
+		chromedp.SendKeys("#source", "registry-2026", chromedp.ByQuery),
+		chromedp.SetUploadFiles("#file", []string{list}, chromedp.ByQuery),
+		chromedp.Submit("#file", chromedp.ByQuery),
+		chromedp.WaitVisible("#import-apply", chromedp.ByQuery),
+		chromedp.Text("#import-rejected", &rejected, chromedp.ByQuery),
+	)
+	shoot("import-dry-run-ar.png")
+	if !strings.Contains(rejected, "رقم الهاتف غير صحيح") || strings.Count(rejected, "phone:")+strings.Count(rejected, "region:")+strings.Count(rejected, "language:") != 5 {
+		t.Fatalf("the dry run's rejected rows:\n%s", rejected)
+	}
+	if people, _ := s.ListContacts(bctx, store.ContactFilter{Limit: 100}); len(people) != 3 {
+		t.Fatalf("the dry run changed the contacts: %d", len(people))
+	}
+	run("apply", chromedp.Click("#import-apply button", chromedp.ByQuery), chromedp.WaitVisible("#import-counts", chromedp.ByQuery))
+	deadline := time.Now().Add(30 * time.Second)
+	for people, _ := s.ListContacts(bctx, store.ContactFilter{Limit: 100}); len(people) != 3+7; people, _ = s.ListContacts(bctx, store.ContactFilter{Limit: 100}) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after applying the list: %d contacts, want 10", len(people))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	t.Logf("screenshots in %s", shots)
 }
 
@@ -215,6 +252,7 @@ var consolePages = []string{
 	"/console/broadcasts/new", "/console/broadcasts/1", "/console/opportunities", "/console/opportunities/new",
 	"/console/opportunities/1", "/console/orders", "/console/content", "/console/simulator", "/console/staff",
 	"/console/audit", "/console/opportunities/999", "/console/inbox", "/console/inbox/1", "/console/inbox/canned",
+	"/console/contacts/import",
 }
 
 // busyConsole is a console with data on every page: people with long Arabic
@@ -225,7 +263,12 @@ func busyConsole(t *testing.T) *env {
 	ctx := context.Background()
 	clk := clock.NewManual(t0)
 	s := storetest.SQLite(t, clk)
-	e := newEnvWith(t, s, clk, webconsole.Config{Token: token, Channels: []string{"sms"}, SMSPrice: 0.012, SMSCurrency: "OMR"})
+	words, err := locales.Load("", "OM")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvWith(t, s, clk, webconsole.Config{Token: token, Channels: []string{"sms"}, SMSPrice: 0.012, SMSCurrency: "OMR",
+		Importer: contactimport.New(s, words, "OM")})
 	account(t, s, "manager", store.RoleAdmin, "manager pass phrase")
 	account(t, s, "mona", store.RoleStaff, "caseworker pass phrase")
 	names := []string{"عائشة بنت سالم بن حمد المعمرية", "أحمد بن سعيد البلوشي", "إيمان الحارثية", "Fatma Al Balushi"}
@@ -238,7 +281,7 @@ func busyConsole(t *testing.T) *env {
 		})
 		ids = append(ids, id)
 	}
-	err := s.InTx(ctx, func(tx *store.Tx) error {
+	err = s.InTx(ctx, func(tx *store.Tx) error {
 		for i, id := range ids {
 			status := store.SignupRegistered
 			if i == len(ids)-1 {

@@ -244,6 +244,9 @@ func (c *Console) previewBroadcast(w http.ResponseWriter, rq *request) error {
 		return err
 	}
 	data["Choices"], data["Opportunities"] = c.choices(), opps
+	if data["Lists"], err = c.audienceLists(rq.Context()); err != nil {
+		return err
+	}
 	c.render(w, rq, http.StatusOK, "broadcast_form", "broadcasts", data)
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/clock"
+	"github.com/tamkeen/tamkeen/contactimport"
 	"github.com/tamkeen/tamkeen/httpapi"
 	"github.com/tamkeen/tamkeen/locales"
 	"github.com/tamkeen/tamkeen/notifier"
@@ -59,6 +60,9 @@ type Config struct {
 	// OfficeHours are TAMKEEN_OFFICE_HOURS: the dashboard counts the
 	// conversations answered within them.
 	OfficeHours officehours.Hours
+	// Importer applies the contact lists uploaded on the import page (nil:
+	// the page says import is not set up).
+	Importer *contactimport.Importer
 }
 
 // Console serves the staff pages.
@@ -75,6 +79,7 @@ type Console struct {
 	pages       map[string]map[string]*template.Template // language → page → template
 	placesFreed func()                                   // after staff cancel a registered sign-up (may be nil)
 	audience    audienceCache                            // recent audience counts for the composer
+	imports     importJobs                               // contact lists uploaded, being checked or applied
 	// signins counts sign-in attempts per address, per account tried from
 	// untrusted browsers, and per trusted browser (signin.go).
 	signins *signinlimit.Limiter
@@ -97,7 +102,7 @@ func New(s *store.Store, b *notifier.Broadcasts, sim *Simulator, bundle *locales
 	// Each page is a template under templates/, rendered inside layout.html.
 	pageNames := []string{"login", "error", "confirm", "dashboard", "broadcasts", "broadcast_form", "broadcast",
 		"opportunities", "opportunity_form", "simulator", "audit", "contacts", "contact", "impact", "orders", "content", "staff",
-		"inbox", "conversation", "canned"}
+		"inbox", "conversation", "canned", "contacts_import"}
 	for _, lang := range bundle.Languages() {
 		c.pages[lang] = map[string]*template.Template{}
 		for _, name := range pageNames {
@@ -151,6 +156,11 @@ func (c *Console) Mount(m Mounter) {
 		{"GET /console/content", "console_content", c.content},
 		{"GET /console/contacts", "console_contacts", c.contacts},
 		{"GET /console/contacts/{id}", "console_contact", c.contact},
+		{"POST /console/contacts/{id}/fields", "console_contact_field", c.setContactField},
+		{"GET /console/contacts/import", "console_contacts_import_page", c.importPage},
+		{"POST /console/contacts/import", ImportRoute, c.uploadImport},
+		{"GET /console/contacts/import/{job}", "console_contacts_import_status", c.importStatus},
+		{"POST /console/contacts/import/{job}/apply", "console_contacts_import_apply", c.applyImport},
 		{"GET /console/simulator", "console_simulator", c.simulator},
 		{"GET /console/simulator/messages", "console_simulator_messages", c.simulatorMessages},
 		{"POST /console/simulator", "console_simulator_say", c.simulatorSay},
@@ -165,13 +175,14 @@ func (c *Console) Mount(m Mounter) {
 	}
 	c.mountInbox(m)
 	m.Handle("GET /console/audit", "console_audit", c.staff("console_audit", store.RoleAdmin, c.auditLog))
+	m.Handle("GET /console/contacts/export.csv", "console_contacts_export", c.staff("console_contacts_export", store.RoleAdmin, c.exportContacts))
 	m.Handle("GET /console/staff", "console_staff", c.staff("console_staff", store.RoleAdmin, c.staffAccounts))
 	m.Handle("POST /console/staff/{name}/disabled", "console_staff_disabled", c.staff("console_staff_disabled", store.RoleAdmin, c.setAccountDisabled))
 }
 
 // staffPages are the pages only for roles that may change things: a viewer
 // is not offered a form it could not send.
-var staffPages = map[string]bool{"console_broadcast_new": true}
+var staffPages = map[string]bool{"console_broadcast_new": true, "console_contacts_import_page": true, "console_contacts_import_status": true}
 
 // request is one request with what the console knows about it.
 type request struct {

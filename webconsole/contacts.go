@@ -69,7 +69,12 @@ func (c *Console) contact(w http.ResponseWriter, rq *request) error {
 			return err
 		}
 	}
-	c.render(w, rq, http.StatusOK, "contact", "contacts", map[string]any{"P": p, "Messages": msgs, "WhatsApp": wa})
+	fields, err := c.store.ContactFields(rq.Context(), id)
+	if err != nil {
+		return err
+	}
+	c.render(w, rq, http.StatusOK, "contact", "contacts", map[string]any{"P": p, "Messages": msgs, "WhatsApp": wa, "Fields": fields,
+		"Saved": rq.URL.Query().Get("saved") == "1"})
 	return nil
 }
 

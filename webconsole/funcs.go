@@ -111,6 +111,7 @@ var problemField = map[string]string{
 	"console.problem.unsafe_text":           "text",
 	"console.problem.audience_empty":        "audience",
 	"console.problem.unknown_choice":        "audience",
+	"console.problem.field_values":          "audience",
 	"console.problem.channels_required":     "channels",
 	"console.problem.no_channel_configured": "channels",
 	"console.problem.bad_time":              "send_at",

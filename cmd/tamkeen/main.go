@@ -36,6 +36,7 @@ Usage:
   tamkeen backup FILE                       write a checked copy of the SQLite database to FILE (serve may run)
   tamkeen restore FILE                      put the backup FILE in place of the SQLite database (serve must be stopped)
   tamkeen healthcheck [--url URL]           exit 0 when the local serve answers /readyz (the image's health check)
+  tamkeen contacts import|export ...        import a beneficiary list (CSV), export contacts with their fields (tamkeen contacts for help)
   tamkeen content [--lang ar|en]            show the country pack (TAMKEEN_COUNTRY): regions, currency, lessons and their sources
   tamkeen version                           print the version
 
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = healthcheck(ctx, args[1:], stdout, stderr, env)
 	case "content":
 		err = content(ctx, args[1:], stdout, stderr, env)
+	case "contacts":
+		err = contacts(ctx, args[1:], stdout, stderr, env)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "tamkeen", version())
 	case "help", "--help", "-h":

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tamkeen/tamkeen/bot"
+	"github.com/tamkeen/tamkeen/contactimport"
 	"github.com/tamkeen/tamkeen/httpapi"
 	"github.com/tamkeen/tamkeen/inbox"
 	"github.com/tamkeen/tamkeen/notifier"
@@ -25,6 +26,8 @@ type wiring struct {
 	// broadcasts is the one broadcast service (set by wireStaff), shared by
 	// the staff API and the web console.
 	broadcasts *notifier.Broadcasts
+	// importer applies contact lists (set by wireStaff), for the API and the console.
+	importer *contactimport.Importer
 	// placesFreed asks for a waitlist promotion at once (set by wireSchedule);
 	// every inbox that cancels sign-ups calls it.
 	placesFreed func()

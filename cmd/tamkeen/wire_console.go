@@ -28,7 +28,7 @@ func wireConsole(ctx context.Context, w *wiring) error {
 	cfg := webconsole.Config{
 		Token: a.cfg.AdminToken, Location: a.cfg.Location, Region: a.cfg.DefaultRegion,
 		Channels: broadcastChannels(w.senders), SMSPrice: a.cfg.SMSPrice.Amount, SMSCurrency: a.cfg.SMSPrice.Currency,
-		QuietUntil: quietUntil(a.cfg), Notify: w.notify, OfficeHours: a.cfg.OfficeHours,
+		QuietUntil: quietUntil(a.cfg), Notify: w.notify, OfficeHours: a.cfg.OfficeHours, Importer: w.importer,
 		TemplatePrice: a.cfg.TemplatePrice.Amount,
 	}
 	if a.cfg.WhatsApp.Enabled() {
@@ -44,6 +44,7 @@ func wireConsole(ctx context.Context, w *wiring) error {
 			w.placesFreed()
 		}
 	})
+	w.server.Upload(webconsole.ImportRoute, importMaxBytes, importMaxTime)
 	c.Mount(w.server)
 	if a.cfg.AdminToken == "" {
 		a.log.Info("web console off", "why", "TAMKEEN_ADMIN_TOKEN is not set")

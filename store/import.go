@@ -1,0 +1,447 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// ImportRow is one checked row of a contact list: a number in E.164 and
+// what the list says about its person. An empty Name, Governorate or
+// Language, and a field with an empty value, leave what is stored as it is.
+type ImportRow struct {
+	Phone       string
+	Name        string
+	Governorate string
+	Language    string
+	Fields      map[string]string
+}
+
+// ImportCounts is what an import did to its rows.
+type ImportCounts struct {
+	Created, Updated, Unchanged    int
+	SkippedOptedOut, SkippedErased int
+	CreatedIDs                     []int64 // the contacts it created, in row order
+}
+
+// errDryRun rolls a dry run's transaction back.
+var errDryRun = errors.New("store: dry run")
+
+// ImportContacts applies rows (each a different number) from the list
+// source, all of them or none, in one transaction; dryRun counts the same
+// and keeps nothing. The rules: one contact per number (an existing one is
+// updated, never duplicated); on a contact the person made by writing, or
+// who accepted the privacy notice, what they told the bot (name,
+// governorate, language) wins and the list only fills what is blank; a
+// contact that opted out is skipped; a number erased on request is never
+// added back; a row that changes nothing is counted unchanged and touches
+// nothing. A contact the import creates or changes keeps source and the time.
+func (s *Store) ImportContacts(ctx context.Context, source string, rows []ImportRow, dryRun bool) (ImportCounts, error) {
+	var out ImportCounts
+	err := s.InTx(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.importContacts(source, rows)
+		if err == nil && dryRun {
+			return errDryRun
+		}
+		return err
+	})
+	if err != nil && !errors.Is(err, errDryRun) {
+		return ImportCounts{}, fmt.Errorf("store: import contacts: %w", err)
+	}
+	if dryRun {
+		out.CreatedIDs = nil
+	}
+	return out, nil
+}
+
+type importedContact struct {
+	ID            int64
+	Phone         string
+	Name          string
+	Governorate   string
+	Language      string
+	ConsentAt     *time.Time
+	OptedOutAt    *time.Time
+	ImportCreated bool
+	ImportSource  string
+}
+
+func (tx *Tx) importContacts(source string, rows []ImportRow) (ImportCounts, error) {
+	var out ImportCounts
+	if len(rows) == 0 {
+		return out, nil
+	}
+	now := tx.store.now()
+	if tx.store.dialect == "sqlite" {
+		// The indexes a large list writes to outgrow SQLite's 2 MB page
+		// cache at once; this connection keeps more of them.
+		if err := tx.db.Exec("PRAGMA cache_size = -65536").Error; err != nil {
+			return out, fmt.Errorf("cache size: %w", err)
+		}
+	}
+	phones := make([]string, len(rows))
+	for i, r := range rows {
+		phones[i] = r.Phone
+	}
+	q := tx.db.Table("contacts").Select("id, phone, name, governorate, language, consent_at, opted_out_at, import_created, import_source").
+		Where("phone IN ?", phones)
+	if tx.store.dialect == "postgres" {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var found []importedContact
+	if err := q.Scan(&found).Error; err != nil {
+		return out, fmt.Errorf("find contacts: %w", err)
+	}
+	byPhone := make(map[string]*importedContact, len(found))
+	ids := make([]int64, 0, len(found))
+	for i := range found {
+		byPhone[found[i].Phone] = &found[i]
+		ids = append(ids, found[i].ID)
+	}
+	fields := map[int64]map[string]string{}
+	if len(ids) > 0 {
+		var fs []contactField
+		if err := tx.db.Where("contact_id IN ?", ids).Find(&fs).Error; err != nil {
+			return out, fmt.Errorf("find fields: %w", err)
+		}
+		for _, f := range fs {
+			if fields[f.ContactID] == nil {
+				fields[f.ContactID] = map[string]string{}
+			}
+			fields[f.ContactID][f.Name] = f.Value
+		}
+	}
+	var hashes []string
+	for _, p := range phones {
+		if byPhone[p] == nil {
+			hashes = append(hashes, phoneHash(p))
+		}
+	}
+	erased := map[string]bool{}
+	if len(hashes) > 0 {
+		var list []string
+		if err := tx.db.Raw("SELECT phone_hash FROM erased_phones WHERE phone_hash IN ?", hashes).Scan(&list).Error; err != nil {
+			return out, fmt.Errorf("find erased numbers: %w", err)
+		}
+		for _, h := range list {
+			erased[h] = true
+		}
+	}
+
+	var created []Contact
+	var createdRows []int
+	var setFields []contactField
+	for i, r := range rows {
+		c := byPhone[r.Phone]
+		if c == nil {
+			if erased[phoneHash(r.Phone)] {
+				out.SkippedErased++
+				continue
+			}
+			phone := r.Phone
+			lang := r.Language
+			if lang == "" {
+				lang = "ar"
+			}
+			created = append(created, Contact{Phone: &phone, Name: r.Name, Governorate: r.Governorate, Language: lang,
+				ImportSource: source, ImportedAt: &now, ImportCreated: true, CreatedAt: now, UpdatedAt: now})
+			createdRows = append(createdRows, i)
+			continue
+		}
+		if c.OptedOutAt != nil {
+			out.SkippedOptedOut++
+			continue
+		}
+		own := !c.ImportCreated || c.ConsentAt != nil // the person's own words win
+		set := map[string]any{}
+		for _, col := range []struct{ name, have, want string }{
+			{"name", c.Name, r.Name}, {"governorate", c.Governorate, r.Governorate}, {"language", c.Language, r.Language},
+		} {
+			if col.want == "" || col.want == col.have || (own && col.have != "") {
+				continue
+			}
+			set[col.name] = col.want
+		}
+		for _, k := range sortedKeys(r.Fields) {
+			v := r.Fields[k]
+			if v == "" || fields[c.ID][k] == v {
+				continue
+			}
+			setFields = append(setFields, contactField{ContactID: c.ID, Name: k, Value: v, UpdatedAt: now})
+			set["fields"] = true
+		}
+		if len(set) == 0 && c.ImportSource == source {
+			out.Unchanged++
+			continue
+		}
+		out.Updated++
+		delete(set, "fields")
+		set["import_source"], set["imported_at"], set["updated_at"] = source, now, now
+		if err := tx.db.Table("contacts").Where("id = ?", c.ID).Updates(set).Error; err != nil {
+			return out, fmt.Errorf("update contact %d: %w", c.ID, err)
+		}
+		if name, ok := set["name"].(string); ok {
+			if err := setNameWords(tx.db, c.ID, name); err != nil {
+				return out, err
+			}
+		}
+	}
+	if len(created) > 0 {
+		if err := insertImported(tx.db, created); err != nil {
+			return out, err
+		}
+		var words []contactNameWord
+		for j := range created {
+			c := &created[j]
+			out.CreatedIDs = append(out.CreatedIDs, c.ID)
+			for _, w := range nameWords(c.Name) {
+				words = append(words, contactNameWord{Word: w, ContactID: c.ID})
+			}
+			r := rows[createdRows[j]]
+			for _, k := range sortedKeys(r.Fields) {
+				if v := r.Fields[k]; v != "" {
+					setFields = append(setFields, contactField{ContactID: c.ID, Name: k, Value: v, UpdatedAt: now})
+				}
+			}
+		}
+		out.Created = len(created)
+		for len(words) > 0 {
+			n := min(len(words), paramsPerStatement/2)
+			if err := tx.db.Exec("INSERT INTO contact_name_words (word, contact_id) VALUES "+valueRows(n, 2)+
+				" ON CONFLICT DO NOTHING", wordArgs(words[:n])...).Error; err != nil {
+				return out, fmt.Errorf("name words: %w", err)
+			}
+			words = words[n:]
+		}
+	}
+	if err := upsertFields(tx.db, setFields); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// contactField is one field of a contact (program, household_size…), from
+// an imported list or set by staff.
+type contactField struct {
+	ContactID int64  `gorm:"primaryKey;autoIncrement:false"`
+	Name      string `gorm:"primaryKey"`
+	Value     string
+	UpdatedAt time.Time
+}
+
+func (contactField) TableName() string { return "contact_fields" }
+
+// paramsPerStatement bounds the parameters of one multi-row statement: the
+// SQLite driver binds each parameter by looking through all of them, so one
+// statement of 10,000 parameters costs a hundred of 1,000.
+const paramsPerStatement = 1000
+
+// insertImported inserts contacts an import creates, a few hundred a
+// statement, and sets their ids.
+func insertImported(db *gorm.DB, cs []Contact) error {
+	const cols = 9
+	for len(cs) > 0 {
+		n := min(len(cs), paramsPerStatement/cols)
+		args := make([]any, 0, cols*n)
+		for _, c := range cs[:n] {
+			args = append(args, *c.Phone, c.Name, c.Governorate, c.Language, c.ImportSource, c.ImportedAt, c.ImportCreated, c.CreatedAt, c.UpdatedAt)
+		}
+		var ids []struct {
+			ID    int64
+			Phone string
+		}
+		if err := db.Raw(`INSERT INTO contacts (phone, name, governorate, language, import_source, imported_at, import_created, created_at, updated_at)
+			VALUES `+valueRows(n, cols)+` RETURNING id, phone`, args...).Scan(&ids).Error; err != nil {
+			return fmt.Errorf("create contacts: %w", err)
+		}
+		byPhone := make(map[string]int64, len(ids))
+		for _, r := range ids {
+			byPhone[r.Phone] = r.ID
+		}
+		for i := range cs[:n] {
+			if cs[i].ID = byPhone[*cs[i].Phone]; cs[i].ID == 0 {
+				return fmt.Errorf("create contacts: no id back for a number")
+			}
+		}
+		cs = cs[n:]
+	}
+	return nil
+}
+
+// upsertFields sets fields, replacing the values they had.
+func upsertFields(db *gorm.DB, fs []contactField) error {
+	for len(fs) > 0 {
+		n := min(len(fs), paramsPerStatement/4)
+		args := make([]any, 0, 4*n)
+		for _, f := range fs[:n] {
+			args = append(args, f.ContactID, f.Name, f.Value, f.UpdatedAt)
+		}
+		if err := db.Exec("INSERT INTO contact_fields (contact_id, name, value, updated_at) VALUES "+valueRows(n, 4)+
+			" ON CONFLICT (contact_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at", args...).Error; err != nil {
+			return fmt.Errorf("store: set contact fields: %w", err)
+		}
+		fs = fs[n:]
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func sortedFieldNames(m map[string][]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// ContactFields returns the fields of a contact by name.
+func (s *Store) ContactFields(ctx context.Context, contactID int64) (map[string]string, error) {
+	out, err := s.FieldsOf(ctx, []int64{contactID})
+	if err != nil {
+		return nil, err
+	}
+	if out[contactID] == nil {
+		return map[string]string{}, nil
+	}
+	return out[contactID], nil
+}
+
+// FieldsOf returns the fields of contacts, by contact id then name.
+func (s *Store) FieldsOf(ctx context.Context, ids []int64) (map[int64]map[string]string, error) {
+	out := map[int64]map[string]string{}
+	for len(ids) > 0 {
+		n := min(len(ids), 1000)
+		var fs []contactField
+		if err := s.db.WithContext(ctx).Where("contact_id IN ?", ids[:n]).Order("contact_id, name").Find(&fs).Error; err != nil {
+			return nil, fmt.Errorf("store: contact fields: %w", err)
+		}
+		for _, f := range fs {
+			if out[f.ContactID] == nil {
+				out[f.ContactID] = map[string]string{}
+			}
+			out[f.ContactID][f.Name] = f.Value
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// FieldNames lists the names of the fields contacts have, sorted.
+func (s *Store) FieldNames(ctx context.Context) ([]string, error) {
+	var names []string
+	if err := s.db.WithContext(ctx).Raw("SELECT DISTINCT name FROM contact_fields ORDER BY name").Scan(&names).Error; err != nil {
+		return nil, fmt.Errorf("store: field names: %w", err)
+	}
+	return names, nil
+}
+
+// SetContactField sets (or with an empty value removes) one field of a
+// contact not erased. ErrNotFound: no such contact.
+func (s *Store) SetContactField(ctx context.Context, contactID int64, name, value string) error {
+	return s.InTx(ctx, func(tx *Tx) error {
+		var n int64
+		if err := tx.db.Model(&Contact{}).Where("id = ? AND erased_at IS NULL", contactID).Count(&n).Error; err != nil {
+			return fmt.Errorf("store: set contact field: %w", err)
+		}
+		if n == 0 {
+			return fmt.Errorf("store: contact %d: %w", contactID, ErrNotFound)
+		}
+		if value == "" {
+			if err := tx.db.Where("contact_id = ? AND name = ?", contactID, name).Delete(&contactField{}).Error; err != nil {
+				return fmt.Errorf("store: remove contact field: %w", err)
+			}
+			return nil
+		}
+		return upsertFields(tx.db, []contactField{{ContactID: contactID, Name: name, Value: value, UpdatedAt: tx.store.now()}})
+	})
+}
+
+// FirstContactKey is the catalog key of the introduction an imported person
+// who never wrote gets before the first message the service sends them.
+const FirstContactKey = "notice.first_contact"
+
+// introduce queues, ahead of the rows a broadcast expansion is about to add
+// (q, over the contacts of inRange), the introduction for each contact an
+// import created who never wrote and was not introduced yet: on the channel
+// and in the language the broadcast's row will use, with the same priority
+// and due time, so that it goes first; once (introduced_at, and the dedupe
+// key intro:contact:<id>).
+func (tx *Tx) introduce(q expansionQuery, inRange string) error {
+	// The cheap tests first: most contacts were not created by an import,
+	// or were introduced already.
+	newcomer := `c.import_created AND c.introduced_at IS NULL AND c.consent_at IS NULL AND ` + inRange +
+		` AND c.opted_out_at IS NULL AND ` + q.channel + ` IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM inbound_messages i WHERE i.contact_id = c.id)`
+	q.args["intro"] = `{"key":"` + FirstContactKey + `"}`
+	var ids []int64
+	err := tx.db.Raw(`INSERT INTO outbox (contact_id, channel, recipient, language, priority, payload, body, always,
+			status, attempts, next_attempt_at, provider_id, error, dedupe_key, created_at, updated_at)
+		SELECT c.id, `+q.channel+`, `+q.recipient+`, COALESCE(NULLIF(c.language, ''), 'ar'), @prio, @intro, '', FALSE,
+			'pending', 0, @due, '', '', 'intro:contact:' || CAST(c.id AS TEXT), @now, @now
+		FROM contacts c WHERE `+newcomer+`
+		ON CONFLICT DO NOTHING RETURNING contact_id`, q.args).Scan(&ids).Error
+	if err != nil {
+		return fmt.Errorf("introductions: %w", err)
+	}
+	for len(ids) > 0 {
+		n := min(len(ids), paramsPerStatement)
+		if err := tx.db.Exec(`UPDATE contacts SET introduced_at = ? WHERE id IN ?`, q.args["now"], ids[:n]).Error; err != nil {
+			return fmt.Errorf("introductions: %w", err)
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+// ImportSources lists the names of the lists contacts came from, sorted.
+func (s *Store) ImportSources(ctx context.Context) ([]string, error) {
+	var names []string
+	if err := s.db.WithContext(ctx).Raw("SELECT DISTINCT import_source FROM contacts WHERE import_source <> '' ORDER BY import_source").
+		Scan(&names).Error; err != nil {
+		return nil, fmt.Errorf("store: import sources: %w", err)
+	}
+	return names, nil
+}
+
+// AfterImport brings PostgreSQL's statistics of contacts and their fields
+// up to date after a large import, so that what follows (counting an
+// audience, expanding a broadcast) is planned with the counts of now.
+func (s *Store) AfterImport(ctx context.Context) error {
+	if s.dialect != "postgres" {
+		return nil
+	}
+	if err := s.db.WithContext(ctx).Exec("ANALYZE contacts, contact_fields").Error; err != nil {
+		return fmt.Errorf("store: analyze after import: %w", err)
+	}
+	return nil
+}
+
+// planEachBatch has PostgreSQL plan this transaction's statements for the
+// values they run with. With its generic plan (chosen after a few runs of a
+// prepared statement) a batch's contacts were joined to a hash of every
+// field matching the audience: a broadcast by field to a million people
+// read the million fields again for each batch (12 minutes instead of two).
+func (tx *Tx) planEachBatch() error {
+	if tx.store.dialect != "postgres" {
+		return nil
+	}
+	if err := tx.db.Exec("SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
+		return fmt.Errorf("plan each batch: %w", err)
+	}
+	return nil
+}
