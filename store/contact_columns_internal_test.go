@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -72,5 +73,57 @@ func TestTheInboxLoadsEveryContactColumn(t *testing.T) {
 		if !same {
 			t.Errorf("%s: loaded %+v", name, g)
 		}
+	}
+}
+
+// Whom broadcasts may reach is said twice, in SQL for the audience
+// (consentedSQL) and in Go for the dispatcher (Contact.Consented): over
+// every combination of agreed, declined and brought by a list, both say
+// the same.
+func TestConsentedIsOneRuleInSQLAndGo(t *testing.T) {
+	ctx := context.Background()
+	clk := clock.NewManual(time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC))
+	s, err := Open(ctx, t.TempDir()+"/consent.db", clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	at := clk.Now().UTC()
+	want := map[int64]bool{}
+	for i := range 8 {
+		phone := "+9689100000" + strconv.Itoa(i)
+		c := &Contact{Phone: &phone, Language: "ar"}
+		if i&1 != 0 {
+			c.ConsentAt = &at
+		}
+		if i&2 != 0 {
+			c.ConsentDeclinedAt = &at
+		}
+		if i&4 != 0 {
+			c.ImportSource, c.ImportedAt = "registry", &at
+		}
+		if err := s.db.Create(c).Error; err != nil {
+			t.Fatal(err)
+		}
+		want[c.ID] = c.Consented()
+	}
+	var ids []int64
+	if err := s.db.Raw("SELECT c.id FROM contacts c WHERE " + consentedSQL).Scan(&ids).Error; err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]bool{}
+	for _, id := range ids {
+		got[id] = true
+	}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("contact %d (combination %d): SQL says %v, Go says %v", id, id-1, got[id], w)
+		}
+	}
+	if n := len(ids); n != 5 { // agreed (4 ways) or listed and never declined (1)
+		t.Errorf("%d of the 8 combinations may be reached, want 5", n)
 	}
 }
