@@ -47,62 +47,61 @@ func (e AudienceEstimate) Total() int {
 func (s *Store) EstimateAudience(ctx context.Context, b *Broadcast) (AudienceEstimate, error) {
 	q := newExpansionQuery(b)
 	est := AudienceEstimate{Reach: map[string]map[string]int{}}
-	var rows []struct {
-		Channel, Language string
-		N                 int
+	// One pass over the audience: each person's state, channel, language
+	// and (on WhatsApp) window, counted by kind.
+	class := "''"
+	if slices.Contains(b.Channels, channelWhatsApp) {
+		closedSMS := "FALSE"
+		if slices.Contains(b.Channels, channelSMS) {
+			closedSMS = smsReachSQL
+		}
+		q.args["wsince"] = s.now().Add(-reach.Window)
+		class = `CASE WHEN ` + whatsappWindowOpenSQL + ` THEN '` + WindowOpen + `' WHEN ` + closedSMS + ` THEN '` +
+			WindowClosedSMS + `' ELSE '` + WindowClosed + `' END`
 	}
-	sql, args := named(`SELECT channel, language, COUNT(*) AS n FROM (
-			SELECT `+q.channel+` AS channel, `+q.language+` AS language FROM contacts c
-			WHERE c.erased_at IS NULL AND c.opted_out_at IS NULL AND `+consentedSQL+` AND `+q.audience+`
-		) t WHERE channel IS NOT NULL GROUP BY channel, language`, q.args)
-	err := s.db.WithContext(ctx).Raw(sql, args...).Scan(&rows).Error
-	if err != nil {
+	var rows []struct {
+		State    string
+		Channel  *string
+		Language string
+		Class    string
+		N        int
+	}
+	sql, args := named(`SELECT state, channel, language, class, COUNT(*) AS n FROM (
+			SELECT CASE WHEN c.opted_out_at IS NOT NULL THEN 'opted_out' WHEN NOT `+consentedSQL+` THEN 'no_consent' ELSE 'ok' END AS state,
+				`+q.channel+` AS channel, `+q.language+` AS language, `+class+` AS class
+			FROM contacts c WHERE c.erased_at IS NULL AND `+q.audience+`
+		) t GROUP BY state, channel, language, class`, q.args)
+	if err := s.db.WithContext(ctx).Raw(sql, args...).Scan(&rows).Error; err != nil {
 		return est, fmt.Errorf("store: estimate audience: %w", err)
 	}
 	for _, r := range rows {
-		if est.Reach[r.Channel] == nil {
-			est.Reach[r.Channel] = map[string]int{}
+		est.Targeted += r.N
+		switch {
+		case r.State == "opted_out":
+			est.OptedOut += r.N
+		case r.State == "no_consent":
+			est.NoConsent += r.N
+		case r.Channel == nil:
+			est.Unreachable += r.N
+		default:
+			if est.Reach[*r.Channel] == nil {
+				est.Reach[*r.Channel] = map[string]int{}
+			}
+			est.Reach[*r.Channel][r.Language] += r.N
+			if *r.Channel != channelWhatsApp {
+				continue
+			}
+			if est.WhatsApp == nil {
+				est.WhatsApp = map[string]map[string]int{}
+			}
+			if est.WhatsApp[r.Class] == nil {
+				est.WhatsApp[r.Class] = map[string]int{}
+			}
+			est.WhatsApp[r.Class][r.Language] += r.N
 		}
-		est.Reach[r.Channel][r.Language] += r.N
 	}
-	var c struct{ Targeted, OptedOut, NoConsent, Unreachable int }
-	sql, args = named(`SELECT COUNT(*) AS targeted,
-			COALESCE(SUM(CASE WHEN c.opted_out_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS opted_out,
-			COALESCE(SUM(CASE WHEN c.opted_out_at IS NULL AND NOT `+consentedSQL+` THEN 1 ELSE 0 END), 0) AS no_consent,
-			COALESCE(SUM(CASE WHEN c.opted_out_at IS NULL AND `+consentedSQL+` AND `+q.channel+` IS NULL THEN 1 ELSE 0 END), 0) AS unreachable
-		FROM contacts c WHERE c.erased_at IS NULL AND `+q.audience, q.args)
-	err = s.db.WithContext(ctx).Raw(sql, args...).Scan(&c).Error
-	if err != nil {
-		return est, fmt.Errorf("store: estimate audience: %w", err)
-	}
-	est.Targeted, est.OptedOut, est.NoConsent, est.Unreachable = c.Targeted, c.OptedOut, c.NoConsent, c.Unreachable
-	if !slices.Contains(b.Channels, channelWhatsApp) {
-		return est, nil
-	}
-	closedSMS := "FALSE"
-	if slices.Contains(b.Channels, channelSMS) {
-		closedSMS = smsReachSQL
-	}
-	q.args["wsince"] = s.now().Add(-reach.Window)
-	var split []struct {
-		Class, Language string
-		N               int
-	}
-	sql, args = named(`SELECT class, language, COUNT(*) AS n FROM (
-			SELECT `+q.channel+` AS channel, `+q.language+` AS language,
-				CASE WHEN `+whatsappWindowOpenSQL+` THEN '`+WindowOpen+`' WHEN `+closedSMS+` THEN '`+WindowClosedSMS+`' ELSE '`+WindowClosed+`' END AS class
-			FROM contacts c
-			WHERE c.erased_at IS NULL AND c.opted_out_at IS NULL AND c.consent_at IS NOT NULL AND `+q.audience+`
-		) t WHERE channel = '`+channelWhatsApp+`' GROUP BY class, language`, q.args)
-	if err := s.db.WithContext(ctx).Raw(sql, args...).Scan(&split).Error; err != nil {
-		return est, fmt.Errorf("store: estimate audience on whatsapp: %w", err)
-	}
-	est.WhatsApp = map[string]map[string]int{}
-	for _, r := range split {
-		if est.WhatsApp[r.Class] == nil {
-			est.WhatsApp[r.Class] = map[string]int{}
-		}
-		est.WhatsApp[r.Class][r.Language] += r.N
+	if est.WhatsApp == nil && slices.Contains(b.Channels, channelWhatsApp) {
+		est.WhatsApp = map[string]map[string]int{}
 	}
 	return est, nil
 }

@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"time"
-
-	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // ImportRow is one checked row of a contact list: a number in E.164 and
@@ -89,11 +86,12 @@ func (tx *Tx) importContacts(source string, rows []ImportRow) (ImportCounts, err
 	for i, r := range rows {
 		phones[i] = r.Phone
 	}
-	q := tx.db.Table("contacts").Select("id, phone, name, governorate, language, consent_at, opted_out_at, import_created, import_source").
-		Where("phone IN ?", phones)
-	if tx.store.dialect == "postgres" {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	phoneList, err := jsonArray(phones)
+	if err != nil {
+		return out, err
 	}
+	q := tx.db.Raw("SELECT id, phone, name, governorate, language, consent_at, opted_out_at, import_created, import_source FROM contacts WHERE phone IN "+
+		tx.store.jsonList("phones", false)+tx.forUpdate(), map[string]any{"phones": phoneList})
 	var found []importedContact
 	if err := q.Scan(&found).Error; err != nil {
 		return out, fmt.Errorf("find contacts: %w", err)
@@ -107,7 +105,8 @@ func (tx *Tx) importContacts(source string, rows []ImportRow) (ImportCounts, err
 	fields := map[int64]map[string]string{}
 	if len(ids) > 0 {
 		var fs []contactField
-		if err := tx.db.Where("contact_id IN ?", ids).Find(&fs).Error; err != nil {
+		if err := tx.db.Raw("SELECT contact_id, name, value FROM contact_fields WHERE contact_id IN "+tx.store.jsonList("ids", true),
+			map[string]any{"ids": idList(ids)}).Scan(&fs).Error; err != nil {
 			return out, fmt.Errorf("find fields: %w", err)
 		}
 		for _, f := range fs {
@@ -125,8 +124,13 @@ func (tx *Tx) importContacts(source string, rows []ImportRow) (ImportCounts, err
 	}
 	erased := map[string]bool{}
 	if len(hashes) > 0 {
+		hashList, err := jsonArray(hashes)
+		if err != nil {
+			return out, err
+		}
 		var list []string
-		if err := tx.db.Raw("SELECT phone_hash FROM erased_phones WHERE phone_hash IN ?", hashes).Scan(&list).Error; err != nil {
+		if err := tx.db.Raw("SELECT phone_hash FROM erased_phones WHERE phone_hash IN "+tx.store.jsonList("hashes", false),
+			map[string]any{"hashes": hashList}).Scan(&list).Error; err != nil {
 			return out, fmt.Errorf("find erased numbers: %w", err)
 		}
 		for _, h := range list {
@@ -193,7 +197,7 @@ func (tx *Tx) importContacts(source string, rows []ImportRow) (ImportCounts, err
 		}
 	}
 	if len(created) > 0 {
-		if err := insertImported(tx.db, created); err != nil {
+		if err := tx.insertImported(source, now, created); err != nil {
 			return out, err
 		}
 		var words []contactNameWord
@@ -211,19 +215,23 @@ func (tx *Tx) importContacts(source string, rows []ImportRow) (ImportCounts, err
 			}
 		}
 		out.Created = len(created)
-		for len(words) > 0 {
-			n := min(len(words), paramsPerStatement/2)
-			if err := tx.db.Exec("INSERT INTO contact_name_words (word, contact_id) VALUES "+valueRows(n, 2)+
-				" ON CONFLICT DO NOTHING", wordArgs(words[:n])...).Error; err != nil {
-				return out, fmt.Errorf("name words: %w", err)
-			}
-			words = words[n:]
+		if err := tx.insertNameWords(words); err != nil {
+			return out, err
 		}
 	}
-	if err := upsertFields(tx.db, setFields); err != nil {
+	if err := tx.upsertFields(setFields); err != nil {
 		return out, err
 	}
 	return out, nil
+}
+
+// forUpdate locks the rows a query reads until the transaction ends, on
+// PostgreSQL (SQLite's transactions take the whole database).
+func (tx *Tx) forUpdate() string {
+	if tx.store.dialect == "postgres" {
+		return " FOR UPDATE"
+	}
+	return ""
 }
 
 // contactField is one field of a contact (program, household_size…), from
@@ -237,56 +245,79 @@ type contactField struct {
 
 func (contactField) TableName() string { return "contact_fields" }
 
-// paramsPerStatement bounds the parameters of one multi-row statement: the
-// SQLite driver binds each parameter by looking through all of them, so one
-// statement of 10,000 parameters costs a hundred of 1,000.
-const paramsPerStatement = 1000
-
-// insertImported inserts contacts an import creates, a few hundred a
-// statement, and sets their ids.
-func insertImported(db *gorm.DB, cs []Contact) error {
-	const cols = 9
-	for len(cs) > 0 {
-		n := min(len(cs), paramsPerStatement/cols)
-		args := make([]any, 0, cols*n)
-		for _, c := range cs[:n] {
-			args = append(args, *c.Phone, c.Name, c.Governorate, c.Language, c.ImportSource, c.ImportedAt, c.ImportCreated, c.CreatedAt, c.UpdatedAt)
+// insertImported inserts the contacts an import creates (all from source,
+// at now), in one statement, and sets their ids.
+func (tx *Tx) insertImported(source string, now time.Time, cs []Contact) error {
+	rows := make([][4]string, len(cs))
+	for i, c := range cs {
+		rows[i] = [4]string{*c.Phone, c.Name, c.Governorate, c.Language}
+	}
+	enc, err := jsonArray(rows)
+	if err != nil {
+		return err
+	}
+	var ids []struct {
+		ID    int64
+		Phone string
+	}
+	if err := tx.db.Raw(`INSERT INTO contacts (phone, name, governorate, language, import_source, imported_at, import_created, created_at, updated_at)
+		SELECT j.phone, j.name, j.governorate, j.language, @source, @now, TRUE, @now, @now
+		FROM `+tx.store.jsonTable("rows", "j", "phone", "name", "governorate", "language")+` WHERE TRUE
+		RETURNING id, phone`, map[string]any{"rows": enc, "source": source, "now": now}).Scan(&ids).Error; err != nil {
+		return fmt.Errorf("create contacts: %w", err)
+	}
+	byPhone := make(map[string]int64, len(ids))
+	for _, r := range ids {
+		byPhone[r.Phone] = r.ID
+	}
+	for i := range cs {
+		if cs[i].ID = byPhone[*cs[i].Phone]; cs[i].ID == 0 {
+			return fmt.Errorf("create contacts: no id back for a number")
 		}
-		var ids []struct {
-			ID    int64
-			Phone string
-		}
-		if err := db.Raw(`INSERT INTO contacts (phone, name, governorate, language, import_source, imported_at, import_created, created_at, updated_at)
-			VALUES `+valueRows(n, cols)+` RETURNING id, phone`, args...).Scan(&ids).Error; err != nil {
-			return fmt.Errorf("create contacts: %w", err)
-		}
-		byPhone := make(map[string]int64, len(ids))
-		for _, r := range ids {
-			byPhone[r.Phone] = r.ID
-		}
-		for i := range cs[:n] {
-			if cs[i].ID = byPhone[*cs[i].Phone]; cs[i].ID == 0 {
-				return fmt.Errorf("create contacts: no id back for a number")
-			}
-		}
-		cs = cs[n:]
 	}
 	return nil
 }
 
-// upsertFields sets fields, replacing the values they had.
-func upsertFields(db *gorm.DB, fs []contactField) error {
-	for len(fs) > 0 {
-		n := min(len(fs), paramsPerStatement/4)
-		args := make([]any, 0, 4*n)
-		for _, f := range fs[:n] {
-			args = append(args, f.ContactID, f.Name, f.Value, f.UpdatedAt)
-		}
-		if err := db.Exec("INSERT INTO contact_fields (contact_id, name, value, updated_at) VALUES "+valueRows(n, 4)+
-			" ON CONFLICT (contact_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at", args...).Error; err != nil {
-			return fmt.Errorf("store: set contact fields: %w", err)
-		}
-		fs = fs[n:]
+// insertNameWords adds the words contacts are found by, in one statement.
+func (tx *Tx) insertNameWords(words []contactNameWord) error {
+	if len(words) == 0 {
+		return nil
+	}
+	rows := make([][2]any, len(words))
+	for i, w := range words {
+		rows[i] = [2]any{w.Word, w.ContactID}
+	}
+	enc, err := jsonArray(rows)
+	if err != nil {
+		return err
+	}
+	if err := tx.db.Exec(`INSERT INTO contact_name_words (word, contact_id)
+		SELECT j.word, CAST(j.contact_id AS BIGINT) FROM `+tx.store.jsonTable("rows", "j", "word", "contact_id")+` WHERE TRUE
+		ON CONFLICT DO NOTHING`, map[string]any{"rows": enc}).Error; err != nil {
+		return fmt.Errorf("name words: %w", err)
+	}
+	return nil
+}
+
+// upsertFields sets fields, replacing the values they had, in one statement.
+func (tx *Tx) upsertFields(fs []contactField) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	rows := make([][3]any, len(fs))
+	for i, f := range fs {
+		rows[i] = [3]any{f.ContactID, f.Name, f.Value}
+	}
+	enc, err := jsonArray(rows)
+	if err != nil {
+		return err
+	}
+	// One time for all: every field set here is set now.
+	if err := tx.db.Exec(`INSERT INTO contact_fields (contact_id, name, value, updated_at)
+		SELECT CAST(j.contact_id AS BIGINT), j.name, j.value, @now FROM `+tx.store.jsonTable("rows", "j", "contact_id", "name", "value")+` WHERE TRUE
+		ON CONFLICT (contact_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+		map[string]any{"rows": enc, "now": fs[0].UpdatedAt}).Error; err != nil {
+		return fmt.Errorf("store: set contact fields: %w", err)
 	}
 	return nil
 }
@@ -367,7 +398,7 @@ func (s *Store) SetContactField(ctx context.Context, contactID int64, name, valu
 			}
 			return nil
 		}
-		return upsertFields(tx.db, []contactField{{ContactID: contactID, Name: name, Value: value, UpdatedAt: tx.store.now()}})
+		return tx.upsertFields([]contactField{{ContactID: contactID, Name: name, Value: value, UpdatedAt: tx.store.now()}})
 	})
 }
 
@@ -398,12 +429,11 @@ func (tx *Tx) introduce(q expansionQuery, inRange string) error {
 	if err != nil {
 		return fmt.Errorf("introductions: %w", err)
 	}
-	for len(ids) > 0 {
-		n := min(len(ids), paramsPerStatement)
-		if err := tx.db.Exec(`UPDATE contacts SET introduced_at = ? WHERE id IN ?`, q.args["now"], ids[:n]).Error; err != nil {
+	if len(ids) > 0 {
+		if err := tx.db.Exec(`UPDATE contacts SET introduced_at = @now WHERE id IN `+tx.store.jsonList("ids", true),
+			map[string]any{"now": q.args["now"], "ids": idList(ids)}).Error; err != nil {
 			return fmt.Errorf("introductions: %w", err)
 		}
-		ids = ids[n:]
 	}
 	return nil
 }

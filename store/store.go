@@ -124,6 +124,7 @@ func sqliteDSN(path string) string {
 	// The busy timeout first: switching a new file to WAL takes a lock that
 	// another process opening it at the same moment may hold.
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeout.Milliseconds()))
+	q.Add("_pragma", "page_size(16384)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
