@@ -52,7 +52,7 @@ const (
 	MaxFieldRunes  = 64  // one column name
 	MaxColumns     = 100
 	MaxSourceRunes = 64
-	batchSize      = 1000
+	batchSize      = 5000
 )
 
 // ErrFile is the cause of every error that says the file cannot be

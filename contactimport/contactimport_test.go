@@ -458,3 +458,30 @@ func TestAReplyKeepsWhereThePersonCameFrom(t *testing.T) {
 		}
 	})
 }
+
+// Names and fields keep every character a list may hold, including those
+// the batch statements quote (quotes, backslashes, braces, commas).
+func TestQuotesBackslashesAndBracesArriveAsWritten(t *testing.T) {
+	storetest.Each(t, newClock, func(t *testing.T, s *store.Store) {
+		im := contactimport.New(s, bundle(t), "OM")
+		csv := "phone,name,note,code\n" +
+			`91234567,"Umm ""Salim"" \ Al-Harthi","{a,b} ""q"" \\n NULL",` + "\"\\\"}\"\n" +
+			"91234568,سالم {١},NULL,\n"
+		rep, rej := run(t, im, csv, contactimport.Options{})
+		if rep.Created != 2 || len(rej) != 0 {
+			t.Fatalf("report %+v, rejected %+v", rep, rej)
+		}
+		c := contactByPhone(t, s, "+96891234567")
+		if c == nil || c.Name != `Umm "Salim" \ Al-Harthi` {
+			t.Fatalf("name %q", c.Name)
+		}
+		f, err := s.ContactFields(context.Background(), c.ID)
+		if err != nil || f["note"] != `{a,b} "q" \\n NULL` || f["code"] != `\"}` {
+			t.Fatalf("fields %q, %v", f, err)
+		}
+		c = contactByPhone(t, s, "+96891234568")
+		if f, err := s.ContactFields(context.Background(), c.ID); c.Name != "سالم {١}" || err != nil || f["note"] != "NULL" {
+			t.Fatalf("second %q: %q, %v", c.Name, f, err)
+		}
+	})
+}

@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tamkeen/tamkeen/reach"
 )
@@ -44,66 +47,188 @@ func (e AudienceEstimate) Total() int {
 // EstimateAudience counts whom b would reach now, with the same rules the
 // expansion applies when it is sent (consent, opt-out, usable address on
 // one of b's channels in order of preference).
+//
+// It reads the audience once: each person is given a kind (opted out, no
+// consent, unreachable, or a channel, language and WhatsApp window) and the
+// kinds are counted side by side, without sorting. On SQLite the contacts
+// are counted in two halves at once, one per core.
 func (s *Store) EstimateAudience(ctx context.Context, b *Broadcast) (AudienceEstimate, error) {
-	q := newExpansionQuery(b)
 	est := AudienceEstimate{Reach: map[string]map[string]int{}}
-	// One pass over the audience: each person's state, channel, language
-	// and (on WhatsApp) window, counted by kind.
-	class := "''"
 	if slices.Contains(b.Channels, channelWhatsApp) {
-		closedSMS := "FALSE"
-		if slices.Contains(b.Channels, channelSMS) {
-			closedSMS = smsReachSQL
-		}
-		q.args["wsince"] = s.now().Add(-reach.Window)
-		class = `CASE WHEN ` + whatsappWindowOpenSQL + ` THEN '` + WindowOpen + `' WHEN ` + closedSMS + ` THEN '` +
-			WindowClosedSMS + `' ELSE '` + WindowClosed + `' END`
-	}
-	var rows []struct {
-		State    string
-		Channel  *string
-		Language string
-		Class    string
-		N        int
-	}
-	sql, args := named(`SELECT state, channel, language, class, COUNT(*) AS n FROM (
-			SELECT CASE WHEN c.opted_out_at IS NOT NULL THEN 'opted_out' WHEN NOT `+consentedSQL+` THEN 'no_consent' ELSE 'ok' END AS state,
-				`+q.channel+` AS channel, `+q.language+` AS language, `+class+` AS class
-			FROM contacts c WHERE c.erased_at IS NULL AND `+q.audience+`
-		) t GROUP BY state, channel, language, class`, q.args)
-	if err := s.db.WithContext(ctx).Raw(sql, args...).Scan(&rows).Error; err != nil {
-		return est, fmt.Errorf("store: estimate audience: %w", err)
-	}
-	for _, r := range rows {
-		est.Targeted += r.N
-		switch {
-		case r.State == "opted_out":
-			est.OptedOut += r.N
-		case r.State == "no_consent":
-			est.NoConsent += r.N
-		case r.Channel == nil:
-			est.Unreachable += r.N
-		default:
-			if est.Reach[*r.Channel] == nil {
-				est.Reach[*r.Channel] = map[string]int{}
-			}
-			est.Reach[*r.Channel][r.Language] += r.N
-			if *r.Channel != channelWhatsApp {
-				continue
-			}
-			if est.WhatsApp == nil {
-				est.WhatsApp = map[string]map[string]int{}
-			}
-			if est.WhatsApp[r.Class] == nil {
-				est.WhatsApp[r.Class] = map[string]int{}
-			}
-			est.WhatsApp[r.Class][r.Language] += r.N
-		}
-	}
-	if est.WhatsApp == nil && slices.Contains(b.Channels, channelWhatsApp) {
 		est.WhatsApp = map[string]map[string]int{}
 	}
+	var span struct{ Lo, Hi *int64 }
+	if err := s.db.WithContext(ctx).Raw("SELECT MIN(id) AS lo, MAX(id) AS hi FROM contacts").Scan(&span).Error; err != nil {
+		return est, fmt.Errorf("store: estimate audience: %w", err)
+	}
+	if span.Lo == nil {
+		return est, nil
+	}
+	parts := int64(1)
+	if s.dialect == "sqlite" && *span.Hi-*span.Lo > estimateSplitAbove {
+		parts = 2
+	}
+	ranges := splitIDs(*span.Lo, *span.Hi, parts)
+	counts := make([][]int64, len(ranges))
+	errs := make([]error, len(ranges))
+	var wg sync.WaitGroup
+	var kinds []audienceKind
+	for i, r := range ranges {
+		lo, hi := r[0], r[1]
+		var query string
+		var args []any
+		query, args, kinds = s.audienceKindsSQL(b, lo, hi)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			counts[i], errs[i] = s.countKinds(ctx, query, args, len(kinds))
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return est, fmt.Errorf("store: estimate audience: %w", err)
+	}
+	for _, part := range counts {
+		for j, n := range part {
+			est.add(kinds[j], int(n))
+		}
+	}
 	return est, nil
+}
+
+// splitIDs splits the ids from lo to hi (lo ≤ hi) into parts ranges (or
+// fewer, when there are fewer ids), each (from, to]: together they hold
+// every id once.
+func splitIDs(lo, hi, parts int64) [][2]int64 {
+	n := hi - lo + 1
+	parts = max(1, min(parts, n))
+	out := make([][2]int64, 0, parts)
+	from := lo - 1
+	for i := range parts {
+		to := lo - 1 + n*(i+1)/parts
+		out = append(out, [2]int64{from, to})
+		from = to
+	}
+	return out
+}
+
+// estimateSplitAbove is the span of contact ids above which SQLite counts
+// an audience in two halves at once (its engine runs a query on one core).
+const estimateSplitAbove = 100_000
+
+// audienceKind is one kind of person EstimateAudience counts.
+type audienceKind struct {
+	state             string // "opted_out", "no_consent", "unreachable", or "" (reached)
+	channel, language string
+	class             string // on WhatsApp: WindowOpen, WindowClosedSMS or WindowClosed
+}
+
+func (e *AudienceEstimate) add(k audienceKind, n int) {
+	if n == 0 {
+		return
+	}
+	e.Targeted += n
+	switch k.state {
+	case "opted_out":
+		e.OptedOut += n
+		return
+	case "no_consent":
+		e.NoConsent += n
+		return
+	case "unreachable":
+		e.Unreachable += n
+		return
+	}
+	if e.Reach[k.channel] == nil {
+		e.Reach[k.channel] = map[string]int{}
+	}
+	e.Reach[k.channel][k.language] += n
+	if k.class != "" {
+		if e.WhatsApp[k.class] == nil {
+			e.WhatsApp[k.class] = map[string]int{}
+		}
+		e.WhatsApp[k.class][k.language] += n
+	}
+}
+
+// audienceKindsSQL is the query counting the kinds of b's audience among
+// the contacts with ids in (lo, hi]: one column per kind, in the order of
+// kinds.
+func (s *Store) audienceKindsSQL(b *Broadcast, lo, hi int64) (string, []any, []audienceKind) {
+	q := newAudienceQuery(b, true)
+	q.args["lo"], q.args["hi"] = lo, hi
+	kinds := []audienceKind{{state: "opted_out"}, {state: "no_consent"}, {state: "unreachable"}}
+	var langIdx strings.Builder // the index of each person's language in q.langs
+	langIdx.WriteString("(CASE c.language")
+	for i := 1; i < len(q.langs); i++ {
+		fmt.Fprintf(&langIdx, " WHEN @l%d THEN %d", i-1, i)
+	}
+	langIdx.WriteString(" ELSE 0 END)")
+	var kind strings.Builder
+	kind.WriteString("CASE WHEN c.opted_out_at IS NOT NULL THEN 0 WHEN NOT " + consentedSQL + " THEN 1")
+	for i, ch := range q.channels {
+		classes := []string{""}
+		class := ""
+		if ch == channelWhatsApp {
+			closedSMS := "FALSE"
+			if slices.Contains(b.Channels, channelSMS) {
+				closedSMS = smsReachSQL
+			}
+			q.args["wsince"] = s.now().Add(-reach.Window)
+			classes = []string{WindowOpen, WindowClosedSMS, WindowClosed}
+			class = " + (CASE WHEN " + whatsappWindowOpenSQL + " THEN 0 WHEN " + closedSMS + " THEN 1 ELSE 2 END)"
+		}
+		// This channel's kinds: by language, then by class.
+		first := len(kinds)
+		for _, l := range q.langs {
+			for _, c := range classes {
+				kinds = append(kinds, audienceKind{channel: ch, language: l, class: c})
+			}
+		}
+		if len(q.langs) == 1 {
+			fmt.Fprintf(&kind, " WHEN %s THEN %d%s", q.reachConds[i], first, class)
+		} else {
+			fmt.Fprintf(&kind, " WHEN %s THEN %d + %d * %s%s", q.reachConds[i], first, len(classes), langIdx.String(), class)
+		}
+	}
+	kind.WriteString(" ELSE 2 END")
+	cols := make([]string, len(kinds))
+	for i := range kinds {
+		if s.dialect == "postgres" {
+			cols[i] = fmt.Sprintf("COUNT(*) FILTER (WHERE k = %d)", i)
+		} else {
+			cols[i] = fmt.Sprintf("SUM(k = %d)", i)
+		}
+	}
+	// The kind is worked out once per person: without the LIMIT (SQLite)
+	// or OFFSET (PostgreSQL) the subquery is merged into the outer query,
+	// which then works it out again for every column.
+	fence := " LIMIT -1"
+	if s.dialect == "postgres" {
+		fence = " OFFSET 0"
+	}
+	query, args := named(`SELECT `+strings.Join(cols, ", ")+` FROM (
+			SELECT `+kind.String()+` AS k FROM contacts c
+			WHERE c.id > @lo AND c.id <= @hi AND c.erased_at IS NULL AND `+q.audience+fence+`
+		) t`, q.args)
+	return query, args, kinds
+}
+
+// countKinds runs a query of audienceKindsSQL.
+func (s *Store) countKinds(ctx context.Context, query string, args []any, kinds int) ([]int64, error) {
+	counts := make([]sql.NullInt64, kinds)
+	dest := make([]any, kinds)
+	for i := range counts {
+		dest[i] = &counts[i]
+	}
+	if err := s.db.WithContext(ctx).Raw(query, args...).Row().Scan(dest...); err != nil {
+		return nil, err
+	}
+	out := make([]int64, kinds)
+	for i, c := range counts {
+		out[i] = c.Int64
+	}
+	return out, nil
 }
 
 // consentedSQL tells the contacts a broadcast may be sent to: those who

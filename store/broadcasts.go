@@ -277,9 +277,23 @@ func (s *Store) ExpandBroadcast(ctx context.Context, id int64, batch, priority i
 type expansionQuery struct {
 	audience, channel, recipient, language, body string
 	args                                         map[string]any
+	// channels are the broadcast's channels the store can reach, in the
+	// order the channel expression tries them; reachConds their conditions.
+	channels, reachConds []string
+	// langs are the languages the language expression yields: "ar" (for
+	// every language without a text of its own) first.
+	langs []string
 }
 
-func newExpansionQuery(b *Broadcast) expansionQuery {
+// newExpansionQuery is the query of one batch of b's expansion: a field
+// condition looks up each contact of the batch by key.
+func newExpansionQuery(b *Broadcast) expansionQuery { return newAudienceQuery(b, false) }
+
+// newAudienceQuery builds the SQL of b's audience. fromFields (for counting
+// the whole audience at once) has a field condition name the contacts its
+// index holds, between @lo and @hi: the database then reads those contacts
+// by id rather than every contact and its field.
+func newAudienceQuery(b *Broadcast, fromFields bool) expansionQuery {
 	q := expansionQuery{args: map[string]any{}}
 	var ch, rc strings.Builder
 	ch.WriteString("(CASE")
@@ -293,6 +307,7 @@ func newExpansionQuery(b *Broadcast) expansionQuery {
 		q.args[p] = name
 		fmt.Fprintf(&ch, " WHEN %s THEN @%s", cond, p)
 		fmt.Fprintf(&rc, " WHEN %s THEN %s", cond, address)
+		q.channels, q.reachConds = append(q.channels, name), append(q.reachConds, cond)
 	}
 	ch.WriteString(" ELSE NULL END)")
 	rc.WriteString(" ELSE NULL END)")
@@ -308,6 +323,7 @@ func newExpansionQuery(b *Broadcast) expansionQuery {
 		}
 	}
 	sort.Strings(langs)
+	q.langs = append([]string{"ar"}, langs...)
 	var lg, bd strings.Builder
 	lg.WriteString("(CASE c.language")
 	bd.WriteString("(CASE c.language")
@@ -355,6 +371,10 @@ func newExpansionQuery(b *Broadcast) expansionQuery {
 	for i, name := range sortedFieldNames(a.Fields) {
 		pn, pv := "fn"+strconv.Itoa(i), "fv"+strconv.Itoa(i)
 		q.args[pn], q.args[pv] = name, a.Fields[name]
+		if fromFields {
+			conds = append(conds, fmt.Sprintf("c.id IN (SELECT f.contact_id FROM contact_fields f WHERE f.name = @%s AND f.value IN @%s AND f.contact_id > @lo AND f.contact_id <= @hi)", pn, pv))
+			continue
+		}
 		// Correlated, so that a batch of an expansion looks up its own
 		// contacts' fields by key instead of reading every match.
 		conds = append(conds, fmt.Sprintf("EXISTS (SELECT 1 FROM contact_fields f WHERE f.contact_id = c.id AND f.name = @%s AND f.value IN @%s)", pn, pv))

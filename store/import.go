@@ -1,10 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -86,12 +90,13 @@ func (tx *Tx) importContacts(source string, rows []ImportRow) (ImportCounts, err
 	for i, r := range rows {
 		phones[i] = r.Phone
 	}
-	phoneList, err := jsonArray(phones)
+	args := map[string]any{}
+	havePhone, err := tx.store.inTexts("phone", "phones", phones, args)
 	if err != nil {
 		return out, err
 	}
-	q := tx.db.Raw("SELECT id, phone, name, governorate, language, consent_at, opted_out_at, import_created, import_source FROM contacts WHERE phone IN "+
-		tx.store.jsonList("phones", false)+tx.forUpdate(), map[string]any{"phones": phoneList})
+	q := tx.db.Raw("SELECT id, phone, name, governorate, language, consent_at, opted_out_at, import_created, import_source FROM contacts WHERE "+
+		havePhone+tx.forUpdate(), args)
 	var found []importedContact
 	if err := q.Scan(&found).Error; err != nil {
 		return out, fmt.Errorf("find contacts: %w", err)
@@ -105,8 +110,9 @@ func (tx *Tx) importContacts(source string, rows []ImportRow) (ImportCounts, err
 	fields := map[int64]map[string]string{}
 	if len(ids) > 0 {
 		var fs []contactField
-		if err := tx.db.Raw("SELECT contact_id, name, value FROM contact_fields WHERE contact_id IN "+tx.store.jsonList("ids", true),
-			map[string]any{"ids": idList(ids)}).Scan(&fs).Error; err != nil {
+		args := map[string]any{}
+		if err := tx.db.Raw("SELECT contact_id, name, value FROM contact_fields WHERE "+tx.store.inIDs("contact_id", "ids", ids, args),
+			args).Scan(&fs).Error; err != nil {
 			return out, fmt.Errorf("find fields: %w", err)
 		}
 		for _, f := range fs {
@@ -124,13 +130,13 @@ func (tx *Tx) importContacts(source string, rows []ImportRow) (ImportCounts, err
 	}
 	erased := map[string]bool{}
 	if len(hashes) > 0 {
-		hashList, err := jsonArray(hashes)
+		args := map[string]any{}
+		erasedHash, err := tx.store.inTexts("phone_hash", "hashes", hashes, args)
 		if err != nil {
 			return out, err
 		}
 		var list []string
-		if err := tx.db.Raw("SELECT phone_hash FROM erased_phones WHERE phone_hash IN "+tx.store.jsonList("hashes", false),
-			map[string]any{"hashes": hashList}).Scan(&list).Error; err != nil {
+		if err := tx.db.Raw("SELECT phone_hash FROM erased_phones WHERE "+erasedHash, args).Scan(&list).Error; err != nil {
 			return out, fmt.Errorf("find erased numbers: %w", err)
 		}
 		for _, h := range list {
@@ -248,11 +254,12 @@ func (contactField) TableName() string { return "contact_fields" }
 // insertImported inserts the contacts an import creates (all from source,
 // at now), in one statement, and sets their ids.
 func (tx *Tx) insertImported(source string, now time.Time, cs []Contact) error {
-	rows := make([][4]string, len(cs))
+	rows := make([][]string, len(cs))
 	for i, c := range cs {
-		rows[i] = [4]string{*c.Phone, c.Name, c.Governorate, c.Language}
+		rows[i] = []string{*c.Phone, c.Name, c.Governorate, c.Language}
 	}
-	enc, err := jsonArray(rows)
+	args := map[string]any{"source": source, "now": now}
+	from, err := tx.store.rowsTable("j", []string{"phone", "name", "governorate", "language"}, rows, args)
 	if err != nil {
 		return err
 	}
@@ -262,8 +269,8 @@ func (tx *Tx) insertImported(source string, now time.Time, cs []Contact) error {
 	}
 	if err := tx.db.Raw(`INSERT INTO contacts (phone, name, governorate, language, import_source, imported_at, import_created, created_at, updated_at)
 		SELECT j.phone, j.name, j.governorate, j.language, @source, @now, TRUE, @now, @now
-		FROM `+tx.store.jsonTable("rows", "j", "phone", "name", "governorate", "language")+` WHERE TRUE
-		RETURNING id, phone`, map[string]any{"rows": enc, "source": source, "now": now}).Scan(&ids).Error; err != nil {
+		FROM `+from+` WHERE TRUE
+		RETURNING id, phone`, args).Scan(&ids).Error; err != nil {
 		return fmt.Errorf("create contacts: %w", err)
 	}
 	byPhone := make(map[string]int64, len(ids))
@@ -279,44 +286,55 @@ func (tx *Tx) insertImported(source string, now time.Time, cs []Contact) error {
 }
 
 // insertNameWords adds the words contacts are found by, in one statement.
+// They go in the index's order: a batch's words then land a page at a time
+// rather than all over the index.
 func (tx *Tx) insertNameWords(words []contactNameWord) error {
 	if len(words) == 0 {
 		return nil
 	}
-	rows := make([][2]any, len(words))
+	slices.SortFunc(words, func(a, b contactNameWord) int {
+		return cmp.Or(strings.Compare(a.Word, b.Word), cmp.Compare(a.ContactID, b.ContactID))
+	})
+	rows := make([][]string, len(words))
 	for i, w := range words {
-		rows[i] = [2]any{w.Word, w.ContactID}
+		rows[i] = []string{w.Word, strconv.FormatInt(w.ContactID, 10)}
 	}
-	enc, err := jsonArray(rows)
+	args := map[string]any{}
+	from, err := tx.store.rowsTable("j", []string{"word", "contact_id"}, rows, args)
 	if err != nil {
 		return err
 	}
 	if err := tx.db.Exec(`INSERT INTO contact_name_words (word, contact_id)
-		SELECT j.word, CAST(j.contact_id AS BIGINT) FROM `+tx.store.jsonTable("rows", "j", "word", "contact_id")+` WHERE TRUE
-		ON CONFLICT DO NOTHING`, map[string]any{"rows": enc}).Error; err != nil {
+		SELECT j.word, CAST(j.contact_id AS BIGINT) FROM `+from+` WHERE TRUE
+		ON CONFLICT DO NOTHING`, args).Error; err != nil {
 		return fmt.Errorf("name words: %w", err)
 	}
 	return nil
 }
 
-// upsertFields sets fields, replacing the values they had, in one statement.
+// upsertFields sets fields, replacing the values they had, in one statement,
+// in the order of the index audiences read them by (contact_fields_value).
 func (tx *Tx) upsertFields(fs []contactField) error {
 	if len(fs) == 0 {
 		return nil
 	}
-	rows := make([][3]any, len(fs))
+	slices.SortFunc(fs, func(a, b contactField) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.Value, b.Value), cmp.Compare(a.ContactID, b.ContactID))
+	})
+	rows := make([][]string, len(fs))
 	for i, f := range fs {
-		rows[i] = [3]any{f.ContactID, f.Name, f.Value}
+		rows[i] = []string{strconv.FormatInt(f.ContactID, 10), f.Name, f.Value}
 	}
-	enc, err := jsonArray(rows)
+	args := map[string]any{"now": fs[0].UpdatedAt}
+	from, err := tx.store.rowsTable("j", []string{"contact_id", "name", "value"}, rows, args)
 	if err != nil {
 		return err
 	}
 	// One time for all: every field set here is set now.
 	if err := tx.db.Exec(`INSERT INTO contact_fields (contact_id, name, value, updated_at)
-		SELECT CAST(j.contact_id AS BIGINT), j.name, j.value, @now FROM `+tx.store.jsonTable("rows", "j", "contact_id", "name", "value")+` WHERE TRUE
+		SELECT CAST(j.contact_id AS BIGINT), j.name, j.value, @now FROM `+from+` WHERE TRUE
 		ON CONFLICT (contact_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-		map[string]any{"rows": enc, "now": fs[0].UpdatedAt}).Error; err != nil {
+		args).Error; err != nil {
 		return fmt.Errorf("store: set contact fields: %w", err)
 	}
 	return nil
@@ -430,8 +448,8 @@ func (tx *Tx) introduce(q expansionQuery, inRange string) error {
 		return fmt.Errorf("introductions: %w", err)
 	}
 	if len(ids) > 0 {
-		if err := tx.db.Exec(`UPDATE contacts SET introduced_at = @now WHERE id IN `+tx.store.jsonList("ids", true),
-			map[string]any{"now": q.args["now"], "ids": idList(ids)}).Error; err != nil {
+		args := map[string]any{"now": q.args["now"]}
+		if err := tx.db.Exec(`UPDATE contacts SET introduced_at = @now WHERE `+tx.store.inIDs("id", "ids", ids, args), args).Error; err != nil {
 			return fmt.Errorf("introductions: %w", err)
 		}
 	}
