@@ -82,7 +82,7 @@ func (tx *Tx) importContacts(source string, rows []ImportRow) (ImportCounts, err
 	if tx.store.dialect == "sqlite" {
 		// The indexes a large list writes to outgrow SQLite's 2 MB page
 		// cache at once; this connection keeps more of them.
-		if err := tx.db.Exec("PRAGMA cache_size = -65536").Error; err != nil {
+		if err := tx.db.Exec("PRAGMA cache_size = -40960").Error; err != nil {
 			return out, fmt.Errorf("cache size: %w", err)
 		}
 	}

@@ -377,6 +377,29 @@ CREATE INDEX contact_fields_value ON contact_fields (name, value, contact_id);
 	{38, "a person who said no to the privacy notice: a program's list no longer makes broadcasts go to them", `
 ALTER TABLE contacts ADD COLUMN consent_declined_at {{ts}};
 `, nil},
+	{39, "on SQLite, contact fields and name words are kept in their key's order alone (WITHOUT ROWID): an import writes one tree less for each", ``, map[string]string{
+		"sqlite": `
+CREATE TABLE contact_fields_keyed (
+	contact_id INTEGER NOT NULL REFERENCES contacts (id),
+	name TEXT NOT NULL,
+	value TEXT NOT NULL,
+	updated_at DATETIME NOT NULL,
+	PRIMARY KEY (contact_id, name)
+) WITHOUT ROWID;
+INSERT INTO contact_fields_keyed (contact_id, name, value, updated_at) SELECT contact_id, name, value, updated_at FROM contact_fields;
+DROP TABLE contact_fields;
+ALTER TABLE contact_fields_keyed RENAME TO contact_fields;
+CREATE INDEX contact_fields_value ON contact_fields (name, value, contact_id);
+CREATE TABLE contact_name_words_keyed (
+	word TEXT NOT NULL,
+	contact_id INTEGER NOT NULL REFERENCES contacts (id),
+	PRIMARY KEY (word, contact_id)
+) WITHOUT ROWID;
+INSERT INTO contact_name_words_keyed (word, contact_id) SELECT word, contact_id FROM contact_name_words;
+DROP TABLE contact_name_words;
+ALTER TABLE contact_name_words_keyed RENAME TO contact_name_words;
+CREATE INDEX contact_name_words_contact ON contact_name_words (contact_id);
+`}},
 }
 
 // dialectTypes are the column types that differ between the two databases.

@@ -19,16 +19,21 @@ var (
 	addColumn   = regexp.MustCompile(`^ALTER TABLE \w+ ADD COLUMN \w+ `)
 	createTable = regexp.MustCompile(`^CREATE TABLE (?:IF NOT EXISTS )?(\w+)`)
 	alterTable  = regexp.MustCompile(`^ALTER TABLE (\w+) `)
+	dropTable   = regexp.MustCompile(`^DROP TABLE (\w+)$`)
 )
 
 // additive says why stmt could break a replica of the previous release
 // still running on the schema, or nil: it may create tables, indexes and
 // temporary functions, add columns the old code can ignore (nullable, or
 // with a default), fill in data, and change in any way a table created
-// since the release (newTables, upper case), which the old code never reads.
+// since the release (newTables, upper case), which the old code never reads
+// (it may even drop such a table).
 func additive(stmt string, newTables map[string]bool) error {
 	s := strings.ToUpper(strings.TrimSpace(spaces.ReplaceAllString(comments.ReplaceAllString(stmt, ""), " ")))
 	if m := alterTable.FindStringSubmatch(s); m != nil && newTables[m[1]] {
+		return nil
+	}
+	if m := dropTable.FindStringSubmatch(s); m != nil && newTables[m[1]] {
 		return nil
 	}
 	switch {
@@ -85,6 +90,8 @@ func TestWhatCountsAsAdditive(t *testing.T) {
 		"-- a comment first\nDROP TABLE old":                                 false,
 		"ALTER TABLE fresh ALTER COLUMN w TYPE TEXT COLLATE \"C\"":           true, // made since the release
 		"ALTER TABLE contacts ALTER COLUMN name TYPE BIGINT":                 false,
+		"DROP TABLE fresh":                                                   true, // made since the release: the old code never reads it
+		"DROP TABLE fresh_and_more":                                          false,
 	} {
 		if got := additive(stmt, map[string]bool{"FRESH": true}) == nil; got != ok {
 			t.Errorf("additive(%q) = %v, want %v", stmt, got, ok)
