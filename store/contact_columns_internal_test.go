@@ -49,7 +49,7 @@ func TestTheInboxLoadsEveryContactColumn(t *testing.T) {
 	c := &Contact{Phone: &phone, WhatsAppID: &wa, Language: "ar", Name: "سلمى", Governorate: "dhofar", Track: "crafts",
 		ConsentAt: &at, ConsentDeclinedAt: &at, OptedOutAt: &at, TelegramBlocked: true, SMSUnreachable: true,
 		WhatsAppLastInboundAt: &at, WhatsAppUnreachable: true, WhatsAppFailures: 2, WhatsAppWindowClosedAt: &at,
-		ImportSource: "registry", ImportedAt: &at, ImportCreated: true, IntroducedAt: &at}
+		ImportSource: "registry", ImportedAt: &at, ImportCreated: true}
 	if err := s.db.Create(c).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,6 @@ func TestTheInboxLoadsEveryContactColumn(t *testing.T) {
 	for name, same := range map[string]bool{
 		"consent declined": g.ConsentDeclinedAt != nil && g.ConsentDeclinedAt.Equal(at),
 		"window closed":    g.WhatsAppWindowClosedAt != nil && g.WhatsAppWindowClosedAt.Equal(at),
-		"introduced":       g.IntroducedAt != nil && g.IntroducedAt.Equal(at),
 		"imported":         g.ImportedAt != nil && g.ImportedAt.Equal(at) && g.ImportSource == "registry" && g.ImportCreated,
 		"whatsapp":         *g.WhatsAppID == wa && g.WhatsAppUnreachable && g.WhatsAppFailures == 2 && g.WhatsAppLastInboundAt.Equal(at),
 		"profile":          g.Name == c.Name && g.Governorate == c.Governorate && g.Track == c.Track && g.ConsentAt.Equal(at) && g.OptedOutAt.Equal(at),

@@ -112,7 +112,7 @@ func (tx *Tx) ContactsByAddresses(addrs []vocab.Address, langs []string) (map[st
 const contactColumns = `id, telegram_chat_id, phone, console_user, web_session, language, name, governorate, track,
 	consent_at, opted_out_at, telegram_blocked, sms_unreachable, whatsapp_id, whatsapp_last_inbound_at,
 	whatsapp_unreachable, whatsapp_failures, whatsapp_window_closed_at, erased_at, import_source, imported_at, import_created,
-	introduced_at, consent_declined_at, created_at, updated_at`
+	consent_declined_at, created_at, updated_at`
 
 // createContacts inserts contacts in one statement and adds those it created
 // to out (one that exists already is left out).
@@ -233,7 +233,7 @@ func scanContacts(rows *sql.Rows) ([]*Contact, error) {
 		if err := rows.Scan(&c.ID, &c.TelegramChatID, &c.Phone, &c.ConsoleUser, &c.WebSession, &c.Language, &c.Name, &c.Governorate,
 			&c.Track, &c.ConsentAt, &c.OptedOutAt, &c.TelegramBlocked, &c.SMSUnreachable, &c.WhatsAppID,
 			&c.WhatsAppLastInboundAt, &c.WhatsAppUnreachable, &c.WhatsAppFailures, &c.WhatsAppWindowClosedAt, &c.ErasedAt,
-			&c.ImportSource, &c.ImportedAt, &c.ImportCreated, &c.IntroducedAt, &c.ConsentDeclinedAt,
+			&c.ImportSource, &c.ImportedAt, &c.ImportCreated, &c.ConsentDeclinedAt,
 			&c.CreatedAt, &c.UpdatedAt); err != nil {
 			return nil, err
 		}

@@ -50,12 +50,8 @@ type Contact struct {
 	ImportSource  string
 	ImportedAt    *time.Time
 	ImportCreated bool
-	// IntroducedAt is when the introduction (who writes, why, how to stop)
-	// was queued for a contact an import created, before the first message
-	// the service sent them (nil: not yet).
-	IntroducedAt *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 
 	created bool // inserted by this transaction (ContactsByAddresses): no state, sign-ups or orders yet
 }
