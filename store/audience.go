@@ -75,13 +75,12 @@ func (s *Store) EstimateAudience(ctx context.Context, b *Broadcast) (AudienceEst
 	var kinds []audienceKind
 	for i, r := range ranges {
 		lo, hi := r[0], r[1]
-		var query string
-		var args []any
-		query, args, kinds = s.audienceKindsSQL(b, lo, hi)
+		query, args, partKinds := s.audienceKindsSQL(b, lo, hi)
+		kinds = partKinds // the same for every part
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			counts[i], errs[i] = s.countKinds(ctx, query, args, len(kinds))
+			counts[i], errs[i] = s.countKinds(ctx, query, args, len(partKinds))
 		}()
 	}
 	wg.Wait()
