@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -368,7 +369,7 @@ func newAudienceQuery(b *Broadcast, fromFields bool) expansionQuery {
 		conds, q.args["opp"] = append(conds, `EXISTS (SELECT 1 FROM signups s WHERE s.contact_id = c.id
 			AND s.opportunity_id = @opp AND s.status IN ('registered', 'waitlisted'))`), a.OpportunityID
 	}
-	for i, name := range sortedFieldNames(a.Fields) {
+	for i, name := range slices.Sorted(maps.Keys(a.Fields)) {
 		pn, pv := "fn"+strconv.Itoa(i), "fv"+strconv.Itoa(i)
 		q.args[pn], q.args[pv] = name, a.Fields[name]
 		if fromFields {

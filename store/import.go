@@ -5,8 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -178,7 +178,7 @@ func (tx *Tx) importContacts(source string, rows []ImportRow) (ImportCounts, err
 			}
 			set[col.name] = col.want
 		}
-		for _, k := range sortedKeys(r.Fields) {
+		for _, k := range slices.Sorted(maps.Keys(r.Fields)) {
 			v := r.Fields[k]
 			if v == "" || fields[c.ID][k] == v {
 				continue
@@ -214,7 +214,7 @@ func (tx *Tx) importContacts(source string, rows []ImportRow) (ImportCounts, err
 				words = append(words, contactNameWord{Word: w, ContactID: c.ID})
 			}
 			r := rows[createdRows[j]]
-			for _, k := range sortedKeys(r.Fields) {
+			for _, k := range slices.Sorted(maps.Keys(r.Fields)) {
 				if v := r.Fields[k]; v != "" {
 					setFields = append(setFields, contactField{ContactID: c.ID, Name: k, Value: v, UpdatedAt: now})
 				}
@@ -338,24 +338,6 @@ func (tx *Tx) upsertFields(fs []contactField) error {
 		return fmt.Errorf("store: set contact fields: %w", err)
 	}
 	return nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func sortedFieldNames(m map[string][]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // ContactFields returns the fields of a contact by name.

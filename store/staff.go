@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -36,7 +38,7 @@ func (s *Store) ListContacts(ctx context.Context, f ContactFilter) ([]Contact, e
 	if f.ImportSource != "" {
 		q = q.Where("import_source = ?", f.ImportSource)
 	}
-	for _, name := range sortedFieldNames(f.Fields) {
+	for _, name := range slices.Sorted(maps.Keys(f.Fields)) {
 		q = q.Where("id IN (SELECT contact_id FROM contact_fields WHERE name = ? AND value IN ?)", name, f.Fields[name])
 	}
 	q = searchContacts(q, f.Search, f.SearchE164)
