@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -68,19 +69,18 @@ func (s *Store) EstimateAudience(ctx context.Context, b *Broadcast) (AudienceEst
 	if s.dialect == "sqlite" && *span.Hi-*span.Lo > estimateSplitAbove {
 		parts = 2
 	}
+	query, args, kinds := s.audienceKindsSQL(b)
 	ranges := splitIDs(*span.Lo, *span.Hi, parts)
 	counts := make([][]int64, len(ranges))
 	errs := make([]error, len(ranges))
 	var wg sync.WaitGroup
-	var kinds []audienceKind
 	for i, r := range ranges {
-		lo, hi := r[0], r[1]
-		query, args, partKinds := s.audienceKindsSQL(b, lo, hi)
-		kinds = partKinds // the same for every part
+		partArgs := maps.Clone(args)
+		partArgs["lo"], partArgs["hi"] = r[0], r[1]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			counts[i], errs[i] = s.countKinds(ctx, query, args, len(partKinds))
+			counts[i], errs[i] = s.countKinds(ctx, query, partArgs, len(kinds))
 		}()
 	}
 	wg.Wait()
@@ -151,11 +151,10 @@ func (e *AudienceEstimate) add(k audienceKind, n int) {
 }
 
 // audienceKindsSQL is the query counting the kinds of b's audience among
-// the contacts with ids in (lo, hi]: one column per kind, in the order of
-// kinds.
-func (s *Store) audienceKindsSQL(b *Broadcast, lo, hi int64) (string, []any, []audienceKind) {
+// the contacts with ids in (@lo, @hi] (args lacks those two): one column per
+// kind, in the order of kinds.
+func (s *Store) audienceKindsSQL(b *Broadcast) (string, map[string]any, []audienceKind) {
 	q := newAudienceQuery(b, true)
-	q.args["lo"], q.args["hi"] = lo, hi
 	kinds := []audienceKind{{state: "opted_out"}, {state: "no_consent"}, {state: "unreachable"}}
 	var langIdx strings.Builder // the index of each person's language in q.langs
 	langIdx.WriteString("(CASE c.language")
@@ -206,21 +205,20 @@ func (s *Store) audienceKindsSQL(b *Broadcast, lo, hi int64) (string, []any, []a
 	if s.dialect == "postgres" {
 		fence = " OFFSET 0"
 	}
-	query, args := named(`SELECT `+strings.Join(cols, ", ")+` FROM (
-			SELECT `+kind.String()+` AS k FROM contacts c
-			WHERE c.id > @lo AND c.id <= @hi AND c.erased_at IS NULL AND `+q.audience+fence+`
-		) t`, q.args)
-	return query, args, kinds
+	return `SELECT ` + strings.Join(cols, ", ") + ` FROM (
+			SELECT ` + kind.String() + ` AS k FROM contacts c
+			WHERE c.id > @lo AND c.id <= @hi AND c.erased_at IS NULL AND ` + q.audience + fence + `
+		) t`, q.args, kinds
 }
 
 // countKinds runs a query of audienceKindsSQL.
-func (s *Store) countKinds(ctx context.Context, query string, args []any, kinds int) ([]int64, error) {
+func (s *Store) countKinds(ctx context.Context, query string, args map[string]any, kinds int) ([]int64, error) {
 	counts := make([]sql.NullInt64, kinds)
 	dest := make([]any, kinds)
 	for i := range counts {
 		dest[i] = &counts[i]
 	}
-	if err := s.db.WithContext(ctx).Raw(query, args...).Row().Scan(dest...); err != nil {
+	if err := s.db.WithContext(ctx).Raw(query, args).Row().Scan(dest...); err != nil {
 		return nil, err
 	}
 	out := make([]int64, kinds)
