@@ -125,3 +125,32 @@ func (s *Store) SeedConversationHistory(ctx context.Context, every, answered int
 	}
 	return nil
 }
+
+// RowsBack sends rows through rowsTable (three text columns) and reads them
+// back in the order sent, and says which of the values inTexts finds
+// among the first column.
+func (s *Store) RowsBack(ctx context.Context, rows [][]string, values []string) (back [][]string, found []string, err error) {
+	args := map[string]any{}
+	from, err := s.rowsTable("j", []string{"a", "b", "c"}, rows, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	var got []struct{ A, B, C string }
+	if err := s.db.WithContext(ctx).Raw("SELECT j.a, j.b, j.c FROM "+from, args).Scan(&got).Error; err != nil {
+		return nil, nil, err
+	}
+	for _, r := range got {
+		back = append(back, []string{r.A, r.B, r.C})
+	}
+	args = map[string]any{}
+	from, err = s.rowsTable("j", []string{"a", "b", "c"}, rows, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	in, err := s.inTexts("j.a", "vals", values, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	err = s.db.WithContext(ctx).Raw("SELECT j.a FROM "+from+" WHERE "+in, args).Scan(&found).Error
+	return back, found, err
+}
