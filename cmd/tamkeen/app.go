@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 
 	"github.com/tamkeen/tamkeen/bot"
 	"github.com/tamkeen/tamkeen/clock"
@@ -45,6 +46,23 @@ func loadBundle(cfg config.Config) (*locales.Bundle, error) {
 	}
 	b.Content.Pack.Help = b.Content.Pack.Help.With(cfg.Help)
 	return b, nil
+}
+
+// loadPackFor reads the configuration and its pack for a command that
+// writes in lang (its --lang flag), refusing a language the pack lacks.
+func loadPackFor(env func(string) (string, bool), lang string) (config.Config, *locales.Bundle, error) {
+	cfg, err := loadConfig(env)
+	if err != nil {
+		return cfg, nil, err
+	}
+	b, err := loadBundle(cfg)
+	if err != nil {
+		return cfg, nil, err
+	}
+	if !b.Supported(lang) {
+		return cfg, nil, usageError{fmt.Errorf("--lang=%q: allowed values are %s", lang, strings.Join(b.Languages(), ", "))}
+	}
+	return cfg, b, nil
 }
 
 // open builds the shared pieces: catalogs, database (migrated), engine.

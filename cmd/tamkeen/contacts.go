@@ -67,16 +67,9 @@ func contacts(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 			return usageError{fmt.Errorf("contacts import: --source: %w", err)}
 		}
 	}
-	cfg, err := loadConfig(env)
+	cfg, b, err := loadPackFor(env, *lang)
 	if err != nil {
 		return err
-	}
-	b, err := loadBundle(cfg)
-	if err != nil {
-		return err
-	}
-	if !b.Supported(*lang) {
-		return usageError{fmt.Errorf("--lang=%q: allowed values are %s", *lang, strings.Join(b.Languages(), ", "))}
 	}
 	s, err := store.Open(ctx, cfg.DB, clock.System{})
 	if err != nil {

@@ -22,16 +22,9 @@ func content(ctx context.Context, args []string, stdout, stderr io.Writer, env f
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
-	cfg, err := loadConfig(env)
+	cfg, b, err := loadPackFor(env, *lang)
 	if err != nil {
 		return err
-	}
-	b, err := loadBundle(cfg)
-	if err != nil {
-		return err
-	}
-	if !b.Supported(*lang) {
-		return usageError{fmt.Errorf("--lang=%q: allowed values are %s", *lang, strings.Join(b.Languages(), ", "))}
 	}
 	text := func(key string) string {
 		s, err := b.Text(*lang, key, nil)
