@@ -152,25 +152,32 @@ func TestConsoleImportDryRunThenApply(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// TestComposerAudienceByFieldAndList: the composer offers the fields and
-// lists imported, counts the people a field and a governorate choose as
-// the choice changes, and sends to them.
-func TestComposerAudienceByFieldAndList(t *testing.T) {
+// importedExample imports the example list shipped in demo/ into s as
+// registry-2026 and returns the Oman pack's importer.
+func importedExample(t *testing.T, s *store.Store) *contactimport.Importer {
+	t.Helper()
 	list, err := os.ReadFile("../demo/beneficiaries-example.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
+	b, err := locales.Load("", "OM")
+	if err != nil {
+		t.Fatal(err)
+	}
+	im := contactimport.New(s, b, "OM")
+	if _, err := im.Import(context.Background(), bytes.NewReader(list), contactimport.Options{Source: "registry-2026"}); err != nil {
+		t.Fatal(err)
+	}
+	return im
+}
+
+// TestComposerAudienceByFieldAndList: the composer offers the fields and
+// lists imported, counts the people a field and a governorate choose as
+// the choice changes, and sends to them.
+func TestComposerAudienceByFieldAndList(t *testing.T) {
 	clk := clock.NewManual(t0)
 	storetest.Each(t, func() clock.Clock { return clk }, func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
-		b, err := locales.Load("", "OM")
-		if err != nil {
-			t.Fatal(err)
-		}
-		im := contactimport.New(s, b, "OM")
-		if _, err := im.Import(ctx, bytes.NewReader(list), contactimport.Options{Source: "registry-2026"}); err != nil {
-			t.Fatal(err)
-		}
+		im := importedExample(t, s)
 		e := newEnvWith(t, s, clk, webconsole.Config{Token: token, Channels: []string{"sms"}, SMSPrice: 0.012, SMSCurrency: "OMR", Importer: im})
 		e.login(t)
 		mustContain(t, e.get(t, "/console/broadcasts/new").body, `id="field-filter"`, `<option value="program"`, `<option value="registry-2026"`)
@@ -202,21 +209,10 @@ func TestComposerAudienceByFieldAndList(t *testing.T) {
 // number and their fields, with a BOM, and imports back unchanged; staff
 // may not export.
 func TestConsoleExportImportsBack(t *testing.T) {
-	list, err := os.ReadFile("../demo/beneficiaries-example.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
 	clk := clock.NewManual(t0)
 	storetest.Each(t, func() clock.Clock { return clk }, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		b, err := locales.Load("", "OM")
-		if err != nil {
-			t.Fatal(err)
-		}
-		im := contactimport.New(s, b, "OM")
-		if _, err := im.Import(ctx, bytes.NewReader(list), contactimport.Options{Source: "registry-2026"}); err != nil {
-			t.Fatal(err)
-		}
+		im := importedExample(t, s)
 		e := newEnvWith(t, s, clk, webconsole.Config{Token: token, Channels: []string{"sms"}, Importer: im})
 		account(t, s, "mona", store.RoleStaff, "caseworker pass phrase")
 		if a := e.as(t, "mona", "caseworker pass phrase").get(t, "/console/contacts/export.csv"); a.code != http.StatusForbidden {
