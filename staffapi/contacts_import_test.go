@@ -40,19 +40,7 @@ func importEnv(t *testing.T, s *store.Store, clk clock.Clock, maxBytes int64) en
 
 func (e env) upload(t *testing.T, query, contentType, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest("POST", e.srv.URL+"/api/v1/contacts/import"+query, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", contentType)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
+	return e.request(t, "POST", "/api/v1/contacts/import"+query, body, http.Header{"Authorization": {"Bearer " + token}, "Content-Type": {contentType}})
 }
 
 type importAnswer struct {

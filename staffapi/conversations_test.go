@@ -3,7 +3,6 @@ package staffapi_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,21 +15,11 @@ import (
 // doAs is do with the bearer token, acting for a staff account ("" for none).
 func (e env) doAs(t *testing.T, method, path, staff, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	h := http.Header{"Authorization": {"Bearer " + token}}
 	if staff != "" {
-		req.Header.Set("X-Tamkeen-Staff", staff)
+		h.Set("X-Tamkeen-Staff", staff)
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
+	return e.request(t, method, path, body, h)
 }
 
 // waiting makes a person of governorate on Telegram chat who asked for

@@ -63,13 +63,22 @@ func newEnv(t *testing.T, tok string) env {
 
 func (e env) do(t *testing.T, method, path, tok, body string) (int, string) {
 	t.Helper()
+	h := http.Header{}
+	if tok != "" {
+		h.Set("Authorization", "Bearer "+tok)
+	}
+	return e.request(t, method, path, body, h)
+}
+
+// request sends body to path with the headers h and returns the status and
+// the body of the answer.
+func (e env) request(t *testing.T, method, path, body string, h http.Header) (int, string) {
+	t.Helper()
 	req, err := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
+	req.Header = h
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
