@@ -485,3 +485,33 @@ func TestQuotesBackslashesAndBracesArriveAsWritten(t *testing.T) {
 		}
 	})
 }
+
+// A later list that renames people it brought (and no one else) leaves them
+// found by their new name only; the person who named themselves keeps it.
+func TestARenameIsFoundByTheNewName(t *testing.T) {
+	storetest.Each(t, newClock, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		im := contactimport.New(s, bundle(t), "OM")
+		run(t, im, "phone,name\n91234567,Salma Said\n91234568,Aisha Ali\n", contactimport.Options{})
+		rep, _ := run(t, im, "phone,name\n91234567,Mariam Said\n91234568,Aisha Ali\n", contactimport.Options{})
+		if rep.Updated != 1 || rep.Unchanged != 1 {
+			t.Fatalf("report %+v", rep)
+		}
+		find := func(q string) []string {
+			list, err := s.ListContacts(ctx, store.ContactFilter{Search: q, Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, c := range list {
+				names = append(names, c.Name)
+			}
+			return names
+		}
+		for q, want := range map[string]string{"mariam": "[Mariam Said]", "salma": "[]", "said": "[Mariam Said]", "aisha": "[Aisha Ali]"} {
+			if got := fmt.Sprint(find(q)); got != want {
+				t.Errorf("search %q finds %s, want %s", q, got, want)
+			}
+		}
+	})
+}

@@ -147,6 +147,9 @@ func (tx *Tx) importContacts(source string, rows []ImportRow) (ImportCounts, err
 	var created []Contact
 	var createdRows []int
 	var setFields []contactField
+	var updated [][]string // id, name, governorate, language: as the file leaves them
+	var renamed []int64    // the updated contacts whose name changed, and the words of their new names
+	var renamedWords []contactNameWord
 	for i, r := range rows {
 		c := byPhone[r.Phone]
 		if c == nil {
@@ -169,14 +172,16 @@ func (tx *Tx) importContacts(source string, rows []ImportRow) (ImportCounts, err
 			continue
 		}
 		own := !c.ImportCreated || c.ConsentAt != nil // the person's own words win
-		set := map[string]any{}
-		for _, col := range []struct{ name, have, want string }{
-			{"name", c.Name, r.Name}, {"governorate", c.Governorate, r.Governorate}, {"language", c.Language, r.Language},
-		} {
-			if col.want == "" || col.want == col.have || (own && col.have != "") {
+		name, governorate, language := c.Name, c.Governorate, c.Language
+		changed := false
+		for _, col := range []struct {
+			have *string
+			want string
+		}{{&name, r.Name}, {&governorate, r.Governorate}, {&language, r.Language}} {
+			if col.want == "" || col.want == *col.have || (own && *col.have != "") {
 				continue
 			}
-			set[col.name] = col.want
+			*col.have, changed = col.want, true
 		}
 		for _, k := range slices.Sorted(maps.Keys(r.Fields)) {
 			v := r.Fields[k]
@@ -184,23 +189,23 @@ func (tx *Tx) importContacts(source string, rows []ImportRow) (ImportCounts, err
 				continue
 			}
 			setFields = append(setFields, contactField{ContactID: c.ID, Name: k, Value: v, UpdatedAt: now})
-			set["fields"] = true
+			changed = true
 		}
-		if len(set) == 0 && c.ImportSource == source {
+		if !changed && c.ImportSource == source {
 			out.Unchanged++
 			continue
 		}
 		out.Updated++
-		delete(set, "fields")
-		set["import_source"], set["imported_at"], set["updated_at"] = source, now, now
-		if err := tx.db.Table("contacts").Where("id = ?", c.ID).Updates(set).Error; err != nil {
-			return out, fmt.Errorf("update contact %d: %w", c.ID, err)
-		}
-		if name, ok := set["name"].(string); ok {
-			if err := setNameWords(tx.db, c.ID, name); err != nil {
-				return out, err
+		updated = append(updated, []string{strconv.FormatInt(c.ID, 10), name, governorate, language})
+		if name != c.Name {
+			renamed = append(renamed, c.ID)
+			for _, w := range nameWords(name) {
+				renamedWords = append(renamedWords, contactNameWord{Word: w, ContactID: c.ID})
 			}
 		}
+	}
+	if err := tx.updateImported(source, now, updated, renamed, renamedWords); err != nil {
+		return out, err
 	}
 	if len(created) > 0 {
 		if err := tx.insertImported(source, now, created); err != nil {
@@ -283,6 +288,33 @@ func (tx *Tx) insertImported(source string, now time.Time, cs []Contact) error {
 		}
 	}
 	return nil
+}
+
+// updateImported sets contacts an import changes (rows: id, name,
+// governorate, language) in one statement, keeping source and now on them,
+// and the words of the names it changed (the contacts renamed).
+func (tx *Tx) updateImported(source string, now time.Time, rows [][]string, renamed []int64, words []contactNameWord) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	args := map[string]any{"source": source, "now": now}
+	from, err := tx.store.rowsTable("j", []string{"id", "name", "governorate", "language"}, rows, args)
+	if err != nil {
+		return err
+	}
+	if err := tx.db.Exec(`UPDATE contacts SET name = j.name, governorate = j.governorate, language = j.language,
+			import_source = @source, imported_at = @now, updated_at = @now
+		FROM `+from+` WHERE contacts.id = CAST(j.id AS BIGINT)`, args).Error; err != nil {
+		return fmt.Errorf("update contacts: %w", err)
+	}
+	if len(renamed) == 0 {
+		return nil
+	}
+	args = map[string]any{}
+	if err := tx.db.Exec("DELETE FROM contact_name_words WHERE "+tx.store.inIDs("contact_id", "ids", renamed, args), args).Error; err != nil {
+		return fmt.Errorf("name words: %w", err)
+	}
+	return tx.insertNameWords(words)
 }
 
 // insertNameWords adds the words contacts are found by, in one statement.
