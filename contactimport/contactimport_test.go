@@ -430,6 +430,96 @@ func TestFirstContactIntroducesOnce(t *testing.T) {
 	})
 }
 
+// TestTheIntroductionGoesRightBeforeTheFirstMessage: whatever the service
+// first sends someone a list brought (here a reminder, then a staff
+// message), the dispatcher is handed the introduction first; the person's
+// messages wait while it is out (others' go meanwhile), also when a rate
+// limit gives it back, and the first of them is the next taken once it is
+// sent. Nobody is introduced twice.
+func TestTheIntroductionGoesRightBeforeTheFirstMessage(t *testing.T) {
+	storetest.Each(t, newClock, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		im := contactimport.New(s, bundle(t), "OM")
+		run(t, im, "phone,language\n93000001,en\n", contactimport.Options{})
+		newcomer := contactByPhone(t, s, "+96893000001")
+		var wrote *store.Contact // someone who wrote to the bot
+		err := s.InTx(ctx, func(tx *store.Tx) (err error) {
+			wrote, _, err = tx.ContactByAddress(vocab.Address{Phone: "+96893000002"}, "ar")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := func(c *store.Contact, key, body string) *store.OutboxMessage {
+			return &store.OutboxMessage{ContactID: c.ID, Channel: "sms", Recipient: *c.Phone, Language: "ar",
+				Priority: store.PriorityNotice, Body: body, DedupeKey: key}
+		}
+		enqueue := func(m *store.OutboxMessage) {
+			t.Helper()
+			if _, err := s.Enqueue(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		enqueue(msg(newcomer, "reminder:1:contact:1", "reminder"))
+		enqueue(msg(newcomer, "staff:1", "staff"))
+		enqueue(msg(wrote, "staff:2", "news"))
+		out := map[int64]bool{} // what the dispatcher holds
+		finish := func(status string) {
+			t.Helper()
+			var done []store.OutboxResult
+			for id := range out {
+				done = append(done, store.OutboxResult{ID: id, Status: status, RetryAt: newClock().Now(), Released: status == store.OutboxPending})
+			}
+			if err := s.FinishBatch(ctx, done); err != nil {
+				t.Fatal(err)
+			}
+			clear(out)
+		}
+		intro := `+96893000001 en:{"key":"notice.first_contact"}`
+		for i, step := range []struct {
+			then string // what becomes of what is out, before the claim
+			want string // what one claim hands out
+		}{
+			{"", intro},
+			{"", "+96893000002 news"}, // the reminder waits while the introduction is out
+			{"", ""},
+			{store.OutboxPending, intro}, // a rate limit gave it back: it goes again, still first
+			{store.OutboxSent, "+96893000001 reminder"},
+			{store.OutboxSent, "+96893000001 staff"},
+			{store.OutboxSent, "+96893000001 later"}, // queued just before this claim
+			{store.OutboxSent, ""},
+		} {
+			if step.then != "" {
+				finish(step.then)
+			}
+			if i == 6 {
+				enqueue(msg(newcomer, "staff:3", "later"))
+			}
+			rows, err := s.ClaimLane(ctx, "sms", 0, 100, 1, time.Minute, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			for _, r := range rows {
+				if r.ContactID == wrote.ID { // sent at once: only the newcomer's rows stay out
+					if err := s.FinishBatch(ctx, []store.OutboxResult{{ID: r.ID, Status: store.OutboxSent}}); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					out[r.ID] = true
+				}
+				got = r.Recipient + " " + r.Body
+				if r.Payload != "" {
+					got = r.Recipient + " " + r.Language + ":" + r.Payload
+				}
+			}
+			if got != step.want {
+				t.Fatalf("claim %d handed out %q, want %q", i+1, got, step.want)
+			}
+		}
+	})
+}
+
 // TestAReplyKeepsWhereThePersonCameFrom: when someone a list brought writes
 // and the inbox saves them, they keep their list, its time and their
 // introduction (the inbox loads and saves whole contacts).

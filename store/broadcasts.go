@@ -237,9 +237,6 @@ func (s *Store) ExpandBroadcast(ctx context.Context, id int64, batch, priority i
 		if err := tx.planEachBatch(); err != nil {
 			return err
 		}
-		if err := tx.introduce(q, inRange); err != nil {
-			return err
-		}
 		res := tx.db.Exec(`INSERT INTO outbox (contact_id, channel, recipient, language, priority, payload, body, always,
 				status, attempts, next_attempt_at, provider_id, error, dedupe_key, broadcast_id, created_at, updated_at, kind)
 			SELECT c.id, `+q.channel+`, `+q.recipient+`, `+q.language+`, @prio, '', `+q.body+`, FALSE,

@@ -16,12 +16,14 @@ import (
 
 // ClaimLane takes up to limit due, pending messages of one channel whose
 // priority is in [minPriority, maxPriority), oldest first within each
-// priority, leasing them for lease. Like Claim, a message waits while an
-// earlier message of the same contact and priority is unsent, so at most one
-// message per contact and priority is out at a time and the parts of a reply
-// go in order. Expired leases are not taken here: ReclaimExpired puts them
-// back first. Several processes may claim at once; none gets a row another
-// holds. holder names the claiming dispatcher (see Heartbeat and ReclaimOrphaned).
+// priority, leasing them for lease. A message waits while an earlier message
+// of the same contact and priority is unsent, or that contact's introduction
+// is (see introduceClaimed, which may hand out an introduction in place of
+// a claimed message), so at most one message per contact and priority is out
+// at a time and the parts of a reply go in order. Expired leases are not
+// taken here: ReclaimExpired puts them back first. Several processes may
+// claim at once; none gets a row another holds. holder names the claiming
+// dispatcher (see Heartbeat and ReclaimOrphaned).
 func (s *Store) ClaimLane(ctx context.Context, channel string, minPriority, maxPriority, limit int, lease time.Duration, holder string) ([]OutboxMessage, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -29,8 +31,9 @@ func (s *Store) ClaimLane(ctx context.Context, channel string, minPriority, maxP
 	now := s.now()
 	due := `o.status = 'pending' AND o.channel = @channel AND o.priority >= @lo AND o.priority < @hi
 	AND o.next_attempt_at <= @now
-	AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.contact_id = o.contact_id AND p.priority = o.priority
-		AND p.status IN ('pending', 'sending') AND p.id < o.id)`
+	AND (o.dedupe_key LIKE '` + introKeyPrefix + `%' OR NOT EXISTS (SELECT 1 FROM outbox p
+		WHERE p.contact_id = o.contact_id AND p.priority = o.priority AND p.status IN ('pending', 'sending')
+		AND (p.id < o.id OR p.dedupe_key LIKE '` + introKeyPrefix + `%')))`
 	args := map[string]any{"now": now, "channel": channel, "lo": minPriority, "hi": maxPriority, "limit": limit, "lease": now.Add(lease), "holder": holder}
 	var q string
 	if s.dialect == "postgres" {
@@ -45,6 +48,10 @@ func (s *Store) ClaimLane(ctx context.Context, channel string, minPriority, maxP
 	}
 	var rows []OutboxMessage
 	if err := s.db.WithContext(ctx).Raw(q, args).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: claim %s outbox: %w", channel, err)
+	}
+	rows, err := s.introduceClaimed(ctx, rows)
+	if err != nil {
 		return nil, fmt.Errorf("store: claim %s outbox: %w", channel, err)
 	}
 	sortByPriorityID(rows)
