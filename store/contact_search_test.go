@@ -352,3 +352,51 @@ func TestFieldsAndWordsSurviveTheirTablesRebuilt(t *testing.T) {
 		}
 	})
 }
+
+// A contact the inbox drops again (every message from its new address was a
+// duplicate) leaves no name words or fields behind: nothing in the database
+// ties them to the contact since step 40, so the store deletes them itself.
+// Other contacts keep theirs.
+func TestADroppedNewContactLeavesNoWordsOrFields(t *testing.T) {
+	storetest.Each(t, newClock, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		kept := newContact(t, s, "+96891000001", "أحمد البلوشي")
+		if err := s.SetContactField(ctx, kept, "program", "Takaful"); err != nil {
+			t.Fatal(err)
+		}
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			a := vocab.Address{Phone: "+96891000002"}
+			found, err := tx.ContactsByAddresses([]vocab.Address{a}, []string{"ar"})
+			if err != nil {
+				return err
+			}
+			c := found[a.Key()]
+			c.Name = "إيمان الحارثية"
+			if err := tx.SaveContact(c); err != nil {
+				return err
+			}
+			if err := tx.SetContactField(c.ID, "program", "Karama"); err != nil {
+				return err
+			}
+			return tx.DropNewContacts([]*store.Contact{c})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{"SELECT contact_id FROM contact_name_words", "SELECT contact_id FROM contact_fields"} {
+			ids, err := s.Int64s(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range ids {
+				if id != kept {
+					t.Errorf("%s: %v, want only contact %d's", q, ids, kept)
+					break
+				}
+			}
+			if len(ids) == 0 {
+				t.Errorf("%s: nothing, want contact %d's", q, kept)
+			}
+		}
+	})
+}

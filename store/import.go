@@ -418,22 +418,25 @@ func (s *Store) FieldNames(ctx context.Context) ([]string, error) {
 // SetContactField sets (or with an empty value removes) one field of a
 // contact not erased. ErrNotFound: no such contact.
 func (s *Store) SetContactField(ctx context.Context, contactID int64, name, value string) error {
-	return s.InTx(ctx, func(tx *Tx) error {
-		var n int64
-		if err := tx.db.Model(&Contact{}).Where("id = ? AND erased_at IS NULL", contactID).Count(&n).Error; err != nil {
-			return fmt.Errorf("store: set contact field: %w", err)
+	return s.InTx(ctx, func(tx *Tx) error { return tx.SetContactField(contactID, name, value) })
+}
+
+// SetContactField is Store.SetContactField inside a transaction.
+func (tx *Tx) SetContactField(contactID int64, name, value string) error {
+	var n int64
+	if err := tx.db.Model(&Contact{}).Where("id = ? AND erased_at IS NULL", contactID).Count(&n).Error; err != nil {
+		return fmt.Errorf("store: set contact field: %w", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: contact %d: %w", contactID, ErrNotFound)
+	}
+	if value == "" {
+		if err := tx.db.Where("contact_id = ? AND name = ?", contactID, name).Delete(&contactField{}).Error; err != nil {
+			return fmt.Errorf("store: remove contact field: %w", err)
 		}
-		if n == 0 {
-			return fmt.Errorf("store: contact %d: %w", contactID, ErrNotFound)
-		}
-		if value == "" {
-			if err := tx.db.Where("contact_id = ? AND name = ?", contactID, name).Delete(&contactField{}).Error; err != nil {
-				return fmt.Errorf("store: remove contact field: %w", err)
-			}
-			return nil
-		}
-		return tx.upsertFields([]contactField{{ContactID: contactID, Name: name, Value: value, UpdatedAt: tx.store.now()}})
-	})
+		return nil
+	}
+	return tx.upsertFields([]contactField{{ContactID: contactID, Name: name, Value: value, UpdatedAt: tx.store.now()}})
 }
 
 // FirstContactKey is the catalog key of the introduction an imported person

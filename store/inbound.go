@@ -157,8 +157,13 @@ func (tx *Tx) DropNewContacts(list []*Contact) error {
 		}
 		ids[i] = c.ID
 	}
-	if err := tx.db.Exec("DELETE FROM contacts WHERE id IN ?", ids).Error; err != nil {
-		return fmt.Errorf("store: drop new contacts: %w", err)
+	// Their name words and fields first: nothing in the database ties them
+	// to the contact (see step 40).
+	for _, q := range []string{"DELETE FROM contact_name_words WHERE contact_id IN ?", "DELETE FROM contact_fields WHERE contact_id IN ?",
+		"DELETE FROM contacts WHERE id IN ?"} {
+		if err := tx.db.Exec(q, ids).Error; err != nil {
+			return fmt.Errorf("store: drop new contacts: %w", err)
+		}
 	}
 	return nil
 }
