@@ -427,6 +427,9 @@ DROP TABLE contact_name_words;
 ALTER TABLE contact_name_words_unchecked RENAME TO contact_name_words;
 CREATE INDEX contact_name_words_contact ON contact_name_words (contact_id);
 `}},
+	{41, "the index of the people a list brought who were not introduced goes: the dispatcher finds whom to introduce among the few it claims, by id, and an import wrote an entry in it for everyone", `
+DROP INDEX IF EXISTS contacts_to_introduce;
+`, nil},
 }
 
 // dialectTypes are the column types that differ between the two databases.

@@ -20,6 +20,8 @@ var (
 	createTable = regexp.MustCompile(`^CREATE TABLE (?:IF NOT EXISTS )?(\w+)`)
 	alterTable  = regexp.MustCompile(`^ALTER TABLE (\w+) `)
 	dropTable   = regexp.MustCompile(`^DROP TABLE (\w+)$`)
+	createIndex = regexp.MustCompile(`^CREATE (?:UNIQUE )?INDEX (?:IF NOT EXISTS )?(\w+)`)
+	dropIndex   = regexp.MustCompile(`^DROP INDEX (?:IF EXISTS )?(\w+)$`)
 )
 
 // additive says why stmt could break a replica of the previous release
@@ -27,13 +29,18 @@ var (
 // temporary functions, add columns the old code can ignore (nullable, or
 // with a default), fill in data, and change in any way a table created
 // since the release (newTables, upper case), which the old code never reads
-// (it may even drop such a table).
+// (it may even drop such a table). An index made since the release may be
+// dropped too (newTables holds indexes as well): the old code never relied
+// on it.
 func additive(stmt string, newTables map[string]bool) error {
 	s := strings.ToUpper(strings.TrimSpace(spaces.ReplaceAllString(comments.ReplaceAllString(stmt, ""), " ")))
 	if m := alterTable.FindStringSubmatch(s); m != nil && newTables[m[1]] {
 		return nil
 	}
 	if m := dropTable.FindStringSubmatch(s); m != nil && newTables[m[1]] {
+		return nil
+	}
+	if m := dropIndex.FindStringSubmatch(s); m != nil && newTables[m[1]] {
 		return nil
 	}
 	switch {
@@ -61,7 +68,11 @@ func TestStepsSinceTheLastReleaseOnlyAdd(t *testing.T) {
 			stmts = append(stmts, splitStatements(only)...)
 		}
 		for _, stmt := range stmts {
-			if m := createTable.FindStringSubmatch(strings.ToUpper(strings.TrimSpace(comments.ReplaceAllString(stmt, "")))); m != nil {
+			made := strings.ToUpper(strings.TrimSpace(comments.ReplaceAllString(stmt, "")))
+			if m := createTable.FindStringSubmatch(made); m != nil {
+				newTables[m[1]] = true
+			}
+			if m := createIndex.FindStringSubmatch(made); m != nil {
 				newTables[m[1]] = true
 			}
 			if err := additive(stmt, newTables); err != nil {
@@ -92,6 +103,9 @@ func TestWhatCountsAsAdditive(t *testing.T) {
 		"ALTER TABLE contacts ALTER COLUMN name TYPE BIGINT":                 false,
 		"DROP TABLE fresh":                                                   true, // made since the release: the old code never reads it
 		"DROP TABLE fresh_and_more":                                          false,
+		"DROP INDEX fresh":                                                   true, // an index made since the release
+		"DROP INDEX IF EXISTS fresh":                                         true,
+		"DROP INDEX contacts_phone":                                          false,
 	} {
 		if got := additive(stmt, map[string]bool{"FRESH": true}) == nil; got != ok {
 			t.Errorf("additive(%q) = %v, want %v", stmt, got, ok)
