@@ -52,7 +52,7 @@ const (
 	MaxFieldRunes  = 64  // one column name
 	MaxColumns     = 100
 	MaxSourceRunes = 64
-	batchSize      = 5000
+	batchSize      = 10000
 	recentNumbers  = 4096 // the numbers numbersSeen keeps in a map before it sorts them
 )
 
