@@ -402,11 +402,7 @@ func TestFirstContactIntroducesOnce(t *testing.T) {
 				}
 				var done []store.OutboxResult
 				for _, r := range rows {
-					what := r.Body
-					if r.Payload != "" {
-						what = r.Language + ":" + r.Payload
-					}
-					got[r.Recipient] = append(got[r.Recipient], what)
+					got[r.Recipient] = append(got[r.Recipient], handedOut(r))
 					done = append(done, store.OutboxResult{ID: r.ID, Status: store.OutboxSent})
 				}
 				if err := s.FinishBatch(ctx, done); err != nil {
@@ -428,6 +424,15 @@ func TestFirstContactIntroducesOnce(t *testing.T) {
 			}
 		}
 	})
+}
+
+// handedOut is what a claimed row sends: its text, or the language and
+// catalog key of a notice (an introduction).
+func handedOut(r store.OutboxMessage) string {
+	if r.Payload != "" {
+		return r.Language + ":" + r.Payload
+	}
+	return r.Body
 }
 
 // TestTheIntroductionGoesRightBeforeTheFirstMessage: whatever the service
@@ -508,10 +513,7 @@ func TestTheIntroductionGoesRightBeforeTheFirstMessage(t *testing.T) {
 				} else {
 					out[r.ID] = true
 				}
-				got = r.Recipient + " " + r.Body
-				if r.Payload != "" {
-					got = r.Recipient + " " + r.Language + ":" + r.Payload
-				}
+				got = r.Recipient + " " + handedOut(r)
 			}
 			if got != step.want {
 				t.Fatalf("claim %d handed out %q, want %q", i+1, got, step.want)
