@@ -343,7 +343,8 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, opt Options) (Repor
 }
 
 // analyzeAfter is how many contacts an import creates or changes before
-// the database's statistics are brought up to date (store.AfterImport).
+// the database is vacuumed and its statistics brought up to date
+// (store.AfterImport).
 const analyzeAfter = 10_000
 
 // writer applies batches of rows, one transaction each, in order, while

@@ -154,7 +154,7 @@ func (e *AudienceEstimate) add(k audienceKind, n int) {
 // the contacts with ids in (@lo, @hi] (args lacks those two): one column per
 // kind, in the order of kinds.
 func (s *Store) audienceKindsSQL(b *Broadcast) (string, map[string]any, []audienceKind) {
-	q := newAudienceQuery(b, true)
+	q := newAudienceQuery(b)
 	kinds := []audienceKind{{state: "opted_out"}, {state: "no_consent"}, {state: "unreachable"}}
 	var langIdx strings.Builder // the index of each person's language in q.langs
 	langIdx.WriteString("(CASE c.language")

@@ -229,7 +229,7 @@ func (s *Store) ExpandBroadcast(ctx context.Context, id int64, batch, priority i
 			return tx.db.Model(&Broadcast{}).Where("id = ?", id).
 				Updates(map[string]any{"status": BroadcastExpanded, "updated_at": now}).Error
 		}
-		q := newExpansionQuery(b)
+		q := newAudienceQuery(b)
 		q.args["lo"], q.args["hi"] = b.ExpandedTo, *hi
 		q.args["prio"], q.args["due"], q.args["now"] = priority, due.UTC().Truncate(time.Microsecond), now
 		q.args["key"], q.args["bid"] = "broadcast:"+strconv.FormatInt(id, 10)+":contact:", id
@@ -283,15 +283,14 @@ type expansionQuery struct {
 	langs []string
 }
 
-// newExpansionQuery is the query of one batch of b's expansion: a field
-// condition looks up each contact of the batch by key.
-func newExpansionQuery(b *Broadcast) expansionQuery { return newAudienceQuery(b, false) }
-
-// newAudienceQuery builds the SQL of b's audience. fromFields (for counting
-// the whole audience at once) has a field condition name the contacts its
-// index holds, between @lo and @hi: the database then reads those contacts
-// by id rather than every contact and its field.
-func newAudienceQuery(b *Broadcast, fromFields bool) expansionQuery {
+// newAudienceQuery builds the SQL of b's audience over the contacts with
+// ids in (@lo, @hi]: a batch of an expansion, or a part of a count. A field
+// condition names the contacts the field's index holds in that range, so
+// the database reads just those entries of the index whatever it knows of
+// the tables: asked instead for each contact's own field, PostgreSQL, once
+// a vacuum had marked the fields all visible, read every entry of the
+// field's million for each batch of 5,000 (384 ms a batch, not 63 ms).
+func newAudienceQuery(b *Broadcast) expansionQuery {
 	q := expansionQuery{args: map[string]any{}}
 	var ch, rc strings.Builder
 	ch.WriteString("(CASE")
@@ -369,13 +368,7 @@ func newAudienceQuery(b *Broadcast, fromFields bool) expansionQuery {
 	for i, name := range slices.Sorted(maps.Keys(a.Fields)) {
 		pn, pv := "fn"+strconv.Itoa(i), "fv"+strconv.Itoa(i)
 		q.args[pn], q.args[pv] = name, a.Fields[name]
-		if fromFields {
-			conds = append(conds, fmt.Sprintf("c.id IN (SELECT f.contact_id FROM contact_fields f WHERE f.name = @%s AND f.value IN @%s AND f.contact_id > @lo AND f.contact_id <= @hi)", pn, pv))
-			continue
-		}
-		// Correlated, so that a batch of an expansion looks up its own
-		// contacts' fields by key instead of reading every match.
-		conds = append(conds, fmt.Sprintf("EXISTS (SELECT 1 FROM contact_fields f WHERE f.contact_id = c.id AND f.name = @%s AND f.value IN @%s)", pn, pv))
+		conds = append(conds, fmt.Sprintf("c.id IN (SELECT f.contact_id FROM contact_fields f WHERE f.name = @%s AND f.value IN @%s AND f.contact_id > @lo AND f.contact_id <= @hi)", pn, pv))
 	}
 	if len(a.Sources) > 0 {
 		conds, q.args["sources"] = append(conds, "c.import_source IN @sources"), a.Sources
