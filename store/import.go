@@ -455,9 +455,12 @@ const FirstContactKey = "notice.first_contact"
 //
 // The first look is a read (most claims hold nobody to introduce); the swap
 // is one transaction, so a crash leaves either the message claimed or its
-// introduction claimed and the message pending. (contacts.introduced_at was
-// the mark of an introduction until step 39; the people it marks are left
-// alone.)
+// introduction claimed and the message pending. When the swap fails the
+// claim does, and its rows go again when their lease ends. The hold is per
+// priority, as ClaimLane's order is: a message of another priority claimed
+// by another lane at the same moment may go beside the introduction.
+// (contacts.introduced_at was the mark of an introduction until step 39;
+// the people it marks are left alone.)
 func (s *Store) introduceClaimed(ctx context.Context, rows []OutboxMessage) ([]OutboxMessage, error) {
 	first := map[int64]int{} // contact → index in rows of its first message
 	var contacts []int64
