@@ -17,10 +17,11 @@ import (
 // ClaimLane takes up to limit due, pending messages of one channel whose
 // priority is in [minPriority, maxPriority), oldest first within each
 // priority, leasing them for lease. A message waits while an earlier message
-// of the same contact and priority is unsent, or that contact's introduction
-// is (see introduceClaimed, which may hand out an introduction in place of
-// a claimed message), so at most one message per contact and priority is out
-// at a time and the parts of a reply go in order. Expired leases are not
+// of the same contact and priority is unsent, or while that contact's
+// introduction is (see introduceClaimed, which may hand out an introduction
+// in place of a claimed message), so at most one message per contact and
+// priority is out at a time, the parts of a reply go in order, and nothing
+// goes beside an introduction. Expired leases are not
 // taken here: ReclaimExpired puts them back first. Several processes may
 // claim at once; none gets a row another holds. holder names the claiming
 // dispatcher (see Heartbeat and ReclaimOrphaned).
@@ -29,11 +30,7 @@ func (s *Store) ClaimLane(ctx context.Context, channel string, minPriority, maxP
 		return nil, nil
 	}
 	now := s.now()
-	due := `o.status = 'pending' AND o.channel = @channel AND o.priority >= @lo AND o.priority < @hi
-	AND o.next_attempt_at <= @now
-	AND (o.dedupe_key LIKE '` + introKeyPrefix + `%' OR NOT EXISTS (SELECT 1 FROM outbox p
-		WHERE p.contact_id = o.contact_id AND p.priority = o.priority AND p.status IN ('pending', 'sending')
-		AND (p.id < o.id OR p.dedupe_key LIKE '` + introKeyPrefix + `%')))`
+	due := claimableSQL
 	args := map[string]any{"now": now, "channel": channel, "lo": minPriority, "hi": maxPriority, "limit": limit, "lease": now.Add(lease), "holder": holder}
 	var q string
 	if s.dialect == "postgres" {
@@ -57,6 +54,16 @@ func (s *Store) ClaimLane(ctx context.Context, channel string, minPriority, maxP
 	sortByPriorityID(rows)
 	return rows, nil
 }
+
+// claimableSQL says the outbox row o may be claimed now (@now) by the lane
+// of @channel with priorities in [@lo, @hi): due, and not held back by an
+// earlier unsent message of its person and priority or by its person's
+// unsent introduction (an introduction itself is never held back).
+const claimableSQL = `o.status = 'pending' AND o.channel = @channel AND o.priority >= @lo AND o.priority < @hi
+	AND o.next_attempt_at <= @now
+	AND (o.dedupe_key LIKE '` + introKeyPrefix + `%' OR (NOT EXISTS (SELECT 1 FROM outbox p
+		WHERE p.contact_id = o.contact_id AND p.priority = o.priority AND p.status IN ('pending', 'sending') AND p.id < o.id)
+		AND NOT EXISTS (SELECT 1 FROM outbox i WHERE i.contact_id = o.contact_id AND ` + unsentIntroSQL + `)))`
 
 // ReclaimExpired puts back messages whose lease ran out (the process that
 // claimed them died) so they are claimed again; it returns how many.

@@ -77,6 +77,22 @@ func (s *Store) ExplainContactSearch(ctx context.Context, text string) (string, 
 		q := db.Model(&Contact{}).Where("id > ?", 0).Order("id").Limit(51)
 		return searchContacts(q, text, "").Find(&[]Contact{})
 	})
+	return s.explain(ctx, sql)
+}
+
+// ExplainClaim is the plan of the query that picks the rows a claim of the
+// sms lane of priorities [0, 100) may take.
+func (s *Store) ExplainClaim(ctx context.Context) (string, error) {
+	sql := s.db.ToSQL(func(db *gorm.DB) *gorm.DB {
+		return db.Raw("SELECT o.id FROM outbox o WHERE "+claimableSQL+" ORDER BY o.priority, o.id LIMIT 100",
+			map[string]any{"channel": "sms", "lo": 0, "hi": 100, "now": s.now()}).Scan(&[]int64{})
+	})
+	return s.explain(ctx, sql)
+}
+
+// explain is the plan of sql (PostgreSQL's with sequential scans made dear,
+// as a large table would make them).
+func (s *Store) explain(ctx context.Context, sql string) (string, error) {
 	var lines []string
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.dialect == "postgres" {

@@ -447,18 +447,17 @@ const FirstContactKey = "notice.first_contact"
 // person an import created who never wrote and was not introduced yet, that
 // person's introduction: a new row (dedupe key intro:contact:<id>, so once)
 // on the message's channel, in the person's language, claimed as the message
-// was. The message goes back to pending under its own id, so it keeps its
-// place in the queue: ClaimLane holds it back while the introduction is
-// unsent and takes it next once it is sent. Whatever the first message is (a
+// was. The message, and any other of theirs the claim took, goes back to
+// pending under its own id, so it keeps its place in the queue: ClaimLane
+// holds every message of theirs back while the introduction is unsent and
+// takes the message next once it is sent. Whatever the first message is (a
 // broadcast, a reminder, a staff reply) the introduction goes right before
 // it, and a broadcast's expansion queues the broadcast alone.
 //
 // The first look is a read (most claims hold nobody to introduce); the swap
-// is one transaction, so a crash leaves either the message claimed or its
-// introduction claimed and the message pending. When the swap fails the
-// claim does, and its rows go again when their lease ends. The hold is per
-// priority, as ClaimLane's order is: a message of another priority claimed
-// by another lane at the same moment may go beside the introduction.
+// is one transaction, so a crash leaves either the messages claimed or the
+// introduction claimed and the messages pending. When the swap fails the
+// claim does, and its rows go again when their lease ends.
 // (contacts.introduced_at was the mark of an introduction until step 39;
 // the people it marks are left alone.)
 func (s *Store) introduceClaimed(ctx context.Context, rows []OutboxMessage) ([]OutboxMessage, error) {
@@ -507,9 +506,15 @@ func (s *Store) introduceClaimed(ctx context.Context, rows []OutboxMessage) ([]O
 		if len(intros) == 0 {
 			return nil
 		}
-		back := make([]int64, len(intros))
-		for i, in := range intros {
-			back[i] = rows[first[in.ContactID]].ID
+		introduced := map[int64]bool{}
+		for _, in := range intros {
+			introduced[in.ContactID] = true
+		}
+		var back []int64
+		for _, r := range rows {
+			if introduced[r.ContactID] {
+				back = append(back, r.ID)
+			}
 		}
 		args = map[string]any{"now": now}
 		return tx.db.Exec(`UPDATE outbox SET status = 'pending', attempts = attempts - 1, lease_until = NULL, claimed_by = NULL, updated_at = @now
@@ -518,17 +523,35 @@ func (s *Store) introduceClaimed(ctx context.Context, rows []OutboxMessage) ([]O
 	if err != nil {
 		return nil, fmt.Errorf("introduce: %w", err)
 	}
-	for _, in := range intros {
-		rows[first[in.ContactID]] = in
+	if len(intros) == 0 {
+		return rows, nil
 	}
-	return rows, nil
+	introOf := map[int64]OutboxMessage{}
+	for _, in := range intros {
+		introOf[in.ContactID] = in
+	}
+	out := rows[:0]
+	for i, r := range rows {
+		in, ok := introOf[r.ContactID]
+		switch {
+		case !ok:
+			out = append(out, r)
+		case first[r.ContactID] == i:
+			out = append(out, in)
+		}
+	}
+	return out, nil
 }
 
 // introKeyPrefix starts the dedupe key of every introduction; introKeySQL
-// is the key of the introduction of the contact c.
+// is the key of the introduction of the contact c; unsentIntroSQL says the
+// outbox row i is an introduction not sent yet, in the words of the partial
+// index that holds those rows alone (outbox_unsent_intro, step 42: the
+// databases use it only when a query says exactly that).
 const (
 	introKeyPrefix = "intro:contact:"
 	introKeySQL    = `'` + introKeyPrefix + `' || CAST(c.id AS TEXT)`
+	unsentIntroSQL = `i.dedupe_key LIKE '` + introKeyPrefix + `%' AND i.status IN ('pending', 'sending')`
 )
 
 // ImportSources lists the names of the lists contacts came from, sorted.

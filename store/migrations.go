@@ -430,6 +430,9 @@ CREATE INDEX contact_name_words_contact ON contact_name_words (contact_id);
 	{41, "the index of the people a list brought who were not introduced goes: the dispatcher finds whom to introduce among the few it claims, by id, and an import wrote an entry in it for everyone", `
 DROP INDEX IF EXISTS contacts_to_introduce;
 `, nil},
+	{42, "the introductions not sent yet, by person: the dispatcher holds back a person's messages while one is out, and looks for it with every message it claims", `
+CREATE INDEX outbox_unsent_intro ON outbox (contact_id) WHERE dedupe_key LIKE 'intro:contact:%' AND status IN ('pending', 'sending');
+`, nil},
 }
 
 // dialectTypes are the column types that differ between the two databases.
