@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // ImportRow is one checked row of a contact list: a number in E.164 and
@@ -107,20 +109,9 @@ func (tx *Tx) importContacts(source string, rows []ImportRow) (ImportCounts, err
 		byPhone[found[i].Phone] = &found[i]
 		ids = append(ids, found[i].ID)
 	}
-	fields := map[int64]map[string]string{}
-	if len(ids) > 0 {
-		var fs []contactField
-		args := map[string]any{}
-		if err := tx.db.Raw("SELECT contact_id, name, value FROM contact_fields WHERE "+tx.store.inIDs("contact_id", "ids", ids, args),
-			args).Scan(&fs).Error; err != nil {
-			return out, fmt.Errorf("find fields: %w", err)
-		}
-		for _, f := range fs {
-			if fields[f.ContactID] == nil {
-				fields[f.ContactID] = map[string]string{}
-			}
-			fields[f.ContactID][f.Name] = f.Value
-		}
+	fields, err := tx.store.fieldsOf(tx.db, ids)
+	if err != nil {
+		return out, fmt.Errorf("find fields: %w", err)
 	}
 	var hashes []string
 	for _, p := range phones {
@@ -386,20 +377,31 @@ func (s *Store) ContactFields(ctx context.Context, contactID int64) (map[string]
 
 // FieldsOf returns the fields of contacts, by contact id then name.
 func (s *Store) FieldsOf(ctx context.Context, ids []int64) (map[int64]map[string]string, error) {
+	out, err := s.fieldsOf(s.db.WithContext(ctx), ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: contact fields: %w", err)
+	}
+	return out, nil
+}
+
+// fieldsOf reads the fields of contacts through db (a transaction's, or
+// the store's) in one statement, by contact id then name.
+func (s *Store) fieldsOf(db *gorm.DB, ids []int64) (map[int64]map[string]string, error) {
 	out := map[int64]map[string]string{}
-	for len(ids) > 0 {
-		n := min(len(ids), 1000)
-		var fs []contactField
-		if err := s.db.WithContext(ctx).Where("contact_id IN ?", ids[:n]).Order("contact_id, name").Find(&fs).Error; err != nil {
-			return nil, fmt.Errorf("store: contact fields: %w", err)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var fs []contactField
+	args := map[string]any{}
+	if err := db.Raw("SELECT contact_id, name, value FROM contact_fields WHERE "+s.inIDs("contact_id", "ids", ids, args), args).
+		Scan(&fs).Error; err != nil {
+		return nil, err
+	}
+	for _, f := range fs {
+		if out[f.ContactID] == nil {
+			out[f.ContactID] = map[string]string{}
 		}
-		for _, f := range fs {
-			if out[f.ContactID] == nil {
-				out[f.ContactID] = map[string]string{}
-			}
-			out[f.ContactID][f.Name] = f.Value
-		}
-		ids = ids[n:]
+		out[f.ContactID][f.Name] = f.Value
 	}
 	return out, nil
 }
