@@ -336,16 +336,16 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, opt Options) (Repor
 	}
 	rep, err = w.finish()
 	rep.Rejected = rejected
-	if err == nil && !opt.DryRun && rep.Created+rep.Updated >= analyzeAfter {
+	if err == nil && !opt.DryRun && rep.Created+rep.Updated >= vacuumAfter {
 		err = im.store.AfterImport(ctx)
 	}
 	return rep, err
 }
 
-// analyzeAfter is how many contacts an import creates or changes before
+// vacuumAfter is how many contacts an import creates or changes before
 // the database is vacuumed and its statistics brought up to date
 // (store.AfterImport).
-const analyzeAfter = 10_000
+const vacuumAfter = 10_000
 
 // writer applies batches of rows, one transaction each, in order, while
 // the next batch is read.

@@ -30,17 +30,16 @@ func (s *Store) ClaimLane(ctx context.Context, channel string, minPriority, maxP
 		return nil, nil
 	}
 	now := s.now()
-	due := claimableSQL
 	args := map[string]any{"now": now, "channel": channel, "lo": minPriority, "hi": maxPriority, "limit": limit, "lease": now.Add(lease), "holder": holder}
 	var q string
 	if s.dialect == "postgres" {
-		q = `WITH c AS (SELECT o.id FROM outbox o WHERE ` + due + `
+		q = `WITH c AS (SELECT o.id FROM outbox o WHERE ` + claimableSQL + `
 			ORDER BY o.priority, o.id LIMIT @limit FOR UPDATE SKIP LOCKED)
 		UPDATE outbox SET status = 'sending', lease_until = @lease, claimed_by = @holder, attempts = attempts + 1, updated_at = @now
 		FROM c WHERE outbox.id = c.id AND outbox.status = 'pending' RETURNING outbox.*`
 	} else {
 		q = `UPDATE outbox SET status = 'sending', lease_until = @lease, claimed_by = @holder, attempts = attempts + 1, updated_at = @now
-		WHERE id IN (SELECT o.id FROM outbox o WHERE ` + due + ` ORDER BY o.priority, o.id LIMIT @limit)
+		WHERE id IN (SELECT o.id FROM outbox o WHERE ` + claimableSQL + ` ORDER BY o.priority, o.id LIMIT @limit)
 		RETURNING *`
 	}
 	var rows []OutboxMessage
