@@ -58,11 +58,12 @@ func (s *Store) introduceClaimed(ctx context.Context, rows []OutboxMessage) ([]O
 		claimed[i] = rows[first[c]].ID
 	}
 	now := s.now()
-	var intros []OutboxMessage
+	introOf := map[int64]OutboxMessage{} // contact → the introduction handed out in place of its messages
 	err := s.InTx(ctx, func(tx *Tx) error {
 		args := map[string]any{"intro": `{"key":"` + FirstContactKey + `"}`, "kind": string(reach.Notice), "now": now}
 		// The check again, in the statement that writes: another dispatcher
 		// may have introduced one of them since.
+		var intros []OutboxMessage
 		if err := tx.db.Raw(`INSERT INTO outbox (contact_id, channel, recipient, language, priority, payload, body, always,
 				status, attempts, next_attempt_at, lease_until, claimed_by, provider_id, error, dedupe_key, kind, created_at, updated_at)
 			SELECT c.id, o.channel, o.recipient, COALESCE(NULLIF(c.language, ''), 'ar'), o.priority, @intro, '', FALSE,
@@ -75,13 +76,12 @@ func (s *Store) introduceClaimed(ctx context.Context, rows []OutboxMessage) ([]O
 		if len(intros) == 0 {
 			return nil
 		}
-		introduced := map[int64]bool{}
 		for _, in := range intros {
-			introduced[in.ContactID] = true
+			introOf[in.ContactID] = in
 		}
 		var back []int64
 		for _, r := range rows {
-			if introduced[r.ContactID] {
+			if _, ok := introOf[r.ContactID]; ok {
 				back = append(back, r.ID)
 			}
 		}
@@ -92,12 +92,8 @@ func (s *Store) introduceClaimed(ctx context.Context, rows []OutboxMessage) ([]O
 	if err != nil {
 		return nil, fmt.Errorf("introduce: %w", err)
 	}
-	if len(intros) == 0 {
+	if len(introOf) == 0 {
 		return rows, nil
-	}
-	introOf := map[int64]OutboxMessage{}
-	for _, in := range intros {
-		introOf[in.ContactID] = in
 	}
 	out := rows[:0]
 	for i, r := range rows {
